@@ -1,0 +1,229 @@
+package oauth
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/sfemu/sfemu/emulator/org"
+)
+
+// Routes registers the OAuth endpoints and the identity URL on r.
+func (s *Service) Routes(r *mux.Router) {
+	r.HandleFunc("/services/oauth2/token", s.Token)
+	r.HandleFunc("/services/oauth2/userinfo", s.UserInfo).Methods(http.MethodGet, http.MethodPost)
+	r.HandleFunc("/services/oauth2/revoke", s.Revoke).Methods(http.MethodGet, http.MethodPost)
+	r.HandleFunc("/id/{org}/{user}", s.Identity).Methods(http.MethodGet, http.MethodPost)
+}
+
+// AccessToken extracts the access token from "Authorization: Bearer <t>"
+// (or "OAuth <t>", which Salesforce also takes), or "" when there is none.
+func AccessToken(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok {
+		return ""
+	}
+	if strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "OAuth") {
+		return strings.TrimSpace(token)
+	}
+	return ""
+}
+
+// identitySession finds the session for an identity or userinfo request:
+// from the Authorization header, or the oauth_token parameter the identity
+// URL also takes.
+func (s *Service) identitySession(r *http.Request) *org.Session {
+	token := AccessToken(r)
+	if token == "" {
+		token = r.URL.Query().Get("oauth_token")
+	}
+	if token == "" {
+		return nil
+	}
+	return s.store.Sessions.Use(token)
+}
+
+// badOAuthToken is Salesforce's answer to an identity request with a bad token.
+func badOAuthToken(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/plain;charset=UTF-8")
+	w.WriteHeader(http.StatusForbidden)
+	_, _ = w.Write([]byte("Bad_OAuth_Token"))
+}
+
+type identityURLs struct {
+	Enterprise   string `json:"enterprise"`
+	Metadata     string `json:"metadata"`
+	Partner      string `json:"partner"`
+	REST         string `json:"rest"`
+	SObjects     string `json:"sobjects"`
+	Search       string `json:"search"`
+	Query        string `json:"query"`
+	Recent       string `json:"recent"`
+	ToolingSOAP  string `json:"tooling_soap"`
+	ToolingREST  string `json:"tooling_rest"`
+	Profile      string `json:"profile"`
+	Feeds        string `json:"feeds"`
+	Groups       string `json:"groups"`
+	Users        string `json:"users"`
+	FeedItems    string `json:"feed_items"`
+	FeedElements string `json:"feed_elements"`
+	CustomDomain string `json:"custom_domain,omitempty"`
+}
+
+// urlsFor lists the user's API URLs with Salesforce's literal "{version}"
+// placeholder, as the identity service returns them.
+func urlsFor(base string, u *org.User) identityURLs {
+	org15 := u.Org.ID.Short()
+	data := base + "/services/data/v{version}/"
+	return identityURLs{
+		Enterprise:   base + "/services/Soap/c/{version}/" + org15,
+		Metadata:     base + "/services/Soap/m/{version}/" + org15,
+		Partner:      base + "/services/Soap/u/{version}/" + org15,
+		REST:         data,
+		SObjects:     data + "sobjects/",
+		Search:       data + "search/",
+		Query:        data + "query/",
+		Recent:       data + "recent/",
+		ToolingSOAP:  base + "/services/Soap/T/{version}/" + org15,
+		ToolingREST:  data + "tooling/",
+		Profile:      base + "/" + string(u.ID),
+		Feeds:        data + "chatter/feeds",
+		Groups:       data + "chatter/groups",
+		Users:        data + "chatter/users",
+		FeedItems:    data + "chatter/feed-items",
+		FeedElements: data + "chatter/feed-elements",
+		CustomDomain: base,
+	}
+}
+
+func utcOffsetMillis(loc *time.Location, now time.Time) int {
+	_, off := now.In(loc).Zone()
+	return off * 1000
+}
+
+// Identity serves the identity URL GET /id/{orgId}/{userId}. A token may
+// only read its own user's identity.
+func (s *Service) Identity(w http.ResponseWriter, r *http.Request) {
+	sess := s.identitySession(r)
+	if sess == nil {
+		badOAuthToken(w)
+		return
+	}
+	vars := mux.Vars(r)
+	orgID, err1 := org.ParseID(vars["org"])
+	userID, err2 := org.ParseID(vars["user"])
+	u := sess.User
+	if err1 != nil || err2 != nil || orgID != u.Org.ID || userID != u.ID {
+		badOAuthToken(w)
+		return
+	}
+	base := s.cfg.BaseURL(r)
+	now := s.store.Clock.Now()
+	writeJSON(w, struct {
+		ID               string       `json:"id"`
+		AssertedUser     bool         `json:"asserted_user"`
+		UserID           org.ID       `json:"user_id"`
+		OrganizationID   org.ID       `json:"organization_id"`
+		Username         string       `json:"username"`
+		NickName         string       `json:"nick_name"`
+		DisplayName      string       `json:"display_name"`
+		Email            string       `json:"email"`
+		EmailVerified    bool         `json:"email_verified"`
+		FirstName        string       `json:"first_name"`
+		LastName         string       `json:"last_name"`
+		Timezone         string       `json:"timezone"`
+		URLs             identityURLs `json:"urls"`
+		Active           bool         `json:"active"`
+		UserType         string       `json:"user_type"`
+		Language         string       `json:"language"`
+		Locale           string       `json:"locale"`
+		UTCOffset        int          `json:"utcOffset"`
+		LastModifiedDate string       `json:"last_modified_date"`
+		IsAppInstalled   bool         `json:"is_app_installed"`
+	}{
+		ID: IdentityURL(base, u), AssertedUser: true, UserID: u.ID, OrganizationID: u.Org.ID,
+		Username: u.Username, NickName: nickname(u), DisplayName: u.Name(), Email: u.Email, EmailVerified: true,
+		FirstName: u.FirstName, LastName: u.LastName, Timezone: u.Org.TimeZone.String(), URLs: urlsFor(base, u),
+		Active: u.Active, UserType: "STANDARD", Language: "en_US", Locale: "en_US",
+		UTCOffset: utcOffsetMillis(u.Org.TimeZone, now), LastModifiedDate: sess.Created.UTC().Format("2006-01-02T15:04:05.000+0000"),
+		IsAppInstalled: true,
+	})
+}
+
+// UserInfo serves GET /services/oauth2/userinfo (OpenID Connect claims).
+func (s *Service) UserInfo(w http.ResponseWriter, r *http.Request) {
+	sess := s.identitySession(r)
+	if sess == nil {
+		badOAuthToken(w)
+		return
+	}
+	u := sess.User
+	base := s.cfg.BaseURL(r)
+	now := s.store.Clock.Now()
+	writeJSON(w, struct {
+		Sub               string       `json:"sub"`
+		UserID            org.ID       `json:"user_id"`
+		OrganizationID    org.ID       `json:"organization_id"`
+		PreferredUsername string       `json:"preferred_username"`
+		Nickname          string       `json:"nickname"`
+		Name              string       `json:"name"`
+		Email             string       `json:"email"`
+		EmailVerified     bool         `json:"email_verified"`
+		GivenName         string       `json:"given_name"`
+		FamilyName        string       `json:"family_name"`
+		Zoneinfo          string       `json:"zoneinfo"`
+		URLs              identityURLs `json:"urls"`
+		Active            bool         `json:"active"`
+		UserType          string       `json:"user_type"`
+		Language          string       `json:"language"`
+		Locale            string       `json:"locale"`
+		UTCOffset         int          `json:"utcOffset"`
+		UpdatedAt         string       `json:"updated_at"`
+		IsAppInstalled    bool         `json:"is_app_installed"`
+	}{
+		Sub: IdentityURL(base, u), UserID: u.ID, OrganizationID: u.Org.ID, PreferredUsername: u.Username,
+		Nickname: nickname(u), Name: u.Name(), Email: u.Email, EmailVerified: true, GivenName: u.FirstName,
+		FamilyName: u.LastName, Zoneinfo: u.Org.TimeZone.String(), URLs: urlsFor(base, u), Active: u.Active,
+		UserType: "STANDARD", Language: "en_US", Locale: "en_US", UTCOffset: utcOffsetMillis(u.Org.TimeZone, now),
+		UpdatedAt: sess.Created.UTC().Format("2006-01-02T15:04:05Z"), IsAppInstalled: true,
+	})
+}
+
+func nickname(u *org.User) string {
+	name, _, _ := strings.Cut(u.Username, "@")
+	return name
+}
+
+// Revoke serves /services/oauth2/revoke: POST token=… (form) or a GET with
+// ?token=. 200 with an empty body on success; 400 otherwise.
+func (s *Service) Revoke(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		writeOAuthError(w, http.StatusBadRequest, "unsupported_token_type", "Token type not supported")
+		return
+	}
+	token := r.Form.Get("token")
+	if token == "" {
+		writeOAuthError(w, http.StatusBadRequest, "unsupported_token_type", "Token type not supported")
+		return
+	}
+	if !s.store.Sessions.Revoke(token) {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_token", "Token was invalid")
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,773 @@
+package org
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Source is one org fixture: its YAML and a way to read the files it names
+// (certificates) relative to it.
+type Source struct {
+	// Name is shown in error messages, e.g. "fixtures/orgs/acme.yaml".
+	Name string
+	Data []byte
+	// ReadFile reads a path the fixture names, relative to the fixture.
+	ReadFile func(rel string) ([]byte, error)
+}
+
+// FileSource reads a fixture from disk; paths inside it are relative to its directory.
+func FileSource(path string) (Source, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Source{}, err
+	}
+	dir := filepath.Dir(path)
+	return Source{
+		Name: path,
+		Data: data,
+		ReadFile: func(rel string) ([]byte, error) {
+			if !filepath.IsAbs(rel) {
+				rel = filepath.Join(dir, rel)
+			}
+			return os.ReadFile(rel)
+		},
+	}, nil
+}
+
+// FixtureError is a problem in a fixture, at a line and column when known.
+type FixtureError struct {
+	File         string
+	Line, Column int
+	Msg          string
+}
+
+func (e *FixtureError) Error() string {
+	switch {
+	case e.Line > 0 && e.Column > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return e.File + ": " + e.Msg
+}
+
+// The YAML shape of an org fixture (DESIGN.md). Unknown keys are errors.
+type fixtureYAML struct {
+	Org            orgYAML       `yaml:"org"`
+	Settings       settingsYAML  `yaml:"settings"`
+	NetworkAccess  networkYAML   `yaml:"network_access"`
+	Profiles       []profileYAML `yaml:"profiles"`
+	PermissionSets []permSetYAML `yaml:"permission_sets"`
+	Users          []userYAML    `yaml:"users"`
+	Apps           []appYAML     `yaml:"apps"`
+}
+
+type orgYAML struct {
+	Name              string   `yaml:"name"`
+	ID                string   `yaml:"id"`
+	Type              string   `yaml:"type"`
+	MyDomain          string   `yaml:"my_domain"`
+	SandboxName       string   `yaml:"sandbox_name"`
+	TimeZone          string   `yaml:"time_zone"`
+	OutboundSessionID string   `yaml:"outbound_session_id"`
+	SessionTimeout    string   `yaml:"session_timeout"`
+	ExtraAudiences    []string `yaml:"extra_audiences"`
+}
+
+type settingsYAML struct {
+	StrictCertificateExpiry *bool   `yaml:"strict_certificate_expiry"`
+	LegacyApprovalError     *bool   `yaml:"legacy_approval_error"`
+	IPRestrictedText        *string `yaml:"ip_restricted_text"`
+	UnknownUserText         *string `yaml:"unknown_user_text"`
+	InactiveUserText        *string `yaml:"inactive_user_text"`
+	FrozenUserText          *string `yaml:"frozen_user_text"`
+	RateLimitText           *string `yaml:"rate_limit_text"`
+	TokenResponseSignature  *bool   `yaml:"token_response_signature"`
+	ReuseSessions           *bool   `yaml:"reuse_sessions"`
+	LoginRateLimitPerHour   *int    `yaml:"login_rate_limit_per_hour"`
+	LoginHistoryLimit       *int    `yaml:"login_history_limit"`
+	AssertionClockSkew      string  `yaml:"assertion_clock_skew"`
+	MaxAssertionLifetime    string  `yaml:"max_assertion_lifetime"`
+	ClientIP                string  `yaml:"client_ip"`
+}
+
+type networkYAML struct {
+	TrustedIPRanges []ipRangeYAML `yaml:"trusted_ip_ranges"`
+}
+
+type ipRangeYAML struct {
+	Start string `yaml:"start"`
+	End   string `yaml:"end"`
+}
+
+type profileYAML struct {
+	Name           string                  `yaml:"name"`
+	SessionTimeout string                  `yaml:"session_timeout"`
+	LoginIPRanges  []ipRangeYAML           `yaml:"login_ip_ranges"`
+	LoginHours     map[string]dayHoursYAML `yaml:"login_hours"`
+}
+
+type dayHoursYAML struct {
+	Start string `yaml:"start"`
+	End   string `yaml:"end"`
+}
+
+type permSetYAML struct {
+	Name            string `yaml:"name"`
+	UseAnyAPIClient bool   `yaml:"use_any_api_client"`
+}
+
+type userYAML struct {
+	Username       string   `yaml:"username"`
+	ID             string   `yaml:"id"`
+	Email          string   `yaml:"email"`
+	FirstName      string   `yaml:"first_name"`
+	LastName       string   `yaml:"last_name"`
+	Profile        string   `yaml:"profile"`
+	PermissionSets []string `yaml:"permission_sets"`
+	Active         *bool    `yaml:"active"`
+	Frozen         bool     `yaml:"frozen"`
+	ApprovedApps   []string `yaml:"approved_apps"`
+}
+
+type appYAML struct {
+	Name           string     `yaml:"name"`
+	Kind           string     `yaml:"kind"`
+	ConsumerKey    string     `yaml:"consumer_key"`
+	ConsumerSecret string     `yaml:"consumer_secret"`
+	Certificate    string     `yaml:"certificate"`
+	CertificatePEM string     `yaml:"certificate_pem"`
+	JWTEnabled     *bool      `yaml:"jwt_enabled"`
+	Installed      *bool      `yaml:"installed"`
+	Scopes         []string   `yaml:"scopes"`
+	Policy         policyYAML `yaml:"policy"`
+}
+
+type policyYAML struct {
+	PermittedUsers string   `yaml:"permitted_users"`
+	Profiles       []string `yaml:"profiles"`
+	PermissionSets []string `yaml:"permission_sets"`
+	IPRelaxation   string   `yaml:"ip_relaxation"`
+	SessionTimeout string   `yaml:"session_timeout"`
+}
+
+// Built-in profiles every org has, so a minimal fixture need not declare them.
+var builtinProfiles = []string{"System Administrator", "Standard User", "Minimum Access - Salesforce"}
+
+// ParsedFixture is one fixture turned into an Org, with the apps it declares
+// (which the Store shares across orgs by consumer key).
+type ParsedFixture struct {
+	Org  *Org
+	Apps []*App
+
+	locate func(path string) (line, col int)
+}
+
+// ParseFixture reads and validates one org fixture. ids assigns sequence
+// numbers so every loaded object gets a distinct, deterministic id.
+func ParseFixture(src Source, ids *IDSequence) (*ParsedFixture, error) {
+	file, err := parser.ParseBytes(src.Data, 0)
+	if err != nil {
+		return nil, yamlError(src.Name, err)
+	}
+	var raw fixtureYAML
+	if len(file.Docs) != 1 || file.Docs[0].Body == nil {
+		return nil, &FixtureError{File: src.Name, Msg: "want one YAML document with an org: section"}
+	}
+	if err := yaml.NodeToValue(file.Docs[0].Body, &raw, yaml.DisallowUnknownField()); err != nil {
+		return nil, yamlError(src.Name, err)
+	}
+	b := &fixtureBuilder{src: src, file: file, ids: ids}
+	return b.build(&raw)
+}
+
+func yamlError(name string, err error) error {
+	var ye yaml.Error
+	if errors.As(err, &ye) && ye.GetToken() != nil {
+		pos := ye.GetToken().Position
+		msg := ye.GetMessage()
+		if u := (*yaml.UnknownFieldError)(nil); errors.As(err, &u) {
+			msg = "unknown key: " + strings.TrimPrefix(msg, "unknown field ")
+		}
+		return &FixtureError{File: name, Line: pos.Line, Column: pos.Column, Msg: msg}
+	}
+	return &FixtureError{File: name, Msg: err.Error()}
+}
+
+type fixtureBuilder struct {
+	src  Source
+	file *ast.File
+	ids  *IDSequence
+	org  *Org
+}
+
+// errAt makes an error located at a YAML path such as "$.users[2].profile".
+func (b *fixtureBuilder) errAt(path string, format string, args ...any) error {
+	line, col := b.locate(path)
+	return &FixtureError{File: b.src.Name, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (b *fixtureBuilder) locate(path string) (int, int) {
+	for p := path; p != "$" && p != ""; p = parentPath(p) {
+		yp, err := yaml.PathString(p)
+		if err != nil {
+			continue
+		}
+		n, err := yp.FilterFile(b.file)
+		if err != nil || n == nil || n.GetToken() == nil {
+			continue
+		}
+		pos := n.GetToken().Position
+		return pos.Line, pos.Column
+	}
+	return 0, 0
+}
+
+// parentPath drops the last element of a YAML path.
+func parentPath(p string) string {
+	if strings.HasSuffix(p, "]") {
+		if i := strings.LastIndex(p, "["); i > 0 {
+			return p[:i]
+		}
+	}
+	if i := strings.LastIndex(p, "."); i > 0 {
+		return p[:i]
+	}
+	return "$"
+}
+
+func (b *fixtureBuilder) build(raw *fixtureYAML) (*ParsedFixture, error) {
+	o, err := b.buildOrg(raw)
+	if err != nil {
+		return nil, err
+	}
+	b.org = o
+	if err := b.buildProfiles(raw.Profiles); err != nil {
+		return nil, err
+	}
+	if err := b.buildPermissionSets(raw.PermissionSets); err != nil {
+		return nil, err
+	}
+	pf := &ParsedFixture{Org: o, locate: b.locate}
+	if err := b.buildApps(raw.Apps, pf); err != nil {
+		return nil, err
+	}
+	if err := b.buildUsers(raw.Users, pf); err != nil {
+		return nil, err
+	}
+	o.loginHistory = newLoginHistory(o.Settings.LoginHistoryLimit)
+	return pf, nil
+}
+
+func (b *fixtureBuilder) buildOrg(raw *fixtureYAML) (*Org, error) {
+	r := raw.Org
+	if strings.TrimSpace(r.Name) == "" {
+		return nil, b.errAt("$.org", "org.name is required")
+	}
+	o := &Org{
+		Name:              r.Name,
+		Type:              Production,
+		MyDomain:          strings.ToLower(r.MyDomain),
+		SandboxName:       strings.ToLower(r.SandboxName),
+		TimeZone:          time.UTC,
+		OutboundSessionID: SessionIDRemoved,
+		SessionTimeout:    DefaultSessionTimeout,
+		ExtraAudiences:    r.ExtraAudiences,
+		Profiles:          map[string]*Profile{},
+		PermissionSets:    map[string]*PermissionSet{},
+		Installations:     map[string]*Installation{},
+		Source:            b.src.Name,
+		Settings:          DefaultSettings(),
+	}
+	if r.ID != "" {
+		id, err := ParseID(r.ID)
+		if err != nil || id.Prefix() != PrefixOrganization {
+			return nil, b.errAt("$.org.id", "org.id %q is not an organization id (15 or 18 characters starting with 00D)", r.ID)
+		}
+		o.ID = id
+	} else {
+		o.ID = b.ids.Next(PrefixOrganization)
+	}
+	if r.Type != "" {
+		switch t := Type(strings.ToLower(r.Type)); t {
+		case Production, Developer, Sandbox, Scratch:
+			o.Type = t
+		default:
+			return nil, b.errAt("$.org.type", "org.type %q: want production, developer, sandbox or scratch", r.Type)
+		}
+	}
+	if r.TimeZone != "" {
+		loc, err := time.LoadLocation(r.TimeZone)
+		if err != nil {
+			return nil, b.errAt("$.org.time_zone", "org.time_zone %q is not a known time zone (use an IANA name such as Asia/Tokyo)", r.TimeZone)
+		}
+		o.TimeZone = loc
+	}
+	if r.OutboundSessionID != "" {
+		switch e := SessionIDEra(strings.ToLower(r.OutboundSessionID)); e {
+		case SessionIDLegacy, SessionIDRemoved:
+			o.OutboundSessionID = e
+		default:
+			return nil, b.errAt("$.org.outbound_session_id", "org.outbound_session_id %q: want legacy (before the February 2026 change) or removed (after)", r.OutboundSessionID)
+		}
+	}
+	var err error
+	if o.SessionTimeout, err = b.duration("$.org.session_timeout", r.SessionTimeout, DefaultSessionTimeout); err != nil {
+		return nil, err
+	}
+	for i, rg := range raw.NetworkAccess.TrustedIPRanges {
+		r, err := b.ipRange(fmt.Sprintf("$.network_access.trusted_ip_ranges[%d]", i), rg)
+		if err != nil {
+			return nil, err
+		}
+		o.TrustedIPRanges = append(o.TrustedIPRanges, r)
+	}
+	if err := b.applySettings(&o.Settings, raw.Settings); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func (b *fixtureBuilder) applySettings(s *Settings, r settingsYAML) error {
+	setBool := func(dst *bool, v *bool) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setString := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setBool(&s.StrictCertificateExpiry, r.StrictCertificateExpiry)
+	setBool(&s.LegacyApprovalError, r.LegacyApprovalError)
+	setBool(&s.TokenResponseSignature, r.TokenResponseSignature)
+	setBool(&s.ReuseSessions, r.ReuseSessions)
+	setString(&s.IPRestrictedText, r.IPRestrictedText)
+	setString(&s.UnknownUserText, r.UnknownUserText)
+	setString(&s.InactiveUserText, r.InactiveUserText)
+	setString(&s.FrozenUserText, r.FrozenUserText)
+	setString(&s.RateLimitText, r.RateLimitText)
+	if r.LoginRateLimitPerHour != nil {
+		if *r.LoginRateLimitPerHour < 0 {
+			return b.errAt("$.settings.login_rate_limit_per_hour", "settings.login_rate_limit_per_hour must be 0 (no limit) or more")
+		}
+		s.LoginRateLimitPerHour = *r.LoginRateLimitPerHour
+	}
+	if r.LoginHistoryLimit != nil {
+		if *r.LoginHistoryLimit < 1 {
+			return b.errAt("$.settings.login_history_limit", "settings.login_history_limit must be at least 1")
+		}
+		s.LoginHistoryLimit = *r.LoginHistoryLimit
+	}
+	var err error
+	if s.AssertionClockSkew, err = b.duration("$.settings.assertion_clock_skew", r.AssertionClockSkew, 0); err != nil {
+		return err
+	}
+	if s.MaxAssertionLifetime, err = b.duration("$.settings.max_assertion_lifetime", r.MaxAssertionLifetime, 0); err != nil {
+		return err
+	}
+	if r.ClientIP != "" {
+		a, err := netip.ParseAddr(r.ClientIP)
+		if err != nil {
+			return b.errAt("$.settings.client_ip", "settings.client_ip %q is not an IP address", r.ClientIP)
+		}
+		s.ClientIP = a.Unmap()
+	}
+	return nil
+}
+
+func (b *fixtureBuilder) duration(path, s string, def time.Duration) (time.Duration, error) {
+	if s == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, b.errAt(path, "%s %q is not a duration such as 15m, 2h or 24h", yamlKey(path), s)
+	}
+	return d, nil
+}
+
+func yamlKey(path string) string {
+	return strings.TrimPrefix(path, "$.")
+}
+
+func (b *fixtureBuilder) ipRange(path string, r ipRangeYAML) (IPRange, error) {
+	start, err := netip.ParseAddr(r.Start)
+	if err != nil {
+		return IPRange{}, b.errAt(path+".start", "%s.start %q is not an IP address", yamlKey(path), r.Start)
+	}
+	end, err := netip.ParseAddr(r.End)
+	if err != nil {
+		return IPRange{}, b.errAt(path+".end", "%s.end %q is not an IP address", yamlKey(path), r.End)
+	}
+	start, end = start.Unmap(), end.Unmap()
+	if start.BitLen() != end.BitLen() {
+		return IPRange{}, b.errAt(path, "%s mixes IPv4 and IPv6 addresses", yamlKey(path))
+	}
+	if end.Less(start) {
+		return IPRange{}, b.errAt(path, "%s: start %s is after end %s", yamlKey(path), start, end)
+	}
+	return IPRange{Start: start, End: end}, nil
+}
+
+var weekdays = map[string]time.Weekday{
+	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
+	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
+}
+
+func (b *fixtureBuilder) buildProfiles(raws []profileYAML) error {
+	o := b.org
+	for _, name := range builtinProfiles {
+		o.Profiles[strings.ToLower(name)] = &Profile{ID: b.ids.Next(PrefixProfile), Name: name}
+	}
+	declared := map[string]bool{}
+	for i, r := range raws {
+		path := fmt.Sprintf("$.profiles[%d]", i)
+		if strings.TrimSpace(r.Name) == "" {
+			return b.errAt(path, "profiles[%d].name is required", i)
+		}
+		key := strings.ToLower(r.Name)
+		if declared[key] {
+			return b.errAt(path+".name", "profile %q is declared twice", r.Name)
+		}
+		declared[key] = true
+		p := &Profile{ID: b.ids.Next(PrefixProfile), Name: r.Name}
+		var err error
+		if p.SessionTimeout, err = b.duration(path+".session_timeout", r.SessionTimeout, 0); err != nil {
+			return err
+		}
+		for j, rg := range r.LoginIPRanges {
+			ipr, err := b.ipRange(fmt.Sprintf("%s.login_ip_ranges[%d]", path, j), rg)
+			if err != nil {
+				return err
+			}
+			p.LoginIPRanges = append(p.LoginIPRanges, ipr)
+		}
+		if r.LoginHours != nil {
+			p.LoginHours = LoginHours{}
+			for day, h := range r.LoginHours {
+				wd, ok := weekdays[strings.ToLower(day)]
+				hp := path + ".login_hours." + day
+				if !ok {
+					return b.errAt(hp, "login_hours: %q is not a weekday (monday … sunday)", day)
+				}
+				start, err1 := clockTime(h.Start)
+				end, err2 := clockTime(h.End)
+				if err1 != nil || err2 != nil || end <= start {
+					return b.errAt(hp, "login_hours.%s: want start and end as HH:MM with start before end, got %q–%q", day, h.Start, h.End)
+				}
+				p.LoginHours[wd] = DayWindow{Start: start, End: end}
+			}
+		}
+		o.Profiles[key] = p
+	}
+	return nil
+}
+
+// clockTime parses "HH:MM" (24:00 allowed) as an offset from midnight.
+func clockTime(s string) (time.Duration, error) {
+	hh, mm, ok := strings.Cut(s, ":")
+	h, err1 := strconv.Atoi(hh)
+	m, err2 := strconv.Atoi(mm)
+	if !ok || err1 != nil || err2 != nil || h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m != 0) {
+		return 0, fmt.Errorf("bad time %q", s)
+	}
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, nil
+}
+
+func (b *fixtureBuilder) buildPermissionSets(raws []permSetYAML) error {
+	for i, r := range raws {
+		path := fmt.Sprintf("$.permission_sets[%d]", i)
+		if strings.TrimSpace(r.Name) == "" {
+			return b.errAt(path, "permission_sets[%d].name is required", i)
+		}
+		key := strings.ToLower(r.Name)
+		if _, dup := b.org.PermissionSets[key]; dup {
+			return b.errAt(path+".name", "permission set %q is declared twice", r.Name)
+		}
+		b.org.PermissionSets[key] = &PermissionSet{ID: b.ids.Next(PrefixPermSet), Name: r.Name, UseAnyAPIClient: r.UseAnyAPIClient}
+	}
+	return nil
+}
+
+func (b *fixtureBuilder) profileNames() string {
+	var names []string
+	for _, p := range b.org.Profiles {
+		names = append(names, p.Name)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+func (b *fixtureBuilder) permSetNames() string {
+	var names []string
+	for _, p := range b.org.PermissionSets {
+		names = append(names, p.Name)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return "none declared"
+	}
+	return strings.Join(names, ", ")
+}
+
+func (b *fixtureBuilder) buildApps(raws []appYAML, pf *ParsedFixture) error {
+	o := b.org
+	for i, r := range raws {
+		path := fmt.Sprintf("$.apps[%d]", i)
+		if strings.TrimSpace(r.Name) == "" {
+			return b.errAt(path, "apps[%d].name is required", i)
+		}
+		if strings.TrimSpace(r.ConsumerKey) == "" {
+			return b.errAt(path, "app %q needs a consumer_key", r.Name)
+		}
+		for _, other := range pf.Apps {
+			if other.ConsumerKey == r.ConsumerKey {
+				return b.errAt(path+".consumer_key", "app %q has the same consumer_key as app %q", r.Name, other.Name)
+			}
+			if strings.EqualFold(other.Name, r.Name) {
+				return b.errAt(path+".name", "app %q is declared twice", r.Name)
+			}
+		}
+		app := &App{
+			ID:             b.ids.Next(PrefixConnectedApp),
+			Name:           r.Name,
+			Kind:           ExternalClientApp,
+			ConsumerKey:    r.ConsumerKey,
+			ConsumerSecret: r.ConsumerSecret,
+			Scopes:         r.Scopes,
+		}
+		if len(app.Scopes) == 0 {
+			app.Scopes = []string{"api"}
+		}
+		if r.Kind != "" {
+			switch k := AppKind(strings.ToLower(r.Kind)); k {
+			case ConnectedApp, ExternalClientApp:
+				app.Kind = k
+			default:
+				return b.errAt(path+".kind", "app %q: kind %q: want external_client_app or connected_app", r.Name, r.Kind)
+			}
+		}
+		if err := b.loadCertificate(path, r, app); err != nil {
+			return err
+		}
+		app.JWTEnabled = app.Certificate != nil
+		if r.JWTEnabled != nil {
+			if *r.JWTEnabled && app.Certificate == nil {
+				return b.errAt(path+".jwt_enabled", "app %q enables the JWT bearer flow but has no certificate", r.Name)
+			}
+			app.JWTEnabled = *r.JWTEnabled
+		}
+		pol, err := b.policy(path+".policy", r.Name, r.Policy)
+		if err != nil {
+			return err
+		}
+		pf.Apps = append(pf.Apps, app)
+		if r.Installed == nil || *r.Installed {
+			o.Installations[app.ConsumerKey] = &Installation{App: app, Org: o, Policy: pol}
+		}
+	}
+	return nil
+}
+
+func (b *fixtureBuilder) loadCertificate(path string, r appYAML, app *App) error {
+	var data []byte
+	switch {
+	case r.Certificate != "" && r.CertificatePEM != "":
+		return b.errAt(path+".certificate", "app %q: give certificate (a file) or certificate_pem, not both", r.Name)
+	case r.Certificate != "":
+		if b.src.ReadFile == nil {
+			return b.errAt(path+".certificate", "app %q: certificate %q cannot be read: this fixture has no directory", r.Name, r.Certificate)
+		}
+		var err error
+		if data, err = b.src.ReadFile(r.Certificate); err != nil {
+			return b.errAt(path+".certificate", "app %q: certificate %q is unreadable: %v", r.Name, r.Certificate, unwrapPathError(err))
+		}
+	case r.CertificatePEM != "":
+		data = []byte(r.CertificatePEM)
+	default:
+		return nil
+	}
+	where := path + ".certificate"
+	if r.CertificatePEM != "" {
+		where = path + ".certificate_pem"
+	}
+	cert, err := ParseCertificatePEM(data)
+	if err != nil {
+		return b.errAt(where, "app %q: %v", r.Name, err)
+	}
+	app.Certificate = cert
+	app.PublicKey = cert.PublicKey.(*rsa.PublicKey)
+	return nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// ParseCertificatePEM reads the X.509 certificate an app's JWT assertions
+// are checked against. It must hold an RSA key, since Salesforce signs and
+// verifies JWT bearer assertions with RS256.
+func ParseCertificatePEM(data []byte) (*x509.Certificate, error) {
+	rest := data
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			if bytes.Contains(data, []byte("-----BEGIN")) {
+				return nil, errors.New("no CERTIFICATE block found in the PEM data")
+			}
+			return nil, errors.New("not a certificate: no -----BEGIN CERTIFICATE----- block (give the .crt file, PEM-encoded)")
+		}
+		switch {
+		case block.Type == "CERTIFICATE":
+			cert, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("the certificate is corrupt: %v", err)
+			}
+			if _, ok := cert.PublicKey.(*rsa.PublicKey); !ok {
+				return nil, fmt.Errorf("the certificate holds a %T key; JWT bearer needs RSA (RS256)", cert.PublicKey)
+			}
+			return cert, nil
+		case strings.Contains(block.Type, "PRIVATE KEY"):
+			return nil, errors.New("this is a private key, not a certificate: upload the certificate (.crt) to the app and keep the key with the client")
+		}
+	}
+}
+
+func (b *fixtureBuilder) policy(path, appName string, r policyYAML) (Policy, error) {
+	pol := Policy{PermittedUsers: AdminApproved, IPRelaxation: IPEnforce}
+	if r.PermittedUsers != "" {
+		switch p := PermittedUsers(strings.ToLower(r.PermittedUsers)); p {
+		case AdminApproved, AllUsers:
+			pol.PermittedUsers = p
+		default:
+			return pol, b.errAt(path+".permitted_users", "app %q: permitted_users %q: want admin_approved or all_users", appName, r.PermittedUsers)
+		}
+	}
+	if r.IPRelaxation != "" {
+		switch ip := IPRelaxation(strings.ToLower(r.IPRelaxation)); ip {
+		case IPEnforce, IPRelax, IPRelaxActivatedDevices, IPRelaxRefreshTokens:
+			pol.IPRelaxation = ip
+		default:
+			return pol, b.errAt(path+".ip_relaxation", "app %q: ip_relaxation %q: want enforce, relax, relax_for_activated_devices or relax_for_refresh_tokens", appName, r.IPRelaxation)
+		}
+	}
+	for j, name := range r.Profiles {
+		p := b.org.Profile(name)
+		if p == nil {
+			return pol, b.errAt(fmt.Sprintf("%s.profiles[%d]", path, j), "app %q: policy names profile %q, which this org does not have (profiles: %s)", appName, name, b.profileNames())
+		}
+		pol.Profiles = append(pol.Profiles, p)
+	}
+	for j, name := range r.PermissionSets {
+		ps := b.org.PermissionSet(name)
+		if ps == nil {
+			return pol, b.errAt(fmt.Sprintf("%s.permission_sets[%d]", path, j), "app %q: policy names permission set %q, which this org does not have (permission sets: %s)", appName, name, b.permSetNames())
+		}
+		pol.PermissionSets = append(pol.PermissionSets, ps)
+	}
+	var err error
+	pol.SessionTimeout, err = b.duration(path+".session_timeout", r.SessionTimeout, 0)
+	return pol, err
+}
+
+func (b *fixtureBuilder) buildUsers(raws []userYAML, pf *ParsedFixture) error {
+	o := b.org
+	seen := map[string]int{}
+	for i, r := range raws {
+		path := fmt.Sprintf("$.users[%d]", i)
+		if strings.TrimSpace(r.Username) == "" {
+			return b.errAt(path, "users[%d].username is required", i)
+		}
+		if !strings.Contains(r.Username, "@") {
+			return b.errAt(path+".username", "username %q is not in e-mail form (name@domain)", r.Username)
+		}
+		key := strings.ToLower(r.Username)
+		if first, dup := seen[key]; dup {
+			line, _ := b.locate(fmt.Sprintf("$.users[%d].username", first))
+			return b.errAt(path+".username", "username %q is already used at line %d: usernames are unique across all orgs", r.Username, line)
+		}
+		seen[key] = i
+		u := &User{
+			Username:     r.Username,
+			Email:        r.Email,
+			FirstName:    r.FirstName,
+			LastName:     r.LastName,
+			Active:       r.Active == nil || *r.Active,
+			Frozen:       r.Frozen,
+			Org:          o,
+			ApprovedApps: map[string]bool{},
+		}
+		if u.Email == "" {
+			u.Email = r.Username
+		}
+		if u.LastName == "" {
+			u.LastName = strings.SplitN(r.Username, "@", 2)[0]
+		}
+		if r.ID != "" {
+			id, err := ParseID(r.ID)
+			if err != nil || id.Prefix() != PrefixUser {
+				return b.errAt(path+".id", "user %q: id %q is not a user id (15 or 18 characters starting with 005)", r.Username, r.ID)
+			}
+			u.ID = id
+		} else {
+			u.ID = b.ids.Next(PrefixUser)
+		}
+		profileName := r.Profile
+		if profileName == "" {
+			return b.errAt(path, "user %q needs a profile (profiles: %s)", r.Username, b.profileNames())
+		}
+		if u.Profile = o.Profile(profileName); u.Profile == nil {
+			return b.errAt(path+".profile", "user %q: profile %q does not exist in org %q (profiles: %s)", r.Username, profileName, o.Name, b.profileNames())
+		}
+		for j, name := range r.PermissionSets {
+			ps := o.PermissionSet(name)
+			if ps == nil {
+				return b.errAt(fmt.Sprintf("%s.permission_sets[%d]", path, j), "user %q: permission set %q does not exist in org %q (permission sets: %s)", r.Username, name, o.Name, b.permSetNames())
+			}
+			if !slices.Contains(u.PermissionSets, ps) {
+				u.PermissionSets = append(u.PermissionSets, ps)
+			}
+		}
+		for j, name := range r.ApprovedApps {
+			app := findApp(pf.Apps, name)
+			if app == nil {
+				return b.errAt(fmt.Sprintf("%s.approved_apps[%d]", path, j), "user %q: approved app %q is not an app of this fixture (by name or consumer key)", r.Username, name)
+			}
+			u.ApprovedApps[app.ConsumerKey] = true
+		}
+		o.Users = append(o.Users, u)
+	}
+	return nil
+}
+
+func findApp(apps []*App, nameOrKey string) *App {
+	for _, a := range apps {
+		if a.ConsumerKey == nameOrKey || strings.EqualFold(a.Name, nameOrKey) {
+			return a
+		}
+	}
+	return nil
+}

@@ -1,0 +1,66 @@
+package org
+
+import "testing"
+
+func TestParseIDAddsSalesforceChecksum(t *testing.T) {
+	// Vectors from SALESFORCE.md §4.
+	tests := []struct{ in, want string }{
+		{"001M000000qfPyS", "001M000000qfPySIAU"},
+		{"a0RE000000IJmcN", "a0RE000000IJmcNMAT"},
+		{"aaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaAAA"},
+		{"001M000000qfPySIAU", "001M000000qfPySIAU"},
+		{"001M000000qfPySiau", "001M000000qfPySIAU"}, // checksum compares case-insensitively
+	}
+	for _, tt := range tests {
+		got, err := ParseID(tt.in)
+		if err != nil {
+			t.Errorf("ParseID(%q): %v", tt.in, err)
+			continue
+		}
+		if string(got) != tt.want {
+			t.Errorf("ParseID(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParseIDRejectsMalformedIDs(t *testing.T) {
+	for _, in := range []string{"", "001", "001M000000qfPySX", "001M000000qfPySAAA", "001M00000-qfPyS"} {
+		if got, err := ParseID(in); err == nil {
+			t.Errorf("ParseID(%q) = %s, want an error", in, got)
+		}
+	}
+}
+
+func TestMakeIDIsDeterministicAndValid(t *testing.T) {
+	a, b := MakeID(PrefixUser, 1), MakeID(PrefixUser, 1)
+	if a != b {
+		t.Fatalf("MakeID is not deterministic: %s vs %s", a, b)
+	}
+	if len(a) != 18 || a.Prefix() != PrefixUser {
+		t.Fatalf("MakeID(005, 1) = %s", a)
+	}
+	if got, err := ParseID(a.Short()); err != nil || got != a {
+		t.Errorf("ParseID(%s) = %s, %v; want %s", a.Short(), got, err, a)
+	}
+	if MakeID(PrefixUser, 2) == a {
+		t.Error("different sequence numbers gave the same id")
+	}
+}
+
+func FuzzParseID(f *testing.F) {
+	f.Add("001M000000qfPyS")
+	f.Add("001M000000qfPySIAU")
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := ParseID(s)
+		if err != nil {
+			return
+		}
+		if len(id) != 18 {
+			t.Fatalf("ParseID(%q) = %q, not 18 characters", s, id)
+		}
+		again, err := ParseID(string(id))
+		if err != nil || again != id {
+			t.Fatalf("round trip of %q: %q, %v", id, again, err)
+		}
+	})
+}

@@ -1,0 +1,97 @@
+package org
+
+import (
+	"sync"
+	"time"
+)
+
+// Login History Status values Salesforce shows (SALESFORCE.md §3).
+const (
+	LoginSuccess           = "Success"
+	LoginNotApproved       = "Failed: Not approved for access"
+	LoginRestrictedIP      = "Restricted IP"
+	LoginInvalidHours      = "Invalid Login Hours"
+	LoginUserInactive      = "User is Inactive"
+	LoginUserFrozen        = "User Is Frozen"
+	LoginInvalidPassword   = "Invalid Password"
+	LoginPasswordFlowOff   = "Username-Password Flow Disabled"
+	LoginRateExceeded      = "Login Rate Exceeded"
+	LoginAppNotInstalled   = "Failed: App Not Installed"
+	LoginTypeRemoteAccess2 = "Remote Access 2.0"
+)
+
+// LoginEvent is one Login History row. JSON names are the LoginHistory
+// object's field names; Reason is sfemu's own explanation of the outcome
+// (never part of Salesforce's data) for people reading the control API.
+type LoginEvent struct {
+	ID          ID        `json:"Id"`
+	UserID      ID        `json:"UserId"`
+	Username    string    `json:"Username"`
+	LoginTime   time.Time `json:"LoginTime"`
+	LoginType   string    `json:"LoginType"`
+	LoginURL    string    `json:"LoginUrl"`
+	SourceIP    string    `json:"SourceIp"`
+	Status      string    `json:"Status"`
+	Application string    `json:"Application"`
+	APIType     string    `json:"ApiType"`
+	APIVersion  string    `json:"ApiVersion"`
+	Browser     string    `json:"Browser"`
+	Platform    string    `json:"Platform"`
+	Reason      string    `json:"SfemuReason,omitempty"`
+}
+
+// LoginHistory keeps an org's most recent login events, oldest dropped first
+// once the limit is reached, so sustained load cannot grow memory.
+type LoginHistory struct {
+	mu    sync.Mutex
+	rows  []LoginEvent // ring buffer
+	next  int          // where the next row goes once the ring is full
+	full  bool
+	limit int
+	seq   uint64
+}
+
+func newLoginHistory(limit int) *LoginHistory {
+	if limit <= 0 {
+		limit = DefaultSettings().LoginHistoryLimit
+	}
+	return &LoginHistory{limit: limit}
+}
+
+// Add appends e, assigning its Id.
+func (h *LoginHistory) Add(e LoginEvent) LoginEvent {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.seq++
+	e.ID = MakeID(PrefixLoginHistory, h.seq)
+	if !h.full {
+		h.rows = append(h.rows, e)
+		if len(h.rows) == h.limit {
+			h.full = true
+		}
+		return e
+	}
+	h.rows[h.next] = e
+	h.next = (h.next + 1) % h.limit
+	return e
+}
+
+// Events returns the kept rows, oldest first.
+func (h *LoginHistory) Events() []LoginEvent {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]LoginEvent, 0, len(h.rows))
+	if h.full {
+		out = append(out, h.rows[h.next:]...)
+		out = append(out, h.rows[:h.next]...)
+		return out
+	}
+	return append(out, h.rows...)
+}
+
+// Len is the number of rows kept.
+func (h *LoginHistory) Len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.rows)
+}

@@ -1,0 +1,368 @@
+// Package org is the emulator's model of Salesforce orgs as Setup shows them:
+// orgs, profiles, permission sets, users, connected apps and External Client
+// Apps with their policies and certificates, plus the runtime state that
+// belongs to an org — API sessions and Login History.
+//
+// It loads and validates org fixture YAML (errors name file:line) and answers
+// questions other packages ask ("which app has this consumer key?", "is this
+// session still valid?"). It does not speak HTTP: the oauth and rest packages
+// turn its answers into Salesforce's wire format.
+package org
+
+import (
+	"crypto/rsa"
+	"crypto/x509"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Type is the kind of org, which decides the JWT audience it accepts.
+type Type string
+
+// Org types. Production and developer orgs log in at login.salesforce.com,
+// sandboxes and scratch orgs at test.salesforce.com.
+const (
+	Production Type = "production"
+	Developer  Type = "developer"
+	Sandbox    Type = "sandbox"
+	Scratch    Type = "scratch"
+)
+
+// LoginAudience is the login host URL a JWT's aud claim names for this type.
+func (t Type) LoginAudience() string {
+	if t == Sandbox || t == Scratch {
+		return "https://test.salesforce.com"
+	}
+	return "https://login.salesforce.com"
+}
+
+// SessionIDEra says whether outbound messages may carry a session ID: before
+// the February 2026 security update (legacy) or after it (removed).
+type SessionIDEra string
+
+// Session-ID eras (SALESFORCE.md §5, KB 005232763).
+const (
+	SessionIDLegacy  SessionIDEra = "legacy"
+	SessionIDRemoved SessionIDEra = "removed"
+)
+
+// DefaultSessionTimeout is the org-wide session timeout when neither the app
+// policy nor the user's profile sets one.
+const DefaultSessionTimeout = 2 * time.Hour
+
+// Org is one Salesforce org.
+type Org struct {
+	ID                ID
+	Name              string
+	Type              Type
+	MyDomain          string // "acme" for https://acme.my.salesforce.com; empty if none
+	SandboxName       string // for sandboxes: https://<my_domain>--<sandbox>.sandbox.my.salesforce.com
+	TimeZone          *time.Location
+	OutboundSessionID SessionIDEra
+	SessionTimeout    time.Duration
+	// TrustedIPRanges are Setup → Network Access ranges. They spare UI users
+	// identity verification but never let an API login past the profile's
+	// Login IP Ranges, so the token endpoint does not consult them.
+	TrustedIPRanges []IPRange
+	// ExtraAudiences are further aud values accepted, e.g. an Experience Cloud site URL.
+	ExtraAudiences []string
+	Settings       Settings
+
+	Profiles       map[string]*Profile       // by lower-cased name
+	PermissionSets map[string]*PermissionSet // by lower-cased name
+	Users          []*User
+	// Installations maps consumer key → the app's installation and policy in this org.
+	Installations map[string]*Installation
+
+	// Source is the fixture file the org came from, for messages.
+	Source string
+
+	loginHistory *LoginHistory
+}
+
+// MyDomainURL is the org's My Domain login URL, or "" when it has none.
+func (o *Org) MyDomainURL() string {
+	if o.MyDomain == "" {
+		return ""
+	}
+	if o.Type == Sandbox && o.SandboxName != "" {
+		return "https://" + o.MyDomain + "--" + o.SandboxName + ".sandbox.my.salesforce.com"
+	}
+	if o.Type == Scratch {
+		return "https://" + o.MyDomain + ".scratch.my.salesforce.com"
+	}
+	return "https://" + o.MyDomain + ".my.salesforce.com"
+}
+
+// LoginHistory returns the org's Login History.
+func (o *Org) LoginHistory() *LoginHistory { return o.loginHistory }
+
+// Profile returns the profile with this name (case-insensitive), or nil.
+func (o *Org) Profile(name string) *Profile { return o.Profiles[strings.ToLower(name)] }
+
+// PermissionSet returns the permission set with this name (case-insensitive), or nil.
+func (o *Org) PermissionSet(name string) *PermissionSet {
+	return o.PermissionSets[strings.ToLower(name)]
+}
+
+// Settings are the behaviours Salesforce leaves unknown, or that differ
+// between orgs of different ages. Every one is named in the fixture's
+// `settings:` section and documented in docs/FIXTURES.md with its default.
+type Settings struct {
+	// StrictCertificateExpiry rejects JWTs signed for an app whose certificate
+	// has expired. Salesforce accepts them ("by design"), so the default is false.
+	StrictCertificateExpiry bool
+	// LegacyApprovalError answers a user who is not admin-approved with
+	// invalid_grant / "user hasn't approved this consumer", as older orgs do,
+	// instead of invalid_app_access.
+	LegacyApprovalError bool
+	// IPRestrictedText is the error_description for a login from outside the
+	// profile's Login IP Ranges (and outside its login hours).
+	IPRestrictedText string
+	// UnknownUserText, InactiveUserText and FrozenUserText are the
+	// error_description for those users. Salesforce's texts are UNKNOWN.
+	UnknownUserText  string
+	InactiveUserText string
+	FrozenUserText   string
+	// RateLimitText is the error_description of rate_limit_exceeded (UNKNOWN).
+	RateLimitText string
+	// TokenResponseSignature adds issued_at and signature to a JWT bearer
+	// token response, as the web-server flow has. UNKNOWN for JWT; off.
+	TokenResponseSignature bool
+	// ReuseSessions returns the session already open for the same user and
+	// app instead of opening a new one. UNKNOWN; on, as widely reported.
+	ReuseSessions bool
+	// LoginRateLimitPerHour caps logins per user per hour (0: no cap).
+	LoginRateLimitPerHour int
+	// LoginHistoryLimit caps the Login History rows kept for the org.
+	LoginHistoryLimit int
+	// AssertionClockSkew is how far past exp an assertion is still taken (UNKNOWN; 0).
+	AssertionClockSkew time.Duration
+	// MaxAssertionLifetime rejects an exp further ahead than this (0: no limit).
+	// Salesforce's docs ask for "within 3 minutes" but do not say it is enforced.
+	MaxAssertionLifetime time.Duration
+	// ClientIP, when valid, is the apparent source IP of every request made
+	// for this org's users, e.g. a vendor's fixed egress IP.
+	ClientIP netip.Addr
+}
+
+// DefaultSettings are the settings an org gets when its fixture says nothing.
+func DefaultSettings() Settings {
+	return Settings{
+		IPRestrictedText:      "ip restricted",
+		UnknownUserText:       "user hasn't approved this consumer",
+		InactiveUserText:      "inactive user",
+		FrozenUserText:        "inactive user",
+		RateLimitText:         "rate limit exceeded",
+		ReuseSessions:         true,
+		LoginRateLimitPerHour: 3600,
+		LoginHistoryLimit:     20000,
+	}
+}
+
+// IPRange is an inclusive range of addresses of one family.
+type IPRange struct {
+	Start, End netip.Addr
+}
+
+// Contains reports whether a is inside the range.
+func (r IPRange) Contains(a netip.Addr) bool {
+	a = a.Unmap()
+	return a.BitLen() == r.Start.BitLen() && r.Start.Compare(a) <= 0 && a.Compare(r.End) <= 0
+}
+
+// LoginHours is a profile's allowed login window per weekday, in the org's
+// time zone. A weekday with no entry allows no logins; a nil LoginHours allows all.
+type LoginHours map[time.Weekday]DayWindow
+
+// DayWindow is [Start, End) as offsets from midnight.
+type DayWindow struct {
+	Start, End time.Duration
+}
+
+// Allows reports whether t (converted to loc) falls inside the window of its weekday.
+func (h LoginHours) Allows(t time.Time, loc *time.Location) bool {
+	if h == nil {
+		return true
+	}
+	local := t.In(loc)
+	w, ok := h[local.Weekday()]
+	if !ok {
+		return false
+	}
+	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
+	since := local.Sub(midnight)
+	return since >= w.Start && since < w.End
+}
+
+// Profile is a user profile with the settings the token endpoint reads.
+type Profile struct {
+	ID             ID
+	Name           string
+	SessionTimeout time.Duration // 0: use the org default
+	LoginIPRanges  []IPRange     // empty: any address
+	LoginHours     LoginHours    // nil: any time
+}
+
+// AllowsIP reports whether a login from a passes the profile's Login IP Ranges.
+func (p *Profile) AllowsIP(a netip.Addr) bool {
+	if len(p.LoginIPRanges) == 0 {
+		return true
+	}
+	for _, r := range p.LoginIPRanges {
+		if r.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// PermissionSet is a named set of permissions; sfemu models the ones that
+// change whether a user may log in through an app.
+type PermissionSet struct {
+	ID   ID
+	Name string
+	// UseAnyAPIClient is the "Use Any API Client" permission: its holders
+	// pass admin-approved app policies without being assigned.
+	UseAnyAPIClient bool
+}
+
+// User is an org user.
+type User struct {
+	ID             ID
+	Username       string
+	Email          string
+	FirstName      string
+	LastName       string
+	Active         bool
+	Frozen         bool
+	Org            *Org
+	Profile        *Profile
+	PermissionSets []*PermissionSet
+	// ApprovedApps are the consumer keys of self-authorize apps the user
+	// has approved before (the OAuth "Allow" screen).
+	ApprovedApps map[string]bool
+}
+
+// Name is the user's full name as Salesforce shows it.
+func (u *User) Name() string {
+	return strings.TrimSpace(u.FirstName + " " + u.LastName)
+}
+
+// HasPermissionSet reports whether ps is assigned to the user.
+func (u *User) HasPermissionSet(ps *PermissionSet) bool {
+	for _, p := range u.PermissionSets {
+		if p == ps {
+			return true
+		}
+	}
+	return false
+}
+
+// UseAnyAPIClient reports whether one of the user's permission sets grants
+// "Use Any API Client".
+func (u *User) UseAnyAPIClient() bool {
+	for _, p := range u.PermissionSets {
+		if p.UseAnyAPIClient {
+			return true
+		}
+	}
+	return false
+}
+
+// AppKind distinguishes the two kinds of OAuth app Salesforce has.
+type AppKind string
+
+// App kinds.
+const (
+	ConnectedApp      AppKind = "connected_app"
+	ExternalClientApp AppKind = "external_client_app"
+)
+
+// App is an OAuth client known to Salesforce by its consumer key. The same
+// app (a packaged External Client App, say) can be installed in many orgs,
+// each with its own policy.
+type App struct {
+	ID             ID
+	Name           string
+	Kind           AppKind
+	ConsumerKey    string
+	ConsumerSecret string
+	// Certificate is the X.509 certificate uploaded for JWT bearer ("Use
+	// digital signatures"); nil if none.
+	Certificate *x509.Certificate
+	PublicKey   *rsa.PublicKey
+	JWTEnabled  bool
+	Scopes      []string
+}
+
+// PermittedUsers is the app policy's "Permitted Users".
+type PermittedUsers string
+
+// Permitted-users policies.
+const (
+	AdminApproved PermittedUsers = "admin_approved" // "Admin approved users are pre-authorized"
+	AllUsers      PermittedUsers = "all_users"      // "All users may self-authorize"
+)
+
+// IPRelaxation is the app policy's IP Relaxation. JWT bearer ignores it:
+// profile Login IP Ranges are always enforced for that flow.
+type IPRelaxation string
+
+// IP relaxation policies.
+const (
+	IPEnforce               IPRelaxation = "enforce"
+	IPRelax                 IPRelaxation = "relax"
+	IPRelaxActivatedDevices IPRelaxation = "relax_for_activated_devices"
+	IPRelaxRefreshTokens    IPRelaxation = "relax_for_refresh_tokens"
+)
+
+// Policy is an app's OAuth policy in one org.
+type Policy struct {
+	PermittedUsers PermittedUsers
+	Profiles       []*Profile
+	PermissionSets []*PermissionSet
+	IPRelaxation   IPRelaxation
+	SessionTimeout time.Duration // 0: use the profile's, then the org's
+}
+
+// Installation is an app installed in an org with that org's policy.
+type Installation struct {
+	App    *App
+	Org    *Org
+	Policy Policy
+}
+
+// AdminApproves reports whether the policy pre-authorizes u: u's profile or
+// one of u's permission sets is assigned to the app, or u may use any API client.
+func (in *Installation) AdminApproves(u *User) bool {
+	if u.UseAnyAPIClient() {
+		return true
+	}
+	for _, p := range in.Policy.Profiles {
+		if p == u.Profile {
+			return true
+		}
+	}
+	for _, ps := range in.Policy.PermissionSets {
+		if u.HasPermissionSet(ps) {
+			return true
+		}
+	}
+	return false
+}
+
+// SessionTimeout is the inactivity timeout of a session u opens through this
+// installation: the app policy's, else the profile's, else the org's.
+func (in *Installation) SessionTimeout(u *User) time.Duration {
+	switch {
+	case in.Policy.SessionTimeout > 0:
+		return in.Policy.SessionTimeout
+	case u.Profile != nil && u.Profile.SessionTimeout > 0:
+		return u.Profile.SessionTimeout
+	case in.Org.SessionTimeout > 0:
+		return in.Org.SessionTimeout
+	}
+	return DefaultSessionTimeout
+}
