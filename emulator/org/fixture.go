@@ -181,7 +181,14 @@ type ParsedFixture struct {
 
 // ParseFixture reads and validates one org fixture. ids assigns sequence
 // numbers so every loaded object gets a distinct, deterministic id.
-func ParseFixture(src Source, ids *IDSequence) (*ParsedFixture, error) {
+func ParseFixture(src Source, ids *IDSequence) (pf *ParsedFixture, err error) {
+	// The YAML library can panic on some malformed input (found by
+	// FuzzFixture); a fixture must get an error, never crash the emulator.
+	defer func() {
+		if p := recover(); p != nil {
+			pf, err = nil, &FixtureError{File: src.Name, Msg: fmt.Sprintf("malformed YAML the parser could not read (%v): check indentation and quoting", p)}
+		}
+	}()
 	file, err := parser.ParseBytes(src.Data, 0)
 	if err != nil {
 		return nil, yamlError(src.Name, err)

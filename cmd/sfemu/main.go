@@ -1,0 +1,57 @@
+// Command sfemu is a local, offline fake Salesforce and scenario harness.
+// Each subcommand is a thin layer of flags over the packages that do the work.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+)
+
+const usage = `sfemu — a local fake Salesforce for outbound-message receivers
+
+Usage:
+  sfemu serve   [--org FILE]... [--listen ADDR] [--public-url URL] [--clock real|virtual]
+  sfemu keygen  --out DIR [--name NAME] [--days N | --expired]
+  sfemu jwt     --key FILE --iss CONSUMER_KEY --sub USERNAME [--aud URL] [--exp 3m]
+  sfemu version
+
+Run 'sfemu COMMAND --help' for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		return runServe(rest, stdout, stderr)
+	case "keygen":
+		return runKeygen(rest, stdout, stderr)
+	case "jwt":
+		return runJWT(rest, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "sfemu", version())
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "sfemu: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+}
+
+// version is the module version the binary was built from, or "devel".
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sfemu/sfemu/emulator"
+	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/fixtures"
+)
+
+// DefaultListen is where `sfemu serve` listens unless told otherwise.
+const DefaultListen = "127.0.0.1:8085"
+
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// runServe implements `sfemu serve`: it runs until SIGINT or SIGTERM, then
+// shuts down gracefully.
+func runServe(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, args, stdout, stderr, nil)
+}
+
+// serve is runServe with a context to stop it and a hook that learns the
+// base URL once the listener is up (for tests).
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(baseURL string)) int {
+	fs := flag.NewFlagSet("sfemu serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var orgFiles stringList
+	fs.Var(&orgFiles, "org", "org fixture YAML `FILE` (repeatable); none: the embedded default org")
+	listen := fs.String("listen", DefaultListen, "`ADDR` to listen on")
+	publicURL := fs.String("public-url", "", "`URL` clients reach sfemu at (instance_url, identity URLs); default http://ADDR")
+	clockMode := fs.String("clock", "real", "real, or virtual (time moves only through the control API)")
+	trustXFF := fs.Bool("trust-forwarded-for", false, "take client IPs from X-Forwarded-For (only behind a proxy you control)")
+	logFormat := fs.String("log", "text", "request log format: text, json, or off")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "sfemu serve: unexpected argument %q (fixtures go with --org FILE)\n", fs.Arg(0))
+		return 2
+	}
+	var logger *slog.Logger
+	switch *logFormat {
+	case "text":
+		logger = slog.New(slog.NewTextHandler(stderr, nil))
+	case "json":
+		logger = slog.New(slog.NewJSONHandler(stderr, nil))
+	case "off":
+		logger = slog.New(slog.DiscardHandler)
+	default:
+		fmt.Fprintf(stderr, "sfemu serve: --log %q: want text, json or off\n", *logFormat)
+		return 2
+	}
+
+	var sources []org.Source
+	for _, f := range orgFiles {
+		src, err := org.FileSource(f)
+		if err != nil {
+			fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
+			return 1
+		}
+		sources = append(sources, src)
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
+		return 1
+	}
+	base := strings.TrimRight(*publicURL, "/")
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	emu, err := emulator.New(emulator.Options{
+		Orgs:              sources,
+		PublicURL:         base,
+		Clock:             emulator.ClockMode(*clockMode),
+		TrustForwardedFor: *trustXFF,
+		Logger:            logger,
+	})
+	if err != nil {
+		ln.Close()
+		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
+		return 1
+	}
+	printBanner(stdout, emu, base, *clockMode, len(sources) == 0)
+
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(base)
+	}
+	select {
+	case err := <-errc:
+		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
+		return 1
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(stderr, "sfemu serve: shutdown: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "sfemu: stopped")
+	return 0
+}
+
+// printBanner says where sfemu listens and what a client needs to log in.
+func printBanner(w io.Writer, emu *emulator.Emulator, base, clockMode string, defaultOrg bool) {
+	store := emu.Store()
+	fmt.Fprintf(w, "sfemu %s serving on %s (clock: %s)\n", version(), base, clockMode)
+	fmt.Fprintf(w, "  token endpoint  %s/services/oauth2/token\n", base)
+	fmt.Fprintf(w, "  control API     %s%s/ (health, orgs, apps, login history, clock, reset)\n", base, emulator.ControlPrefix)
+	for _, o := range store.Orgs() {
+		fmt.Fprintf(w, "org %q %s (%s, outbound session IDs %s) from %s\n", o.Name, o.ID, o.Type, o.OutboundSessionID, o.Source)
+		fmt.Fprintf(w, "  aud             %s or %s\n", o.Type.LoginAudience(), base)
+		for _, u := range o.Users {
+			fmt.Fprintf(w, "  user            %s (profile %s)\n", u.Username, u.Profile.Name)
+		}
+		for _, a := range store.Apps() {
+			if o.Installations[a.ConsumerKey] != nil {
+				fmt.Fprintf(w, "  app             %s consumer key %s\n", a.Name, a.ConsumerKey)
+			}
+		}
+	}
+	if defaultOrg {
+		fmt.Fprintf(w, "sign JWTs with the test-only key %s, e.g.\n  sfemu jwt --key %s --iss %s --sub %s --aud %s\n",
+			fixtures.DefaultKeyFile, fixtures.DefaultKeyFile, fixtures.DefaultConsumerKey, fixtures.DefaultUsername, "https://login.salesforce.com")
+	}
+}

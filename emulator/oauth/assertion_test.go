@@ -1,0 +1,85 @@
+package oauth
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+)
+
+func seg(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// TestAssertionSyntaxErrorsNameTheClaim: what the journal says about a
+// malformed assertion (the client only sees "invalid assertion").
+func TestAssertionSyntaxErrorsNameTheClaim(t *testing.T) {
+	hdr := seg(`{"alg":"RS256"}`)
+	tests := []struct {
+		name, compact, want string
+	}{
+		{"empty", "", "assertion parameter is missing"},
+		{"not three parts", "a.b", "want 3 dot-separated parts"},
+		{"header not base64", "!!!." + seg(`{}`) + ".c2ln", "JWT header is not base64url"},
+		{"header not JSON", seg("nope") + "." + seg(`{}`) + ".c2ln", "JWT header is not a JSON object"},
+		{"alg missing", seg(`{"typ":"JWT"}`) + "." + seg(`{}`) + ".c2ln", "alg is missing"},
+		{"claims not JSON", hdr + "." + seg(`[1,2]`) + ".c2ln", "JWT claims are not a JSON object"},
+		{"iss not a string", hdr + "." + seg(`{"iss":42}`) + ".c2ln", "claim iss: want a string, got 42"},
+		{"aud wrong type", hdr + "." + seg(`{"aud":{"x":1}}`) + ".c2ln", "claim aud: want a string or an array of strings"},
+		{"exp not a number", hdr + "." + seg(`{"exp":"soon"}`) + ".c2ln", `claim exp: want seconds since 1970-01-01T00:00:00Z, got "soon"`},
+		{"exp in milliseconds", hdr + "." + seg(`{"exp":1772445780000000}`) + ".c2ln", "milliseconds instead of seconds"},
+		{"signature not base64", hdr + "." + seg(`{}`) + ".***", "JWT signature is not base64url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseAssertion(tt.compact)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("parseAssertion error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestAssertionClaimForms(t *testing.T) {
+	hdr := seg(`{"alg":"RS256"}`)
+	a, err := parseAssertion(hdr + "." + seg(`{"iss":"K","sub":"s@x.example","prn":"p@x.example","aud":["https://login.salesforce.com","x"],"exp":"1772445780"}`) + ".c2ln")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.subject != "p@x.example" {
+		t.Errorf("subject = %q, want prn to win over sub", a.subject)
+	}
+	if len(a.audience) != 2 || !a.expiry.Equal(time.Unix(1772445780, 0)) {
+		t.Errorf("audience %v expiry %v", a.audience, a.expiry)
+	}
+}
+
+func FuzzAssertion(f *testing.F) {
+	f.Add(seg(`{"alg":"RS256"}`) + "." + seg(`{"iss":"K","sub":"u@x.example","aud":"https://login.salesforce.com","exp":1772445780}`) + ".c2ln")
+	f.Add(seg(`{"alg":"none"}`) + "." + seg(`{"exp":"12"}`) + ".")
+	f.Add("a.b.c")
+	f.Fuzz(func(t *testing.T, compact string) {
+		a, err := parseAssertion(compact)
+		if err == nil && a == nil {
+			t.Fatal("no assertion and no error")
+		}
+		if err != nil && err.Error() == "" {
+			t.Fatal("empty error message")
+		}
+	})
+}
+
+// FuzzTokenEndpoint drives the whole JWT path with arbitrary assertions:
+// the answer is always one of Salesforce's 400 bodies, never a panic.
+func FuzzTokenEndpoint(f *testing.F) {
+	env := newTestEnv(f, "")
+	f.Add(sign(f, env.keys.key, goodClaims()))
+	f.Add(seg(`{"alg":"RS256"}`) + "." + seg(`{"iss":"KEY_ECA","sub":"sender@acme.example","aud":"https://login.salesforce.com","exp":"99999999999"}`) + ".c2ln")
+	f.Fuzz(func(t *testing.T, assertion string) {
+		got := env.postToken(t, jwtForm(assertion))
+		if got.status != 200 && got.status != 400 && got.status != 413 {
+			t.Fatalf("status %d: %s", got.status, got.body)
+		}
+		if got.status != 200 && !strings.HasPrefix(got.body, `{"error":"`) {
+			t.Fatalf("body %s is not an OAuth error", got.body)
+		}
+	})
+}
