@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe to write from the server goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServeDefaultOrgThenShutDownGracefully(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	baseCh := make(chan string, 1)
+	done := make(chan int, 1)
+	go func() {
+		done <- serve(ctx, []string{"--listen", "127.0.0.1:0", "--log", "off"}, &stdout, &stderr, func(base string) { baseCh <- base })
+	}()
+	var base string
+	select {
+	case base = <-baseCh:
+	case code := <-done:
+		t.Fatalf("serve exited %d: %s", code, stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	resp, err := http.Get(base + "/_sfemu/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("health: %d", resp.StatusCode)
+	}
+	banner := stdout.String()
+	for _, want := range []string{
+		"serving on " + base,
+		"user            sender@sfemu.example",
+		"consumer key 3MVG9sfemuDefaultTestOnlyConsumerKey.receiver",
+		"sign JWTs with the test-only key fixtures/keys/server.key",
+	} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("banner lacks %q:\n%s", want, banner)
+		}
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("graceful shutdown exited %d: %s", code, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+func TestServeRefusesABadFixtureWithFileAndLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "acme.yaml")
+	os.WriteFile(path, []byte("org:\n  name: Acme\nusers:\n  - {username: s@acme.example, profile: Integration}\n"), 0o644)
+	var stdout, stderr bytes.Buffer
+	code := serve(context.Background(), []string{"--org", path, "--listen", "127.0.0.1:0"}, &stdout, &stderr, nil)
+	if code != 1 || !strings.Contains(stderr.String(), path+":4:") || !strings.Contains(stderr.String(), `profile "Integration" does not exist`) {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+func TestServeUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"--clock", "sundial", "--listen", "127.0.0.1:0"}, {"stray.yaml"}, {"--log", "loud"}} {
+		var stdout, stderr bytes.Buffer
+		code := serve(context.Background(), args, &stdout, &stderr, nil)
+		if code == 0 || stderr.Len() == 0 {
+			t.Errorf("serve %v: exit %d, stderr %q", args, code, stderr.String())
+		}
+	}
+}
