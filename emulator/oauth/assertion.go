@@ -38,36 +38,54 @@ func parseAssertion(compact string) (*assertion, error) {
 	if len(compact) > maxAssertionBytes {
 		return nil, fmt.Errorf("the assertion is %d bytes, over the %d-byte limit", len(compact), maxAssertionBytes)
 	}
-	parts := strings.Split(compact, ".")
-	if len(parts) != 3 {
-		return nil, fmt.Errorf("the assertion is not a compact JWT: want 3 dot-separated parts (header.claims.signature), got %d", len(parts))
+	headerB64, rest, ok1 := strings.Cut(compact, ".")
+	claimsB64, sigB64, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || strings.Contains(sigB64, ".") {
+		return nil, fmt.Errorf("the assertion is not a compact JWT: want 3 dot-separated parts (header.claims.signature), got %d", strings.Count(compact, ".")+1)
 	}
-	headerJSON, err := decodeSegment(parts[0])
+	alg, err := readAlg(headerB64)
 	if err != nil {
-		return nil, fmt.Errorf("JWT header is not base64url: %v", err)
+		return nil, err
+	}
+	claimsJSON, err := decodeSegment(claimsB64)
+	if err != nil {
+		return nil, fmt.Errorf("JWT claims are not base64url: %v", err)
+	}
+	a := &assertion{alg: alg, signingInput: compact[:len(headerB64)+1+len(claimsB64)]}
+	if err := a.readClaims(claimsJSON); err != nil {
+		return nil, err
+	}
+	if a.signature, err = decodeSegment(sigB64); err != nil {
+		return nil, fmt.Errorf("JWT signature is not base64url: %v", err)
+	}
+	return a, nil
+}
+
+// The header nearly every client sends, base64url-encoded, read without decoding.
+var (
+	headerRS256JWT = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`))
+	headerRS256    = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256"}`))
+)
+
+func readAlg(headerB64 string) (string, error) {
+	if headerB64 == headerRS256JWT || headerB64 == headerRS256 {
+		return "RS256", nil
+	}
+	headerJSON, err := decodeSegment(headerB64)
+	if err != nil {
+		return "", fmt.Errorf("JWT header is not base64url: %v", err)
 	}
 	var header struct {
 		Alg any `json:"alg"`
 	}
 	if err := json.Unmarshal(headerJSON, &header); err != nil {
-		return nil, fmt.Errorf("JWT header is not a JSON object: %v", err)
+		return "", fmt.Errorf("JWT header is not a JSON object: %v", err)
 	}
 	alg, ok := header.Alg.(string)
 	if !ok {
-		return nil, fmt.Errorf("JWT header: alg is missing or not a string")
+		return "", fmt.Errorf("JWT header: alg is missing or not a string")
 	}
-	claimsJSON, err := decodeSegment(parts[1])
-	if err != nil {
-		return nil, fmt.Errorf("JWT claims are not base64url: %v", err)
-	}
-	a := &assertion{alg: alg, signingInput: parts[0] + "." + parts[1]}
-	if err := a.readClaims(claimsJSON); err != nil {
-		return nil, err
-	}
-	if a.signature, err = decodeSegment(parts[2]); err != nil {
-		return nil, fmt.Errorf("JWT signature is not base64url: %v", err)
-	}
-	return a, nil
+	return alg, nil
 }
 
 func decodeSegment(s string) ([]byte, error) {
@@ -75,10 +93,60 @@ func decodeSegment(s string) ([]byte, error) {
 	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
 }
 
+// wellTypedClaims is the claims set as well-behaved clients send it; one
+// json.Unmarshal reads it. Anything else goes through readClaimsSlowly,
+// which names the claim that is wrong.
+type wellTypedClaims struct {
+	Iss *string     `json:"iss"`
+	Sub *string     `json:"sub"`
+	Prn *string     `json:"prn"`
+	Aud *string     `json:"aud"`
+	Exp json.Number `json:"exp"` // a JSON number, or a string of digits
+}
+
 func (a *assertion) readClaims(data []byte) error {
+	var c wellTypedClaims
+	if json.Unmarshal(data, &c) != nil || c.Aud == nil || !exactClaimNames(data, &c) {
+		return a.readClaimsSlowly(data)
+	}
+	a.issuer, a.subject, a.audience = deref(c.Iss), deref(c.Sub), []string{*c.Aud}
+	if p := deref(c.Prn); p != "" {
+		a.subject = p
+	}
+	if c.Exp != "" {
+		exp, err := numericDate(json.RawMessage(c.Exp))
+		if err != nil {
+			return fmt.Errorf("claim exp: %v", err)
+		}
+		a.expiry, a.hasExpiry = exp, true
+	}
+	return nil
+}
+
+// exactClaimNames guards against encoding/json's case-insensitive field
+// matching: a claim spelt "Sub" is not sub.
+func exactClaimNames(data []byte, c *wellTypedClaims) bool {
+	for _, claim := range []struct {
+		present bool
+		quoted  string
+	}{{c.Iss != nil, `"iss"`}, {c.Sub != nil, `"sub"`}, {c.Prn != nil, `"prn"`}, {c.Aud != nil, `"aud"`}, {c.Exp != "", `"exp"`}} {
+		if claim.present && !bytes.Contains(data, []byte(claim.quoted)) {
+			return false
+		}
+	}
+	return true
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func (a *assertion) readClaimsSlowly(data []byte) error {
 	var claims map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&claims); err != nil || claims == nil {
+	if err := json.Unmarshal(data, &claims); err != nil || claims == nil {
 		if err == nil {
 			err = fmt.Errorf("null")
 		}

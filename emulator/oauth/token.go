@@ -15,14 +15,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -130,8 +133,7 @@ func (s *Service) Token(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, terr.status, terr.code, terr.description)
 	} else {
 		req.attempt.Status = http.StatusOK
-		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-		w.Header().Set("Cache-Control", "no-cache,must-revalidate,max-age=0,no-store,private")
+		setTokenHeaders(w.Header())
 		_, _ = w.Write(body)
 	}
 	s.record(req, terr)
@@ -146,8 +148,8 @@ func (s *Service) token(req *tokenRequest, w http.ResponseWriter, now time.Time)
 		return nil, &tokenError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", description: "request body too large",
 			reason: fmt.Sprintf("Content-Length %d is over sfemu's %d-byte limit for token requests", r.ContentLength, maxFormBytes)}
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
+	form, err := readForm(w, r)
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return nil, &tokenError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", description: "request body too large",
@@ -155,6 +157,7 @@ func (s *Service) token(req *tokenRequest, w http.ResponseWriter, now time.Time)
 		}
 		return nil, &tokenError{status: http.StatusBadRequest, code: "invalid_request", description: "invalid request", reason: "form body: " + err.Error()}
 	}
+	r.Form = form
 	grant := r.Form.Get("grant_type")
 	req.attempt.GrantType = grant
 	switch grant {
@@ -304,17 +307,15 @@ func audiences(o *org.Org, baseURL string) []string {
 
 func (s *Service) checkAudience(a *assertion, user *org.User, r *http.Request) *tokenError {
 	base := s.cfg.BaseURL(r)
-	var accepted []string
-	if user != nil {
-		accepted = audiences(user.Org, base)
-	} else {
-		for _, o := range s.store.Orgs() {
-			accepted = append(accepted, audiences(o, base)...)
-		}
-	}
 	for _, got := range a.audience {
-		for _, want := range accepted {
-			if got == want {
+		if user != nil {
+			if acceptsAudience(user.Org, base, got) {
+				return nil
+			}
+			continue
+		}
+		for _, o := range s.store.Orgs() {
+			if acceptsAudience(o, base, got) {
 				return nil
 			}
 		}
@@ -323,10 +324,22 @@ func (s *Service) checkAudience(a *assertion, user *org.User, r *http.Request) *
 	if len(a.audience) > 0 {
 		reason = fmt.Sprintf("claim aud %q is not accepted", strings.Join(a.audience, ","))
 		if user != nil {
-			reason += fmt.Sprintf(" by %s org %q; want %s", user.Org.Type, user.Org.Name, strings.Join(dedupe(accepted), " or "))
+			reason += fmt.Sprintf(" by %s org %q; want %s", user.Org.Type, user.Org.Name, strings.Join(dedupe(audiences(user.Org, base)), " or "))
 		}
 	}
 	return &tokenError{status: 400, code: "invalid_grant", description: "audience is invalid", reason: reason, loginStatus: statusInvalidAssertion}
+}
+
+func acceptsAudience(o *org.Org, base, aud string) bool {
+	if aud == o.Type.LoginAudience() || aud == base || (o.MyDomain != "" && aud == o.MyDomainURL()) {
+		return true
+	}
+	for _, extra := range o.ExtraAudiences {
+		if aud == extra {
+			return true
+		}
+	}
+	return false
 }
 
 func dedupe(in []string) []string {
@@ -380,6 +393,39 @@ func checkApproval(in *org.Installation, u *org.User) *tokenError {
 	}
 }
 
+// readForm reads a token request's parameters: the URL query, then an
+// application/x-www-form-urlencoded body of at most maxFormBytes (the body
+// wins, as with http.Request.ParseForm). It reads the body once, into a
+// buffer sized from Content-Length.
+func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	form, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, err
+	}
+	ct := r.Header.Get("Content-Type")
+	if r.Body == nil || r.Body == http.NoBody || (ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/x-www-form-urlencoded")) {
+		return form, nil
+	}
+	body := http.MaxBytesReader(w, r.Body, maxFormBytes)
+	var buf []byte
+	if n := r.ContentLength; n >= 0 {
+		buf = make([]byte, n)
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return nil, err
+		}
+	} else if buf, err = io.ReadAll(body); err != nil {
+		return nil, err
+	}
+	posted, err := url.ParseQuery(string(buf))
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range posted {
+		form[k] = append(v, form[k]...)
+	}
+	return form, nil
+}
+
 // tokenResponse is the success body, fields in Salesforce's order.
 type tokenResponse struct {
 	AccessToken string `json:"access_token"`
@@ -406,8 +452,60 @@ func (s *Service) tokenResponse(r *http.Request, sess *org.Session, now time.Tim
 		mac.Write([]byte(resp.ID + resp.IssuedAt))
 		resp.Signature = base64.StdEncoding.EncodeToString(mac.Sum(nil))
 	}
-	body, _ := json.Marshal(resp) // strings only: cannot fail
-	return body
+	return resp.appendJSON(make([]byte, 0, 512))
+}
+
+// appendJSON writes the response as json.Marshal would, without reflection:
+// it is on the hot path of every login.
+func (t *tokenResponse) appendJSON(b []byte) []byte {
+	field := func(b []byte, first bool, name, value string) []byte {
+		if !first {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, '"', ':')
+		return appendJSONString(b, value)
+	}
+	b = append(b, '{')
+	b = field(b, true, "access_token", t.AccessToken)
+	if t.Signature != "" {
+		b = field(b, false, "signature", t.Signature)
+	}
+	b = field(b, false, "scope", t.Scope)
+	b = field(b, false, "instance_url", t.InstanceURL)
+	b = field(b, false, "id", t.ID)
+	b = field(b, false, "token_type", t.TokenType)
+	if t.IssuedAt != "" {
+		b = field(b, false, "issued_at", t.IssuedAt)
+	}
+	return append(b, '}')
+}
+
+// appendJSONString quotes s as encoding/json does by default (including its
+// escaping of <, > and &).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r == '\n':
+			b = append(b, '\\', 'n')
+		case r == '\r':
+			b = append(b, '\\', 'r')
+		case r == '\t':
+			b = append(b, '\\', 't')
+		case r < 0x20 || r == '<' || r == '>' || r == '&' || r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
+		case r == utf8.RuneError:
+			b = append(b, `\ufffd`...)
+		default:
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	return append(b, '"')
 }
 
 // IdentityURL is the user's identity URL, the "id" of a token response.
@@ -521,13 +619,24 @@ func (s *Service) peerAddr(r *http.Request) netip.Addr {
 	return netip.IPv4Unspecified()
 }
 
+// Token responses' headers, shared so that setting them allocates nothing;
+// handlers only ever replace these slices, never write into them.
+var (
+	jsonContentType = []string{"application/json;charset=UTF-8"}
+	noStore         = []string{"no-cache,must-revalidate,max-age=0,no-store,private"}
+)
+
+func setTokenHeaders(h http.Header) {
+	h["Content-Type"] = jsonContentType
+	h["Cache-Control"] = noStore
+}
+
 func writeOAuthError(w http.ResponseWriter, status int, code, description string) {
 	body, _ := json.Marshal(struct {
 		Error       string `json:"error"`
 		Description string `json:"error_description"`
 	}{code, description})
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.Header().Set("Cache-Control", "no-cache,must-revalidate,max-age=0,no-store,private")
+	setTokenHeaders(w.Header())
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
