@@ -83,3 +83,17 @@ func FuzzTokenEndpoint(f *testing.F) {
 		}
 	})
 }
+
+func TestClaimNamesAreCaseSensitiveAndJunkIsRejected(t *testing.T) {
+	hdr := seg(`{"alg":"RS256","typ":"JWT"}`)
+	a, err := parseAssertion(hdr + "." + seg(`{"iss":"K","Sub":"s@x.example","aud":"https://login.salesforce.com","exp":1772445780}`) + ".c2ln")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.subject != "" {
+		t.Errorf("a claim spelt Sub was read as sub (%q)", a.subject)
+	}
+	if _, err := parseAssertion(hdr + "." + seg(`{"iss":"K"}garbage`) + ".c2ln"); err == nil {
+		t.Error("claims followed by junk were accepted")
+	}
+}
