@@ -69,13 +69,15 @@ func (e *FixtureError) Error() string {
 
 // The YAML shape of an org fixture (DESIGN.md). Unknown keys are errors.
 type fixtureYAML struct {
-	Org            orgYAML       `yaml:"org"`
-	Settings       settingsYAML  `yaml:"settings"`
-	NetworkAccess  networkYAML   `yaml:"network_access"`
-	Profiles       []profileYAML `yaml:"profiles"`
-	PermissionSets []permSetYAML `yaml:"permission_sets"`
-	Users          []userYAML    `yaml:"users"`
-	Apps           []appYAML     `yaml:"apps"`
+	Org            orgYAML               `yaml:"org"`
+	Settings       settingsYAML          `yaml:"settings"`
+	NetworkAccess  networkYAML           `yaml:"network_access"`
+	Profiles       []profileYAML         `yaml:"profiles"`
+	PermissionSets []permSetYAML         `yaml:"permission_sets"`
+	Users          []userYAML            `yaml:"users"`
+	Apps           []appYAML             `yaml:"apps"`
+	Objects        map[string]objectYAML `yaml:"objects"`
+	Records        yaml.MapSlice         `yaml:"records"`
 }
 
 type orgYAML struct {
@@ -181,7 +183,7 @@ type ParsedFixture struct {
 
 // ParseFixture reads and validates one org fixture. ids assigns sequence
 // numbers so every loaded object gets a distinct, deterministic id.
-func ParseFixture(src Source, ids *IDSequence) (pf *ParsedFixture, err error) {
+func ParseFixture(src Source, ids *IDSequence, now time.Time) (pf *ParsedFixture, err error) {
 	// The YAML library can panic on some malformed input (found by
 	// FuzzFixture); a fixture must get an error, never crash the emulator.
 	defer func() {
@@ -200,7 +202,7 @@ func ParseFixture(src Source, ids *IDSequence) (pf *ParsedFixture, err error) {
 	if err := yaml.NodeToValue(file.Docs[0].Body, &raw, yaml.DisallowUnknownField()); err != nil {
 		return nil, yamlError(src.Name, err)
 	}
-	b := &fixtureBuilder{src: src, file: file, ids: ids}
+	b := &fixtureBuilder{src: src, file: file, ids: ids, now: now}
 	return b.build(&raw)
 }
 
@@ -222,12 +224,32 @@ type fixtureBuilder struct {
 	file *ast.File
 	ids  *IDSequence
 	org  *Org
+	now  time.Time // when the fixture's records are created
 }
 
 // errAt makes an error located at a YAML path such as "$.users[2].profile".
 func (b *fixtureBuilder) errAt(path string, format string, args ...any) error {
 	line, col := b.locate(path)
 	return &FixtureError{File: b.src.Name, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
+}
+
+// errAtKey makes an error located at the key that ends path (say, the
+// object name in "$.objects.Invoice"), not at its value.
+func (b *fixtureBuilder) errAtKey(path string, format string, args ...any) error {
+	parent, key := parentPath(path), path[strings.LastIndex(path, ".")+1:]
+	if yp, err := yaml.PathString(parent); err == nil {
+		if n, err := yp.FilterFile(b.file); err == nil {
+			if m, ok := n.(*ast.MappingNode); ok {
+				for _, mv := range m.Values {
+					if mv.Key != nil && mv.Key.GetToken() != nil && mv.Key.GetToken().Value == key {
+						pos := mv.Key.GetToken().Position
+						return &FixtureError{File: b.src.Name, Line: pos.Line, Column: pos.Column, Msg: fmt.Sprintf(format, args...)}
+					}
+				}
+			}
+		}
+	}
+	return b.errAt(path, format, args...)
 }
 
 func (b *fixtureBuilder) locate(path string) (int, int) {
@@ -279,6 +301,16 @@ func (b *fixtureBuilder) build(raw *fixtureYAML) (*ParsedFixture, error) {
 		return nil, err
 	}
 	o.loginHistory = newLoginHistory(o.Settings.LoginHistoryLimit)
+	schema, err := b.buildSchema(raw.Objects)
+	if err != nil {
+		return nil, err
+	}
+	o.Schema = schema
+	o.Data = newData(o, schema, b.ids)
+	b.putSystemRecords(b.now)
+	if err := b.loadRecords(raw.Records, b.now); err != nil {
+		return nil, err
+	}
 	return pf, nil
 }
 

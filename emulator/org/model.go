@@ -78,6 +78,10 @@ type Org struct {
 	// Source is the fixture file the org came from, for messages.
 	Source string
 
+	// Schema is the org's objects and fields; Data its records.
+	Schema *Schema
+	Data   *Data
+
 	loginHistory *LoginHistory
 }
 
@@ -93,6 +97,15 @@ func (o *Org) MyDomainURL() string {
 		return "https://" + o.MyDomain + ".scratch.my.salesforce.com"
 	}
 	return "https://" + o.MyDomain + ".my.salesforce.com"
+}
+
+func (o *Org) userByID(id ID) *User {
+	for _, u := range o.Users {
+		if u.ID == id {
+			return u
+		}
+	}
+	return nil
 }
 
 // LoginHistory returns the org's Login History.

@@ -62,7 +62,7 @@ func NewStore(clk clock.Clock, sources ...Source) (*Store, error) {
 	}
 	userSource := map[string]string{}
 	for _, src := range sources {
-		pf, err := ParseFixture(src, s.IDs)
+		pf, err := ParseFixture(src, s.IDs, clk.Now())
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,671 @@
+package org
+
+import (
+	"fmt"
+	"math"
+	"net/mail"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Record is one version of a record. Versions are immutable once stored: an
+// update stores a new version, so readers (a query being serialised, a
+// notification being built) never see a half-written record.
+type Record struct {
+	ID     ID
+	Object *Object
+	Values []any // by Field.Index
+}
+
+// Get returns the value of f, or nil.
+func (r *Record) Get(f *Field) any {
+	if f == nil || f.Index >= len(r.Values) {
+		return nil
+	}
+	return r.Values[f.Index]
+}
+
+// GetName returns the value of the named field, or nil.
+func (r *Record) GetName(name string) any { return r.Get(r.Object.Field(name)) }
+
+// Deleted reports whether the record is in the recycle bin.
+func (r *Record) Deleted() bool {
+	v, _ := r.GetName("IsDeleted").(bool)
+	return v
+}
+
+// DMLError is one failure of a create, update, upsert or delete, with
+// Salesforce's status code and message.
+type DMLError struct {
+	StatusCode string   `json:"statusCode"`
+	Message    string   `json:"message"`
+	Fields     []string `json:"fields"`
+}
+
+func (e DMLError) Error() string { return e.StatusCode + ": " + e.Message }
+
+// Data holds an org's records.
+type Data struct {
+	org    *Org
+	schema *Schema
+	ids    *IDSequence
+
+	mu     sync.RWMutex
+	tables map[*Object]*table
+	byID   map[ID]*Record
+	caseNo int
+}
+
+type table struct {
+	rows    []*Record // insertion order; nil where a record was erased
+	pos     map[ID]int
+	indexes map[int]map[string][]ID // field index → normalised value → ids
+}
+
+func newData(o *Org, s *Schema, ids *IDSequence) *Data {
+	return &Data{org: o, schema: s, ids: ids, tables: map[*Object]*table{}, byID: map[ID]*Record{}}
+}
+
+// Schema is the org's schema.
+func (d *Data) Schema() *Schema { return d.schema }
+
+func (d *Data) tableFor(o *Object) *table {
+	t := d.tables[o]
+	if t == nil {
+		t = &table{pos: map[ID]int{}, indexes: map[int]map[string][]ID{}}
+		for _, f := range o.Fields {
+			if f.Indexed || f.ExternalID || f.Unique {
+				t.indexes[f.Index] = map[string][]ID{}
+			}
+		}
+		d.tables[o] = t
+	}
+	return t
+}
+
+// IndexKey normalises a value for equality lookups: text compares
+// case-insensitively in SOQL, ids by their 15-character form.
+func IndexKey(f *Field, v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "", false
+	case string:
+		if f.Type == TypeID || f.Type == TypeReference {
+			if id, err := ParseID(x); err == nil {
+				return id.Short(), true
+			}
+			return x, true
+		}
+		return strings.ToLower(x), true
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	case bool:
+		return strconv.FormatBool(x), true
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano), true
+	}
+	return fmt.Sprint(v), true
+}
+
+func (t *table) index(r *Record, add bool) {
+	for fi, idx := range t.indexes {
+		key, ok := IndexKey(r.Object.Fields[fi], r.Values[fi])
+		if !ok {
+			continue
+		}
+		if add {
+			idx[key] = append(idx[key], r.ID)
+			continue
+		}
+		ids := idx[key]
+		for i, id := range ids {
+			if id == r.ID {
+				ids = append(ids[:i:i], ids[i+1:]...)
+				break
+			}
+		}
+		if len(ids) == 0 {
+			delete(idx, key)
+		} else {
+			idx[key] = ids
+		}
+	}
+}
+
+// Get returns the current version of the record with this id (15 or 18
+// characters), deleted or not, or nil.
+func (d *Data) Get(id ID) *Record {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.byID[id]
+}
+
+// Scan calls fn for each record of o in insertion order until fn returns
+// false. Deleted records are included only when includeDeleted is set.
+func (d *Data) Scan(o *Object, includeDeleted bool, fn func(*Record) bool) {
+	if o.Name == "LoginHistory" {
+		for _, r := range d.loginHistoryRecords(o) {
+			if !fn(r) {
+				return
+			}
+		}
+		return
+	}
+	d.mu.RLock()
+	t := d.tables[o]
+	var rows []*Record
+	if t != nil {
+		rows = t.rows[:len(t.rows):len(t.rows)]
+	}
+	d.mu.RUnlock()
+	for _, r := range rows {
+		if r == nil {
+			continue
+		}
+		// The slot may hold a newer version than the one captured; read it.
+		d.mu.RLock()
+		cur := d.byID[r.ID]
+		d.mu.RUnlock()
+		if cur == nil || (!includeDeleted && cur.Deleted()) {
+			continue
+		}
+		if !fn(cur) {
+			return
+		}
+	}
+}
+
+// Count is the number of live records of o.
+func (d *Data) Count(o *Object) int {
+	n := 0
+	d.Scan(o, false, func(*Record) bool { n++; return true })
+	return n
+}
+
+// Lookup answers f = value from an index. indexed is false when f has no
+// index, and the caller must scan.
+func (d *Data) Lookup(o *Object, f *Field, value any, includeDeleted bool) (recs []*Record, indexed bool) {
+	if f.Type == TypeID && f.Name == "Id" {
+		s, _ := value.(string)
+		id, err := ParseID(s)
+		if err != nil {
+			return nil, true
+		}
+		if r := d.Get(id); r != nil && r.Object == o && (includeDeleted || !r.Deleted()) {
+			return []*Record{r}, true
+		}
+		return nil, true
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	t := d.tables[o]
+	if t == nil {
+		return nil, f.Indexed || f.ExternalID || f.Unique
+	}
+	idx, ok := t.indexes[f.Index]
+	if !ok {
+		return nil, false
+	}
+	key, ok := IndexKey(f, value)
+	if !ok {
+		return nil, true
+	}
+	for _, id := range idx[key] {
+		if r := d.byID[id]; r != nil && (includeDeleted || !r.Deleted()) {
+			recs = append(recs, r)
+		}
+	}
+	return recs, true
+}
+
+// DMLOptions relax the checks a client is held to, for loading fixtures.
+type DMLOptions struct {
+	// AllowSystemFields lets CreatedDate, LastModifiedDate and the like be set.
+	AllowSystemFields bool
+}
+
+// Insert creates a record of o from field values as decoded from JSON
+// (strings, float64 or json.Number, bool, nil), as user does.
+func (d *Data) Insert(o *Object, fields map[string]any, user *User, now time.Time, opt DMLOptions) (*Record, []DMLError) {
+	if !o.Createable && !opt.AllowSystemFields {
+		return nil, []DMLError{{StatusCode: "INVALID_TYPE_FOR_OPERATION", Message: fmt.Sprintf("entity type %s does not support insert", o.Name), Fields: []string{}}}
+	}
+	if _, hasID := lookupKey(fields, "Id"); hasID {
+		return nil, []DMLError{{StatusCode: "INVALID_FIELD", Message: "The Id field should not be specified in the sobject data.", Fields: []string{}}}
+	}
+	values := make([]any, len(o.Fields))
+	for _, f := range o.Fields {
+		if f.DefaultedOnCreate && f.Default != nil {
+			values[f.Index] = f.Default
+		}
+	}
+	errs := d.assign(o, values, fields, true, opt)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	if errs := requiredMissing(o, values); len(errs) > 0 {
+		return nil, errs
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	id := d.nextIDLocked(o)
+	d.stampLocked(o, values, id, user, now, true, opt)
+	r := &Record{ID: id, Object: o, Values: values}
+	t := d.tableFor(o)
+	t.pos[id] = len(t.rows)
+	t.rows = append(t.rows, r)
+	t.index(r, true)
+	d.byID[id] = r
+	return r, nil
+}
+
+func (d *Data) nextIDLocked(o *Object) ID {
+	return d.ids.Next(o.KeyPrefix)
+}
+
+func (d *Data) stampLocked(o *Object, values []any, id ID, user *User, now time.Time, create bool, opt DMLOptions) {
+	set := func(name string, v any, onlyIfNil bool) {
+		if f := o.Field(name); f != nil && (!onlyIfNil || values[f.Index] == nil) {
+			values[f.Index] = v
+		}
+	}
+	now = now.UTC().Truncate(time.Millisecond)
+	var userID any
+	if user != nil {
+		userID = string(user.ID)
+	}
+	if create {
+		set("Id", string(id), false)
+		set("IsDeleted", false, false)
+		set("CreatedDate", now, opt.AllowSystemFields)
+		set("CreatedById", userID, opt.AllowSystemFields)
+		set("OwnerId", userID, true)
+		if f := o.Field("CaseNumber"); f != nil {
+			d.caseNo++
+			values[f.Index] = fmt.Sprintf("%08d", d.caseNo)
+		}
+	}
+	set("LastModifiedDate", now, opt.AllowSystemFields && !create || opt.AllowSystemFields)
+	set("LastModifiedById", userID, false)
+	set("SystemModstamp", now, false)
+	if f := o.Field("LastModifiedDate"); f != nil && values[f.Index] == nil {
+		values[f.Index] = now
+	}
+	if f := o.Field("Name"); f != nil && !f.Createable && o.Field("LastName") != nil {
+		first, _ := values[o.Field("FirstName").Index].(string)
+		last, _ := values[o.Field("LastName").Index].(string)
+		values[f.Index] = strings.TrimSpace(first + " " + last)
+	}
+}
+
+// put stores a record built by the emulator itself (users, the organization).
+func (d *Data) put(r *Record) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t := d.tableFor(r.Object)
+	t.pos[r.ID] = len(t.rows)
+	t.rows = append(t.rows, r)
+	t.index(r, true)
+	d.byID[r.ID] = r
+}
+
+// Update changes the named fields of the record with this id.
+func (d *Data) Update(id ID, fields map[string]any, user *User, now time.Time) (*Record, []DMLError) {
+	d.mu.RLock()
+	cur := d.byID[id]
+	d.mu.RUnlock()
+	if cur == nil || cur.Deleted() {
+		return nil, []DMLError{{StatusCode: "ENTITY_IS_DELETED", Message: "entity is deleted", Fields: []string{}}}
+	}
+	o := cur.Object
+	if !o.Updateable {
+		return nil, []DMLError{{StatusCode: "INVALID_TYPE_FOR_OPERATION", Message: fmt.Sprintf("entity type %s does not support update", o.Name), Fields: []string{}}}
+	}
+	if v, ok := lookupKey(fields, "Id"); ok {
+		if s, _ := v.(string); s != "" {
+			if pid, err := ParseID(s); err != nil || pid != id {
+				return nil, []DMLError{{StatusCode: "INVALID_ID_FIELD", Message: "The Id in the request body does not match the Id in the URL.", Fields: []string{}}}
+			}
+		}
+		delete(fields, "Id")
+	}
+	values := append([]any(nil), cur.Values...)
+	if errs := d.assign(o, values, fields, false, DMLOptions{}); len(errs) > 0 {
+		return nil, errs
+	}
+	if errs := requiredMissing(o, values); len(errs) > 0 {
+		return nil, errs
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.byID[id] != cur {
+		// Lost a race with another writer: apply on top of the newer version.
+		cur = d.byID[id]
+		if cur == nil {
+			return nil, []DMLError{{StatusCode: "ENTITY_IS_DELETED", Message: "entity is deleted", Fields: []string{}}}
+		}
+		merged := append([]any(nil), cur.Values...)
+		d.assign(o, merged, fields, false, DMLOptions{})
+		values = merged
+	}
+	d.stampLocked(o, values, id, user, now, false, DMLOptions{})
+	return d.replaceLocked(cur, values), nil
+}
+
+func (d *Data) replaceLocked(cur *Record, values []any) *Record {
+	r := &Record{ID: cur.ID, Object: cur.Object, Values: values}
+	t := d.tableFor(cur.Object)
+	t.index(cur, false)
+	t.rows[t.pos[cur.ID]] = r
+	t.index(r, true)
+	d.byID[cur.ID] = r
+	return r
+}
+
+// Delete moves the record to the recycle bin (queryAll still returns it).
+func (d *Data) Delete(id ID, user *User, now time.Time) *DMLError {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cur := d.byID[id]
+	if cur == nil || cur.Deleted() {
+		return &DMLError{StatusCode: "ENTITY_IS_DELETED", Message: "entity is deleted", Fields: []string{}}
+	}
+	if !cur.Object.Deletable {
+		return &DMLError{StatusCode: "INVALID_TYPE_FOR_OPERATION", Message: fmt.Sprintf("entity type %s does not support delete", cur.Object.Name), Fields: []string{}}
+	}
+	values := append([]any(nil), cur.Values...)
+	values[cur.Object.Field("IsDeleted").Index] = true
+	d.stampLocked(cur.Object, values, id, user, now, false, DMLOptions{})
+	d.replaceLocked(cur, values)
+	return nil
+}
+
+func lookupKey(fields map[string]any, name string) (any, bool) {
+	for k, v := range fields {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// assign converts and checks each given field, writing into values.
+func (d *Data) assign(o *Object, values []any, fields map[string]any, create bool, opt DMLOptions) []DMLError {
+	var errs []DMLError
+	var notWritable []string
+	names := make([]string, 0, len(fields))
+	for k := range fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if name == "attributes" {
+			continue
+		}
+		f := o.Field(name)
+		if f == nil {
+			errs = append(errs, DMLError{StatusCode: "INVALID_FIELD", Fields: []string{},
+				Message: fmt.Sprintf("No such column '%s' on sobject of type %s", name, o.Name)})
+			continue
+		}
+		writable := f.Updateable
+		if create {
+			writable = f.Createable
+		}
+		if !writable && !opt.AllowSystemFields {
+			notWritable = append(notWritable, f.Name)
+			continue
+		}
+		v, err := d.convert(f, fields[name])
+		if err != nil {
+			errs = append(errs, *err)
+			continue
+		}
+		values[f.Index] = v
+	}
+	if len(notWritable) > 0 {
+		op := "update"
+		if create {
+			op = "create"
+		}
+		errs = append(errs, DMLError{StatusCode: "INVALID_FIELD_FOR_INSERT_UPDATE", Fields: notWritable,
+			Message: fmt.Sprintf("Unable to %s fields: %s. Please check the security settings of this field and verify that it is read/write for your profile or permission set.", op, strings.Join(notWritable, ", "))})
+	}
+	return errs
+}
+
+// requiredMissing lists required fields left null.
+func requiredMissing(o *Object, values []any) []DMLError {
+	var missing []string
+	for _, f := range o.Fields {
+		if f.Required && f.Createable && (values[f.Index] == nil || values[f.Index] == "") {
+			missing = append(missing, f.Name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return []DMLError{{StatusCode: "REQUIRED_FIELD_MISSING", Message: "Required fields are missing: [" + strings.Join(missing, ", ") + "]", Fields: missing}}
+}
+
+// ConversionError is a JSON value of the wrong type for a field: Salesforce
+// answers JSON_PARSER_ERROR before any other check.
+type ConversionError struct {
+	Field    string
+	JavaType string // Salesforce's wording: double, boolean, date, datetime…
+	Got      any
+}
+
+func (e *ConversionError) Error() string {
+	return fmt.Sprintf("Cannot deserialize instance of %s from %s value %v or request may be missing a required field", e.JavaType, jsonTokenName(e.Got), e.Got)
+}
+
+func jsonTokenName(v any) string {
+	switch v.(type) {
+	case string:
+		return "VALUE_STRING"
+	case bool:
+		return "VALUE_TRUE"
+	case map[string]any:
+		return "START_OBJECT"
+	case []any:
+		return "START_ARRAY"
+	}
+	return "VALUE_NUMBER_INT"
+}
+
+func (d *Data) convert(f *Field, raw any) (any, *DMLError) {
+	if n, ok := raw.(interface{ Float64() (float64, error) }); ok {
+		fv, err := n.Float64()
+		if err != nil {
+			return nil, &DMLError{StatusCode: "JSON_PARSER_ERROR", Message: fmt.Sprintf("%v", raw), Fields: []string{}}
+		}
+		raw = fv
+	}
+	if raw == nil {
+		if !f.Nillable && f.Type == TypeBoolean {
+			return nil, &DMLError{StatusCode: "INVALID_TYPE_ON_FIELD_IN_RECORD", Fields: []string{f.Name},
+				Message: f.Label + ": value not of required type: null"}
+		}
+		return nil, nil
+	}
+	bad := func(javaType string) *DMLError {
+		return &DMLError{StatusCode: "JSON_PARSER_ERROR", Fields: []string{}, Message: (&ConversionError{Field: f.Name, JavaType: javaType, Got: raw}).Error()}
+	}
+	switch f.Type {
+	case TypeBoolean:
+		b, ok := raw.(bool)
+		if !ok {
+			if s, isStr := raw.(string); isStr && (strings.EqualFold(s, "true") || strings.EqualFold(s, "false")) {
+				return strings.EqualFold(s, "true"), nil
+			}
+			return nil, bad("boolean")
+		}
+		return b, nil
+	case TypeInt, TypeDouble, TypeCurrency, TypePercent:
+		var x float64
+		switch v := raw.(type) {
+		case float64:
+			x = v
+		case string:
+			p, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				return nil, bad("double")
+			}
+			x = p
+		default:
+			return nil, bad("double")
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, bad("double")
+		}
+		if f.Type == TypeInt {
+			x = math.Trunc(x)
+		}
+		return x, nil
+	case TypeDate:
+		s, ok := raw.(string)
+		if !ok {
+			return nil, bad("date")
+		}
+		t, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			if t2, err2 := time.Parse(time.RFC3339, s); err2 == nil {
+				t = time.Date(t2.Year(), t2.Month(), t2.Day(), 0, 0, 0, 0, time.UTC)
+			} else {
+				return nil, bad("date")
+			}
+		}
+		return t, nil
+	case TypeDateTime:
+		s, ok := raw.(string)
+		if !ok {
+			return nil, bad("datetime")
+		}
+		t, err := ParseDateTime(s)
+		if err != nil {
+			return nil, bad("datetime")
+		}
+		return t, nil
+	}
+	// Text, picklists, ids and references.
+	var s string
+	switch v := raw.(type) {
+	case string:
+		s = v
+	case float64:
+		s = strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		s = strconv.FormatBool(v)
+	default:
+		return nil, bad("String")
+	}
+	switch f.Type {
+	case TypeReference, TypeID:
+		if s == "" {
+			return nil, nil
+		}
+		id, err := ParseID(s)
+		if err != nil {
+			return nil, &DMLError{StatusCode: "MALFORMED_ID", Fields: []string{f.Name}, Message: fmt.Sprintf("%s: id value of incorrect type: %s", f.Label, s)}
+		}
+		if f.Type == TypeReference && !d.referenceOK(f, id) {
+			return nil, &DMLError{StatusCode: "INVALID_CROSS_REFERENCE_KEY", Fields: []string{f.Name}, Message: fmt.Sprintf("%s: id value of incorrect type: %s", f.Label, s)}
+		}
+		return string(id), nil
+	case TypeEmail:
+		if s != "" {
+			if a, err := mail.ParseAddress(s); err != nil || a.Address != s || !strings.Contains(s, ".") {
+				return nil, &DMLError{StatusCode: "INVALID_EMAIL_ADDRESS", Fields: []string{f.Name}, Message: fmt.Sprintf("%s: invalid email address: %s", f.Label, s)}
+			}
+		}
+	case TypePicklist:
+		if f.Restricted && s != "" && f.PicklistValueFor(s) == nil {
+			return nil, &DMLError{StatusCode: "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", Fields: []string{f.Name}, Message: fmt.Sprintf("%s: bad value for restricted picklist field: %s", f.Label, s)}
+		}
+	case TypeMultiPicklist:
+		if f.Restricted {
+			for _, part := range strings.Split(s, ";") {
+				if part != "" && f.PicklistValueFor(part) == nil {
+					return nil, &DMLError{StatusCode: "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", Fields: []string{f.Name}, Message: fmt.Sprintf("%s: bad value for restricted picklist field: %s", f.Label, part)}
+				}
+			}
+		}
+	}
+	if f.Length > 0 && utf8.RuneCountInString(s) > f.Length {
+		return nil, &DMLError{StatusCode: "STRING_TOO_LONG", Fields: []string{f.Name},
+			Message: fmt.Sprintf("%s: data value too large: %s (max length=%d)", f.Label, abbreviateValue(s), f.Length)}
+	}
+	if s == "" && f.Nillable {
+		return nil, nil
+	}
+	return s, nil
+}
+
+func abbreviateValue(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}
+
+// referenceOK reports whether id names an existing record of an object the
+// lookup may point to.
+func (d *Data) referenceOK(f *Field, id ID) bool {
+	target := d.schema.ObjectForID(id)
+	if target == nil {
+		return false
+	}
+	allowed := false
+	for _, name := range f.ReferenceTo {
+		if strings.EqualFold(name, target.Name) {
+			allowed = true
+		}
+	}
+	if !allowed {
+		return false
+	}
+	if target.Name == "User" {
+		return d.org.userByID(id) != nil
+	}
+	return d.Get(id) != nil
+}
+
+// ParseDateTime reads a Salesforce dateTime: 2026-02-23T00:00:00Z,
+// 2026-02-23T00:00:00.000+0000, or with a +09:00 offset.
+func ParseDateTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000-0700", "2006-01-02T15:04:05-0700", "2006-01-02T15:04:05.000Z0700"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a dateTime such as 2026-02-23T00:00:00Z", s)
+}
+
+// loginHistoryRecords presents Login History rows as LoginHistory records.
+func (d *Data) loginHistoryRecords(o *Object) []*Record {
+	events := d.org.LoginHistory().Events()
+	out := make([]*Record, 0, len(events))
+	for _, e := range events {
+		v := make([]any, len(o.Fields))
+		set := func(name string, val any) { v[o.Field(name).Index] = val }
+		set("Id", string(e.ID))
+		set("UserId", string(e.UserID))
+		set("LoginTime", e.LoginTime.UTC().Truncate(time.Millisecond))
+		set("LoginType", e.LoginType)
+		set("LoginUrl", e.LoginURL)
+		set("SourceIp", e.SourceIP)
+		set("Status", e.Status)
+		set("Application", e.Application)
+		set("ApiType", e.APIType)
+		set("ApiVersion", e.APIVersion)
+		set("Browser", e.Browser)
+		set("Platform", e.Platform)
+		out = append(out, &Record{ID: e.ID, Object: o, Values: v})
+	}
+	return out
+}

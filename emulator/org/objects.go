@@ -1,0 +1,390 @@
+package org
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+)
+
+// The fixture's objects: section: custom objects and fields, and changes to
+// standard fields (required, picklist values), on top of the built-ins.
+type objectYAML struct {
+	Label       string               `yaml:"label"`
+	PluralLabel string               `yaml:"plural_label"`
+	Fields      map[string]fieldYAML `yaml:"fields"`
+}
+
+type fieldYAML struct {
+	Type             string   `yaml:"type"`
+	Label            string   `yaml:"label"`
+	Length           int      `yaml:"length"`
+	Precision        int      `yaml:"precision"`
+	Scale            int      `yaml:"scale"`
+	Values           []string `yaml:"values"`
+	Restricted       bool     `yaml:"restricted"`
+	Required         *bool    `yaml:"required"`
+	Default          any      `yaml:"default"`
+	ExternalID       bool     `yaml:"external_id"`
+	Unique           bool     `yaml:"unique"`
+	ReferenceTo      any      `yaml:"reference_to"` // a name or a list
+	RelationshipName string   `yaml:"relationship_name"`
+}
+
+var fieldTypeNames = map[string]FieldType{
+	"text": TypeString, "string": TypeString, "textarea": TypeTextArea, "longtextarea": TypeTextArea,
+	"email": TypeEmail, "phone": TypePhone, "url": TypeURL,
+	"picklist": TypePicklist, "multipicklist": TypeMultiPicklist, "multiselectpicklist": TypeMultiPicklist,
+	"boolean": TypeBoolean, "checkbox": TypeBoolean,
+	"number": TypeDouble, "double": TypeDouble, "int": TypeInt, "integer": TypeInt,
+	"currency": TypeCurrency, "percent": TypePercent, "date": TypeDate, "datetime": TypeDateTime,
+	"lookup": TypeReference, "reference": TypeReference, "masterdetail": TypeReference,
+}
+
+// buildSchema makes the org's schema: the standard objects plus the fixture's objects: section.
+func (b *fixtureBuilder) buildSchema(raw map[string]objectYAML) (*Schema, error) {
+	s := newStandardSchema()
+	names := make([]string, 0, len(raw))
+	for name := range raw {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	customPrefix := 0
+	// Objects first, so lookups between custom objects resolve in any order.
+	for _, name := range names {
+		if s.Object(name) != nil {
+			continue
+		}
+		path := "$.objects." + name
+		if !strings.HasSuffix(name, "__c") {
+			return nil, b.errAtKey(path, "object %q is not a standard object sfemu models; custom objects end in __c (standard: %s)", name, standardObjectNames(s))
+		}
+		r := raw[name]
+		label := r.Label
+		if label == "" {
+			label = strings.ReplaceAll(strings.TrimSuffix(name, "__c"), "_", " ")
+		}
+		plural := r.PluralLabel
+		if plural == "" {
+			plural = label + "s"
+		}
+		o := &Object{Name: name, Label: label, LabelPlural: plural, KeyPrefix: fmt.Sprintf("a%02d", customPrefix), Custom: true,
+			Createable: true, Updateable: true, Deletable: true, Queryable: true, Searchable: true,
+			byName: map[string]*Field{}, byRel: map[string]*Field{}}
+		customPrefix++
+		for _, fs := range systemFields(true) {
+			o.addField(fs.f)
+		}
+		o.addField(fld("Name", TypeString).length(80).indexed().label(label + " Name").f)
+		s.add(o)
+	}
+	for _, name := range names {
+		o := s.Object(name)
+		fieldNames := make([]string, 0, len(raw[name].Fields))
+		for fn := range raw[name].Fields {
+			fieldNames = append(fieldNames, fn)
+		}
+		sort.Strings(fieldNames)
+		for _, fn := range fieldNames {
+			if err := b.customizeField(s, o, fn, raw[name].Fields[fn]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	s.link()
+	return s, nil
+}
+
+func standardObjectNames(s *Schema) string {
+	var out []string
+	for _, o := range s.Objects() {
+		if !o.Custom {
+			out = append(out, o.Name)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func (b *fixtureBuilder) customizeField(s *Schema, o *Object, name string, r fieldYAML) error {
+	path := "$.objects." + o.Name + ".fields." + name
+	if existing := o.Field(name); existing != nil {
+		// A standard field: only what an admin can change about it.
+		if r.Type != "" || r.ReferenceTo != nil || r.Length != 0 {
+			return b.errAtKey(path, "%s.%s is a standard field: only required, values, restricted, default and label can be changed", o.Name, name)
+		}
+		return b.applyFieldOptions(path, existing, r)
+	}
+	if !strings.HasSuffix(name, "__c") {
+		return b.errAtKey(path, "%s has no standard field %q; custom fields end in __c", o.Name, name)
+	}
+	t, ok := fieldTypeNames[strings.ToLower(r.Type)]
+	if !ok {
+		return b.errAt(path+".type", "%s.%s: type %q: want one of text, textarea, email, phone, url, picklist, multipicklist, checkbox, number, int, currency, percent, date, datetime, lookup", o.Name, name, r.Type)
+	}
+	f := fld(name, t).f
+	f.Custom = true
+	f.Label = labelFor(name)
+	if r.Length > 0 {
+		f.Length = r.Length
+	}
+	if r.Precision > 0 {
+		f.Precision = r.Precision
+	}
+	if r.Scale > 0 {
+		f.Scale = r.Scale
+	}
+	if t == TypeReference {
+		var to []string
+		switch v := r.ReferenceTo.(type) {
+		case string:
+			to = []string{v}
+		case []any:
+			for _, x := range v {
+				to = append(to, fmt.Sprint(x))
+			}
+		}
+		if len(to) == 0 {
+			return b.errAt(path, "%s.%s is a lookup: give reference_to: OBJECT", o.Name, name)
+		}
+		for i, target := range to {
+			tobj := s.Object(target)
+			if tobj == nil {
+				return b.errAt(path+".reference_to", "%s.%s: reference_to %q is not an object of this org", o.Name, name, target)
+			}
+			to[i] = tobj.Name
+		}
+		f.ReferenceTo, f.Indexed = to, true
+		f.RelationshipName = r.RelationshipName
+		if f.RelationshipName == "" {
+			f.RelationshipName = strings.TrimSuffix(name, "__c") + "__r"
+		}
+	}
+	f.ExternalID, f.Unique = r.ExternalID, r.Unique
+	if err := b.applyFieldOptions(path, f, r); err != nil {
+		return err
+	}
+	o.addField(f)
+	return nil
+}
+
+func (b *fixtureBuilder) applyFieldOptions(path string, f *Field, r fieldYAML) error {
+	if r.Label != "" {
+		f.Label = r.Label
+	}
+	if len(r.Values) > 0 {
+		if f.Type != TypePicklist && f.Type != TypeMultiPicklist && f.Type != TypeCombobox {
+			return b.errAt(path+".values", "%s is a %s field; values are for picklists", f.Name, f.Type)
+		}
+		f.Picklist = nil
+		fieldSpec{f}.values(r.Values...)
+	}
+	if r.Restricted {
+		if f.Type != TypePicklist && f.Type != TypeMultiPicklist {
+			return b.errAt(path+".restricted", "%s is a %s field; only picklists are restricted", f.Name, f.Type)
+		}
+		f.Restricted = true
+	}
+	if r.Default != nil {
+		v, err := yamlScalarString(r.Default)
+		if err != nil {
+			return b.errAt(path+".default", "%s: default: %v", f.Name, err)
+		}
+		switch {
+		case f.Type == TypeBoolean:
+			fieldSpec{f}.defaultValue(v == "true")
+		case f.Type.IsNumber():
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return b.errAt(path+".default", "%s: default %q is not a number", f.Name, v)
+			}
+			fieldSpec{f}.defaultValue(n)
+		case f.Type.IsText():
+			if f.Restricted && f.PicklistValueFor(v) == nil {
+				return b.errAt(path+".default", "%s: default %q is not one of its values", f.Name, v)
+			}
+			fieldSpec{f}.defaultValue(v)
+		default:
+			return b.errAt(path+".default", "%s: defaults are supported for text, picklist, number and checkbox fields", f.Name)
+		}
+	}
+	if r.Required != nil {
+		if *r.Required {
+			f.Nillable = false
+			f.Required = !f.DefaultedOnCreate && f.Type != TypeBoolean
+		} else {
+			f.Nillable, f.Required = true, false
+		}
+	}
+	return nil
+}
+
+// yamlScalarString turns a YAML scalar into the string a JSON client would send.
+func yamlScalarString(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	case int, int64, uint64, float64:
+		return fmt.Sprint(x), nil
+	case time.Time:
+		return x.UTC().Format(time.RFC3339), nil
+	}
+	return "", fmt.Errorf("want a single value, got %T", v)
+}
+
+// jsonLike turns values decoded from YAML into what a JSON client sends.
+func jsonLike(v any) any {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case uint64:
+		return float64(x)
+	case time.Time:
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return x.Format(time.DateOnly)
+		}
+		return x.UTC().Format(time.RFC3339)
+	case []any:
+		parts := make([]string, len(x))
+		for i, p := range x {
+			parts[i] = fmt.Sprint(p)
+		}
+		return strings.Join(parts, ";") // a multi-select picklist written as a list
+	}
+	return v
+}
+
+// loadRecords creates the fixture's records: section in file order, with
+// the same checks a client's create gets. A record may be labelled `_ref: x`
+// and referred to later as "@x" in a lookup field.
+func (b *fixtureBuilder) loadRecords(raw yaml.MapSlice, now time.Time) error {
+	o := b.org
+	refs := map[string]ID{}
+	owner := o.defaultOwner()
+	for _, item := range raw {
+		objName := fmt.Sprint(item.Key)
+		obj := o.Schema.Object(objName)
+		path := "$.records." + objName
+		if obj == nil {
+			return b.errAtKey(path, "records: %q is not an object of this org", objName)
+		}
+		list, ok := item.Value.([]any)
+		if !ok {
+			return b.errAt(path, "records.%s: want a list of records", objName)
+		}
+		for i, entry := range list {
+			rpath := fmt.Sprintf("%s[%d]", path, i)
+			m, ok := entry.(map[string]any)
+			if !ok {
+				return b.errAt(rpath, "records.%s[%d]: want a mapping of field: value", objName, i)
+			}
+			fields := map[string]any{}
+			var label string
+			for k, v := range m {
+				if k == "_ref" {
+					label = fmt.Sprint(v)
+					continue
+				}
+				v = jsonLike(v)
+				if s, ok := v.(string); ok && strings.HasPrefix(s, "@") {
+					id, known := refs[s[1:]]
+					if !known {
+						return b.errAt(rpath+"."+k, "records.%s[%d].%s: %s names no record above (label one with _ref: %s; records are created in file order)", objName, i, k, s, s[1:])
+					}
+					v = string(id)
+				}
+				fields[k] = v
+			}
+			rec, errs := o.Data.Insert(obj, fields, owner, now, DMLOptions{AllowSystemFields: true})
+			if len(errs) > 0 {
+				where := rpath
+				if len(errs[0].Fields) > 0 {
+					where = rpath + "." + errs[0].Fields[0]
+				}
+				return b.errAt(where, "records.%s[%d]: %s: %s", objName, i, errs[0].StatusCode, errs[0].Message)
+			}
+			if label != "" {
+				if _, dup := refs[label]; dup {
+					return b.errAt(rpath+"._ref", "records.%s[%d]: _ref %q is used twice", objName, i, label)
+				}
+				refs[label] = rec.ID
+			}
+		}
+	}
+	return nil
+}
+
+// defaultOwner owns fixture records: the first System Administrator, else the first user.
+func (o *Org) defaultOwner() *User {
+	for _, u := range o.Users {
+		if u.Profile != nil && u.Profile.Name == "System Administrator" {
+			return u
+		}
+	}
+	if len(o.Users) > 0 {
+		return o.Users[0]
+	}
+	return nil
+}
+
+// putSystemRecords presents the org's users and the organization itself as records.
+func (b *fixtureBuilder) putSystemRecords(now time.Time) {
+	o := b.org
+	now = now.UTC().Truncate(time.Second)
+	users := o.Schema.Object("User")
+	for _, u := range o.Users {
+		v := make([]any, len(users.Fields))
+		set := func(name string, val any) { v[users.Field(name).Index] = val }
+		set("Id", string(u.ID))
+		set("IsDeleted", false)
+		set("CreatedDate", now)
+		set("LastModifiedDate", now)
+		set("SystemModstamp", now)
+		set("Username", u.Username)
+		set("FirstName", nilIfEmpty(u.FirstName))
+		set("LastName", u.LastName)
+		set("Name", u.Name())
+		set("Email", u.Email)
+		alias := strings.SplitN(u.Username, "@", 2)[0]
+		if len(alias) > 8 {
+			alias = alias[:8]
+		}
+		set("Alias", alias)
+		set("IsActive", u.Active)
+		set("ProfileId", string(u.Profile.ID))
+		set("UserType", "Standard")
+		set("TimeZoneSidKey", o.TimeZone.String())
+		o.Data.put(&Record{ID: u.ID, Object: users, Values: v})
+	}
+	orgObj := o.Schema.Object("Organization")
+	v := make([]any, len(orgObj.Fields))
+	set := func(name string, val any) { v[orgObj.Field(name).Index] = val }
+	set("Id", string(o.ID))
+	set("IsDeleted", false)
+	set("CreatedDate", now)
+	set("LastModifiedDate", now)
+	set("SystemModstamp", now)
+	set("Name", o.Name)
+	edition := "Enterprise Edition"
+	if o.Type == Developer {
+		edition = "Developer Edition"
+	}
+	set("OrganizationType", edition)
+	set("IsSandbox", o.Type == Sandbox || o.Type == Scratch)
+	set("InstanceName", "SFEMU1")
+	set("TimeZoneSidKey", o.TimeZone.String())
+	o.Data.put(&Record{ID: o.ID, Object: orgObj, Values: v})
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
