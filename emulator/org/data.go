@@ -44,6 +44,10 @@ type DMLError struct {
 	StatusCode string   `json:"statusCode"`
 	Message    string   `json:"message"`
 	Fields     []string `json:"fields"`
+	// Field names the field whose JSON value could not be read
+	// (JSON_PARSER_ERROR, which lists no fields), so the REST layer can say
+	// where in the body it is.
+	Field string `json:"-"`
 }
 
 func (e DMLError) Error() string { return e.StatusCode + ": " + e.Message }
@@ -494,7 +498,7 @@ func (d *Data) convert(f *Field, raw any) (any, *DMLError) {
 		return nil, nil
 	}
 	bad := func(javaType string) *DMLError {
-		return &DMLError{StatusCode: "JSON_PARSER_ERROR", Fields: []string{}, Message: (&ConversionError{Field: f.Name, JavaType: javaType, Got: raw}).Error()}
+		return &DMLError{StatusCode: "JSON_PARSER_ERROR", Fields: []string{}, Field: f.Name, Message: (&ConversionError{Field: f.Name, JavaType: javaType, Got: raw}).Error()}
 	}
 	switch f.Type {
 	case TypeBoolean:
@@ -668,4 +672,30 @@ func (d *Data) loginHistoryRecords(o *Object) []*Record {
 		out = append(out, &Record{ID: e.ID, Object: o, Values: v})
 	}
 	return out
+}
+
+// Erase removes a record entirely, as if it had never been created (an
+// all-or-none request rolling back).
+func (d *Data) Erase(id ID) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cur := d.byID[id]
+	if cur == nil {
+		return
+	}
+	t := d.tableFor(cur.Object)
+	t.index(cur, false)
+	t.rows[t.pos[id]] = nil
+	delete(t.pos, id)
+	delete(d.byID, id)
+}
+
+// Restore puts back an earlier version of a record (an all-or-none request
+// rolling back an update or delete).
+func (d *Data) Restore(prev *Record) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if cur := d.byID[prev.ID]; cur != nil {
+		d.replaceLocked(cur, prev.Values)
+	}
 }
