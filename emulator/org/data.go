@@ -19,6 +19,8 @@ type Record struct {
 	ID     ID
 	Object *Object
 	Values []any // by Field.Index
+
+	slot int // position in its table's rows
 }
 
 // Get returns the value of f, or nil.
@@ -65,8 +67,7 @@ type Data struct {
 }
 
 type table struct {
-	rows    []*Record // insertion order; nil where a record was erased
-	pos     map[ID]int
+	rows    []*Record               // insertion order; nil where a record was erased
 	indexes map[int]map[string][]ID // field index → normalised value → ids
 }
 
@@ -80,7 +81,7 @@ func (d *Data) Schema() *Schema { return d.schema }
 func (d *Data) tableFor(o *Object) *table {
 	t := d.tables[o]
 	if t == nil {
-		t = &table{pos: map[ID]int{}, indexes: map[int]map[string][]ID{}}
+		t = &table{indexes: map[int]map[string][]ID{}}
 		for _, f := range o.Fields {
 			if f.Indexed || f.ExternalID || f.Unique {
 				t.indexes[f.Index] = map[string][]ID{}
@@ -258,9 +259,8 @@ func (d *Data) Insert(o *Object, fields map[string]any, user *User, now time.Tim
 	defer d.mu.Unlock()
 	id := d.nextIDLocked(o)
 	d.stampLocked(o, values, id, user, now, true, opt)
-	r := &Record{ID: id, Object: o, Values: values}
 	t := d.tableFor(o)
-	t.pos[id] = len(t.rows)
+	r := &Record{ID: id, Object: o, Values: values, slot: len(t.rows)}
 	t.rows = append(t.rows, r)
 	t.index(r, true)
 	d.byID[id] = r
@@ -277,15 +277,17 @@ func (d *Data) stampLocked(o *Object, values []any, id ID, user *User, now time.
 			values[f.Index] = v
 		}
 	}
-	now = now.UTC().Truncate(time.Millisecond)
+	// One boxed value each, shared by the fields that hold it: a record's
+	// audit fields cost one allocation, not one per field.
+	var nowValue any = now.UTC().Truncate(time.Millisecond)
 	var userID any
 	if user != nil {
-		userID = string(user.ID)
+		userID = user.idValue()
 	}
 	if create {
 		set("Id", string(id), false)
 		set("IsDeleted", false, false)
-		set("CreatedDate", now, opt.AllowSystemFields)
+		set("CreatedDate", nowValue, opt.AllowSystemFields)
 		set("CreatedById", userID, opt.AllowSystemFields)
 		set("OwnerId", userID, true)
 		if f := o.Field("CaseNumber"); f != nil {
@@ -293,12 +295,9 @@ func (d *Data) stampLocked(o *Object, values []any, id ID, user *User, now time.
 			values[f.Index] = fmt.Sprintf("%08d", d.caseNo)
 		}
 	}
-	set("LastModifiedDate", now, opt.AllowSystemFields && !create || opt.AllowSystemFields)
+	set("LastModifiedDate", nowValue, opt.AllowSystemFields)
 	set("LastModifiedById", userID, false)
-	set("SystemModstamp", now, false)
-	if f := o.Field("LastModifiedDate"); f != nil && values[f.Index] == nil {
-		values[f.Index] = now
-	}
+	set("SystemModstamp", nowValue, false)
 	if f := o.Field("Name"); f != nil && !f.Createable && o.Field("LastName") != nil {
 		first, _ := values[o.Field("FirstName").Index].(string)
 		last, _ := values[o.Field("LastName").Index].(string)
@@ -311,7 +310,7 @@ func (d *Data) put(r *Record) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	t := d.tableFor(r.Object)
-	t.pos[r.ID] = len(t.rows)
+	r.slot = len(t.rows)
 	t.rows = append(t.rows, r)
 	t.index(r, true)
 	d.byID[r.ID] = r
@@ -361,10 +360,10 @@ func (d *Data) Update(id ID, fields map[string]any, user *User, now time.Time) (
 }
 
 func (d *Data) replaceLocked(cur *Record, values []any) *Record {
-	r := &Record{ID: cur.ID, Object: cur.Object, Values: values}
+	r := &Record{ID: cur.ID, Object: cur.Object, Values: values, slot: cur.slot}
 	t := d.tableFor(cur.Object)
 	t.index(cur, false)
-	t.rows[t.pos[cur.ID]] = r
+	t.rows[cur.slot] = r
 	t.index(r, true)
 	d.byID[cur.ID] = r
 	return r
@@ -530,6 +529,9 @@ func (d *Data) convert(f *Field, raw any) (any, *DMLError) {
 		if f.Type == TypeInt {
 			x = math.Trunc(x)
 		}
+		if orig, ok := raw.(float64); ok && orig == x {
+			return raw, nil
+		}
 		return x, nil
 	case TypeDate:
 		s, ok := raw.(string)
@@ -606,6 +608,9 @@ func (d *Data) convert(f *Field, raw any) (any, *DMLError) {
 	}
 	if s == "" && f.Nillable {
 		return nil, nil
+	}
+	if orig, ok := raw.(string); ok && orig == s {
+		return raw, nil // reuse the caller's boxed value: one allocation less per field
 	}
 	return s, nil
 }
@@ -685,8 +690,7 @@ func (d *Data) Erase(id ID) {
 	}
 	t := d.tableFor(cur.Object)
 	t.index(cur, false)
-	t.rows[t.pos[id]] = nil
-	delete(t.pos, id)
+	t.rows[cur.slot] = nil
 	delete(d.byID, id)
 }
 

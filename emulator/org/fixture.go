@@ -774,6 +774,7 @@ func (b *fixtureBuilder) buildUsers(raws []userYAML, pf *ParsedFixture) error {
 		} else {
 			u.ID = b.ids.Next(PrefixUser)
 		}
+		u.boxedID = string(u.ID)
 		profileName := r.Profile
 		if profileName == "" {
 			return b.errAt(path, "user %q needs a profile (profiles: %s)", r.Username, b.profileNames())

@@ -256,6 +256,14 @@ type User struct {
 	// ApprovedApps are the consumer keys of self-authorize apps the user
 	// has approved before (the OAuth "Allow" screen).
 	ApprovedApps map[string]bool
+
+	boxedID any // the user's id as a record value, boxed once
+}
+
+// idValue is the user's id as a record field value (OwnerId, CreatedById…),
+// boxed once so records share it.
+func (u *User) idValue() any {
+	return u.boxedID
 }
 
 // Name is the user's full name as Salesforce shows it.

@@ -52,6 +52,10 @@ func (s fieldSpec) label(l string) fieldSpec { s.f.Label = l; return s }
 
 func (s fieldSpec) indexed() fieldSpec { s.f.Indexed = true; return s }
 
+// unindexed leaves a lookup without an index: audit lookups every record
+// shares are not worth the memory.
+func (s fieldSpec) unindexed() fieldSpec { s.f.Indexed = false; return s }
+
 // defaultValue makes the field defaulted on create (and so not required).
 func (s fieldSpec) defaultValue(v any) fieldSpec {
 	s.f.Default, s.f.DefaultedOnCreate, s.f.Required = v, true, false
@@ -102,9 +106,9 @@ func systemFields(owned bool) []fieldSpec {
 		fld("Id", TypeID).readOnly().indexed().label("Record ID"),
 		fld("IsDeleted", TypeBoolean).readOnly().label("Deleted"),
 		fld("CreatedDate", TypeDateTime).readOnly().label("Created Date"),
-		fld("CreatedById", TypeReference).readOnly().ref("CreatedBy", "User").label("Created By ID"),
+		fld("CreatedById", TypeReference).readOnly().ref("CreatedBy", "User").unindexed().label("Created By ID"),
 		fld("LastModifiedDate", TypeDateTime).readOnly().label("Last Modified Date"),
-		fld("LastModifiedById", TypeReference).readOnly().ref("LastModifiedBy", "User").label("Last Modified By ID"),
+		fld("LastModifiedById", TypeReference).readOnly().ref("LastModifiedBy", "User").unindexed().label("Last Modified By ID"),
 		fld("SystemModstamp", TypeDateTime).readOnly().label("System Modstamp"),
 	}
 	for _, f := range out {
