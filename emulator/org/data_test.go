@@ -213,3 +213,42 @@ func TestFixtureRecordErrorsNameTheLine(t *testing.T) {
 		}
 	}
 }
+
+func TestOutboundMessageDefinitions(t *testing.T) {
+	s, err := NewStore(clock.Real{}, Source{Name: "a.yaml", Data: []byte(`
+org: {name: A}
+users: [{username: sender@a.example, profile: Standard User}]
+outbound_messages:
+  - name: Action_Message_V3
+    object: Account
+    fields: [Name, Id, AnnualRevenue, Industry]
+    endpoint_url: https://receiver.example/outbound
+    user_to_send_as: sender@a.example
+    include_session_id: true
+    api_version: "60.0"
+    rule: {when: created_or_edited, condition: "Industry = 'Energy'"}
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := s.Orgs()[0].OutboundMessage("action_message_v3")
+	var names []string
+	for _, f := range m.Fields {
+		names = append(names, f.Name)
+	}
+	if m.ID.Prefix() != PrefixActionID || strings.Join(names, ",") != "Id,AnnualRevenue,Industry,Name" || m.APIVersion != "60.0" ||
+		m.UserToSendAs.Username != "sender@a.example" || m.Rule.Condition != "Industry = 'Energy'" {
+		t.Errorf("definition: %+v fields %v", m, names)
+	}
+	for _, tt := range []struct{ yaml, want string }{
+		{"  - {name: M, object: Acount, endpoint_url: 'https://x.example', user_to_send_as: sender@a.example}\n", `object "Acount" is not an object`},
+		{"  - {name: M, object: Account, fields: [Nmae], endpoint_url: 'https://x.example', user_to_send_as: sender@a.example}\n", `Account has no field "Nmae"`},
+		{"  - {name: M, object: Account, endpoint_url: 'ftp://x', user_to_send_as: sender@a.example}\n", `endpoint_url "ftp://x" is not an http(s) URL`},
+		{"  - {name: M, object: Account, endpoint_url: 'https://x.example', user_to_send_as: nobody@a.example}\n", `user_to_send_as "nobody@a.example" is not a user`},
+	} {
+		_, err := NewStore(clock.Real{}, Source{Name: "a.yaml", Data: []byte("org: {name: A}\nusers: [{username: sender@a.example, profile: Standard User}]\noutbound_messages:\n" + tt.yaml)})
+		if err == nil || !strings.Contains(err.Error(), "a.yaml:4:") || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("got %v, want a.yaml:4: … %s", err, tt.want)
+		}
+	}
+}

@@ -69,15 +69,16 @@ func (e *FixtureError) Error() string {
 
 // The YAML shape of an org fixture (DESIGN.md). Unknown keys are errors.
 type fixtureYAML struct {
-	Org            orgYAML               `yaml:"org"`
-	Settings       settingsYAML          `yaml:"settings"`
-	NetworkAccess  networkYAML           `yaml:"network_access"`
-	Profiles       []profileYAML         `yaml:"profiles"`
-	PermissionSets []permSetYAML         `yaml:"permission_sets"`
-	Users          []userYAML            `yaml:"users"`
-	Apps           []appYAML             `yaml:"apps"`
-	Objects        map[string]objectYAML `yaml:"objects"`
-	Records        yaml.MapSlice         `yaml:"records"`
+	Org              orgYAML               `yaml:"org"`
+	Settings         settingsYAML          `yaml:"settings"`
+	NetworkAccess    networkYAML           `yaml:"network_access"`
+	Profiles         []profileYAML         `yaml:"profiles"`
+	PermissionSets   []permSetYAML         `yaml:"permission_sets"`
+	Users            []userYAML            `yaml:"users"`
+	Apps             []appYAML             `yaml:"apps"`
+	Objects          map[string]objectYAML `yaml:"objects"`
+	Records          yaml.MapSlice         `yaml:"records"`
+	OutboundMessages []outboundYAML        `yaml:"outbound_messages"`
 }
 
 type orgYAML struct {
@@ -309,6 +310,9 @@ func (b *fixtureBuilder) build(raw *fixtureYAML) (*ParsedFixture, error) {
 	o.Data = newData(o, schema, b.ids)
 	b.putSystemRecords(b.now)
 	if err := b.loadRecords(raw.Records, b.now); err != nil {
+		return nil, err
+	}
+	if err := b.buildOutbound(raw.OutboundMessages); err != nil {
 		return nil, err
 	}
 	return pf, nil

@@ -81,6 +81,8 @@ type Org struct {
 	// Schema is the org's objects and fields; Data its records.
 	Schema *Schema
 	Data   *Data
+	// OutboundMessages are the org's outbound message definitions.
+	OutboundMessages []*OutboundMessage
 
 	loginHistory *LoginHistory
 }
