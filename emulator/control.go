@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/emulator/rest"
 )
 
 // ControlPrefix is where the control API lives; never under /services/.
@@ -29,6 +31,11 @@ func (e *Emulator) controlRoutes(r *mux.Router) {
 	r.HandleFunc("/sessions", e.listSessions).Methods(http.MethodGet)
 	r.HandleFunc("/sessions/expire", e.expireSessions).Methods(http.MethodPost)
 	r.HandleFunc("/token-requests", e.tokenRequests).Methods(http.MethodGet)
+	r.HandleFunc("/requests", e.apiRequests).Methods(http.MethodGet)
+	r.HandleFunc("/faults", e.listFaults).Methods(http.MethodGet)
+	r.HandleFunc("/faults", e.addFault).Methods(http.MethodPost)
+	r.HandleFunc("/faults", e.clearFaults).Methods(http.MethodDelete)
+	r.HandleFunc("/faults/{id:[0-9]+}", e.clearFaults).Methods(http.MethodDelete)
 	r.HandleFunc("/clock", e.getClock).Methods(http.MethodGet)
 	r.HandleFunc("/clock/advance", e.advanceClock).Methods(http.MethodPost)
 	r.HandleFunc("/reset", e.reset).Methods(http.MethodPost)
@@ -329,4 +336,66 @@ func (e *Emulator) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	controlJSON(w, http.StatusOK, map[string]any{"status": "reset", "orgs": len(e.Store().Orgs())})
+}
+
+// apiRequests lists the REST request journal: method, path, user, status, time.
+func (e *Emulator) apiRequests(w http.ResponseWriter, r *http.Request) {
+	controlJSON(w, http.StatusOK, e.REST().Journal().Entries())
+}
+
+func (e *Emulator) listFaults(w http.ResponseWriter, r *http.Request) {
+	controlJSON(w, http.StatusOK, e.REST().Faults().List())
+}
+
+// faultRequest is a fault as scripts write it: latency as a duration string.
+type faultRequest struct {
+	Org           string `json:"org"`
+	Method        string `json:"method"`
+	Path          string `json:"path"`
+	Status        int    `json:"status"`
+	ErrorCode     string `json:"error_code"`
+	Message       string `json:"message"`
+	Latency       string `json:"latency"`
+	ExpireSession bool   `json:"expire_session"`
+	Times         int    `json:"times"`
+}
+
+// addFault injects a REST fault, e.g. {"org":"Acme","path":"/query","error_code":"REQUEST_LIMIT_EXCEEDED"}.
+func (e *Emulator) addFault(w http.ResponseWriter, r *http.Request) {
+	var body faultRequest
+	if !decodeBody(w, r, &body) {
+		return
+	}
+	if body.Org != "" && e.Store().Org(body.Org) == nil {
+		controlError(w, http.StatusNotFound, "no org %q", body.Org)
+		return
+	}
+	f := rest.Fault{Org: body.Org, Method: body.Method, Path: body.Path, Status: body.Status, ErrorCode: body.ErrorCode,
+		Message: body.Message, ExpireSession: body.ExpireSession, Times: body.Times}
+	if body.Latency != "" {
+		d, err := time.ParseDuration(body.Latency)
+		if err != nil {
+			controlError(w, http.StatusBadRequest, "latency %q is not a duration such as 250ms", body.Latency)
+			return
+		}
+		f.Latency = d
+	}
+	added, err := e.REST().Faults().Add(f)
+	if err != nil {
+		controlError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	controlJSON(w, http.StatusCreated, added)
+}
+
+func (e *Emulator) clearFaults(w http.ResponseWriter, r *http.Request) {
+	id := 0
+	if s := mux.Vars(r)["id"]; s != "" {
+		id, _ = strconv.Atoi(s)
+	}
+	if !e.REST().Faults().Clear(id) && id != 0 {
+		controlError(w, http.StatusNotFound, "no fault %d", id)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

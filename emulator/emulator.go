@@ -21,6 +21,7 @@ import (
 	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/oauth"
 	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/emulator/rest"
 	"github.com/sfemu/sfemu/fixtures"
 )
 
@@ -48,8 +49,11 @@ type Options struct {
 	VirtualStart time.Time
 	// TrustForwardedFor takes client addresses from X-Forwarded-For.
 	TrustForwardedFor bool
-	// Logger receives one line per token request; nil discards.
+	// Logger receives one line per token request and API call; nil discards.
 	Logger *slog.Logger
+	// LatestAPIVersion is the newest REST API version served (default 66.0,
+	// Spring '26); every version from 20.0 up to it is served.
+	LatestAPIVersion float64
 }
 
 // Emulator is a running fake Salesforce.
@@ -66,6 +70,7 @@ type Emulator struct {
 type state struct {
 	store  *org.Store
 	oauth  *oauth.Service
+	rest   *rest.Service
 	router *mux.Router
 }
 
@@ -114,6 +119,12 @@ func (e *Emulator) Reset() error {
 		TrustForwardedFor: e.opts.TrustForwardedFor,
 		Logger:            e.opts.Logger,
 	})
+	st.rest = rest.New(rest.Config{
+		Store:         store,
+		BaseURL:       e.BaseURL,
+		LatestVersion: e.opts.LatestAPIVersion,
+		Logger:        e.opts.Logger,
+	})
 	st.router = e.routes(st)
 	e.state.Store(st)
 	return nil
@@ -123,6 +134,7 @@ func (e *Emulator) Reset() error {
 func (e *Emulator) routes(st *state) *mux.Router {
 	r := mux.NewRouter()
 	st.oauth.Routes(r)
+	st.rest.Routes(r)
 	e.controlRoutes(r.PathPrefix(ControlPrefix).Subrouter())
 	r.NotFoundHandler = http.HandlerFunc(notFound)
 	return r
@@ -132,7 +144,7 @@ func (e *Emulator) routes(st *state) *mux.Router {
 func notFound(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(http.StatusNotFound)
-	_, _ = w.Write([]byte(`[{"errorCode":"NOT_FOUND","message":"The requested resource does not exist"}]`))
+	_, _ = w.Write([]byte(`[{"message":"The requested resource does not exist","errorCode":"NOT_FOUND"}]`))
 }
 
 // ServeHTTP routes r through the current state.
@@ -153,6 +165,9 @@ func (e *Emulator) Store() *org.Store { return e.state.Load().store }
 
 // TokenAttempts returns the journal of token requests since the last reset.
 func (e *Emulator) TokenAttempts() []oauth.Attempt { return e.state.Load().oauth.Journal().Attempts() }
+
+// REST is the REST API service: its faults, journal and cursors.
+func (e *Emulator) REST() *rest.Service { return e.state.Load().rest }
 
 // Clock is the emulator's clock.
 func (e *Emulator) Clock() clock.Clock { return e.clock }

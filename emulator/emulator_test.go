@@ -285,7 +285,7 @@ func TestRealClockCannotBeAdvanced(t *testing.T) {
 func TestUnknownPathsAnswerLikeSalesforce(t *testing.T) {
 	_, srv := startDefault(t)
 	code, body := doJSON(t, "GET", srv.URL+"/services/nothing", "", "")
-	if code != 404 || body != `[{"errorCode":"NOT_FOUND","message":"The requested resource does not exist"}]` {
+	if code != 404 || body != `[{"message":"The requested resource does not exist","errorCode":"NOT_FOUND"}]` {
 		t.Errorf("unknown path: %d %s", code, body)
 	}
 }

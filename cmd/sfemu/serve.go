@@ -17,6 +17,7 @@ import (
 
 	"github.com/sfemu/sfemu/emulator"
 	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/emulator/rest"
 	"github.com/sfemu/sfemu/fixtures"
 )
 
@@ -127,7 +128,8 @@ func printBanner(w io.Writer, emu *emulator.Emulator, base, clockMode string, de
 	store := emu.Store()
 	fmt.Fprintf(w, "sfemu %s serving on %s (clock: %s)\n", version(), base, clockMode)
 	fmt.Fprintf(w, "  token endpoint  %s/services/oauth2/token\n", base)
-	fmt.Fprintf(w, "  control API     %s%s/ (health, orgs, apps, login history, clock, reset)\n", base, emulator.ControlPrefix)
+	fmt.Fprintf(w, "  REST API        %s/services/data/v%.1f/ (query, sobjects, composite, search)\n", base, rest.DefaultLatestVersion)
+	fmt.Fprintf(w, "  control API     %s%s/ (health, orgs, apps, login history, requests, faults, clock, reset)\n", base, emulator.ControlPrefix)
 	for _, o := range store.Orgs() {
 		fmt.Fprintf(w, "org %q %s (%s, outbound session IDs %s) from %s\n", o.Name, o.ID, o.Type, o.OutboundSessionID, o.Source)
 		fmt.Fprintf(w, "  aud             %s or %s\n", o.Type.LoginAudience(), base)

@@ -1,0 +1,270 @@
+package rest
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/emulator/soql"
+)
+
+// A SOSL search: FIND {term} [IN ALL|NAME|EMAIL|PHONE FIELDS]
+// [RETURNING Obj[(fields [WHERE …] [ORDER BY …] [LIMIT n])], …] [LIMIT n].
+// Each RETURNING clause runs as a SOQL query; the search term then filters
+// its records on the searched fields.
+type soslQuery struct {
+	terms     []string // lower-cased; '*' and '?' are wildcards
+	scope     string   // ALL, NAME, EMAIL, PHONE
+	returning []soslReturn
+	limit     int
+}
+
+type soslReturn struct {
+	object string
+	fields string // as written, may be empty
+	where  string // the rest after the fields: WHERE …, ORDER BY …, without LIMIT
+	limit  int
+}
+
+var (
+	soslHead  = regexp.MustCompile(`(?is)^\s*FIND\s*\{((?:[^}\\]|\\.)*)\}\s*(.*)$`)
+	soslIn    = regexp.MustCompile(`(?is)^IN\s+(ALL|NAME|EMAIL|PHONE|SIDEBAR)\s+FIELDS\s*(.*)$`)
+	soslRet   = regexp.MustCompile(`(?is)^RETURNING\s+(.*)$`)
+	soslLimit = regexp.MustCompile(`(?is)\s*\bLIMIT\s+(\d+)\s*$`)
+	soqlTail  = regexp.MustCompile(`(?is)\b(WHERE|ORDER\s+BY|LIMIT|OFFSET|USING)\b`)
+)
+
+func malformedSearch(msg string) error { return &soql.Error{Code: "MALFORMED_SEARCH", Message: msg} }
+
+func parseSOSL(q string) (*soslQuery, error) {
+	m := soslHead.FindStringSubmatch(q)
+	if m == nil {
+		return nil, malformedSearch("No search term found. The search term must be enclosed in braces.")
+	}
+	out := &soslQuery{scope: "ALL"}
+	for _, t := range strings.Fields(strings.ReplaceAll(m[1], `\`, "")) {
+		if u := strings.ToUpper(t); u == "AND" || u == "OR" || u == "NOT" {
+			continue
+		}
+		out.terms = append(out.terms, strings.ToLower(strings.Trim(t, `"`)))
+	}
+	if len(out.terms) == 0 || len(strings.Trim(strings.Join(out.terms, ""), "*?")) < 2 {
+		return nil, malformedSearch("search term must be longer than one character: " + m[1])
+	}
+	rest := strings.TrimSpace(m[2])
+	if in := soslIn.FindStringSubmatch(rest); in != nil {
+		out.scope = strings.ToUpper(in[1])
+		rest = strings.TrimSpace(in[2])
+	}
+	if lm := soslLimit.FindStringSubmatchIndex(rest); lm != nil && !strings.Contains(rest[lm[0]:], ")") {
+		out.limit, _ = strconv.Atoi(rest[lm[2]:lm[3]])
+		rest = strings.TrimSpace(rest[:lm[0]])
+	}
+	if rest == "" {
+		return out, nil
+	}
+	ret := soslRet.FindStringSubmatch(rest)
+	if ret == nil {
+		return nil, malformedSearch(fmt.Sprintf("unexpected token: %s", strings.Fields(rest)[0]))
+	}
+	for _, part := range splitTopLevel(ret[1]) {
+		part = strings.TrimSpace(part)
+		r := soslReturn{object: part}
+		if i := strings.IndexByte(part, '('); i >= 0 {
+			if !strings.HasSuffix(part, ")") {
+				return nil, malformedSearch("unexpected token: " + part)
+			}
+			r.object = strings.TrimSpace(part[:i])
+			inner := strings.TrimSpace(part[i+1 : len(part)-1])
+			if lm := soslLimit.FindStringSubmatchIndex(inner); lm != nil {
+				r.limit, _ = strconv.Atoi(inner[lm[2]:lm[3]])
+				inner = strings.TrimSpace(inner[:lm[0]])
+			}
+			if loc := soqlTail.FindStringIndex(inner); loc != nil {
+				r.fields, r.where = strings.TrimSpace(inner[:loc[0]]), strings.TrimSpace(inner[loc[0]:])
+			} else {
+				r.fields = inner
+			}
+		}
+		if r.object == "" {
+			return nil, malformedSearch("unexpected token: ','")
+		}
+		out.returning = append(out.returning, r)
+	}
+	return out, nil
+}
+
+// splitTopLevel splits on commas outside parentheses and quotes.
+func splitTopLevel(s string) []string {
+	var parts []string
+	depth, start, inQuote := 0, 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' && inQuote:
+			i++
+		case c == '\'':
+			inQuote = !inQuote
+		case inQuote:
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == ',' && depth == 0:
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// search serves GET /search?q=FIND …
+func (s *Service) search(c *call) {
+	q, err := parseSOSL(c.r.URL.Query().Get("q"))
+	if err != nil {
+		writeSOQLError(c, err)
+		return
+	}
+	returning := q.returning
+	if len(returning) == 0 {
+		for _, o := range c.org.Schema.Objects() {
+			if o.Searchable {
+				returning = append(returning, soslReturn{object: o.Name})
+			}
+		}
+	}
+	var rows []*soql.Row
+	for _, r := range returning {
+		o := c.org.Schema.Object(r.object)
+		if o == nil {
+			writeErrors(c.w, http.StatusBadRequest, apiError{"INVALID_TYPE", fmt.Sprintf("sObject type '%s' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.", r.object)})
+			return
+		}
+		fields := "Id"
+		if r.fields != "" {
+			fields = r.fields
+		}
+		parsed, err := soql.Parse("SELECT " + fields + " FROM " + o.Name + " " + r.where)
+		if err != nil {
+			writeSOQLError(c, err)
+			return
+		}
+		res, err := parsed.Run(soql.Env{Schema: c.org.Schema, Data: c.org.Data, Now: c.now, Location: c.org.TimeZone})
+		if err != nil {
+			writeSOQLError(c, err)
+			return
+		}
+		n := 0
+		for _, row := range res.Rows {
+			rec := c.org.Data.Get(row.ID)
+			if rec == nil || !q.matches(rec) {
+				continue
+			}
+			rows = append(rows, row)
+			n++
+			if r.limit > 0 && n >= r.limit {
+				break
+			}
+		}
+	}
+	if q.limit > 0 && len(rows) > q.limit {
+		rows = rows[:q.limit]
+	}
+	b := []byte(`{"searchRecords":[`)
+	for i, row := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendRow(b, c, row)
+	}
+	writeBody(c.w, http.StatusOK, append(b, "]}"...))
+}
+
+// matches reports whether every term is found in one of the record's
+// searched fields.
+func (q *soslQuery) matches(rec *org.Record) bool {
+	for _, term := range q.terms {
+		found := false
+		for _, f := range rec.Object.Fields {
+			if !q.searches(rec.Object, f) {
+				continue
+			}
+			if s, ok := rec.Get(f).(string); ok && termMatches(term, s, f.Type == org.TypePhone) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func (q *soslQuery) searches(o *org.Object, f *org.Field) bool {
+	switch q.scope {
+	case "EMAIL":
+		return f.Type == org.TypeEmail
+	case "PHONE":
+		return f.Type == org.TypePhone
+	case "NAME":
+		return f == o.NameField() || f.Name == "FirstName" || f.Name == "LastName" || f.Name == "Company" || f.Name == "Name"
+	}
+	return f.Type.IsText()
+}
+
+// termMatches matches a search term against a field value the way search
+// tokenises text: whole words (or the whole value), '*' and '?' wildcards,
+// digits only for phone numbers.
+func termMatches(term, value string, phone bool) bool {
+	value = strings.ToLower(value)
+	if phone {
+		digits := func(s string) string {
+			return strings.Map(func(r rune) rune {
+				if unicode.IsDigit(r) || r == '*' || r == '?' {
+					return r
+				}
+				return -1
+			}, s)
+		}
+		term, value = digits(term), digits(value)
+		return term != "" && wildcardMatch(term, value)
+	}
+	if wildcardMatch(term, value) {
+		return true
+	}
+	for _, word := range strings.FieldsFunc(value, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '@' && r != '.' && r != '_' && r != '-'
+	}) {
+		if wildcardMatch(term, word) {
+			return true
+		}
+		for _, part := range strings.FieldsFunc(word, func(r rune) bool { return r == '@' || r == '.' || r == '_' || r == '-' }) {
+			if wildcardMatch(term, part) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func wildcardMatch(pattern, s string) bool {
+	if pattern == "" {
+		return s == ""
+	}
+	switch pattern[0] {
+	case '*':
+		for i := 0; i <= len(s); i++ {
+			if wildcardMatch(pattern[1:], s[i:]) {
+				return true
+			}
+		}
+		return false
+	case '?':
+		return s != "" && wildcardMatch(pattern[1:], s[1:])
+	}
+	return s != "" && s[0] == pattern[0] && wildcardMatch(pattern[1:], s[1:])
+}

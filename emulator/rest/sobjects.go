@@ -1,0 +1,571 @@
+package rest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/sfemu/sfemu/emulator/org"
+)
+
+// maxBodyBytes bounds a REST request body (Salesforce's REST limit is larger;
+// a fake needs no more).
+const maxBodyBytes = 8 << 20
+
+var errNotFound = apiError{"NOT_FOUND", "The requested resource does not exist"}
+
+// object resolves {object} in the URL, answering NOT_FOUND when unknown.
+func (s *Service) object(c *call) *org.Object {
+	name := mux.Vars(c.r)["object"]
+	o := c.org.Schema.Object(name)
+	if o == nil {
+		writeErrors(c.w, http.StatusNotFound, apiError{"NOT_FOUND", "The requested resource does not exist"})
+	}
+	return o
+}
+
+// decodeBody reads a JSON object body. A syntax or type error answers
+// JSON_PARSER_ERROR naming line and column, as Salesforce's parser does.
+func decodeBody(c *call) (map[string]any, map[string]int64, bool) {
+	data, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBodyBytes))
+	if err != nil {
+		writeErrors(c.w, http.StatusRequestEntityTooLarge, apiError{"JSON_PARSER_ERROR", fmt.Sprintf("request body over %d bytes", maxBodyBytes)})
+		return nil, nil, false
+	}
+	fields, offsets, err := parseObject(data)
+	if err != nil {
+		writeErrors(c.w, http.StatusBadRequest, apiError{"JSON_PARSER_ERROR", err.Error()})
+		return nil, nil, false
+	}
+	c.r.Body = io.NopCloser(bytes.NewReader(data))
+	return fields, offsets, true
+}
+
+// parseObject decodes a JSON object, remembering where each top-level value starts.
+func parseObject(data []byte) (map[string]any, map[string]int64, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	fail := func(err error, off int64) error {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			off = se.Offset
+		}
+		pos := badCharIndex(data, int(off), err.Error())
+		line, col := lineCol(data, int64(pos))
+		ch := "end-of-input"
+		if pos < len(data) {
+			ch = fmt.Sprintf("'%c' (code %d)", data[pos], data[pos])
+		}
+		// Jackson counts the column after the character it choked on.
+		return fmt.Errorf("Unexpected character (%s): %s at [line:%d, column:%d]", ch, jacksonReason(data, pos), line, col+1)
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, nil, fail(err, dec.InputOffset())
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		line, col := lineCol(data, dec.InputOffset())
+		return nil, nil, fmt.Errorf("Cannot deserialize instance of SObject out of %s token at [line:%d, column:%d]", jacksonToken(tok), line, col)
+	}
+	fields, offsets := map[string]any{}, map[string]int64{}
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return nil, nil, fail(err, dec.InputOffset())
+		}
+		key, _ := kt.(string)
+		offsets[key] = dec.InputOffset()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, nil, fail(err, dec.InputOffset())
+		}
+		fields[key] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, nil, fail(err, dec.InputOffset())
+	}
+	return fields, offsets, nil
+}
+
+// bodyOf returns the body decodeBody read (it leaves a copy behind).
+func bodyOf(c *call) []byte {
+	data, _ := io.ReadAll(c.r.Body)
+	return data
+}
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// badCharIndex finds the character a JSON syntax error is about: Go's
+// offsets sometimes count it and sometimes stop just before it.
+func badCharIndex(data []byte, off int, msg string) int {
+	want := byte(0)
+	if i := strings.Index(msg, "invalid character '"); i >= 0 && i+19 < len(msg) {
+		want = msg[i+19]
+	}
+	for _, start := range []int{off - 1, off} {
+		p := max(start, 0)
+		for p < len(data) && isJSONSpace(data[p]) {
+			p++
+		}
+		if p < len(data) && (want == 0 || data[p] == want) {
+			return p
+		}
+	}
+	return min(max(off, 0), len(data))
+}
+
+// jacksonReason words the error as Salesforce's parser (Jackson) does, from
+// what came before the offending character.
+func jacksonReason(data []byte, pos int) string {
+	prev := byte(0)
+	for i := pos - 1; i >= 0; i-- {
+		if !isJSONSpace(data[i]) {
+			prev = data[i]
+			break
+		}
+	}
+	switch {
+	case pos >= len(data):
+		return "expected close marker for Object"
+	case prev == '{' || prev == ',':
+		return "was expecting double-quote to start field name"
+	case prev == ':' || prev == '[':
+		return "expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+	case prev == '"':
+		return "was expecting a colon to separate field name and value"
+	}
+	return "was expecting comma to separate Object entries"
+}
+
+func jacksonToken(tok json.Token) string {
+	switch tok.(type) {
+	case json.Delim:
+		return "START_ARRAY"
+	case string:
+		return "VALUE_STRING"
+	case bool:
+		return "VALUE_TRUE"
+	case nil:
+		return "VALUE_NULL"
+	}
+	return "VALUE_NUMBER_INT"
+}
+
+func lineCol(data []byte, off int64) (int, int) {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	line, col := 1, 1
+	for _, c := range data[:off] {
+		if c == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+// withPositions adds Jackson's "at [line:L, column:C]" to a JSON_PARSER_ERROR
+// about a field's value, pointing at that value in the body.
+func withPositions(errs []org.DMLError, body []byte, offsets map[string]int64) []org.DMLError {
+	for i, e := range errs {
+		if e.StatusCode != "JSON_PARSER_ERROR" || e.Field == "" {
+			continue
+		}
+		for key, off := range offsets {
+			if strings.EqualFold(key, e.Field) {
+				line, col := lineCol(body, off)
+				errs[i].Message = fmt.Sprintf("%s at [line:%d, column:%d]", e.Message, line, col+1)
+			}
+		}
+	}
+	return errs
+}
+
+type createResult struct {
+	ID      org.ID         `json:"id"`
+	Success bool           `json:"success"`
+	Errors  []org.DMLError `json:"errors"`
+	Created *bool          `json:"created,omitempty"`
+}
+
+// create serves POST /sobjects/X: 201 {"id","success":true,"errors":[]}.
+func (s *Service) create(c *call) {
+	o := s.object(c)
+	if o == nil {
+		return
+	}
+	fields, offsets, ok := decodeBody(c)
+	if !ok {
+		return
+	}
+	rec, errs := c.org.Data.Insert(o, fields, c.session.User, c.now, org.DMLOptions{})
+	if errs != nil {
+		writeDMLErrors(c.w, http.StatusBadRequest, withPositions(errs, bodyOf(c), offsets))
+		return
+	}
+	writeJSON(c.w, http.StatusCreated, createResult{ID: rec.ID, Success: true, Errors: []org.DMLError{}})
+}
+
+// recordByID resolves {id} for a read, update or delete. GET answers a
+// malformed id as Salesforce does — as an unknown external ID field.
+func (s *Service) recordByID(c *call, o *org.Object, raw string) *org.Record {
+	id, err := org.ParseID(raw)
+	if err != nil {
+		if c.r.Method == http.MethodGet {
+			writeErrors(c.w, http.StatusNotFound, apiError{"NOT_FOUND", "Provided external ID field does not exist or is not accessible: " + raw})
+		} else {
+			writeErrors(c.w, http.StatusBadRequest, apiError{"MALFORMED_ID", fmt.Sprintf("%s ID: id value of incorrect type: %s", o.Label, raw)})
+		}
+		return nil
+	}
+	rec := c.org.Data.Get(id)
+	if rec == nil || rec.Object != o {
+		writeErrors(c.w, http.StatusNotFound, errNotFound)
+		return nil
+	}
+	if rec.Deleted() {
+		writeErrors(c.w, http.StatusNotFound, apiError{"ENTITY_IS_DELETED", "entity is deleted"})
+		return nil
+	}
+	return rec
+}
+
+// selectedFields resolves ?fields=a,b (all fields when absent).
+func selectedFields(c *call, o *org.Object) ([]*org.Field, bool) {
+	list := c.r.URL.Query().Get("fields")
+	if list == "" {
+		return o.Fields, true
+	}
+	var out []*org.Field
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		f := o.Field(name)
+		if f == nil {
+			writeErrors(c.w, http.StatusBadRequest, apiError{"INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", name, o.Name)})
+			return nil, false
+		}
+		out = append(out, f)
+	}
+	return out, true
+}
+
+// appendRecord writes a record with its attributes and the given fields.
+func appendRecord(b []byte, c *call, rec *org.Record, fields []*org.Field) []byte {
+	b = append(b, `{"attributes":{"type":`...)
+	b = appendString(b, rec.Object.Name)
+	b = append(b, `,"url":`...)
+	b = appendString(b, c.recordURL(rec.Object, rec.ID))
+	b = append(b, '}')
+	for _, f := range fields {
+		b = append(b, ',')
+		b = appendString(b, f.Name)
+		b = append(b, ':')
+		b = appendValue(b, f, rec.Get(f))
+	}
+	return append(b, '}')
+}
+
+func (s *Service) read(c *call) {
+	o := s.object(c)
+	if o == nil {
+		return
+	}
+	rec := s.recordByID(c, o, mux.Vars(c.r)["id"])
+	if rec == nil {
+		return
+	}
+	fields, ok := selectedFields(c, o)
+	if !ok {
+		return
+	}
+	writeBody(c.w, http.StatusOK, appendRecord(nil, c, rec, fields))
+}
+
+// update serves PATCH /sobjects/X/{id}: 204 No Content.
+func (s *Service) update(c *call) {
+	o := s.object(c)
+	if o == nil {
+		return
+	}
+	rec := s.recordByID(c, o, mux.Vars(c.r)["id"])
+	if rec == nil {
+		return
+	}
+	fields, offsets, ok := decodeBody(c)
+	if !ok {
+		return
+	}
+	if _, errs := c.org.Data.Update(rec.ID, fields, c.session.User, c.now); errs != nil {
+		writeDMLErrors(c.w, http.StatusBadRequest, withPositions(errs, bodyOf(c), offsets))
+		return
+	}
+	c.w.WriteHeader(http.StatusNoContent)
+}
+
+// delete serves DELETE /sobjects/X/{id}: 204 No Content.
+func (s *Service) delete(c *call) {
+	o := s.object(c)
+	if o == nil {
+		return
+	}
+	rec := s.recordByID(c, o, mux.Vars(c.r)["id"])
+	if rec == nil {
+		return
+	}
+	if err := c.org.Data.Delete(rec.ID, c.session.User, c.now); err != nil {
+		writeDMLErrors(c.w, http.StatusBadRequest, []org.DMLError{*err})
+		return
+	}
+	c.w.WriteHeader(http.StatusNoContent)
+}
+
+// externalIDField resolves {field} of an upsert or external-id read.
+func externalIDField(c *call, o *org.Object) *org.Field {
+	name := mux.Vars(c.r)["field"]
+	f := o.Field(name)
+	if f == nil || !(f.ExternalID || f.Name == "Id") {
+		writeErrors(c.w, http.StatusNotFound, apiError{"NOT_FOUND", "Provided external ID field does not exist or is not accessible: " + name})
+		return nil
+	}
+	return f
+}
+
+func (s *Service) readByExternalID(c *call) {
+	o := s.object(c)
+	if o == nil {
+		return
+	}
+	f := externalIDField(c, o)
+	if f == nil {
+		return
+	}
+	recs, _ := c.org.Data.Lookup(o, f, mux.Vars(c.r)["value"], false)
+	switch len(recs) {
+	case 0:
+		writeErrors(c.w, http.StatusNotFound, errNotFound)
+	case 1:
+		fields, ok := selectedFields(c, o)
+		if ok {
+			writeBody(c.w, http.StatusOK, appendRecord(nil, c, recs[0], fields))
+		}
+	default:
+		writeMultipleChoices(c, recs)
+	}
+}
+
+func writeMultipleChoices(c *call, recs []*org.Record) {
+	urls := make([]string, len(recs))
+	for i, r := range recs {
+		urls[i] = c.recordURL(r.Object, r.ID)
+	}
+	writeJSON(c.w, http.StatusMultipleChoices, urls)
+}
+
+// upsert serves PATCH /sobjects/X/{externalIdField}/{value}: 201 created,
+// 200 (204 before API 46.0) updated, 300 when several records match.
+func (s *Service) upsert(c *call) {
+	o := s.object(c)
+	if o == nil {
+		return
+	}
+	f := externalIDField(c, o)
+	if f == nil {
+		return
+	}
+	fields, _, ok := decodeBody(c)
+	if !ok {
+		return
+	}
+	value := mux.Vars(c.r)["value"]
+	recs, _ := c.org.Data.Lookup(o, f, value, false)
+	switch len(recs) {
+	case 0:
+		if f.Name == "Id" {
+			writeErrors(c.w, http.StatusNotFound, errNotFound)
+			return
+		}
+		fields[f.Name] = value
+		rec, errs := c.org.Data.Insert(o, fields, c.session.User, c.now, org.DMLOptions{})
+		if errs != nil {
+			writeDMLErrors(c.w, http.StatusBadRequest, errs)
+			return
+		}
+		created := true
+		writeJSON(c.w, http.StatusCreated, createResult{ID: rec.ID, Success: true, Errors: []org.DMLError{}, Created: &created})
+	case 1:
+		if _, errs := c.org.Data.Update(recs[0].ID, fields, c.session.User, c.now); errs != nil {
+			writeDMLErrors(c.w, http.StatusBadRequest, errs)
+			return
+		}
+		if v, _ := strconv.ParseFloat(c.version, 64); v < 46 {
+			c.w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		created := false
+		writeJSON(c.w, http.StatusOK, createResult{ID: recs[0].ID, Success: true, Errors: []org.DMLError{}, Created: &created})
+	default:
+		writeMultipleChoices(c, recs)
+	}
+}
+
+type objectURLs struct {
+	SObject     string `json:"sobject"`
+	Describe    string `json:"describe"`
+	RowTemplate string `json:"rowTemplate"`
+}
+
+type objectSummary struct {
+	Name         string     `json:"name"`
+	Label        string     `json:"label"`
+	LabelPlural  string     `json:"labelPlural"`
+	KeyPrefix    *string    `json:"keyPrefix"`
+	Custom       bool       `json:"custom"`
+	Createable   bool       `json:"createable"`
+	Updateable   bool       `json:"updateable"`
+	Deletable    bool       `json:"deletable"`
+	Queryable    bool       `json:"queryable"`
+	Searchable   bool       `json:"searchable"`
+	Retrieveable bool       `json:"retrieveable"`
+	URLs         objectURLs `json:"urls"`
+}
+
+func summarize(c *call, o *org.Object) objectSummary {
+	p := c.urlPrefix() + "/sobjects/" + o.Name
+	prefix := o.KeyPrefix
+	return objectSummary{Name: o.Name, Label: o.Label, LabelPlural: o.LabelPlural, KeyPrefix: &prefix, Custom: o.Custom,
+		Createable: o.Createable, Updateable: o.Updateable, Deletable: o.Deletable, Queryable: o.Queryable,
+		Searchable: o.Searchable, Retrieveable: true,
+		URLs: objectURLs{SObject: p, Describe: p + "/describe", RowTemplate: p + "/{ID}"}}
+}
+
+// globalDescribe serves GET /sobjects.
+func (s *Service) globalDescribe(c *call) {
+	var objs []objectSummary
+	for _, o := range c.org.Schema.Objects() {
+		objs = append(objs, summarize(c, o))
+	}
+	writeJSON(c.w, http.StatusOK, struct {
+		Encoding     string          `json:"encoding"`
+		MaxBatchSize int             `json:"maxBatchSize"`
+		SObjects     []objectSummary `json:"sobjects"`
+	}{"UTF-8", 200, objs})
+}
+
+// objectInfo serves GET /sobjects/X: basic information and recent items.
+func (s *Service) objectInfo(c *call) {
+	o := s.object(c)
+	if o == nil {
+		return
+	}
+	writeJSON(c.w, http.StatusOK, struct {
+		ObjectDescribe objectSummary `json:"objectDescribe"`
+		RecentItems    []any         `json:"recentItems"`
+	}{summarize(c, o), []any{}})
+}
+
+type fieldDescribe struct {
+	Name               string              `json:"name"`
+	Label              string              `json:"label"`
+	Type               org.FieldType       `json:"type"`
+	SOAPType           string              `json:"soapType"`
+	Length             int                 `json:"length"`
+	ByteLength         int                 `json:"byteLength"`
+	Digits             int                 `json:"digits"`
+	Precision          int                 `json:"precision"`
+	Scale              int                 `json:"scale"`
+	Nillable           bool                `json:"nillable"`
+	Createable         bool                `json:"createable"`
+	Updateable         bool                `json:"updateable"`
+	DefaultedOnCreate  bool                `json:"defaultedOnCreate"`
+	DefaultValue       any                 `json:"defaultValue"`
+	Custom             bool                `json:"custom"`
+	Calculated         bool                `json:"calculated"`
+	ExternalID         bool                `json:"externalId"`
+	Unique             bool                `json:"unique"`
+	IDLookup           bool                `json:"idLookup"`
+	NameField          bool                `json:"nameField"`
+	Filterable         bool                `json:"filterable"`
+	Sortable           bool                `json:"sortable"`
+	Groupable          bool                `json:"groupable"`
+	PicklistValues     []org.PicklistValue `json:"picklistValues"`
+	RestrictedPicklist bool                `json:"restrictedPicklist"`
+	ReferenceTo        []string            `json:"referenceTo"`
+	RelationshipName   *string             `json:"relationshipName"`
+}
+
+var soapTypes = map[org.FieldType]string{
+	org.TypeID: "tns:ID", org.TypeReference: "tns:ID", org.TypeBoolean: "xsd:boolean", org.TypeInt: "xsd:int",
+	org.TypeDouble: "xsd:double", org.TypeCurrency: "xsd:double", org.TypePercent: "xsd:double",
+	org.TypeDate: "xsd:date", org.TypeDateTime: "xsd:dateTime",
+}
+
+type childRelationshipDescribe struct {
+	ChildSObject        string  `json:"childSObject"`
+	Field               string  `json:"field"`
+	RelationshipName    *string `json:"relationshipName"`
+	CascadeDelete       bool    `json:"cascadeDelete"`
+	RestrictedDelete    bool    `json:"restrictedDelete"`
+	DeprecatedAndHidden bool    `json:"deprecatedAndHidden"`
+}
+
+// describe serves GET /sobjects/X/describe.
+func (s *Service) describe(c *call) {
+	o := s.object(c)
+	if o == nil {
+		return
+	}
+	fields := make([]fieldDescribe, 0, len(o.Fields))
+	for _, f := range o.Fields {
+		fd := fieldDescribe{Name: f.Name, Label: f.Label, Type: f.Type, SOAPType: soapTypes[f.Type], Length: f.Length,
+			ByteLength: f.Length * 3, Precision: f.Precision, Scale: f.Scale, Nillable: f.Nillable, Createable: f.Createable,
+			Updateable: f.Updateable, DefaultedOnCreate: f.DefaultedOnCreate, Custom: f.Custom, ExternalID: f.ExternalID,
+			Unique: f.Unique, IDLookup: f.Name == "Id" || f.ExternalID || f.Unique || f.Name == "Email" || f.Name == "Username",
+			NameField: o.NameField() == f && f.Name == "Name", Filterable: f.Type != org.TypeTextArea, Sortable: f.Type != org.TypeTextArea && f.Type != org.TypeMultiPicklist,
+			Groupable:      f.Type != org.TypeTextArea && !f.Type.IsNumber() && f.Type != org.TypeDateTime && f.Type != org.TypeMultiPicklist,
+			PicklistValues: f.Picklist, RestrictedPicklist: f.Restricted, ReferenceTo: f.ReferenceTo}
+		if fd.SOAPType == "" {
+			fd.SOAPType = "xsd:string"
+		}
+		if f.Type == org.TypeInt {
+			fd.Digits, fd.Precision = f.Precision, 0
+		}
+		if fd.PicklistValues == nil {
+			fd.PicklistValues = []org.PicklistValue{}
+		}
+		if fd.ReferenceTo == nil {
+			fd.ReferenceTo = []string{}
+		}
+		if f.RelationshipName != "" {
+			rn := f.RelationshipName
+			fd.RelationshipName = &rn
+		}
+		if f.DefaultedOnCreate && f.Type != org.TypeBoolean && f.Default != nil {
+			fd.DefaultValue = f.Default
+		} else if f.Type == org.TypeBoolean && f.Createable {
+			fd.DefaultValue = f.Default
+		}
+		fields = append(fields, fd)
+	}
+	children := []childRelationshipDescribe{}
+	for _, cr := range o.ChildRelationships() {
+		name := cr.Name
+		children = append(children, childRelationshipDescribe{ChildSObject: cr.Child.Name, Field: cr.Field.Name, RelationshipName: &name})
+	}
+	sort.Slice(children, func(i, j int) bool { return children[i].ChildSObject < children[j].ChildSObject })
+	sum := summarize(c, o)
+	writeJSON(c.w, http.StatusOK, struct {
+		objectSummary
+		Fields             []fieldDescribe             `json:"fields"`
+		ChildRelationships []childRelationshipDescribe `json:"childRelationships"`
+	}{sum, fields, children})
+}

@@ -1,0 +1,74 @@
+package soql
+
+import (
+	"time"
+
+	"github.com/sfemu/sfemu/emulator/org"
+)
+
+// Env is what a query runs against.
+type Env struct {
+	Schema *org.Schema
+	Data   *org.Data
+	// Now and Location anchor relative date literals (TODAY, LAST_N_DAYS:n…):
+	// the emulator's clock and the org's time zone.
+	Now      time.Time
+	Location *time.Location
+	// IncludeDeleted is queryAll: records in the recycle bin match too.
+	IncludeDeleted bool
+}
+
+// Result is a query's answer, before paging and JSON.
+type Result struct {
+	// Object is the FROM object.
+	Object *org.Object
+	// Rows are the records, or AggregateResult rows (Row.Object nil). Empty
+	// for COUNT().
+	Rows []*Row
+	// TotalSize is the number of rows, or the count for COUNT().
+	TotalSize int
+	// CountOnly marks SELECT COUNT() queries.
+	CountOnly bool
+	// Aggregate marks queries whose rows are AggregateResult.
+	Aggregate bool
+	// Columns describe the SELECT list, for columns=true.
+	Columns []Column
+}
+
+// Row is one record (or one aggregate group) with its selected fields in
+// SELECT order.
+type Row struct {
+	Object *org.Object // nil for an AggregateResult
+	ID     org.ID      // empty for an AggregateResult
+	Fields []FieldValue
+}
+
+// FieldValue is one selected value. Value is nil, string, float64, bool,
+// time.Time, *Row (a parent record: every field selected through that
+// relationship, nested; nil when the lookup is empty) or *Result (a child
+// subquery; nil when there are no children).
+type FieldValue struct {
+	Name  string     // canonical API name, relationship name, alias or exprN
+	Field *org.Field // the field, or the lookup field of a relationship; nil for aggregates and subqueries
+	Value any
+}
+
+// Get returns the value named name (exact match), or nil.
+func (r *Row) Get(name string) any {
+	for _, f := range r.Fields {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return nil
+}
+
+// Column is one entry of columnMetadata as `sf data query` reads it
+// (query?columns=true): the shape is taken from the Salesforce CLI's use of
+// it; for relationships and subqueries joinColumns nest the selected fields.
+type Column struct {
+	ColumnName  string   `json:"columnName"`
+	DisplayName string   `json:"displayName"`
+	Aggregate   bool     `json:"aggregate"`
+	JoinColumns []Column `json:"joinColumns"`
+}
