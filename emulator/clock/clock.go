@@ -29,8 +29,10 @@ func (Real) Now() time.Time { return time.Now() }
 type Virtual struct {
 	mu        sync.Mutex
 	now       time.Time
-	listeners []func(time.Time)
+	listeners []*listener
 }
+
+type listener struct{ f func(time.Time) }
 
 // NewVirtual returns a virtual clock reading start.
 func NewVirtual(start time.Time) *Virtual {
@@ -54,10 +56,10 @@ func (v *Virtual) Advance(d time.Duration) (time.Time, error) {
 	v.mu.Lock()
 	v.now = v.now.Add(d)
 	now := v.now
-	listeners := append([]func(time.Time){}, v.listeners...)
+	listeners := append([]*listener{}, v.listeners...)
 	v.mu.Unlock()
 	for _, l := range listeners {
-		l(now)
+		l.f(now)
 	}
 	return now, nil
 }
@@ -73,9 +75,21 @@ func (v *Virtual) Set(t time.Time) (time.Time, error) {
 }
 
 // OnAdvance registers f to be called with the new time after every Advance
-// or Set. f must not call Advance or Set.
-func (v *Virtual) OnAdvance(f func(now time.Time)) {
+// or Set, and returns a function that unregisters it. f must not call
+// Advance or Set.
+func (v *Virtual) OnAdvance(f func(now time.Time)) (remove func()) {
+	l := &listener{f}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.listeners = append(v.listeners, f)
+	v.listeners = append(v.listeners, l)
+	return func() {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		for i, x := range v.listeners {
+			if x == l {
+				v.listeners = append(v.listeners[:i:i], v.listeners[i+1:]...)
+				return
+			}
+		}
+	}
 }

@@ -12,7 +12,14 @@ func TestVirtualClockMovesOnlyWhenTold(t *testing.T) {
 		t.Fatalf("Now() = %s, want %s", got, start)
 	}
 	var seen []time.Time
-	v.OnAdvance(func(now time.Time) { seen = append(seen, now) })
+	remove := v.OnAdvance(func(now time.Time) { seen = append(seen, now) })
+	defer func() {
+		remove()
+		v.Advance(time.Hour)
+		if len(seen) != 1 {
+			t.Errorf("a removed listener still ran: %v", seen)
+		}
+	}()
 
 	if _, err := v.Advance(24 * time.Hour); err != nil {
 		t.Fatal(err)

@@ -36,8 +36,11 @@ func (r *Record) GetName(name string) any { return r.Get(r.Object.Field(name)) }
 
 // Deleted reports whether the record is in the recycle bin.
 func (r *Record) Deleted() bool {
-	v, _ := r.GetName("IsDeleted").(bool)
-	return v
+	if i := r.Object.deleted - 1; i >= 0 && i < len(r.Values) {
+		v, _ := r.Values[i].(bool)
+		return v
+	}
+	return false
 }
 
 // DMLError is one failure of a create, update, upsert or delete, with
@@ -64,6 +67,26 @@ type Data struct {
 	tables map[*Object]*table
 	byID   map[ID]*Record
 	caseNo int
+
+	hooksMu sync.RWMutex
+	onSave  []func(before, after *Record)
+}
+
+// OnSave registers f to run after every create (before is nil) and update,
+// outside the data lock — how workflow rules and flows see saves.
+func (d *Data) OnSave(f func(before, after *Record)) {
+	d.hooksMu.Lock()
+	defer d.hooksMu.Unlock()
+	d.onSave = append(d.onSave, f)
+}
+
+func (d *Data) saved(before, after *Record) {
+	d.hooksMu.RLock()
+	hooks := d.onSave
+	d.hooksMu.RUnlock()
+	for _, f := range hooks {
+		f(before, after)
+	}
 }
 
 type table struct {
@@ -160,25 +183,19 @@ func (d *Data) Scan(o *Object, includeDeleted bool, fn func(*Record) bool) {
 		}
 		return
 	}
+	// One lock and one copy per scan: updates replace a record's slot with
+	// its new version, so the copy holds each record's latest version.
 	d.mu.RLock()
-	t := d.tables[o]
 	var rows []*Record
-	if t != nil {
-		rows = t.rows[:len(t.rows):len(t.rows)]
+	if t := d.tables[o]; t != nil {
+		rows = append(make([]*Record, 0, len(t.rows)), t.rows...)
 	}
 	d.mu.RUnlock()
 	for _, r := range rows {
-		if r == nil {
+		if r == nil || (!includeDeleted && r.Deleted()) {
 			continue
 		}
-		// The slot may hold a newer version than the one captured; read it.
-		d.mu.RLock()
-		cur := d.byID[r.ID]
-		d.mu.RUnlock()
-		if cur == nil || (!includeDeleted && cur.Deleted()) {
-			continue
-		}
-		if !fn(cur) {
+		if !fn(r) {
 			return
 		}
 	}
@@ -256,7 +273,6 @@ func (d *Data) Insert(o *Object, fields map[string]any, user *User, now time.Tim
 		return nil, errs
 	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	id := d.nextIDLocked(o)
 	d.stampLocked(o, values, id, user, now, true, opt)
 	t := d.tableFor(o)
@@ -264,6 +280,8 @@ func (d *Data) Insert(o *Object, fields map[string]any, user *User, now time.Tim
 	t.rows = append(t.rows, r)
 	t.index(r, true)
 	d.byID[id] = r
+	d.mu.Unlock()
+	d.saved(nil, r)
 	return r, nil
 }
 
@@ -344,11 +362,11 @@ func (d *Data) Update(id ID, fields map[string]any, user *User, now time.Time) (
 		return nil, errs
 	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if d.byID[id] != cur {
 		// Lost a race with another writer: apply on top of the newer version.
 		cur = d.byID[id]
 		if cur == nil {
+			d.mu.Unlock()
 			return nil, []DMLError{{StatusCode: "ENTITY_IS_DELETED", Message: "entity is deleted", Fields: []string{}}}
 		}
 		merged := append([]any(nil), cur.Values...)
@@ -356,7 +374,10 @@ func (d *Data) Update(id ID, fields map[string]any, user *User, now time.Time) (
 		values = merged
 	}
 	d.stampLocked(o, values, id, user, now, false, DMLOptions{})
-	return d.replaceLocked(cur, values), nil
+	r := d.replaceLocked(cur, values)
+	d.mu.Unlock()
+	d.saved(cur, r)
+	return r, nil
 }
 
 func (d *Data) replaceLocked(cur *Record, values []any) *Record {
@@ -702,4 +723,36 @@ func (d *Data) Restore(prev *Record) {
 	if cur := d.byID[prev.ID]; cur != nil {
 		d.replaceLocked(cur, prev.Values)
 	}
+}
+
+// WithVersion returns a view of the data in which rec replaces the stored
+// version of the same record: a workflow rule judging a record's previous
+// values runs its condition over it.
+func (d *Data) WithVersion(rec *Record) *Data {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	v := &Data{org: d.org, schema: d.schema, ids: d.ids, tables: map[*Object]*table{}, byID: make(map[ID]*Record, len(d.byID))}
+	for id, r := range d.byID {
+		v.byID[id] = r
+	}
+	v.byID[rec.ID] = rec
+	for o, t := range d.tables {
+		nt := &table{rows: append([]*Record(nil), t.rows...), indexes: map[int]map[string][]ID{}}
+		for fi, idx := range t.indexes {
+			nidx := make(map[string][]ID, len(idx))
+			for k, ids := range idx {
+				nidx[k] = ids
+			}
+			nt.indexes[fi] = nidx
+		}
+		v.tables[o] = nt
+	}
+	if t := v.tables[rec.Object]; t != nil {
+		if cur := d.byID[rec.ID]; cur != nil {
+			t.index(cur, false)
+			t.rows[cur.slot] = rec
+			t.index(rec, true)
+		}
+	}
+	return v
 }

@@ -124,6 +124,7 @@ type Object struct {
 	Searchable  bool
 
 	Fields   []*Field
+	deleted  int               // index of IsDeleted, or -1
 	byName   map[string]*Field // lower-cased name
 	byRel    map[string]*Field // lower-cased relationship name
 	children []ChildRelationship
@@ -155,6 +156,9 @@ func (o *Object) NameField() *Field {
 
 func (o *Object) addField(f *Field) {
 	f.Index = len(o.Fields)
+	if f.Name == "IsDeleted" {
+		o.deleted = f.Index + 1 // stored +1 so the zero value means "none"
+	}
 	o.Fields = append(o.Fields, f)
 	o.byName[strings.ToLower(f.Name)] = f
 	if f.RelationshipName != "" {

@@ -63,7 +63,7 @@ func (b *binder) bindAggregate(p *queryPlan) *Error {
 	}
 	findGroup := func(bp *boundPath) int {
 		for i, g := range groupPaths {
-			if g.field == bp.field && g.polyName == bp.polyName && g.polyType == bp.polyType && slices_equal(g.hops, bp.hops) {
+			if g.field == bp.field && g.polyName == bp.polyName && g.polyType == bp.polyType && slices.Equal(g.hops, bp.hops) {
 				return i
 			}
 		}
@@ -165,18 +165,6 @@ func (b *binder) bindAggregate(p *queryPlan) *Error {
 		p.cols = append(p.cols, Column{ColumnName: o.name, DisplayName: disp, Aggregate: o.spec >= 0, JoinColumns: []Column{}})
 	}
 	return nil
-}
-
-func slices_equal(a, b []*org.Field) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // compileHaving compiles a HAVING condition over groups: operands are
@@ -409,6 +397,18 @@ func (p *queryPlan) runAggregate() []*Row {
 				fv.Value = g.keys[o.group]
 			} else {
 				fv.Value = g.values[o.spec]
+				switch spec := a.specs[o.spec]; spec.fn {
+				case "COUNT", "COUNT_DISTINCT":
+					// Counts are integers on the wire: "expr0": 2, not 2.0.
+					if v, ok := fv.Value.(float64); ok {
+						fv.Value = int(v)
+					}
+				case "MIN", "MAX":
+					// MIN and MAX keep their field's type (a date stays a date).
+					if fv.Field == nil {
+						fv.Field = spec.field
+					}
+				}
 			}
 			fields[j] = fv
 		}
@@ -432,7 +432,5 @@ func sortGroups(groups []*group, order []aggOrderKey) {
 		}
 		return x.seq - y.seq
 	}
-	sortFunc(groups, less)
+	slices.SortFunc(groups, less)
 }
-
-func sortFunc[T any](s []T, cmp func(a, b T) int) { slices.SortFunc(s, cmp) }
