@@ -39,6 +39,7 @@ func (e *Emulator) controlRoutes(r *mux.Router) {
 	r.HandleFunc("/clock", e.getClock).Methods(http.MethodGet)
 	r.HandleFunc("/clock/advance", e.advanceClock).Methods(http.MethodPost)
 	r.HandleFunc("/reset", e.reset).Methods(http.MethodPost)
+	e.outboundRoutes(r)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		controlError(w, http.StatusNotFound, "no control endpoint %s %s (see docs/CONTROL.md)", r.Method, r.URL.Path)
 	})

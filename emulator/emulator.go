@@ -21,6 +21,7 @@ import (
 	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/oauth"
 	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/emulator/outbound"
 	"github.com/sfemu/sfemu/emulator/rest"
 	"github.com/sfemu/sfemu/fixtures"
 )
@@ -54,6 +55,10 @@ type Options struct {
 	// LatestAPIVersion is the newest REST API version served (default 66.0,
 	// Spring '26); every version from 20.0 up to it is served.
 	LatestAPIVersion float64
+	// Outbound are the outbound-message sender's settings (retry schedule,
+	// timeout, batching, ports, session IDs over http…); zero values take
+	// the documented defaults (outbound.DefaultSettings).
+	Outbound outbound.Settings
 }
 
 // Emulator is a running fake Salesforce.
@@ -62,16 +67,19 @@ type Emulator struct {
 	clock   clock.Clock
 	virtual *clock.Virtual // nil on the real clock
 
+	publicURL atomic.Pointer[string] // set by SetPublicURL, else opts.PublicURL
+
 	resetMu sync.Mutex
 	state   atomic.Pointer[state]
 }
 
 // state is everything Reset rebuilds from the fixtures.
 type state struct {
-	store  *org.Store
-	oauth  *oauth.Service
-	rest   *rest.Service
-	router *mux.Router
+	store    *org.Store
+	oauth    *oauth.Service
+	rest     *rest.Service
+	outbound *outbound.Dispatcher
+	router   *mux.Router
 }
 
 // New loads the fixtures and returns a ready emulator. Fixture errors name file:line.
@@ -125,9 +133,51 @@ func (e *Emulator) Reset() error {
 		LatestVersion: e.opts.LatestAPIVersion,
 		Logger:        e.opts.Logger,
 	})
+	st.outbound = outbound.New(outbound.Config{
+		Store:    store,
+		Clock:    e.clock,
+		Virtual:  e.virtual,
+		BaseURL:  e.outboundBaseURL,
+		Settings: e.opts.Outbound,
+		Logger:   e.opts.Logger,
+	})
+	for _, o := range store.Orgs() {
+		o := o
+		o.Data.OnSave(func(before, after *org.Record) { e.fireRules(st, o, before, after) })
+	}
 	st.router = e.routes(st)
-	e.state.Store(st)
+	if old := e.state.Swap(st); old != nil {
+		old.outbound.Close()
+	}
 	return nil
+}
+
+// Close stops the outbound sender; the handler keeps answering.
+func (e *Emulator) Close() {
+	if st := e.state.Load(); st != nil {
+		st.outbound.Close()
+	}
+}
+
+// SetPublicURL sets the base URL clients reach the emulator at, for
+// emulators started before their URL was known (httptest.NewServer(emu)).
+// Outbound messages' Enterprise and Partner URLs point there.
+func (e *Emulator) SetPublicURL(u string) {
+	u = strings.TrimRight(u, "/")
+	e.publicURL.Store(&u)
+}
+
+// outboundBaseURL is the instance receivers call back: the public URL.
+func (e *Emulator) outboundBaseURL() string {
+	if p := e.publicURL.Load(); p != nil {
+		return *p
+	}
+	if e.opts.PublicURL != "" {
+		return e.opts.PublicURL
+	}
+	// Nothing said where sfemu is reachable: name the address `sfemu serve`
+	// listens on by default.
+	return "http://127.0.0.1:8085"
 }
 
 // routes is the emulator's one route table.
@@ -154,6 +204,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // BaseURL is the public base URL as seen from r.
 func (e *Emulator) BaseURL(r *http.Request) string {
+	if p := e.publicURL.Load(); p != nil {
+		return *p
+	}
 	if e.opts.PublicURL != "" {
 		return e.opts.PublicURL
 	}

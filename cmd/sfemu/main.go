@@ -15,6 +15,8 @@ Usage:
   sfemu serve   [--org FILE]... [--listen ADDR] [--public-url URL] [--clock real|virtual]
   sfemu keygen  --out DIR [--name NAME] [--days N | --expired]
   sfemu jwt     --key FILE --iss CONSUMER_KEY --sub USERNAME [--aud URL] [--exp 3m]
+  sfemu send    [--emulator URL] --message NAME (--record ID... | --where 'SOQL condition')
+  sfemu queue   [--emulator URL] [--all] [--retry ID | --delete ID]
   sfemu version
 
 Run 'sfemu COMMAND --help' for a command's flags.
@@ -36,6 +38,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runKeygen(rest, stdout, stderr)
 	case "jwt":
 		return runJWT(rest, stdout, stderr)
+	case "send":
+		return runSend(rest, stdout, stderr)
+	case "queue":
+		return runQueue(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "sfemu", version())
 		return 0

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sfemu/sfemu/emulator"
 	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/emulator/outbound"
 	"github.com/sfemu/sfemu/emulator/rest"
 	"github.com/sfemu/sfemu/fixtures"
 )
@@ -48,6 +49,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	publicURL := fs.String("public-url", "", "`URL` clients reach sfemu at (instance_url, identity URLs); default http://ADDR")
 	clockMode := fs.String("clock", "real", "real, or virtual (time moves only through the control API)")
 	trustXFF := fs.Bool("trust-forwarded-for", false, "take client IPs from X-Forwarded-For (only behind a proxy you control)")
+	sessionOverHTTP := fs.Bool("session-id-over-http", false, "let legacy outbound messages carry a session ID to http:// endpoints (Salesforce: https only)")
+	ports := fs.String("outbound-ports", "current", "endpoint ports outbound messages may use: current (80, 443, 1024-65535), legacy (80, 443, 7000-10000) or any")
 	logFormat := fs.String("log", "text", "request log format: text, json, or off")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -69,6 +72,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 		return 2
 	}
 
+	switch *ports {
+	case "current", "legacy", "any":
+	default:
+		fmt.Fprintf(stderr, "sfemu serve: --outbound-ports %q: want current, legacy or any\n", *ports)
+		return 2
+	}
 	var sources []org.Source
 	for _, f := range orgFiles {
 		src, err := org.FileSource(f)
@@ -93,12 +102,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 		Clock:             emulator.ClockMode(*clockMode),
 		TrustForwardedFor: *trustXFF,
 		Logger:            logger,
+		Outbound:          outbound.Settings{SessionOverHTTP: *sessionOverHTTP, Ports: *ports},
 	})
 	if err != nil {
 		ln.Close()
 		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
 		return 1
 	}
+	defer emu.Close()
 	printBanner(stdout, emu, base, *clockMode, len(sources) == 0)
 
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
@@ -132,6 +143,9 @@ func printBanner(w io.Writer, emu *emulator.Emulator, base, clockMode string, de
 	fmt.Fprintf(w, "  control API     %s%s/ (health, orgs, apps, login history, requests, faults, clock, reset)\n", base, emulator.ControlPrefix)
 	for _, o := range store.Orgs() {
 		fmt.Fprintf(w, "org %q %s (%s, outbound session IDs %s) from %s\n", o.Name, o.ID, o.Type, o.OutboundSessionID, o.Source)
+		for _, m := range o.OutboundMessages {
+			fmt.Fprintf(w, "  outbound        %s (%s) → %s\n", m.Name, m.Object.Name, m.EndpointURL)
+		}
 		fmt.Fprintf(w, "  aud             %s or %s\n", o.Type.LoginAudience(), base)
 		for _, u := range o.Users {
 			fmt.Fprintf(w, "  user            %s (profile %s)\n", u.Username, u.Profile.Name)

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// controlClient calls a running emulator's control API.
+type controlClient struct {
+	base string
+	http *http.Client
+}
+
+func newControlClient(base string) *controlClient {
+	return &controlClient{base: strings.TrimRight(base, "/"), http: &http.Client{Timeout: 60 * time.Second}}
+}
+
+// call sends a control request and decodes a JSON answer into out; a 4xx/5xx
+// answer becomes an error carrying the emulator's message.
+func (c *controlClient) call(method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+"/_sfemu"+path, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach the emulator at %s: %w", c.base, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if resp.StatusCode >= 400 {
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(data, &e) == nil && e.Error != "" {
+			return fmt.Errorf("%s", e.Error)
+		}
+		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, strings.TrimSpace(string(data)))
+	}
+	if out != nil && len(data) > 0 {
+		return json.Unmarshal(data, out)
+	}
+	return nil
+}
+
+const sendUsage = `usage: sfemu send [--emulator URL] --message NAME [--org ORG] (--record ID ... | --where 'SOQL condition')`
+
+// runSend implements `sfemu send`: queue outbound notifications for records.
+func runSend(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sfemu send", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	emulatorURL := fs.String("emulator", "http://"+DefaultListen, "the running emulator's base `URL`")
+	message := fs.String("message", "", "outbound message definition `NAME` (required)")
+	orgName := fs.String("org", "", "the org, when several have a message of that name")
+	var records stringList
+	fs.Var(&records, "record", "record `ID` to notify about (repeatable)")
+	where := fs.String("where", "", "send for every record matching this SOQL `condition`, e.g. \"Industry = 'Energy'\"")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *message == "" || (len(records) == 0 && *where == "") || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, sendUsage)
+		return 2
+	}
+	var out struct {
+		Notifications []string `json:"notifications"`
+	}
+	body := map[string]any{"org": *orgName, "records": []string(records), "where": *where}
+	if err := newControlClient(*emulatorURL).call(http.MethodPost, "/outbound/"+url.PathEscape(*message)+"/send", body, &out); err != nil {
+		fmt.Fprintf(stderr, "sfemu send: %v\n", err)
+		return 1
+	}
+	for _, id := range out.Notifications {
+		fmt.Fprintln(stdout, id)
+	}
+	fmt.Fprintf(stderr, "queued %d notification(s) of %s\n", len(out.Notifications), *message)
+	return 0
+}
+
+const queueUsage = `usage: sfemu queue [--emulator URL] [--all] [--retry ID | --delete ID]`
+
+// runQueue implements `sfemu queue`: the delivery status page.
+func runQueue(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sfemu queue", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	emulatorURL := fs.String("emulator", "http://"+DefaultListen, "the running emulator's base `URL`")
+	all := fs.Bool("all", false, "also list delivered and dropped notifications")
+	retry := fs.String("retry", "", "retry the queued notification `ID` now")
+	del := fs.String("delete", "", "delete the queued notification `ID`")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 || (*retry != "" && *del != "") {
+		fmt.Fprintln(stderr, queueUsage)
+		return 2
+	}
+	c := newControlClient(*emulatorURL)
+	switch {
+	case *retry != "":
+		if err := c.call(http.MethodPost, "/outbound/queue/"+url.PathEscape(*retry)+"/retry", nil, nil); err != nil {
+			fmt.Fprintf(stderr, "sfemu queue: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "retrying %s\n", *retry)
+		return 0
+	case *del != "":
+		if err := c.call(http.MethodDelete, "/outbound/queue/"+url.PathEscape(*del), nil, nil); err != nil {
+			fmt.Fprintf(stderr, "sfemu queue: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "deleted %s\n", *del)
+		return 0
+	}
+	var rows []struct {
+		ID          string     `json:"id"`
+		Message     string     `json:"message"`
+		RecordID    string     `json:"record_id"`
+		State       string     `json:"state"`
+		Age         string     `json:"age"`
+		Attempts    int        `json:"attempts"`
+		NextAttempt *time.Time `json:"next_attempt"`
+		Reason      string     `json:"delivery_failure_reason"`
+	}
+	path := "/outbound/queue"
+	if *all {
+		path += "?all=true"
+	}
+	if err := c.call(http.MethodGet, path, nil, &rows); err != nil {
+		fmt.Fprintf(stderr, "sfemu queue: %v\n", err)
+		return 1
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NOTIFICATION\tMESSAGE\tRECORD\tSTATE\tAGE\tATTEMPTS\tNEXT ATTEMPT\tDELIVERY FAILURE REASON")
+	for _, r := range rows {
+		next := "-"
+		if r.NextAttempt != nil {
+			next = r.NextAttempt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Message, r.RecordID, r.State, r.Age, r.Attempts, next, r.Reason)
+	}
+	tw.Flush()
+	return 0
+}

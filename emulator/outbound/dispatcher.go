@@ -1,0 +1,625 @@
+package outbound
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sfemu/sfemu/emulator/clock"
+	"github.com/sfemu/sfemu/emulator/org"
+)
+
+// Settings are the sender's behaviours. Salesforce documents a 24-hour
+// retry window, exponential intervals up to 2 hours, a 60-second timeout and
+// batches of up to 100; the exact schedule is UNKNOWN, so it is set here.
+type Settings struct {
+	// FirstRetry is the wait after the first failed attempt; each further
+	// failure doubles it, up to MaxInterval.
+	FirstRetry  time.Duration
+	MaxInterval time.Duration
+	// TTL is how long after queuing a notification is given up (dropped,
+	// its last failure reason kept).
+	TTL time.Duration
+	// Timeout is how long one attempt waits for an answer.
+	Timeout time.Duration
+	// MaxBatch caps the notifications in one message (Salesforce: 100).
+	MaxBatch int
+	// BatchWindow is how long, in real time, newly queued notifications
+	// wait for companions to share a message.
+	BatchWindow time.Duration
+	// Concurrency is how many messages may be in flight to one endpoint;
+	// the sender keeps as many idle connections per endpoint.
+	Concurrency int
+	// UserAgent of the requests (Salesforce's is UNKNOWN).
+	UserAgent string
+	// SessionOverHTTP lets a legacy session ID go to an http:// endpoint;
+	// Salesforce sent sessions to https endpoints only.
+	SessionOverHTTP bool
+	// Ports is which endpoint ports are allowed: "current" (80, 443,
+	// 1024–65535; newer docs), "legacy" (80, 443, 7000–10000; older docs)
+	// or "any".
+	Ports string
+	// JournalBodyBytes bounds the request and response bodies kept per attempt.
+	JournalBodyBytes int
+	// TLS trusts these CAs for https endpoints and presents a client
+	// certificate (mutual TLS) when set.
+	TLS *tls.Config
+}
+
+// DefaultSettings are the documented defaults.
+func DefaultSettings() Settings {
+	return Settings{
+		FirstRetry:       5 * time.Second,
+		MaxInterval:      2 * time.Hour,
+		TTL:              24 * time.Hour,
+		Timeout:          60 * time.Second,
+		MaxBatch:         100,
+		BatchWindow:      5 * time.Millisecond,
+		Concurrency:      8,
+		UserAgent:        "sfemu-outbound",
+		Ports:            "current",
+		JournalBodyBytes: 4096,
+	}
+}
+
+// Faults disturb deliveries the way Salesforce does in the wild, seeded so
+// a run is reproducible. Probabilities are in [0, 1]; 1 means always.
+type Faults struct {
+	Seed int64 `json:"seed"`
+	// Message limits the faults to one definition; empty: all.
+	Message string `json:"message,omitempty"`
+	// DuplicateProbability re-sends an acknowledged notification (same
+	// Notification Id) DuplicateAfter later (0: right after the Ack).
+	DuplicateProbability float64       `json:"duplicate_probability,omitempty"`
+	DuplicateAfter       time.Duration `json:"duplicate_after,omitempty"`
+	// ReorderProbability holds a new notification back by ReorderHold, so
+	// those queued after it arrive first.
+	ReorderProbability float64       `json:"reorder_probability,omitempty"`
+	ReorderHold        time.Duration `json:"reorder_hold,omitempty"`
+	// DelayProbability postpones a new notification's first attempt by Delay.
+	DelayProbability float64       `json:"delay_probability,omitempty"`
+	Delay            time.Duration `json:"delay,omitempty"`
+}
+
+// Config configures a Dispatcher.
+type Config struct {
+	Store *org.Store
+	Clock clock.Clock
+	// Virtual is the virtual clock, when time is virtual: retries then run
+	// when it is advanced, before Advance returns.
+	Virtual *clock.Virtual
+	// BaseURL returns the emulator's public base URL, for the Enterprise and
+	// Partner URLs in envelopes (receivers call back to that instance).
+	BaseURL  func() string
+	Settings Settings
+	Logger   *slog.Logger
+}
+
+// Attempt is one delivery attempt as the journal keeps it.
+type Attempt struct {
+	Time          time.Time     `json:"time"`
+	Endpoint      string        `json:"endpoint"`
+	Message       string        `json:"message"`
+	Notifications []org.ID      `json:"notifications"`
+	Records       []org.ID      `json:"records"`
+	SessionID     bool          `json:"session_id"`
+	Status        int           `json:"status,omitempty"`
+	Acked         bool          `json:"acked"`
+	Reason        string        `json:"reason,omitempty"`
+	Duration      time.Duration `json:"duration"`
+	Request       string        `json:"request"`
+	Response      string        `json:"response,omitempty"`
+}
+
+// Dispatcher queues notifications and delivers them.
+type Dispatcher struct {
+	cfg    Config
+	q      *queue
+	client *http.Client
+	log    *slog.Logger
+
+	mu       sync.Mutex
+	faults   Faults
+	rng      *rand.Rand
+	attempts []Attempt // bounded ring
+	attStart int
+	sems     map[string]chan struct{} // per endpoint
+
+	inflight sync.WaitGroup
+	stop     chan struct{}
+	stopped  chan struct{}
+	closeMu  sync.Once
+	virtualM sync.Mutex // serialises virtual-clock retry runs
+	unhook   func()
+}
+
+// attemptLimit bounds the attempt journal.
+const attemptLimit = 10000
+
+// New starts a dispatcher. Close stops it.
+func New(cfg Config) *Dispatcher {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	def := DefaultSettings()
+	s := &cfg.Settings
+	if s.FirstRetry == 0 {
+		s.FirstRetry = def.FirstRetry
+	}
+	if s.MaxInterval == 0 {
+		s.MaxInterval = def.MaxInterval
+	}
+	if s.TTL == 0 {
+		s.TTL = def.TTL
+	}
+	if s.Timeout == 0 {
+		s.Timeout = def.Timeout
+	}
+	if s.MaxBatch <= 0 || s.MaxBatch > 100 {
+		s.MaxBatch = def.MaxBatch
+	}
+	if s.Concurrency <= 0 {
+		s.Concurrency = def.Concurrency
+	}
+	if s.UserAgent == "" {
+		s.UserAgent = def.UserAgent
+	}
+	if s.Ports == "" {
+		s.Ports = def.Ports
+	}
+	if s.JournalBodyBytes == 0 {
+		s.JournalBodyBytes = def.JournalBodyBytes
+	}
+	transport := &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: s.Timeout, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        1024,
+		MaxIdleConnsPerHost: s.Concurrency, // Go's default of 2 idle connections per host costs a third of the rate
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+		TLSClientConfig:     s.TLS,
+		ForceAttemptHTTP2:   false,
+	}
+	d := &Dispatcher{
+		cfg:     cfg,
+		q:       newQueue(),
+		client:  &http.Client{Transport: transport, Timeout: s.Timeout, CheckRedirect: noRedirects},
+		log:     cfg.Logger,
+		rng:     rand.New(rand.NewPCG(0, 0)),
+		sems:    map[string]chan struct{}{},
+		stop:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	if cfg.Virtual != nil {
+		d.unhook = cfg.Virtual.OnAdvance(d.runDueOnVirtualClock)
+	}
+	go d.loop()
+	return d
+}
+
+// noRedirects: Salesforce does not follow a receiver's redirects; a 3xx is a failed delivery.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// Close stops the dispatcher and waits for messages in flight.
+func (d *Dispatcher) Close() {
+	d.closeMu.Do(func() {
+		if d.unhook != nil {
+			d.unhook()
+		}
+		close(d.stop)
+		<-d.stopped
+		d.inflight.Wait()
+		d.client.CloseIdleConnections()
+	})
+}
+
+// SetFaults replaces the delivery faults and reseeds their random source.
+func (d *Dispatcher) SetFaults(f Faults) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.faults = f
+	d.rng = rand.New(rand.NewPCG(uint64(f.Seed), uint64(f.Seed)^0x5f3e))
+}
+
+// Faults returns the current faults.
+func (d *Dispatcher) Faults() Faults {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.faults
+}
+
+func (d *Dispatcher) roll(m *org.OutboundMessage, p float64) bool {
+	if p <= 0 || (d.faults.Message != "" && !strings.EqualFold(d.faults.Message, m.Name)) {
+		return false
+	}
+	return p >= 1 || d.rng.Float64() < p
+}
+
+// ErrPortNotAllowed is returned for an endpoint port Salesforce would refuse.
+var ErrPortNotAllowed = errors.New("endpoint port not allowed")
+
+// CheckEndpoint applies the endpoint rules: http(s), and a port Salesforce allows.
+func (d *Dispatcher) CheckEndpoint(endpoint string) error {
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("endpoint %q is not an http(s) URL", endpoint)
+	}
+	port := 80
+	if u.Scheme == "https" {
+		port = 443
+	}
+	if p := u.Port(); p != "" {
+		port, _ = strconv.Atoi(p)
+	}
+	ok := true
+	switch d.cfg.Settings.Ports {
+	case "legacy":
+		ok = port == 80 || port == 443 || (port >= 7000 && port <= 10000)
+	case "current":
+		ok = port == 80 || port == 443 || (port >= 1024 && port <= 65535)
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s uses port %d; Salesforce (%s rules) allows 80, 443 and %s", ErrPortNotAllowed, endpoint, port,
+			d.cfg.Settings.Ports, map[string]string{"legacy": "7000–10000", "current": "1024–65535"}[d.cfg.Settings.Ports])
+	}
+	return nil
+}
+
+// Send queues one notification per record for message m and returns their
+// 04l ids. The records' data is read when each message is sent.
+func (d *Dispatcher) Send(m *org.OutboundMessage, records []org.ID) ([]org.ID, error) {
+	if err := d.CheckEndpoint(m.EndpointURL); err != nil {
+		return nil, err
+	}
+	now := d.cfg.Clock.Now()
+	ids := make([]org.ID, 0, len(records))
+	d.mu.Lock()
+	var items []*Item
+	for _, rid := range records {
+		it := &Item{ID: d.cfg.Store.IDs.Next(org.PrefixNotification), Message: m, RecordID: rid, Endpoint: m.EndpointURL,
+			QueuedAt: now, NextAttempt: now, State: Pending, firstAttemptNow: true}
+		switch {
+		case d.roll(m, d.faults.ReorderProbability):
+			hold := d.faults.ReorderHold
+			if hold <= 0 {
+				hold = 2 * time.Second
+			}
+			it.NextAttempt, it.firstAttemptNow = now.Add(hold), false
+		case d.roll(m, d.faults.DelayProbability) && d.faults.Delay > 0:
+			it.NextAttempt, it.firstAttemptNow = now.Add(d.faults.Delay), false
+		}
+		items = append(items, it)
+		ids = append(ids, it.ID)
+	}
+	d.mu.Unlock()
+	for _, it := range items {
+		d.q.add(it)
+	}
+	return ids, nil
+}
+
+// Queue lists the notifications waiting for delivery, as the delivery
+// status page does; with history, delivered and dropped ones too.
+func (d *Dispatcher) Queue(history bool) []Status {
+	return d.q.statuses(d.cfg.Clock.Now(), history)
+}
+
+// ErrNotQueued is returned for a notification that is not waiting for delivery.
+var ErrNotQueued = errors.New("no such queued notification")
+
+// RetryNow sets a queued notification's next attempt to now (the status
+// page's Retry) and sends it at once.
+func (d *Dispatcher) RetryNow(id org.ID) error {
+	d.q.mu.Lock()
+	it, ok := d.q.items[id]
+	if ok && it.State == Pending {
+		it.NextAttempt, it.firstAttemptNow = d.cfg.Clock.Now(), true
+	}
+	d.q.mu.Unlock()
+	if !ok {
+		return ErrNotQueued
+	}
+	d.q.notify()
+	return nil
+}
+
+// Delete removes a queued notification (the status page's Del).
+func (d *Dispatcher) Delete(id org.ID) error {
+	d.q.mu.Lock()
+	defer d.q.mu.Unlock()
+	it, ok := d.q.items[id]
+	if !ok || it.State == InFlight {
+		return ErrNotQueued
+	}
+	it.LastFailure = strings.TrimSpace(it.LastFailure + " (deleted from the queue)")
+	d.q.finishLocked(it, Dropped)
+	return nil
+}
+
+// Attempts returns the delivery journal, oldest first.
+func (d *Dispatcher) Attempts() []Attempt {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]Attempt, 0, len(d.attempts))
+	out = append(out, d.attempts[d.attStart:]...)
+	return append(out, d.attempts[:d.attStart]...)
+}
+
+func (d *Dispatcher) journal(a Attempt) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.attempts) < attemptLimit {
+		d.attempts = append(d.attempts, a)
+		return
+	}
+	d.attempts[d.attStart] = a
+	d.attStart = (d.attStart + 1) % attemptLimit
+}
+
+// Idle waits until nothing is due in real time and nothing is in flight,
+// or ctx ends. Tests and the harness use it instead of sleeping.
+func (d *Dispatcher) Idle(ctx context.Context) error {
+	for {
+		d.q.mu.Lock()
+		busy := false
+		for _, it := range d.q.items {
+			if it.State == InFlight || it.firstAttemptNow || (d.cfg.Virtual == nil && !it.NextAttempt.After(d.cfg.Clock.Now())) {
+				busy = true
+				break
+			}
+		}
+		d.q.mu.Unlock()
+		if !busy {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
+// loop sends what is due in real time: new notifications (after the
+// batching window), notifications retried by hand and, on the real clock,
+// retries as they fall due.
+func (d *Dispatcher) loop() {
+	defer close(d.stopped)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		wait := time.Hour
+		if d.cfg.Virtual == nil {
+			if t, ok := d.q.earliest(); ok {
+				wait = max(time.Until(t), 0)
+			}
+		}
+		timer.Reset(wait)
+		select {
+		case <-d.stop:
+			return
+		case <-d.q.changed:
+			if w := d.cfg.Settings.BatchWindow; w > 0 {
+				select {
+				case <-d.stop:
+					return
+				case <-time.After(w):
+				}
+			}
+		case <-timer.C:
+		}
+		now := d.cfg.Clock.Now()
+		for _, batch := range d.q.takeDue(now, d.cfg.Settings.MaxBatch, d.cfg.Virtual != nil) {
+			d.inflight.Add(1)
+			sem := d.semaphore(batch[0].Endpoint)
+			sem <- struct{}{}
+			go func(batch []*Item) {
+				defer d.inflight.Done()
+				defer func() { <-sem }()
+				d.deliver(batch, d.cfg.Clock.Now())
+			}(batch)
+		}
+	}
+}
+
+func (d *Dispatcher) semaphore(endpoint string) chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := d.sems[endpoint]
+	if s == nil {
+		s = make(chan struct{}, d.cfg.Settings.Concurrency)
+		d.sems[endpoint] = s
+	}
+	return s
+}
+
+// runDueOnVirtualClock runs, in order and before the clock's Advance
+// returns, every attempt that falls due up to now — including retries of
+// retries — each at its own due time. A 24-hour outage runs in milliseconds.
+func (d *Dispatcher) runDueOnVirtualClock(now time.Time) {
+	d.virtualM.Lock()
+	defer d.virtualM.Unlock()
+	for {
+		t, ok := d.q.earliest()
+		if !ok || t.After(now) {
+			return
+		}
+		batches := d.q.takeDue(t, d.cfg.Settings.MaxBatch, false)
+		if len(batches) == 0 {
+			return
+		}
+		for _, batch := range batches {
+			at := batch[0].NextAttempt
+			if at.After(now) {
+				at = now
+			}
+			d.deliver(batch, at)
+		}
+	}
+}
+
+// deliver sends one message carrying the batch's notifications and
+// records the outcome on each item; at is the attempt's time on the
+// emulator's clock.
+func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
+	m := batch[0].Message
+	o := m.Org
+	env := &Envelope{OrganizationID: o.ID, ActionID: m.ID, ObjectName: m.Object.Name, Fields: m.Fields}
+	env.EnterpriseURL, env.PartnerURL = EndpointURLs(d.cfg.BaseURL(), o.ID, m.APIVersion)
+	env.SessionID = d.sessionFor(m)
+	ids := make([]org.ID, len(batch))
+	records := make([]org.ID, len(batch))
+	for i, it := range batch {
+		rec := o.Data.Get(it.RecordID)
+		if rec != nil && rec.Deleted() {
+			rec = nil
+		}
+		env.Notifications = append(env.Notifications, Notification{ID: it.ID, RecordID: it.RecordID, Record: rec})
+		ids[i], records[i] = it.ID, it.RecordID
+	}
+	body := env.AppendXML(nil)
+	att := Attempt{Time: at, Endpoint: m.EndpointURL, Message: m.Name, Notifications: ids, Records: records,
+		SessionID: env.SessionID != "", Request: clip(body, d.cfg.Settings.JournalBodyBytes)}
+
+	start := time.Now()
+	result, status, respBody := d.post(m.EndpointURL, body)
+	att.Duration = time.Since(start)
+	att.Status, att.Acked, att.Reason = status, result.Acked, result.Reason
+	att.Response = clip(respBody, d.cfg.Settings.JournalBodyBytes)
+	d.journal(att)
+	d.log.Info("outbound delivery", "message", m.Name, "endpoint", m.EndpointURL, "notifications", len(batch),
+		"status", status, "acked", result.Acked, "reason", result.Reason)
+
+	d.q.mu.Lock()
+	var dups []*Item
+	for _, it := range batch {
+		it.Attempts++
+		it.LastAttempt = at
+		if result.Acked {
+			it.LastFailure = ""
+			d.q.finishLocked(it, Delivered)
+			d.mu.Lock()
+			// A duplicate is not duplicated again.
+			dup := it.DuplicateOf == "" && d.roll(m, d.faults.DuplicateProbability)
+			after := d.faults.DuplicateAfter
+			d.mu.Unlock()
+			if dup {
+				dups = append(dups, &Item{ID: it.ID, Message: m, RecordID: it.RecordID, Endpoint: it.Endpoint, QueuedAt: at,
+					NextAttempt: at.Add(after), State: Pending, DuplicateOf: it.ID, firstAttemptNow: after == 0})
+			}
+			continue
+		}
+		it.LastFailure = result.Reason
+		next := at.Add(d.backoff(it.Attempts))
+		if next.After(it.QueuedAt.Add(d.cfg.Settings.TTL)) {
+			d.q.finishLocked(it, Dropped)
+			continue
+		}
+		it.NextAttempt, it.State = next, Pending
+	}
+	d.q.mu.Unlock()
+	for _, dup := range dups {
+		d.q.add(dup)
+	}
+	if d.cfg.Virtual == nil {
+		d.q.notify() // re-arm the timer for the next retry
+	}
+}
+
+// backoff is the wait after the n-th failed attempt: FirstRetry doubling,
+// capped at MaxInterval.
+func (d *Dispatcher) backoff(n int) time.Duration {
+	w := d.cfg.Settings.FirstRetry
+	for i := 1; i < n && w < d.cfg.Settings.MaxInterval; i++ {
+		w *= 2
+	}
+	return min(w, d.cfg.Settings.MaxInterval)
+}
+
+// sessionFor is the session ID a message carries: a session of the user to
+// send as, only before the February 2026 change, only when the definition
+// asks, and only to https endpoints unless SessionOverHTTP.
+func (d *Dispatcher) sessionFor(m *org.OutboundMessage) string {
+	o := m.Org
+	if o.OutboundSessionID != org.SessionIDLegacy || !m.IncludeSessionID {
+		return ""
+	}
+	if strings.HasPrefix(m.EndpointURL, "http://") && !d.cfg.Settings.SessionOverHTTP {
+		return ""
+	}
+	u := m.UserToSendAs
+	timeout := o.SessionTimeout
+	if u.Profile != nil && u.Profile.SessionTimeout > 0 {
+		timeout = u.Profile.SessionTimeout
+	}
+	if timeout <= 0 {
+		timeout = org.DefaultSessionTimeout
+	}
+	return d.cfg.Store.Sessions.Open(u, nil, timeout, true).Token
+}
+
+// post sends one SOAP request and judges the answer.
+func (d *Dispatcher) post(endpoint string, body []byte) (AckResult, int, []byte) {
+	req, err := http.NewRequest(http.MethodPost, endpoint, bytes.NewReader(body))
+	if err != nil {
+		return AckResult{Reason: "invalid endpoint URL: " + err.Error()}, 0, nil
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
+	req.Header.Set("SOAPAction", `""`)
+	req.Header.Set("User-Agent", d.cfg.Settings.UserAgent)
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return AckResult{Reason: transportFailure(err, d.cfg.Settings.Timeout)}, 0, nil
+	}
+	defer resp.Body.Close()
+	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxAckBytes))
+	if err != nil {
+		return AckResult{Reason: fmt.Sprintf("HTTP %d, and reading the response failed: %v", resp.StatusCode, err)}, resp.StatusCode, respBody
+	}
+	return ParseAck(resp.StatusCode, resp.Header.Get("Content-Type"), respBody), resp.StatusCode, respBody
+}
+
+// maxAckBytes bounds how much of a receiver's answer is read.
+const maxAckBytes = 64 << 10
+
+// transportFailure words a failed request as a Delivery Failure Reason a
+// person can act on.
+func transportFailure(err error, timeout time.Duration) string {
+	var netErr net.Error
+	var tlsErr *tls.CertificateVerificationError
+	var recordErr tls.RecordHeaderError
+	switch {
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return fmt.Sprintf("timed out: no response within %s", timeout)
+	case errors.As(err, &tlsErr):
+		return "TLS handshake failed: the receiver's certificate is not trusted: " + tlsErr.Err.Error()
+	case errors.As(err, &recordErr):
+		return "TLS handshake failed: the endpoint does not speak TLS (https URL for an http server?)"
+	case strings.Contains(err.Error(), "connection refused"):
+		return "connection refused: nothing is listening at the endpoint"
+	case strings.Contains(err.Error(), "no such host"):
+		return "unknown host: the endpoint's host name does not resolve"
+	case strings.Contains(err.Error(), "tls:"), strings.Contains(err.Error(), "x509:"):
+		return "TLS handshake failed: " + err.Error()
+	}
+	return "connection failed: " + err.Error()
+}
+
+func clip(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + fmt.Sprintf("… (%d bytes)", len(b))
+}
