@@ -86,7 +86,7 @@ func readAckBody(body []byte, truncated bool) ackAnswer {
 	if r, ok := xercesPrologError(body); ok {
 		return ackAnswer{reason: r}
 	}
-	root, err := parseAckXML(body)
+	root, err := parseAckXML(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")))
 	if err != nil {
 		r := "response is not well-formed XML: " + err.Error()
 		if truncated {

@@ -143,6 +143,8 @@ type Dispatcher struct {
 	closeMu  sync.Once
 	virtualM sync.Mutex // serialises virtual-clock retry runs
 	unhook   func()
+
+	userAgent []string
 }
 
 // attemptLimit bounds the attempt journal.
@@ -201,6 +203,8 @@ func New(cfg Config) *Dispatcher {
 		sems:    map[string]chan struct{}{},
 		stop:    make(chan struct{}),
 		stopped: make(chan struct{}),
+
+		userAgent: []string{s.UserAgent},
 	}
 	if cfg.Virtual != nil {
 		d.unhook = cfg.Virtual.OnAdvance(d.runDueOnVirtualClock)
@@ -489,7 +493,7 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 		env.Notifications = append(env.Notifications, Notification{ID: it.ID, RecordID: it.RecordID, Record: rec})
 		ids[i], records[i] = it.ID, it.RecordID
 	}
-	body := env.AppendXML(nil)
+	body := env.AppendXML(make([]byte, 0, 1024+512*len(batch)))
 	att := Attempt{Time: at, Endpoint: m.EndpointURL, Message: m.Name, Notifications: ids, Records: records,
 		SessionID: env.SessionID != "", Request: clip(body, d.cfg.Settings.JournalBodyBytes)}
 
@@ -576,9 +580,10 @@ func (d *Dispatcher) post(endpoint string, body []byte) (AckResult, int, []byte)
 	if err != nil {
 		return AckResult{Reason: "invalid endpoint URL: " + err.Error()}, 0, nil
 	}
-	req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
-	req.Header.Set("SOAPAction", `""`)
-	req.Header.Set("User-Agent", d.cfg.Settings.UserAgent)
+	// The header values are shared, read-only slices: setting them allocates nothing.
+	req.Header["Content-Type"] = soapContentType
+	req.Header["Soapaction"] = emptySOAPAction
+	req.Header["User-Agent"] = d.userAgent
 	resp, err := d.client.Do(req)
 	if err != nil {
 		return AckResult{Reason: transportFailure(err, d.cfg.Settings.Timeout)}, 0, nil
@@ -590,6 +595,12 @@ func (d *Dispatcher) post(endpoint string, body []byte) (AckResult, int, []byte)
 	}
 	return ParseAck(resp.StatusCode, resp.Header.Get("Content-Type"), respBody), resp.StatusCode, respBody
 }
+
+// Request headers of every delivery (SOAP 1.1, SALESFORCE.md §5).
+var (
+	soapContentType = []string{"text/xml; charset=UTF-8"}
+	emptySOAPAction = []string{`""`}
+)
 
 // maxAckBytes bounds how much of a receiver's answer is read.
 const maxAckBytes = 64 << 10

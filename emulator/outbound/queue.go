@@ -78,9 +78,10 @@ func (it *Item) status(now time.Time) Status {
 // bounded history of those that were.
 type queue struct {
 	mu      sync.Mutex
-	items   map[org.ID]*Item // pending and in flight
-	history []*Item          // delivered and dropped, newest last
-	seq     uint64
+	items     map[org.ID]*Item // pending and in flight
+	history   []*Item          // delivered and dropped: a ring of historyLimit
+	histStart int              // oldest entry once the ring is full
+	seq       uint64
 	// changed is signalled (non-blocking) when items become due in real time.
 	changed chan struct{}
 }
@@ -112,10 +113,12 @@ func (q *queue) add(it *Item) {
 func (q *queue) finishLocked(it *Item, state State) {
 	it.State = state
 	delete(q.items, it.ID)
-	q.history = append(q.history, it)
-	if len(q.history) > historyLimit {
-		q.history = append(q.history[:0:0], q.history[len(q.history)-historyLimit:]...)
+	if len(q.history) < historyLimit {
+		q.history = append(q.history, it)
+		return
 	}
+	q.history[q.histStart] = it
+	q.histStart = (q.histStart + 1) % historyLimit
 }
 
 // batchKey groups notifications that may travel in one message: the same
@@ -184,8 +187,8 @@ func (q *queue) statuses(now time.Time, includeHistory bool) []Status {
 		out = append(out, it.status(now))
 	}
 	if includeHistory {
-		for _, it := range q.history {
-			out = append(out, it.status(now))
+		for i := range q.history {
+			out = append(out, q.history[(q.histStart+i)%len(q.history)].status(now))
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
