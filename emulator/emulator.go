@@ -59,6 +59,9 @@ type Options struct {
 	// timeout, batching, ports, session IDs over http…); zero values take
 	// the documented defaults (outbound.DefaultSettings).
 	Outbound outbound.Settings
+	// OutboundTrustedCAs are PEM certificates of receivers' CAs the outbound
+	// sender trusts for https endpoints, besides the system roots.
+	OutboundTrustedCAs []byte
 }
 
 // Emulator is a running fake Salesforce.
@@ -67,7 +70,8 @@ type Emulator struct {
 	clock   clock.Clock
 	virtual *clock.Virtual // nil on the real clock
 
-	publicURL atomic.Pointer[string] // set by SetPublicURL, else opts.PublicURL
+	publicURL  atomic.Pointer[string] // set by SetPublicURL, else opts.PublicURL
+	clientCert clientCert             // the outbound sender's mutual-TLS certificate
 
 	resetMu sync.Mutex
 	state   atomic.Pointer[state]
@@ -104,6 +108,13 @@ func New(opts Options) (*Emulator, error) {
 		e.clock = e.virtual
 	default:
 		return nil, fmt.Errorf("emulator: clock %q: want real or virtual", opts.Clock)
+	}
+	if e.opts.Outbound.TLS == nil {
+		tlsConf, err := e.outboundTLS()
+		if err != nil {
+			return nil, err
+		}
+		e.opts.Outbound.TLS = tlsConf
 	}
 	if err := e.Reset(); err != nil {
 		return nil, err

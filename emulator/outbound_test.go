@@ -1,7 +1,10 @@
 package emulator_test
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -194,5 +197,65 @@ func TestOutboundControlAPI(t *testing.T) {
 		if code, body := doJSON(t, "POST", srv.URL+tt.path, "", tt.body); code < 400 || !strings.Contains(body, tt.want) {
 			t.Errorf("%s %s: %d %s", tt.path, tt.body, code, body)
 		}
+	}
+}
+
+// TestMutualTLSWithTheDownloadedClientCertificate: an https receiver that
+// requires a client certificate accepts sfemu's once it trusts the
+// certificate served by the control API; sfemu trusts the receiver's CA
+// only when told to.
+func TestMutualTLSWithTheDownloadedClientCertificate(t *testing.T) {
+	rcv := &sink{}
+	receiver := httptest.NewUnstartedServer(rcv)
+	receiver.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: x509.NewCertPool()}
+	receiver.StartTLS()
+	defer receiver.Close()
+	receiverCA := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: receiver.Certificate().Raw})
+
+	start := func(trust []byte) (*emulator.Emulator, *httptest.Server) {
+		fixture := `
+org: {name: Acme}
+users: [{username: sender@acme.example, profile: Standard User}]
+records: {Account: [{Name: Edge}]}
+outbound_messages:
+  - {name: M, object: Account, fields: [Name], endpoint_url: "` + receiver.URL + `", user_to_send_as: sender@acme.example}
+`
+		emu, err := emulator.New(emulator.Options{Orgs: []org.Source{{Name: "a.yaml", Data: []byte(fixture)}}, Clock: emulator.VirtualClock,
+			VirtualStart: virtualStart, OutboundTrustedCAs: trust})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(emu)
+		t.Cleanup(func() { srv.Close(); emu.Close() })
+		return emu, srv
+	}
+	deliver := func(srv *httptest.Server) string {
+		doJSON(t, "POST", srv.URL+"/_sfemu/outbound/M/send", "", `{"where":"Name = 'Edge'"}`)
+		doJSON(t, "POST", srv.URL+"/_sfemu/outbound/idle", "", "")
+		_, body := doJSON(t, "GET", srv.URL+"/_sfemu/outbound/queue?all=true", "", "")
+		return body
+	}
+
+	_, untrusting := start(nil)
+	if body := deliver(untrusting); !strings.Contains(body, "not trusted") {
+		t.Errorf("a receiver whose CA is not trusted: %s", body)
+	}
+
+	_, srv := start(receiverCA)
+	code, certPEM := doJSON(t, "GET", srv.URL+"/_sfemu/outbound/client-certificate", "", "")
+	block, _ := pem.Decode([]byte(certPEM))
+	if code != 200 || block == nil {
+		t.Fatalf("client certificate: %d %q", code, certPEM)
+	}
+	if body := deliver(srv); !strings.Contains(body, "rejected the client certificate") {
+		t.Errorf("a receiver that does not trust the client certificate yet should refuse: %s", body)
+	}
+	clientCert, _ := x509.ParseCertificate(block.Bytes)
+	receiver.TLS.ClientCAs.AddCert(clientCert)
+	receiver.Config.TLSConfig = receiver.TLS
+	before := rcv.count()
+	body := deliver(srv)
+	if rcv.count() != before+1 || !strings.Contains(body, `"state": "delivered"`) {
+		t.Errorf("with the client certificate trusted: %d deliveries, queue %s", rcv.count()-before, body)
 	}
 }

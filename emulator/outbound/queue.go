@@ -77,7 +77,7 @@ func (it *Item) status(now time.Time) Status {
 // queue holds every notification not yet delivered or dropped, plus a
 // bounded history of those that were.
 type queue struct {
-	mu      sync.Mutex
+	mu        sync.Mutex
 	items     map[org.ID]*Item // pending and in flight
 	history   []*Item          // delivered and dropped: a ring of historyLimit
 	histStart int              // oldest entry once the ring is full

@@ -1,0 +1,82 @@
+package emulator
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/sfemu/sfemu/jwtbearer"
+)
+
+// clientCert is the certificate the outbound sender presents to receivers
+// that ask for mutual TLS, like the one Salesforce offers for download in
+// Setup → API. It is made on first use (an RSA key costs tens of
+// milliseconds, which start-up should not pay) and kept across resets, so a
+// receiver configured to trust it keeps trusting it.
+type clientCert struct {
+	once    sync.Once
+	cert    tls.Certificate
+	certPEM []byte
+	err     error
+}
+
+func (c *clientCert) get() (*tls.Certificate, []byte, error) {
+	c.once.Do(func() {
+		now := time.Now()
+		keyPEM, certPEM, err := jwtbearer.GenerateKeyPair(jwtbearer.KeyPairOptions{
+			CommonName: "sfemu outbound messaging client (test only)",
+			NotBefore:  now.Add(-time.Hour),
+			NotAfter:   now.AddDate(2, 0, 0),
+		})
+		if err != nil {
+			c.err = err
+			return
+		}
+		c.cert, c.err = tls.X509KeyPair(certPEM, keyPEM)
+		c.certPEM = certPEM
+	})
+	return &c.cert, c.certPEM, c.err
+}
+
+// outboundTLS is the TLS configuration of the outbound sender: the
+// receivers' CAs to trust (system roots plus Options.OutboundTrustedCAs) and
+// the client certificate, presented when a receiver asks for one.
+func (e *Emulator) outboundTLS() (*tls.Config, error) {
+	roots, err := x509.SystemCertPool()
+	if err != nil || roots == nil {
+		roots = x509.NewCertPool()
+	}
+	if len(e.opts.OutboundTrustedCAs) > 0 && !roots.AppendCertsFromPEM(e.opts.OutboundTrustedCAs) {
+		return nil, fmt.Errorf("emulator: OutboundTrustedCAs holds no PEM certificate")
+	}
+	return &tls.Config{
+		RootCAs:    roots,
+		MinVersion: tls.VersionTLS12,
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			cert, _, err := e.clientCert.get()
+			return cert, err
+		},
+	}, nil
+}
+
+// ClientCertificatePEM is the outbound sender's client certificate, for
+// receivers that require mutual TLS to trust.
+func (e *Emulator) ClientCertificatePEM() ([]byte, error) {
+	_, pemBytes, err := e.clientCert.get()
+	return pemBytes, err
+}
+
+// clientCertificate serves GET /_sfemu/outbound/client-certificate.
+func (e *Emulator) clientCertificate(w http.ResponseWriter, r *http.Request) {
+	pemBytes, err := e.ClientCertificatePEM()
+	if err != nil {
+		controlError(w, http.StatusInternalServerError, "client certificate: %v", err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	w.Header().Set("Content-Disposition", `attachment; filename="sfemu-outbound-client.crt"`)
+	_, _ = w.Write(pemBytes)
+}
