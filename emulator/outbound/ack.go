@@ -430,9 +430,11 @@ func parseAckXML(body []byte) (*ackNode, error) {
 	var (
 		root  *ackNode
 		stack []*ackNode
-		// scopes[i] are the prefix bindings declared by stack[i].
-		scopes []map[string]string
-		closed bool
+		// bound maps a prefix to its bindings, innermost last; declared[i]
+		// lists the prefixes stack[i] declared, to unbind at its end.
+		bound    = map[string][]string{}
+		declared [][]string
+		closed   bool
 	)
 	lookup := func(prefix string) (string, bool) {
 		switch prefix {
@@ -441,10 +443,8 @@ func parseAckXML(body []byte) (*ackNode, error) {
 		case "xmlns":
 			return "http://www.w3.org/2000/xmlns/", true
 		}
-		for i := len(scopes) - 1; i >= 0; i-- {
-			if v, ok := scopes[i][prefix]; ok {
-				return v, true
-			}
+		if v := bound[prefix]; len(v) > 0 {
+			return v[len(v)-1], true
 		}
 		return "", prefix == ""
 	}
@@ -477,16 +477,21 @@ func parseAckXML(body []byte) (*ackNode, error) {
 			if closed {
 				return nil, fail("The markup in the document following the root element must be well-formed.")
 			}
-			scope := map[string]string{}
+			var decl []string
 			for _, a := range t.Attr {
+				prefix, ok := "", false
 				switch {
 				case a.Name.Space == "" && a.Name.Local == "xmlns":
-					scope[""] = a.Value
+					ok = true
 				case a.Name.Space == "xmlns":
-					scope[a.Name.Local] = a.Value
+					prefix, ok = a.Name.Local, true
+				}
+				if ok {
+					bound[prefix] = append(bound[prefix], a.Value)
+					decl = append(decl, prefix)
 				}
 			}
-			scopes = append(scopes, scope)
+			declared = append(declared, decl)
 			n := &ackNode{name: t.Name, qname: rawQName(t.Name)}
 			space, ok := lookup(t.Name.Space)
 			if !ok {
@@ -522,7 +527,10 @@ func parseAckXML(body []byte) (*ackNode, error) {
 				return nil, fail(fmt.Sprintf("The element type %q must be terminated by the matching end-tag \"</%s>\".", excerpt(open.qname), excerpt(open.qname)))
 			}
 			stack = stack[:len(stack)-1]
-			scopes = scopes[:len(scopes)-1]
+			for _, p := range declared[len(declared)-1] {
+				bound[p] = bound[p][:len(bound[p])-1]
+			}
+			declared = declared[:len(declared)-1]
 			if len(stack) == 0 {
 				closed = true
 			}

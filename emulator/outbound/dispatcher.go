@@ -618,7 +618,9 @@ func transportFailure(err error, timeout time.Duration) string {
 		return "TLS handshake failed: the receiver's certificate is not trusted: " + tlsErr.Err.Error()
 	case errors.As(err, &recordErr):
 		return "TLS handshake failed: the endpoint does not speak TLS (https URL for an http server?)"
-	case strings.Contains(err.Error(), "bad certificate"), strings.Contains(err.Error(), "certificate required"):
+	case strings.Contains(err.Error(), "remote error: tls: bad certificate"),
+		strings.Contains(err.Error(), "remote error: tls: unknown certificate authority"),
+		strings.Contains(err.Error(), "remote error: tls: certificate required"):
 		return "TLS handshake failed: the receiver rejected the client certificate (mutual TLS); it must trust the certificate from /_sfemu/outbound/client-certificate"
 	case strings.Contains(err.Error(), "connection refused"):
 		return "connection refused: nothing is listening at the endpoint"
