@@ -42,7 +42,8 @@ type Settings struct {
 	// Concurrency is how many messages may be in flight to one endpoint;
 	// the sender keeps as many idle connections per endpoint.
 	Concurrency int
-	// UserAgent of the requests (Salesforce's is UNKNOWN).
+	// UserAgent of the requests. UNKNOWN in Salesforce's docs; the default
+	// is the one a public capture of a real delivery shows.
 	UserAgent string
 	// SessionOverHTTP lets a legacy session ID go to an http:// endpoint;
 	// Salesforce sent sessions to https endpoints only.
@@ -68,7 +69,7 @@ func DefaultSettings() Settings {
 		MaxBatch:         100,
 		BatchWindow:      5 * time.Millisecond,
 		Concurrency:      8,
-		UserAgent:        "sfemu-outbound",
+		UserAgent:        "Jakarta Commons-HttpClient/3.1",
 		Ports:            "current",
 		JournalBodyBytes: 4096,
 	}
@@ -308,9 +309,7 @@ func (d *Dispatcher) Send(m *org.OutboundMessage, records []org.ID) ([]org.ID, e
 		ids = append(ids, it.ID)
 	}
 	d.mu.Unlock()
-	for _, it := range items {
-		d.q.add(it)
-	}
+	d.q.add(items...)
 	return ids, nil
 }
 
@@ -534,8 +533,8 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 		it.NextAttempt, it.State = next, Pending
 	}
 	d.q.mu.Unlock()
-	for _, dup := range dups {
-		d.q.add(dup)
+	if len(dups) > 0 {
+		d.q.add(dups...)
 	}
 	if d.cfg.Virtual == nil {
 		d.q.notify() // re-arm the timer for the next retry

@@ -1,7 +1,6 @@
 package outbound
 
 import (
-	"bytes"
 	"math"
 	"strconv"
 	"strings"
@@ -167,41 +166,14 @@ func appendIntValue(b []byte, x float64) []byte {
 	return strconv.AppendFloat(b, math.Trunc(x), 'f', -1, 64)
 }
 
-// appendJavaDouble writes x as Java's Double.toString does (the SOAP API's
-// xsd:double): at least one digit after the point, and scientific notation
-// ("1.2345678E7") outside [10^-3, 10^7). Salesforce knowledge article
-// 000221617 ("Why do I see exponential values for custom number field?")
-// says SOAP and REST both switch at eight integer digits. NaN and infinities
-// cannot be stored in a Salesforce field; they are written as nothing, that
-// is as null.
+// appendJavaDouble writes x as the SOAP API's xsd:double (see
+// org.AppendJavaDouble). NaN and infinities cannot be stored in a Salesforce
+// field; they are written as nothing, that is as null.
 func appendJavaDouble(b []byte, x float64) []byte {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return b
 	}
-	if x == 0 {
-		if math.Signbit(x) {
-			return append(b, "-0.0"...)
-		}
-		return append(b, "0.0"...)
-	}
-	abs := math.Abs(x)
-	if abs >= 1e-3 && abs < 1e7 {
-		start := len(b)
-		b = strconv.AppendFloat(b, x, 'f', -1, 64)
-		if bytes.IndexByte(b[start:], '.') < 0 {
-			b = append(b, ".0"...)
-		}
-		return b
-	}
-	s := strconv.FormatFloat(x, 'E', -1, 64) // 1.39E+08
-	mant, exp, _ := strings.Cut(s, "E")
-	b = append(b, mant...)
-	if !strings.Contains(mant, ".") {
-		b = append(b, ".0"...)
-	}
-	e, _ := strconv.Atoi(exp)
-	b = append(b, 'E')
-	return strconv.AppendInt(b, int64(e), 10)
+	return org.AppendJavaDouble(b, x)
 }
 
 // appendTextElement writes indent<name>text</name> and a newline.

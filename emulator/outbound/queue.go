@@ -100,11 +100,14 @@ func (q *queue) notify() {
 	}
 }
 
-func (q *queue) add(it *Item) {
+// add queues items together, so a sender never sees only some of them.
+func (q *queue) add(items ...*Item) {
 	q.mu.Lock()
-	q.seq++
-	it.seq = q.seq
-	q.items[it.ID] = it
+	for _, it := range items {
+		q.seq++
+		it.seq = q.seq
+		q.items[it.ID] = it
+	}
 	q.mu.Unlock()
 	q.notify()
 }

@@ -3,7 +3,6 @@ package rest
 import (
 	"math"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -42,36 +41,13 @@ func appendValue(b []byte, f *org.Field, v any) []byte {
 	return appendString(b, "")
 }
 
-// appendJavaDouble writes x as Java's Double.toString does: at least one
-// digit after the point, and scientific notation ("1.39E8") outside
-// [10^-3, 10^7).
+// appendJavaDouble writes x as Salesforce's JSON does (org.AppendJavaDouble);
+// NaN and infinities, which no field can hold, as null.
 func appendJavaDouble(b []byte, x float64) []byte {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return append(b, "null"...)
 	}
-	if x == 0 {
-		if math.Signbit(x) {
-			return append(b, "-0.0"...)
-		}
-		return append(b, "0.0"...)
-	}
-	abs := math.Abs(x)
-	if abs >= 1e-3 && abs < 1e7 {
-		s := strconv.FormatFloat(x, 'f', -1, 64)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return append(b, s...)
-	}
-	s := strconv.FormatFloat(x, 'E', -1, 64) // 1.39E+08
-	mant, exp, _ := strings.Cut(s, "E")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	e, _ := strconv.Atoi(exp)
-	b = append(b, mant...)
-	b = append(b, 'E')
-	return strconv.AppendInt(b, int64(e), 10)
+	return org.AppendJavaDouble(b, x)
 }
 
 // appendString quotes s for JSON.
