@@ -19,13 +19,14 @@ lint:
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-## fuzz: each fuzz target for FUZZTIME (default 10s)
+## fuzz: every fuzz target in the tree for FUZZTIME each (default 10s)
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzFixture$$' -fuzztime $(FUZZTIME) ./emulator/org/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseID$$' -fuzztime $(FUZZTIME) ./emulator/org/
-	$(GO) test -run '^$$' -fuzz '^FuzzAssertion$$' -fuzztime $(FUZZTIME) ./emulator/oauth/
-	$(GO) test -run '^$$' -fuzz '^FuzzTokenEndpoint$$' -fuzztime $(FUZZTIME) ./emulator/oauth/
-	$(GO) test -run '^$$' -fuzz '^FuzzLoadPrivateKey$$' -fuzztime $(FUZZTIME) ./jwtbearer/
+	@set -e; for f in $$(grep -rl '^func Fuzz' --include='*_test.go' .); do \
+		for t in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2); do \
+			echo "== $$t ($$(dirname $$f))"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f)/; \
+		done; \
+	done
 
 ## bench: the benchmarks behind docs/PERFORMANCE.md
 bench:

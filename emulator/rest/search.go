@@ -251,20 +251,28 @@ func termMatches(term, value string, phone bool) bool {
 	return false
 }
 
+// wildcardMatch matches '*' (any run) and '?' (one byte) in linear time,
+// backtracking only to the last star.
 func wildcardMatch(pattern, s string) bool {
-	if pattern == "" {
-		return s == ""
-	}
-	switch pattern[0] {
-	case '*':
-		for i := 0; i <= len(s); i++ {
-			if wildcardMatch(pattern[1:], s[i:]) {
-				return true
-			}
+	p, i, star, mark := 0, 0, -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+			p++
+			i++
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, i
+			p++
+		case star >= 0:
+			p = star + 1
+			mark++
+			i = mark
+		default:
+			return false
 		}
-		return false
-	case '?':
-		return s != "" && wildcardMatch(pattern[1:], s[1:])
 	}
-	return s != "" && s[0] == pattern[0] && wildcardMatch(pattern[1:], s[1:])
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
 }

@@ -3,6 +3,8 @@ package soql
 import (
 	"fmt"
 	"slices"
+	"unicode"
+	"unicode/utf8"
 	"strings"
 	"sync"
 	"testing"
@@ -89,6 +91,13 @@ func BenchmarkQuery100k(b *testing.B) {
 	acct := env.Schema.Object("Account")
 	name, lmd, industry, revenue := acct.Field("Name"), acct.Field("LastModifiedDate"), acct.Field("Industry"), acct.Field("AnnualRevenue")
 	target := recs[54321].Values[name.Index].(string)
+	// likeMatches is how many names contain "xtro" (Foxtrot) in any case.
+	likeMatches := 0
+	for _, r := range recs {
+		if strings.Contains(strings.ToLower(r.Values[name.Index].(string)), "xtro") {
+			likeMatches++
+		}
+	}
 
 	b.Run("IndexedNameEquals", func(b *testing.B) {
 		benchQuery(b, "SELECT Id, Name FROM Account WHERE Name = '"+target+"'", 1)
@@ -99,27 +108,29 @@ func BenchmarkQuery100k(b *testing.B) {
 		report(b, 1)
 	})
 
-	cutoff := time.Date(testNow.Year(), testNow.Month(), testNow.Day()-365, 0, 0, 0, 0, time.UTC) // LAST_N_DAYS:365 in UTC
+	// LAST_N_DAYS:365 in UTC: [midnight 365 days ago, midnight tomorrow).
+	from := time.Date(testNow.Year(), testNow.Month(), testNow.Day()-365, 0, 0, 0, 0, time.UTC)
+	to := time.Date(testNow.Year(), testNow.Month(), testNow.Day()+1, 0, 0, 0, 0, time.UTC)
 	b.Run("LastNDaysOrderByLimit", func(b *testing.B) {
 		benchQuery(b, "SELECT Id, Name FROM Account WHERE LastModifiedDate = LAST_N_DAYS:365 ORDER BY Name LIMIT 2000", 2000)
 		report(b, benchAccounts)
 	})
 	b.Run("LastNDaysOrderByLimit/BareLoop", func(b *testing.B) {
+		// The floor keeps only the best 2000 names in a bounded max-heap
+		// (most matches are rejected by one comparison with its root) and
+		// sorts those 2000 at the end, as the issue asks of the engine.
+		const limit = 2000
 		b.ReportAllocs()
 		for b.Loop() {
-			var hits []*org.Record
+			top := bareTopK{k: limit, items: make([]bareHit, 0, limit)}
 			for _, r := range recs {
-				if t, ok := r.Values[lmd.Index].(time.Time); ok && !t.Before(cutoff) {
-					hits = append(hits, r)
+				if t, ok := r.Values[lmd.Index].(time.Time); ok && !t.Before(from) && t.Before(to) {
+					s, _ := r.Values[name.Index].(string)
+					top.offer(s, r)
 				}
 			}
-			slices.SortFunc(hits, func(x, y *org.Record) int {
-				return compareFold(x.Values[name.Index].(string), y.Values[name.Index].(string))
-			})
-			if len(hits) > 2000 {
-				hits = hits[:2000]
-			}
-			if len(hits) != 2000 {
+			hits := top.sorted()
+			if len(hits) != limit {
 				b.Fatal(len(hits))
 			}
 		}
@@ -127,20 +138,22 @@ func BenchmarkQuery100k(b *testing.B) {
 	})
 
 	b.Run("LikeScan", func(b *testing.B) {
-		benchQuery(b, "SELECT Id, Name FROM Account WHERE Name LIKE '%xtro%'", -1)
+		benchQuery(b, "SELECT Id, Name FROM Account WHERE Name LIKE '%xtro%'", likeMatches)
 		report(b, benchAccounts)
 	})
 	b.Run("LikeScan/BareLoop", func(b *testing.B) {
+		// The floor: a non-allocating ASCII case-insensitive substring test
+		// with a folding fallback for non-ASCII names, collecting the hits.
 		b.ReportAllocs()
 		for b.Loop() {
-			n := 0
+			hits := make([]*org.Record, 0, likeMatches)
 			for _, r := range recs {
-				if s, ok := r.Values[name.Index].(string); ok && strings.Contains(strings.ToLower(s), "xtro") {
-					n++
+				if s, ok := r.Values[name.Index].(string); ok && bareContainsFold(s, "xtro") {
+					hits = append(hits, r)
 				}
 			}
-			if n == 0 {
-				b.Fatal("no match")
+			if len(hits) != likeMatches {
+				b.Fatal(len(hits))
 			}
 		}
 		report(b, benchAccounts)
@@ -170,10 +183,128 @@ func BenchmarkQuery100k(b *testing.B) {
 					g.sum += f
 				}
 			}
-			if len(groups) != 6 {
-				b.Fatal(len(groups))
+			// SOQL groups text case-insensitively: merge the raw keys by
+			// their folded form (6 keys here, outside the per-record path).
+			folded := map[string]agg{}
+			for k, g := range groups {
+				f := folded[strings.ToLower(k)]
+				f.n += g.n
+				f.sum += g.sum
+				folded[strings.ToLower(k)] = f
+			}
+			if len(folded) != 6 {
+				b.Fatal(len(folded))
 			}
 		}
 		report(b, benchAccounts)
 	})
+}
+
+// bareContainsFold reports whether s contains the lower-case ASCII needle
+// ignoring case, as SOQL's LIKE '%needle%' does. ASCII names take a
+// byte loop that does not allocate; a name with any non-ASCII byte is
+// compared rune by rune with Unicode simple folding.
+func bareContainsFold(s, needle string) bool {
+	first := needle[0]
+	upper := first
+	if 'a' <= first && first <= 'z' {
+		upper -= 'a' - 'A'
+	}
+	last := len(s) - len(needle)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return runeContainsFold(s, needle)
+		}
+		if i > last || (c != first && c != upper) {
+			continue
+		}
+		j := 1
+		for ; j < len(needle); j++ {
+			d := s[i+j]
+			if 'A' <= d && d <= 'Z' {
+				d += 'a' - 'A'
+			}
+			if d != needle[j] {
+				break
+			}
+		}
+		if j == len(needle) {
+			return true
+		}
+	}
+	return false
+}
+
+func runeContainsFold(s, needle string) bool {
+	for i := range s {
+		rest, n := s[i:], needle
+		for len(n) > 0 && len(rest) > 0 {
+			r, size := utf8.DecodeRuneInString(rest)
+			if unicode.ToLower(r) != rune(n[0]) {
+				break
+			}
+			rest, n = rest[size:], n[1:]
+		}
+		if len(n) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+type bareHit struct {
+	name string
+	r    *org.Record
+}
+
+// bareTopK keeps the k smallest names (case-insensitive) in a max-heap.
+type bareTopK struct {
+	k     int
+	items []bareHit
+}
+
+func (h *bareTopK) offer(name string, r *org.Record) {
+	items := h.items
+	if len(items) < h.k {
+		items = append(items, bareHit{name, r})
+		for i := len(items) - 1; i > 0; {
+			parent := (i - 1) / 2
+			if compareFold(items[parent].name, items[i].name) >= 0 {
+				break
+			}
+			items[parent], items[i] = items[i], items[parent]
+			i = parent
+		}
+		h.items = items
+		return
+	}
+	if compareFold(name, items[0].name) >= 0 {
+		return
+	}
+	items[0] = bareHit{name, r}
+	for i := 0; ; {
+		l := 2*i + 1
+		if l >= len(items) {
+			return
+		}
+		worst := l
+		if l+1 < len(items) && compareFold(items[l].name, items[l+1].name) < 0 {
+			worst = l + 1
+		}
+		if compareFold(items[i].name, items[worst].name) >= 0 {
+			return
+		}
+		items[i], items[worst] = items[worst], items[i]
+		i = worst
+	}
+}
+
+func (h *bareTopK) sorted() []*org.Record {
+	slices.SortFunc(h.items, func(a, b bareHit) int { return compareFold(a.name, b.name) })
+	out := make([]*org.Record, len(h.items))
+	for i, x := range h.items {
+		out[i] = x.r
+	}
+	return out
 }
