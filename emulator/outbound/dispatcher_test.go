@@ -250,6 +250,10 @@ func TestDeliveryFailureReasons(t *testing.T) {
 	}{
 		{"Ack false", func(n int, w http.ResponseWriter) { io.WriteString(w, strings.Replace(ackBody, "true", "false", 1)) }, "SOAP response was a nack"},
 		{"not XML", func(n int, w http.ResponseWriter) { io.WriteString(w, "OK") }, "org.xml.sax.SAXParseException; lineNumber: 1; columnNumber: 1; Content is not allowed in prolog."},
+		{"an HTML page (a login or error page in front of the receiver)", func(n int, w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, "<!DOCTYPE html><html><head><title>Sign in</title></head><body>Please sign in</body></html>")
+		}, "Sign in"},
 		{"HTTP 404 from a wrong custom endpoint", func(n int, w http.ResponseWriter) { http.NotFound(w, nil) }, "404"},
 		{"SOAP fault", func(n int, w http.ResponseWriter) {
 			w.WriteHeader(500)
