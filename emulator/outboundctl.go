@@ -26,6 +26,7 @@ func (e *Emulator) outboundRoutes(r *mux.Router) {
 	r.HandleFunc("/outbound/faults", e.clearOutboundFaults).Methods(http.MethodDelete)
 	r.HandleFunc("/outbound/idle", e.outboundIdle).Methods(http.MethodPost)
 	r.HandleFunc("/outbound/client-certificate", e.clientCertificate).Methods(http.MethodGet)
+	r.HandleFunc("/test-receiver/{answer}", e.testReceiver).Methods(http.MethodPost)
 	r.HandleFunc("/outbound/{name}/send", e.outboundSend).Methods(http.MethodPost)
 	r.HandleFunc("/outbound/{name}/wsdl", e.outboundWSDL).Methods(http.MethodGet)
 }

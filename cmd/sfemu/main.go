@@ -17,6 +17,7 @@ Usage:
   sfemu jwt     --key FILE --iss CONSUMER_KEY --sub USERNAME [--aud URL] [--exp 3m]
   sfemu send    [--emulator URL] --message NAME (--record ID... | --where 'SOQL condition')
   sfemu queue   [--emulator URL] [--all] [--retry ID | --delete ID]
+  sfemu run     [--receiver example|url:URL|cmd:'COMMAND'] [--junit FILE] [PATH...]
   sfemu version
 
 Run 'sfemu COMMAND --help' for a command's flags.
@@ -42,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runSend(rest, stdout, stderr)
 	case "queue":
 		return runQueue(rest, stdout, stderr)
+	case "run":
+		return runRun(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "sfemu", version())
 		return 0

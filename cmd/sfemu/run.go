@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sfemu/sfemu/harness"
+)
+
+const runUsage = `usage: sfemu run [--receiver url:URL | --receiver cmd:'COMMAND ARGS'] [--env K=V]... [--junit FILE] [--parallel N] [PATH...]`
+
+// runRun implements `sfemu run`: the scenario catalogue against a receiver.
+func runRun(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sfemu run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	receiver := fs.String("receiver", "example", "the receiver under test: example (the bundled one, built with go), url:URL of a running endpoint, or cmd:'COMMAND ARGS' to start")
+	var env stringList
+	fs.Var(&env, "env", "`K=V` added to the receiver's environment (templates such as {{.EmulatorURL}} work; repeatable)")
+	junit := fs.String("junit", "", "write a JUnit XML report to `FILE`")
+	parallel := fs.Int("parallel", 0, "scenario runs at once (default 2 × CPUs)")
+	verbose := fs.Bool("v", false, "print a line per scenario run as it finishes")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		paths = []string{"scenarios"}
+	}
+	spec, err := parseReceiverFlag(*receiver)
+	if err != nil {
+		fmt.Fprintf(stderr, "sfemu run: %v\n%s\n", err, runUsage)
+		return 2
+	}
+	for _, kv := range env {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			fmt.Fprintf(stderr, "sfemu run: --env %q: want K=V\n", kv)
+			return 2
+		}
+		if spec.Env == nil {
+			spec.Env = map[string]string{}
+		}
+		spec.Env[k] = v
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opts := harness.Options{Receiver: spec, Parallel: *parallel}
+	if *verbose {
+		opts.Log = func(r harness.Result) { fmt.Fprintln(stdout, harness.Line(r)) }
+	}
+	start := time.Now()
+	results, err := harness.Run(ctx, opts, paths...)
+	if err != nil {
+		fmt.Fprintf(stderr, "sfemu run: %v\n", err)
+		return 2
+	}
+	_, failed := harness.Summary(stdout, results)
+	fmt.Fprintf(stdout, "%d scenario runs in %s\n", len(results), time.Since(start).Round(time.Millisecond))
+	if *junit != "" {
+		if err := harness.WriteJUnit(*junit, results); err != nil {
+			fmt.Fprintf(stderr, "sfemu run: %v\n", err)
+			return 1
+		}
+	}
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+func parseReceiverFlag(s string) (*harness.ReceiverSpec, error) {
+	switch {
+	case s == "" || s == "example":
+		return &harness.ReceiverSpec{}, nil
+	case strings.HasPrefix(s, "url:"):
+		return &harness.ReceiverSpec{URL: strings.TrimPrefix(s, "url:")}, nil
+	case strings.HasPrefix(s, "cmd:"):
+		fields := strings.Fields(strings.TrimPrefix(s, "cmd:"))
+		if len(fields) == 0 {
+			return nil, fmt.Errorf("--receiver cmd: needs a command")
+		}
+		return &harness.ReceiverSpec{Command: fields}, nil
+	}
+	return nil, fmt.Errorf("--receiver %q: want example, url:URL or cmd:'COMMAND ARGS'", s)
+}

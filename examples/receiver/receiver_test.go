@@ -1,0 +1,527 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sfemu/sfemu/emulator"
+	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/emulator/outbound"
+)
+
+// The org the tests run against: a production org whose send user may log
+// in through the receiver's External Client App (certificate
+// fixtures/keys/server.crt) when it holds SendUserPS.
+const fixtureYAML = `
+org: {name: Acme, id: 00Dxx0000001gPL, type: production, outbound_session_id: {{era}}}
+profiles: [{name: Integration, session_timeout: 2h}]
+permission_sets: [{name: SendUserPS}]
+users:
+  - {username: sender@acme.example, profile: Integration, permission_sets: {{sendUserPS}}}
+apps:
+  - name: receiver_eca
+    kind: external_client_app
+    consumer_key: 3MVG9acmeReceiverTestOnly
+    certificate: ../keys/server.crt
+    policy: {permitted_users: admin_approved, permission_sets: [SendUserPS]}
+objects:
+  Account:
+    fields:
+      Receiver_Status__c: {type: text, length: 255}
+  Lead:
+    fields:
+      Receiver_Status__c: {type: picklist, values: [Done, Failed], restricted: true}
+records:
+  Account:
+    - {Name: Edge Communications, Industry: Energy}
+    - {Name: Burlington Textiles, Industry: Apparel}
+    - {Name: Pyramid Construction, Industry: Construction}
+  Lead:
+    - {LastName: Boxer, Company: Farmers Coop}
+outbound_messages:
+  - {name: Account_Changed, object: Account, fields: [Name, Industry], endpoint_url: "{{endpoint}}",
+     user_to_send_as: sender@acme.example, include_session_id: true, api_version: "60.0"}
+  - {name: Lead_Changed, object: Lead, fields: [Company, LastName], endpoint_url: "{{endpoint}}",
+     user_to_send_as: sender@acme.example, include_session_id: true, api_version: "60.0"}
+`
+
+const (
+	testOrgID       = "00Dxx0000001gPL"
+	testConsumerKey = "3MVG9acmeReceiverTestOnly"
+	testUsername    = "sender@acme.example"
+	keysDir         = "../../fixtures/keys"
+	notMigratedText = "no session ID in the outbound message: this receiver was not migrated to the JWT bearer flow"
+)
+
+// world is one emulator and one receiver wired to each other.
+type world struct {
+	t    *testing.T
+	emu  *emulator.Emulator
+	org  *org.Org
+	rcv  *Receiver
+	logs *syncBuffer
+}
+
+type worldSetup struct {
+	era        string            // legacy | removed
+	sendUserPS string            // the send user's permission sets, YAML (default [SendUserPS])
+	env        map[string]string // receiver environment on top of the defaults; "" unsets
+}
+
+func newWorld(t *testing.T, s worldSetup) *world {
+	t.Helper()
+	if s.sendUserPS == "" {
+		s.sendUserPS = "[SendUserPS]"
+	}
+	// The receiver's listener exists first: the fixture names its URL.
+	rs := httptest.NewUnstartedServer(nil)
+	endpoint := "http://" + rs.Listener.Addr().String() + "/outbound"
+	fixture := strings.NewReplacer("{{era}}", s.era, "{{sendUserPS}}", s.sendUserPS, "{{endpoint}}", endpoint).Replace(fixtureYAML)
+	emu, err := emulator.New(emulator.Options{
+		Orgs: []org.Source{{Name: "acme.yaml", Data: []byte(fixture),
+			ReadFile: func(rel string) ([]byte, error) { return os.ReadFile(filepath.Join("../../fixtures/orgs", rel)) }}},
+		Clock:    emulator.VirtualClock,
+		Outbound: outbound.Settings{SessionOverHTTP: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := httptest.NewServer(emu)
+	emu.SetPublicURL(es.URL)
+
+	env := map[string]string{
+		"SF_ORG_ID":           testOrgID,
+		"SF_LOGIN_URL":        es.URL,
+		"SF_CONSUMER_KEY":     testConsumerKey,
+		"SF_USERNAME":         testUsername,
+		"SF_PRIVATE_KEY_FILE": keysDir + "/server.key",
+	}
+	for k, v := range s.env {
+		env[k] = v
+	}
+	cfg, level, err := loadConfig(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatalf("receiver config: %v", err)
+	}
+	w := &world{t: t, emu: emu, org: emu.Store().Orgs()[0], logs: &syncBuffer{}}
+	w.rcv = NewReceiver(cfg, slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: level})), nil)
+	rs.Config.Handler = w.rcv
+	rs.Start()
+	t.Cleanup(func() {
+		rs.Close()
+		es.Close()
+		emu.Close()
+		if t.Failed() {
+			t.Logf("receiver log:\n%s", w.logs.String())
+		}
+	})
+	return w
+}
+
+// recordID finds a fixture record by its Name (Account) or LastName (Lead).
+func (w *world) recordID(object, name string) string {
+	w.t.Helper()
+	obj := w.org.Data.Schema().Object(object)
+	var id org.ID
+	w.org.Data.Scan(obj, false, func(r *org.Record) bool {
+		if r.GetName("Name") == name || r.GetName("LastName") == name {
+			id = r.ID
+			return false
+		}
+		return true
+	})
+	if id == "" {
+		w.t.Fatalf("no %s named %q in the fixture", object, name)
+	}
+	return string(id)
+}
+
+// send triggers message for the named records and waits until the
+// deliveries it caused are over; it returns the notification ids.
+func (w *world) send(message, object string, names ...string) []org.ID {
+	w.t.Helper()
+	var ids []string
+	for _, n := range names {
+		ids = append(ids, w.recordID(object, n))
+	}
+	nids, err := w.emu.SendOutbound(message, "", ids, "")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.idle()
+	return nids
+}
+
+func (w *world) idle() {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := w.emu.Outbound().Idle(ctx); err != nil {
+		w.t.Fatalf("outbound queue never idle: %v", err)
+	}
+}
+
+// waitFor polls cond: the emulator re-queues a duplicate just after the
+// Ack, a moment Idle can fall between.
+func (w *world) waitFor(what string, cond func() bool) {
+	w.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			w.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	w.idle()
+}
+
+func (w *world) attempts() []outbound.Attempt { return w.emu.Outbound().Attempts() }
+
+func (w *world) lastAttempt() outbound.Attempt {
+	w.t.Helper()
+	a := w.attempts()
+	if len(a) == 0 {
+		w.t.Fatal("no delivery attempt")
+	}
+	return a[len(a)-1]
+}
+
+func (w *world) field(id, name string) any {
+	rec := w.org.Data.Get(org.ID(id))
+	if rec == nil {
+		return nil
+	}
+	return rec.GetName(name)
+}
+
+func (w *world) tasks() []*org.Record {
+	var out []*org.Record
+	w.org.Data.Scan(w.org.Data.Schema().Object("Task"), false, func(r *org.Record) bool {
+		out = append(out, r)
+		return true
+	})
+	return out
+}
+
+// outcome is what a row expects after its story.
+type outcome struct {
+	acked         bool     // the last delivery was acknowledged
+	reason        string   // its Delivery Failure Reason contains this
+	tokenRequests int      // requests to the token endpoint, successful or not
+	logs          []string // the receiver's log contains each
+	noLogs        []string // and none of these
+	statusWritten bool     // Receiver_Status__c = "processed <notification id>" on the first record
+}
+
+func TestReceiverAgainstTheEmulator(t *testing.T) {
+	escapedKey := func() string {
+		pem, err := os.ReadFile(keysDir + "/server.key")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.ReplaceAll(strings.TrimSpace(string(pem)), "\n", `\n`)
+	}()
+
+	tests := []struct {
+		name  string
+		setup worldSetup
+		// story triggers deliveries; it returns the notification ids of the last send.
+		story func(w *world) []org.ID
+		want  outcome
+		// check adds what the outcome table cannot say.
+		check func(t *testing.T, w *world, nids []org.ID)
+	}{
+		{
+			name:  "after the change: no session ID, JWT bearer login as the send user, status written back, Ack",
+			setup: worldSetup{era: "removed"},
+			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want: outcome{acked: true, tokenRequests: 1, statusWritten: true,
+				logs: []string{"auth=jwt outcome=processed", "object=Account", "org=00Dxx0000001gPL"}},
+			check: func(t *testing.T, w *world, _ []org.ID) {
+				a := w.emu.TokenAttempts()[0]
+				if a.Status != 200 || a.ClientID != testConsumerKey || a.Username != testUsername ||
+					len(a.Audience) != 1 || a.Audience[0] != AudienceProduction {
+					t.Errorf("token request = %+v; want 200 for iss %s, sub %s, aud %s", a, testConsumerKey, testUsername, AudienceProduction)
+				}
+			},
+		},
+		{
+			name:  "before the change: the message's session ID is used on the PartnerUrl's instance, no token request",
+			setup: worldSetup{era: "legacy"},
+			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want:  outcome{acked: true, tokenRequests: 0, statusWritten: true, logs: []string{"auth=session outcome=processed"}},
+		},
+		{
+			name:  "the same outcome before and after the change (legacy era, JWT configured but not needed)",
+			setup: worldSetup{era: "legacy", env: map[string]string{"RECEIVER_WRITEBACK": "task"}},
+			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want:  outcome{acked: true, tokenRequests: 0, logs: []string{"auth=session outcome=processed"}},
+			check: func(t *testing.T, w *world, _ []org.ID) {
+				if n := len(w.tasks()); n != 1 {
+					t.Errorf("%d tasks; want 1", n)
+				}
+			},
+		},
+		{
+			name:  "write-back as a Task: a completed Task related to the Account (WhatId)",
+			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_WRITEBACK": "task"}},
+			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want:  outcome{acked: true, tokenRequests: 1, logs: []string{"auth=jwt outcome=processed"}},
+			check: func(t *testing.T, w *world, nids []org.ID) {
+				tasks := w.tasks()
+				if len(tasks) != 1 {
+					t.Fatalf("%d tasks; want 1", len(tasks))
+				}
+				task, account := tasks[0], w.recordID("Account", "Edge Communications")
+				if task.GetName("WhatId") != account || task.GetName("WhoId") != nil ||
+					task.GetName("Status") != "Completed" || task.GetName("Subject") != "Outbound message processed" ||
+					!strings.Contains(task.GetName("Description").(string), string(nids[0])) {
+					t.Errorf("task = WhatId %v WhoId %v Status %v Subject %v Description %v; want WhatId %s, Completed, naming %s",
+						task.GetName("WhatId"), task.GetName("WhoId"), task.GetName("Status"), task.GetName("Subject"),
+						task.GetName("Description"), account, nids[0])
+				}
+			},
+		},
+		{
+			name:  "write-back as a Task: a Lead is the Task's WhoId",
+			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_WRITEBACK": "task"}},
+			story: func(w *world) []org.ID { return w.send("Lead_Changed", "Lead", "Boxer") },
+			want:  outcome{acked: true, tokenRequests: 1},
+			check: func(t *testing.T, w *world, _ []org.ID) {
+				tasks := w.tasks()
+				if len(tasks) != 1 || tasks[0].GetName("WhoId") != w.recordID("Lead", "Boxer") || tasks[0].GetName("WhatId") != nil {
+					t.Errorf("tasks = %d; want one with WhoId = the Lead", len(tasks))
+				}
+			},
+		},
+		{
+			name:  "a batch of three notifications: one login, every record written, one Ack",
+			setup: worldSetup{era: "removed"},
+			story: func(w *world) []org.ID {
+				return w.send("Account_Changed", "Account", "Edge Communications", "Burlington Textiles", "Pyramid Construction")
+			},
+			want: outcome{acked: true, tokenRequests: 1, statusWritten: true},
+			check: func(t *testing.T, w *world, nids []org.ID) {
+				if n := len(w.attempts()); n != 1 {
+					t.Errorf("%d deliveries; want the three notifications in one message", n)
+				}
+				for i, name := range []string{"Edge Communications", "Burlington Textiles", "Pyramid Construction"} {
+					if got, want := w.field(w.recordID("Account", name), "Receiver_Status__c"), "processed "+string(nids[i]); got != want {
+						t.Errorf("%s: Receiver_Status__c = %v; want %q", name, got, want)
+					}
+				}
+				if got := strings.Count(w.logs.String(), "outcome=processed"); got != 3 {
+					t.Errorf("%d processed log lines; want one per notification (3)", got)
+				}
+			},
+		},
+		{
+			name:  "a duplicate delivery of an acknowledged notification is acknowledged but processed once",
+			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_WRITEBACK": "task"}},
+			story: func(w *world) []org.ID {
+				w.emu.Outbound().SetFaults(outbound.Faults{Seed: 1, DuplicateProbability: 1})
+				nids := w.send("Account_Changed", "Account", "Edge Communications")
+				w.waitFor("the duplicate delivery", func() bool {
+					a := w.attempts()
+					return len(a) == 2 && a[1].Acked
+				})
+				return nids
+			},
+			want: outcome{acked: true, tokenRequests: 1, logs: []string{"outcome=processed", "auth=none outcome=duplicate"}},
+			check: func(t *testing.T, w *world, nids []org.ID) {
+				a := w.attempts()
+				if a[0].Notifications[0] != a[1].Notifications[0] {
+					t.Errorf("deliveries carried %v and %v; want the same Notification Id twice", a[0].Notifications, a[1].Notifications)
+				}
+				if n := len(w.tasks()); n != 1 {
+					t.Errorf("%d tasks; want 1 (the duplicate must not be processed)", n)
+				}
+				if got := w.rcv.seen.Processed(); len(got) != 1 || got[0] != string(nids[0]) {
+					t.Errorf("processed = %v; want [%s]", got, nids[0])
+				}
+			},
+		},
+		{
+			name:  "a message from an org the receiver does not know is refused with a fault",
+			setup: worldSetup{era: "removed", env: map[string]string{"SF_ORG_ID": "00Dxx0000009zzz"}},
+			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want: outcome{acked: false, tokenRequests: 0,
+				reason: "organization 00Dxx0000001gPL", logs: []string{"outcome=failed step=org", "is not configured"}},
+			check: func(t *testing.T, w *world, _ []org.ID) {
+				if r := w.lastAttempt().Reason; !strings.Contains(r, "is not configured") {
+					t.Errorf("reason = %q; want it to say the organization is not configured", r)
+				}
+			},
+		},
+		{
+			name:  "send user without the app's permission set: invalid_app_access, logged, fault, retried later",
+			setup: worldSetup{era: "removed", sendUserPS: "[]"},
+			story: func(w *world) []org.ID {
+				nids := w.send("Account_Changed", "Account", "Edge Communications")
+				if _, err := w.emu.Advance(10 * time.Second); err != nil { // past the first retry (5 s)
+					w.t.Fatal(err)
+				}
+				w.idle()
+				return nids
+			},
+			want: outcome{acked: false, tokenRequests: 2,
+				reason: "invalid_app_access: user is not admin approved to access this app",
+				logs: []string{`auth=jwt outcome=failed step=login error="invalid_app_access: user is not admin approved to access this app"`}},
+			check: func(t *testing.T, w *world, nids []org.ID) {
+				q := w.emu.Outbound().Queue(false)
+				if len(q) != 1 || q[0].ID != nids[0] || q[0].Attempts != 2 {
+					t.Fatalf("queue = %+v; want the notification still queued after 2 attempts", q)
+				}
+				if !strings.Contains(q[0].LastFailure, "notification "+string(nids[0])+": invalid_app_access") {
+					t.Errorf("Delivery Failure Reason = %q; want it to name the notification and the error", q[0].LastFailure)
+				}
+				if w.field(w.recordID("Account", "Edge Communications"), "Receiver_Status__c") != nil {
+					t.Error("the record was written though the login failed")
+				}
+			},
+		},
+		{
+			name:  "a sandbox audience against a production org: audience is invalid, logged",
+			setup: worldSetup{era: "removed", env: map[string]string{"SF_AUDIENCE": AudienceSandbox}},
+			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want: outcome{acked: false, tokenRequests: 1, reason: "invalid_grant: audience is invalid",
+				logs: []string{`error="invalid_grant: audience is invalid"`}},
+		},
+		{
+			name:  "the cached token's session expired: the receiver logs in again once and succeeds",
+			setup: worldSetup{era: "removed"},
+			story: func(w *world) []org.ID {
+				w.send("Account_Changed", "Account", "Burlington Textiles")
+				if n := w.emu.Store().Sessions.Expire(""); n == 0 {
+					w.t.Fatal("no session to expire")
+				}
+				return w.send("Account_Changed", "Account", "Edge Communications")
+			},
+			want: outcome{acked: true, tokenRequests: 2, statusWritten: true, logs: []string{"auth=jwt outcome=processed relogin=true"}},
+			check: func(t *testing.T, w *world, _ []org.ID) {
+				var invalid int
+				for _, e := range w.emu.REST().Journal().Entries() {
+					if e.ErrorCode == "INVALID_SESSION_ID" {
+						invalid++
+					}
+				}
+				if invalid != 1 {
+					t.Errorf("%d INVALID_SESSION_ID answers; want exactly 1 (then a new login)", invalid)
+				}
+			},
+		},
+		{
+			name:  "an unmigrated receiver after the change fails with a clear message and never logs in",
+			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_MODE": "unmigrated"}},
+			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want: outcome{acked: false, tokenRequests: 0, reason: notMigratedText,
+				logs: []string{"outcome=failed step=auth error=\"" + notMigratedText + "\""}},
+		},
+		{
+			name:  "an unmigrated receiver before the change works with the session ID",
+			setup: worldSetup{era: "legacy", env: map[string]string{"RECEIVER_MODE": "unmigrated"}},
+			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want:  outcome{acked: true, tokenRequests: 0, statusWritten: true, logs: []string{"auth=session outcome=processed"}},
+		},
+		{
+			name: "a private key pasted into SF_PRIVATE_KEY with literal \\n sequences works",
+			setup: worldSetup{era: "removed", env: map[string]string{
+				"SF_PRIVATE_KEY_FILE": "", "SF_PRIVATE_KEY": escapedKey}},
+			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want:  outcome{acked: true, tokenRequests: 1, statusWritten: true},
+		},
+		{
+			name:  "a PKCS#1 key file (openssl genrsa format) works",
+			setup: worldSetup{era: "removed", env: map[string]string{"SF_PRIVATE_KEY_FILE": keysDir + "/server-pkcs1.key"}},
+			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want:  outcome{acked: true, tokenRequests: 1, statusWritten: true},
+		},
+		{
+			name:  "a key that does not match the app's certificate: invalid_grant invalid assertion",
+			setup: worldSetup{era: "removed", env: map[string]string{"SF_PRIVATE_KEY_FILE": keysDir + "/other.key"}},
+			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want:  outcome{acked: false, tokenRequests: 1, reason: "invalid_grant: invalid assertion"},
+		},
+		{
+			name:  "a restricted picklist rejects the write-back: the REST error is logged and faults the message",
+			setup: worldSetup{era: "removed"},
+			story: func(w *world) []org.ID { return w.send("Lead_Changed", "Lead", "Boxer") },
+			want: outcome{acked: false, tokenRequests: 1, reason: "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+				logs:   []string{"object=Lead auth=jwt outcome=failed step=writeback", "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: ", "bad value for restricted picklist field: processed 04l"},
+				noLogs: []string{"outcome=processed"}},
+		},
+		{
+			name:  "a query of a field that does not exist: INVALID_FIELD from the query is logged",
+			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_FIELDS": "Id,Name,Nope__c"}},
+			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want: outcome{acked: false, tokenRequests: 1, reason: "INVALID_FIELD",
+				logs: []string{"outcome=failed step=query", "INVALID_FIELD: "}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, tt.setup)
+			nids := tt.story(w)
+
+			last := w.lastAttempt()
+			if last.Acked != tt.want.acked {
+				t.Errorf("last delivery acked = %v (status %d, reason %q); want %v", last.Acked, last.Status, last.Reason, tt.want.acked)
+			}
+			if !strings.Contains(last.Reason, tt.want.reason) {
+				t.Errorf("Delivery Failure Reason = %q; want it to contain %q", last.Reason, tt.want.reason)
+			}
+			if got := len(w.emu.TokenAttempts()); got != tt.want.tokenRequests {
+				t.Errorf("%d token requests; want %d", got, tt.want.tokenRequests)
+			}
+			logs := w.logs.String()
+			for _, s := range tt.want.logs {
+				if !strings.Contains(logs, s) {
+					t.Errorf("receiver log lacks %q", s)
+				}
+			}
+			for _, s := range tt.want.noLogs {
+				if strings.Contains(logs, s) {
+					t.Errorf("receiver log has %q", s)
+				}
+			}
+			if tt.want.statusWritten {
+				id := last.Records[0]
+				want := "processed " + string(last.Notifications[0])
+				if got := w.field(string(id), "Receiver_Status__c"); got != want {
+					t.Errorf("Receiver_Status__c of %s = %v; want %q", id, got, want)
+				}
+			}
+			if tt.check != nil {
+				tt.check(t, w, nids)
+			}
+		})
+	}
+}
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,120 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestScenariosThatMustFailDo: the harness is only useful if it catches a
+// broken receiver and says why — a go-cmp diff, the receiver's log.
+func TestScenariosThatMustFailDo(t *testing.T) {
+	results, err := Run(context.Background(), Options{}, "testdata/must-fail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byFile := map[string]Result{}
+	for _, r := range results {
+		byFile[filepath.Base(r.Scenario.File)] = r
+	}
+	tests := []struct {
+		file string
+		want []string
+	}{
+		{"wrong-expectation.yaml", []string{"(-want +got)", `"Industry": string("Energy")`, `"Industry": nil`, "wrong-expectation.yaml:8: step 3"}},
+		{"unmigrated-receiver.yaml", []string{"deliveries (-want +got)", "no session ID", "receiver log (last lines)"}},
+		{"expect-failure-that-passes.yaml", []string{"marked expect_failure, but every expectation held"}},
+	}
+	for _, tt := range tests {
+		r, ok := byFile[tt.file]
+		if !ok {
+			t.Errorf("%s did not run", tt.file)
+			continue
+		}
+		if r.Passed {
+			t.Errorf("%s passed; it must fail", tt.file)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(r.Failure, w) {
+				t.Errorf("%s: the failure report lacks %q:\n%s", tt.file, w, r.Failure)
+			}
+		}
+	}
+
+	var out bytes.Buffer
+	passed, failed := Summary(&out, results)
+	if passed != 0 || failed != 3 || !strings.HasSuffix(out.String(), "\n0 passed, 3 failed\n") {
+		t.Errorf("summary: %d passed, %d failed:\n%s", passed, failed, out.String())
+	}
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	if err := WriteJUnit(junit, results); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(junit)
+	var suites junitSuites
+	if err := xml.Unmarshal(data, &suites); err != nil || suites.Tests != 3 || suites.Fails != 3 || len(suites.Suites) != 1 {
+		t.Errorf("junit: %v %+v\n%s", err, suites, data)
+	}
+}
+
+func TestScenarioLoadErrorsNameTheLine(t *testing.T) {
+	tests := []struct{ file, want string }{
+		{"testdata/bad/unknown-key.yaml", `testdata/bad/unknown-key.yaml:4: unknown key: "stepz"`},
+		{"testdata/bad/bad-step.yaml", "testdata/bad/bad-step.yaml:6: step 2: want exactly one of"},
+		{"testdata/bad/unknown-ref.yaml", "testdata/bad/unknown-ref.yaml:5: $nobody names no record created by an earlier step"},
+	}
+	for _, tt := range tests {
+		_, err := LoadFile(tt.file)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v\nwant %s", tt.file, err, tt.want)
+		}
+	}
+	if _, err := Run(context.Background(), Options{}, "testdata/bad"); err == nil || strings.Count(err.Error(), "testdata/bad/") != 3 {
+		t.Errorf("a run with bad files must report every one before starting: %v", err)
+	}
+}
+
+func TestPatchMergesNamedItems(t *testing.T) {
+	sc := &Scenario{File: "x/s.yaml", Org: OrgSpec{Fixture: "default", Patch: map[string]any{
+		"apps":     []any{map[string]any{"name": "sfemu_receiver_eca", "policy": map[string]any{"permission_sets": []any{}}}},
+		"users":    []any{map[string]any{"username": "admin@sfemu.example", "_delete": true}},
+		"settings": map[string]any{"client_ip": "203.0.113.9"},
+	}}, lines: func(string) int { return 0 }}
+	src, err := sc.orgSource("legacy", &templateVars{Endpoint: "http://127.0.0.1:1/outbound"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(src.Data)
+	for _, want := range []string{"permission_sets: []", "client_ip: 203.0.113.9", "outbound_session_id: legacy", "endpoint_url: http://127.0.0.1:1/outbound", "username: sender@sfemu.example"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("patched fixture lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "admin@sfemu.example") {
+		t.Error("the deleted user is still there")
+	}
+	if !strings.Contains(text, "permitted_users: admin_approved") {
+		t.Error("merging the policy lost its other keys")
+	}
+}
+
+func FuzzLoadScenario(f *testing.F) {
+	for _, p := range []string{"testdata/must-fail/wrong-expectation.yaml", "testdata/bad/bad-step.yaml"} {
+		data, _ := os.ReadFile(p)
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, err := Load("fuzz.yaml", data)
+		if err == nil && (sc.Name == "" || len(sc.Steps) == 0 || len(sc.Phases) == 0) {
+			t.Fatalf("an incomplete scenario loaded: %+v", sc)
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), "fuzz.yaml") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
+}

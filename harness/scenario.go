@@ -1,0 +1,369 @@
+// Package harness runs YAML scenarios against a team's real outbound-message
+// receiver: each scenario gets its own in-process emulator on a virtual
+// clock, a receiver (a local process, or an already running URL), and a
+// list of steps — create records, send outbound messages, move time, inject
+// faults — with expectations on deliveries, token requests, Login History,
+// the receiver's REST calls and the org's records. A failed expectation
+// reports a go-cmp diff and the tail of the receiver's log.
+//
+// It is used from `go test` (RunTests) and from `sfemu run` (Run), and
+// writes JUnit XML for CI. The scenario format is in docs/SCENARIOS.md.
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Scenario is one story, loaded from a YAML file.
+type Scenario struct {
+	Name        string        `yaml:"name"`
+	Description string        `yaml:"description"`
+	Org         OrgSpec       `yaml:"org"`
+	Receiver    *ReceiverSpec `yaml:"receiver"`
+	// Phases are the session-ID eras to run in: legacy (before the
+	// February 2026 change), removed (after), or both. Default: both.
+	Phases []string `yaml:"phases"`
+	Steps  []Step   `yaml:"steps"`
+	// ExpectFailure marks a scenario that must fail (the catalogue shows a
+	// broken receiver being caught); it passes when an expectation fails.
+	ExpectFailure bool `yaml:"expect_failure"`
+
+	// File is where the scenario came from; Group its directory name.
+	File  string `yaml:"-"`
+	Group string `yaml:"-"`
+	lines func(path string) int
+}
+
+// OrgSpec is the org a scenario runs against: a fixture and changes to it.
+type OrgSpec struct {
+	// Fixture is an org fixture file, relative to the scenario (or "default"
+	// for the embedded default org).
+	Fixture string `yaml:"fixture"`
+	// Patch is merged into the fixture: mappings merge key by key; lists of
+	// named things (users, apps, profiles, permission_sets,
+	// outbound_messages, records of an object) merge item by item on
+	// name/username, an item with `_delete: true` is removed, other lists
+	// are replaced.
+	Patch map[string]any `yaml:"patch"`
+}
+
+// ReceiverSpec says how to run the receiver under test. Empty fields take
+// the run's default receiver (the bundled example receiver, unless
+// `sfemu run --receiver` says otherwise).
+type ReceiverSpec struct {
+	// URL of an already running receiver's endpoint.
+	URL string `yaml:"url"`
+	// Command starts the receiver as a local process.
+	Command []string `yaml:"command"`
+	// Env is added to the receiver's environment; values are templates
+	// ({{.EmulatorURL}}, {{.OrgID}}, {{.Port}}, … see docs/SCENARIOS.md).
+	Env map[string]string `yaml:"env"`
+	// Endpoint is the URL outbound messages go to (a template); default
+	// http://127.0.0.1:{{.Port}}/outbound.
+	Endpoint string `yaml:"endpoint"`
+	// Ready is the path polled until it answers 200 (default /healthz).
+	Ready string `yaml:"ready"`
+}
+
+// Step is one thing a scenario does or checks. Exactly one of its action
+// fields is set.
+type Step struct {
+	Create   *CreateStep   `yaml:"create"`
+	Update   *UpdateStep   `yaml:"update"`
+	Send     *SendStep     `yaml:"send"`
+	Advance  string        `yaml:"advance"`
+	Faults   *FaultsStep   `yaml:"faults"`
+	ClientIP *string       `yaml:"client_ip"`
+	Expire   *bool         `yaml:"expire_sessions"`
+	Receiver string        `yaml:"receiver"` // stop | start
+	Expect   *Expectations `yaml:"expect"`
+	Only     string        `yaml:"only"` // run this step in one phase only
+	Comment  string        `yaml:"comment"`
+	line     int
+}
+
+// CreateStep creates a record as the org's administrator would (rules fire).
+type CreateStep struct {
+	Object string         `yaml:"object"`
+	Fields map[string]any `yaml:"fields"`
+	As     string         `yaml:"as"` // a name to refer to the record as $name
+	// Count creates that many records; "{{.N}}" in a text value becomes
+	// the record's number (1…Count). As then names the last one.
+	Count int `yaml:"count"`
+}
+
+// UpdateStep changes a record.
+type UpdateStep struct {
+	Record string         `yaml:"record"` // $name or an id
+	Fields map[string]any `yaml:"fields"`
+}
+
+// SendStep queues an outbound message for records.
+type SendStep struct {
+	Message string   `yaml:"message"`
+	Records []string `yaml:"records"`
+	Where   string   `yaml:"where"`
+}
+
+// FaultsStep injects or clears faults.
+type FaultsStep struct {
+	// Outbound: duplicate, reorder and delay faults of the sender.
+	Outbound *OutboundFaults `yaml:"outbound"`
+	// REST: errors, latency or session expiry on the REST API.
+	REST []RESTFault `yaml:"rest"`
+	// Clear removes every fault first.
+	Clear bool `yaml:"clear"`
+}
+
+// OutboundFaults mirror the control API's outbound faults.
+type OutboundFaults struct {
+	Seed                 int64   `yaml:"seed"`
+	Message              string  `yaml:"message"`
+	DuplicateProbability float64 `yaml:"duplicate_probability"`
+	DuplicateAfter       string  `yaml:"duplicate_after"`
+	ReorderProbability   float64 `yaml:"reorder_probability"`
+	ReorderHold          string  `yaml:"reorder_hold"`
+	DelayProbability     float64 `yaml:"delay_probability"`
+	Delay                string  `yaml:"delay"`
+}
+
+// RESTFault mirrors the control API's REST faults.
+type RESTFault struct {
+	Method        string `yaml:"method"`
+	Path          string `yaml:"path"`
+	Status        int    `yaml:"status"`
+	ErrorCode     string `yaml:"error_code"`
+	Message       string `yaml:"message"`
+	Latency       string `yaml:"latency"`
+	ExpireSession bool   `yaml:"expire_session"`
+	Times         int    `yaml:"times"`
+}
+
+// Expectations are checked together; with Eventually they are retried
+// until they hold or the bound passes (deliveries are asynchronous).
+type Expectations struct {
+	Eventually    string           `yaml:"eventually"`
+	Deliveries    *DeliveryExpect  `yaml:"deliveries"`
+	TokenRequests []map[string]any `yaml:"token_requests"`
+	LoginHistory  []map[string]any `yaml:"login_history"`
+	RESTCalls     []map[string]any `yaml:"rest_calls"`
+	Records       []RecordsExpect  `yaml:"records"`
+	ReceiverLog   *LogExpect       `yaml:"receiver_log"`
+}
+
+// DeliveryExpect checks the outbound queue and its history.
+type DeliveryExpect struct {
+	// Delivered, Pending and Dropped count notifications by state.
+	Delivered *int `yaml:"delivered"`
+	Pending   *int `yaml:"pending"`
+	Dropped   *int `yaml:"dropped"`
+	// Attempts counts delivery attempts (messages sent) in the journal.
+	Attempts *int `yaml:"attempts"`
+	// AttemptsAtLeast is a lower bound on attempts.
+	AttemptsAtLeast *int `yaml:"attempts_at_least"`
+	// Failure is a text every failed notification's last Delivery Failure
+	// Reason must contain.
+	Failure string `yaml:"failure"`
+	// Messages counts SOAP requests whose notifications number each given
+	// size, e.g. [100] for one full batch.
+	BatchSizes []int `yaml:"batch_sizes"`
+}
+
+// RecordsExpect runs a SOQL query and compares its rows.
+type RecordsExpect struct {
+	Query string           `yaml:"query"`
+	Rows  []map[string]any `yaml:"rows"`
+	Count *int             `yaml:"count"`
+}
+
+// LogExpect checks the receiver's log.
+type LogExpect struct {
+	Contains    []string `yaml:"contains"`
+	NotContains []string `yaml:"not_contains"`
+}
+
+// Phase names.
+const (
+	PhaseLegacy  = "legacy"
+	PhaseRemoved = "removed"
+)
+
+// LoadError is a problem in a scenario file, at a line when known.
+type LoadError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *LoadError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return e.File + ": " + e.Msg
+}
+
+// LoadFile reads and checks one scenario.
+func LoadFile(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Load(path, data)
+}
+
+// Load parses a scenario; errors name file:line.
+func Load(name string, data []byte) (sc *Scenario, err error) {
+	defer func() {
+		if p := recover(); p != nil { // the YAML library can panic on malformed input
+			sc, err = nil, &LoadError{File: name, Msg: fmt.Sprintf("malformed YAML (%v)", p)}
+		}
+	}()
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, yamlError(name, err)
+	}
+	if len(file.Docs) != 1 || file.Docs[0].Body == nil {
+		return nil, &LoadError{File: name, Msg: "want one YAML document with name, org and steps"}
+	}
+	sc = &Scenario{File: name, Group: filepath.Base(filepath.Dir(name))}
+	if err := yaml.NodeToValue(file.Docs[0].Body, sc, yaml.DisallowUnknownField()); err != nil {
+		return nil, yamlError(name, err)
+	}
+	sc.lines = func(path string) int { return lineOf(file, path) }
+	for i := range sc.Steps {
+		sc.Steps[i].line = sc.lines(fmt.Sprintf("$.steps[%d]", i))
+	}
+	return sc, sc.validate()
+}
+
+func yamlError(name string, err error) error {
+	var ye yaml.Error
+	if errors.As(err, &ye) && ye.GetToken() != nil {
+		msg := ye.GetMessage()
+		var u *yaml.UnknownFieldError
+		if errors.As(err, &u) {
+			msg = "unknown key: " + strings.TrimPrefix(msg, "unknown field ")
+		}
+		return &LoadError{File: name, Line: ye.GetToken().Position.Line, Msg: msg}
+	}
+	return &LoadError{File: name, Msg: err.Error()}
+}
+
+func lineOf(file *ast.File, path string) int {
+	p, err := yaml.PathString(path)
+	if err != nil {
+		return 0
+	}
+	n, err := p.FilterFile(file)
+	if err != nil || n == nil || n.GetToken() == nil {
+		return 0
+	}
+	return n.GetToken().Position.Line
+}
+
+func (sc *Scenario) errAt(path, format string, args ...any) error {
+	return &LoadError{File: sc.File, Line: sc.lines(path), Msg: fmt.Sprintf(format, args...)}
+}
+
+func (sc *Scenario) validate() error {
+	if strings.TrimSpace(sc.Name) == "" {
+		return sc.errAt("$", "name is required")
+	}
+	if sc.Org.Fixture == "" {
+		return sc.errAt("$.org", "org.fixture is required (a fixture file relative to this scenario, or \"default\")")
+	}
+	if len(sc.Phases) == 0 {
+		sc.Phases = []string{PhaseLegacy, PhaseRemoved}
+	}
+	for i, p := range sc.Phases {
+		if p != PhaseLegacy && p != PhaseRemoved {
+			return sc.errAt(fmt.Sprintf("$.phases[%d]", i), "phase %q: want legacy (before the February 2026 change) or removed (after)", p)
+		}
+	}
+	if len(sc.Steps) == 0 {
+		return sc.errAt("$", "steps are required")
+	}
+	if r := sc.Receiver; r != nil && r.URL != "" && len(r.Command) > 0 {
+		return sc.errAt("$.receiver", "receiver: give url or command, not both")
+	}
+	names := map[string]bool{}
+	for i, st := range sc.Steps {
+		path := fmt.Sprintf("$.steps[%d]", i)
+		n := 0
+		for _, set := range []bool{st.Create != nil, st.Update != nil, st.Send != nil, st.Advance != "", st.Faults != nil,
+			st.ClientIP != nil, st.Expire != nil, st.Receiver != "", st.Expect != nil} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 {
+			return sc.errAt(path, "step %d: want exactly one of create, update, send, advance, faults, client_ip, expire_sessions, receiver, expect (got %d)", i+1, n)
+		}
+		if st.Only != "" && st.Only != PhaseLegacy && st.Only != PhaseRemoved {
+			return sc.errAt(path+".only", "only %q: want legacy or removed", st.Only)
+		}
+		switch {
+		case st.Create != nil:
+			if st.Create.Object == "" {
+				return sc.errAt(path+".create", "create needs an object")
+			}
+			if st.Create.As != "" {
+				names[st.Create.As] = true
+			}
+		case st.Update != nil:
+			if err := sc.checkRef(path+".update.record", st.Update.Record, names); err != nil {
+				return err
+			}
+		case st.Send != nil:
+			if st.Send.Message == "" {
+				return sc.errAt(path+".send", "send needs a message")
+			}
+			if len(st.Send.Records) == 0 && st.Send.Where == "" {
+				return sc.errAt(path+".send", "send needs records or where")
+			}
+			for j, r := range st.Send.Records {
+				if err := sc.checkRef(fmt.Sprintf("%s.send.records[%d]", path, j), r, names); err != nil {
+					return err
+				}
+			}
+		case st.Advance != "":
+			if d, err := time.ParseDuration(st.Advance); err != nil || d <= 0 {
+				return sc.errAt(path+".advance", "advance %q is not a positive duration such as 30s or 25h", st.Advance)
+			}
+		case st.Receiver != "":
+			if st.Receiver != "stop" && st.Receiver != "start" {
+				return sc.errAt(path+".receiver", "receiver %q: want stop or start", st.Receiver)
+			}
+		case st.Expect != nil:
+			if e := st.Expect.Eventually; e != "" {
+				if d, err := time.ParseDuration(e); err != nil || d <= 0 || d > time.Minute {
+					return sc.errAt(path+".expect.eventually", "eventually %q: want a duration up to 1m, such as 5s", e)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkRef accepts $name of an earlier create, or a literal id.
+func (sc *Scenario) checkRef(path, ref string, names map[string]bool) error {
+	if strings.HasPrefix(ref, "$") {
+		if !names[ref[1:]] {
+			return sc.errAt(path, "%s names no record created by an earlier step (create … as: %s)", ref, ref[1:])
+		}
+		return nil
+	}
+	if ref == "" {
+		return sc.errAt(path, "a record is required")
+	}
+	return nil
+}
