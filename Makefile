@@ -2,13 +2,19 @@
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: all build test lint fuzz bench clean
+.PHONY: all build test lint fuzz bench e2e clean
 
 all: build
 
 ## build: the sfemu binary in bin/
 build:
 	CGO_ENABLED=0 $(GO) build -o bin/sfemu ./cmd/sfemu
+
+## e2e: the scenario catalogue, both eras, against the bundled example receiver;
+## the summary ends "N passed, M failed"; JUnit XML goes to out/junit.xml
+e2e: build
+	@mkdir -p out
+	bin/sfemu run -v --junit out/junit.xml scenarios
 
 ## test: formatting, vet, and every test with the race detector
 test: lint
@@ -33,4 +39,4 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
-	rm -rf bin
+	rm -rf bin out

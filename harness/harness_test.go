@@ -3,11 +3,16 @@ package harness
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestScenariosThatMustFailDo: the harness is only useful if it catches a
@@ -117,4 +122,50 @@ func FuzzLoadScenario(f *testing.F) {
 			t.Fatalf("error does not name the file: %v", err)
 		}
 	})
+}
+
+// TestSchemaMatchesTheGoTypes keeps harness/scenario.schema.json (what
+// editors check scenarios with) in step with what Load accepts.
+func TestSchemaMatchesTheGoTypes(t *testing.T) {
+	data, err := os.ReadFile("scenario.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema map[string]any
+	if err := json.Unmarshal(data, &schema); err != nil {
+		t.Fatalf("the schema is not JSON: %v", err)
+	}
+	props := func(node map[string]any) []string {
+		var out []string
+		for k := range node["properties"].(map[string]any) {
+			out = append(out, k)
+		}
+		sort.Strings(out)
+		return out
+	}
+	defs := schema["$defs"].(map[string]any)
+	tests := []struct {
+		name   string
+		schema map[string]any
+		typ    any
+	}{
+		{"scenario", schema, Scenario{}},
+		{"step", defs["step"].(map[string]any), Step{}},
+		{"expect", defs["expect"].(map[string]any), Expectations{}},
+		{"receiver", defs["receiver"].(map[string]any), ReceiverSpec{}},
+		{"deliveries", defs["expect"].(map[string]any)["properties"].(map[string]any)["deliveries"].(map[string]any), DeliveryExpect{}},
+	}
+	for _, tt := range tests {
+		var tags []string
+		rt := reflect.TypeOf(tt.typ)
+		for i := 0; i < rt.NumField(); i++ {
+			if tag := rt.Field(i).Tag.Get("yaml"); tag != "" && tag != "-" {
+				tags = append(tags, tag)
+			}
+		}
+		sort.Strings(tags)
+		if diff := cmp.Diff(tags, props(tt.schema)); diff != "" {
+			t.Errorf("%s: schema properties differ from the Go type's yaml keys (-go +schema):\n%s", tt.name, diff)
+		}
+	}
 }

@@ -258,7 +258,14 @@ func (r *run) setUp(ctx context.Context) error {
 		r.rcv = &urlReceiver{url: spec.URL}
 		return nil
 	}
-	command := spec.Command
+	var command []string
+	for _, arg := range spec.Command {
+		rendered, err := vars.render(arg)
+		if err != nil {
+			return fmt.Errorf("receiver command: %v", err)
+		}
+		command = append(command, rendered)
+	}
 	if len(command) == 0 {
 		bin, err := BuildExampleReceiver()
 		if err != nil {
