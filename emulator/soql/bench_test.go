@@ -3,12 +3,12 @@ package soql
 import (
 	"fmt"
 	"slices"
-	"unicode"
-	"unicode/utf8"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/org"

@@ -370,13 +370,26 @@ func (p *queryPlan) result() *Result {
 		res.TotalSize = len(res.Rows)
 		return res
 	}
-	recs := p.selectRecords(p.candidates)
-	res.Rows = make([]*Row, len(recs))
-	for i, r := range recs {
-		res.Rows[i] = &Row{Object: r.Object, ID: r.ID, Fields: p.project(p.proj, r)}
-	}
+	res.Rows = p.rows(p.selectRecords(p.candidates))
 	res.TotalSize = len(res.Rows)
 	return res
+}
+
+// rows projects the selected records. Rows and their field values are
+// allocated in two blocks, not two allocations per record; each Fields
+// slice is capped at its own length, so appending to one copies it.
+func (p *queryPlan) rows(recs []*org.Record) []*Row {
+	out := make([]*Row, len(recs))
+	block := make([]Row, len(recs))
+	n := len(p.proj)
+	fields := make([]FieldValue, len(recs)*n)
+	for i, r := range recs {
+		f := fields[i*n : (i+1)*n : (i+1)*n]
+		p.projectInto(f, p.proj, r)
+		block[i] = Row{Object: r.Object, ID: r.ID, Fields: f}
+		out[i] = &block[i]
+	}
+	return out
 }
 
 // selectRecords filters, orders and cuts (OFFSET, LIMIT) the records source
@@ -405,7 +418,7 @@ func (p *queryPlan) selectRecords(source func(func(*org.Record) bool)) []*org.Re
 		seq := 0
 		source(func(r *org.Record) bool {
 			if p.where == nil || p.where(r) {
-				h.offer(ranked{r, seq})
+				h.offer(p.rank(r, seq))
 				seq++
 			}
 			return true
@@ -415,7 +428,7 @@ func (p *queryPlan) selectRecords(source func(func(*org.Record) bool)) []*org.Re
 		var all []ranked
 		source(func(r *org.Record) bool {
 			if p.where == nil || p.where(r) {
-				all = append(all, ranked{r, len(all)})
+				all = append(all, p.rank(r, len(all)))
 			}
 			return true
 		})
@@ -446,25 +459,54 @@ type orderKey struct {
 	nullsFirst bool
 }
 
+// ranked is a record waiting to be ordered. A text first ORDER BY key is
+// read once and kept in the item itself, so comparing two items does not go
+// back through the record to the string; other keys are read from the
+// record at each comparison. 32 bytes: the heap moves these around.
 type ranked struct {
-	r   *org.Record
-	seq int
+	r     *org.Record
+	str   string
+	seq   int32
+	isStr bool
+}
+
+// value is k's value for r.
+func (k *orderKey) value(r *org.Record) any {
+	if idx, ok := k.get.direct(); ok {
+		if idx < len(r.Values) {
+			return r.Values[idx]
+		}
+		return nil
+	}
+	return k.get.get(r)
+}
+
+func (p *queryPlan) rank(r *org.Record, seq int) ranked {
+	x := ranked{r: r, seq: int32(seq)}
+	if len(p.order) > 0 {
+		x.str, x.isStr = p.order[0].value(r).(string)
+	}
+	return x
 }
 
 // less orders by the ORDER BY keys, then by scan order (a stable sort).
 func (p *queryPlan) less(a, b ranked) bool {
-	for _, k := range p.order {
+	for i := range p.order {
+		k := &p.order[i]
 		var va, vb any
-		if idx, ok := k.get.direct(); ok {
-			if idx < len(a.r.Values) {
-				va = a.r.Values[idx]
+		if i == 0 {
+			if a.isStr && b.isStr {
+				c := compareFold(a.str, b.str)
+				if k.desc {
+					c = -c
+				}
+				if c != 0 {
+					return c < 0
+				}
+				continue
 			}
-			if idx < len(b.r.Values) {
-				vb = b.r.Values[idx]
-			}
-		} else {
-			va, vb = k.get.get(a.r), k.get.get(b.r)
 		}
+		va, vb = k.value(a.r), k.value(b.r)
 		if c := compareKeys(va, vb, k.desc, k.nullsFirst); c != 0 {
 			return c < 0
 		}
@@ -473,6 +515,15 @@ func (p *queryPlan) less(a, b ranked) bool {
 }
 
 func compareKeys(va, vb any, desc, nullsFirst bool) int {
+	// Text keys first: the usual ORDER BY Name, without the type switch.
+	if sa, ok := va.(string); ok {
+		if sb, ok := vb.(string); ok {
+			if desc {
+				return -compareFold(sa, sb)
+			}
+			return compareFold(sa, sb)
+		}
+	}
 	switch {
 	case va == nil && vb == nil:
 		return 0
@@ -565,6 +616,12 @@ func (h *topK) sorted() []*org.Record {
 // project builds the selected values of r in SELECT order.
 func (p *queryPlan) project(nodes []*projNode, r *org.Record) []FieldValue {
 	out := make([]FieldValue, len(nodes))
+	p.projectInto(out, nodes, r)
+	return out
+}
+
+// projectInto fills out (len(nodes) long) with the selected values of r.
+func (p *queryPlan) projectInto(out []FieldValue, nodes []*projNode, r *org.Record) {
 	for i, n := range nodes {
 		fv := FieldValue{Name: n.name, Field: n.field}
 		switch {
@@ -577,6 +634,10 @@ func (p *queryPlan) project(nodes []*projNode, r *org.Record) []FieldValue {
 			if parent := deref(p.data, r, n.field); parent != nil {
 				fv.Value = &Row{Object: parent.Object, ID: parent.ID, Fields: p.project(n.children, parent)}
 			}
+		case n.field != nil && r.Object == n.fieldObj:
+			if idx := n.field.Index; idx < len(r.Values) {
+				fv.Value = r.Values[idx]
+			}
 		default:
 			fv.Value = leafValue(r, n.field, n.fieldObj, n.polyName, n.polyType)
 			if n.field == nil {
@@ -585,7 +646,6 @@ func (p *queryPlan) project(nodes []*projNode, r *org.Record) []FieldValue {
 		}
 		out[i] = fv
 	}
-	return out
 }
 
 // children runs a child subquery for one parent record; nil when none match.
@@ -613,9 +673,5 @@ func (p *queryPlan) children(parent *org.Record) *Result {
 	if len(recs) == 0 {
 		return nil
 	}
-	res := &Result{Object: p.obj, TotalSize: len(recs), Rows: make([]*Row, len(recs)), Columns: p.cols}
-	for i, r := range recs {
-		res.Rows[i] = &Row{Object: r.Object, ID: r.ID, Fields: p.project(p.proj, r)}
-	}
-	return res
+	return &Result{Object: p.obj, TotalSize: len(recs), Rows: p.rows(recs), Columns: p.cols}
 }

@@ -24,11 +24,19 @@ func isASCII(s string) bool {
 	return true
 }
 
-// compareFold orders a and b ignoring case.
+// compareFold orders a and b ignoring case. Equal bytes, the common case
+// between sorted names, cost one comparison each; from the first non-ASCII
+// byte on, the rest of both strings is lower-cased and compared.
 func compareFold(a, b string) int {
 	n := min(len(a), len(b))
 	for i := 0; i < n; i++ {
 		ca, cb := a[i], b[i]
+		if ca == cb {
+			if ca >= utf8.RuneSelf {
+				return strings.Compare(strings.ToLower(a[i:]), strings.ToLower(b[i:]))
+			}
+			continue
+		}
 		if ca >= utf8.RuneSelf || cb >= utf8.RuneSelf {
 			return strings.Compare(strings.ToLower(a[i:]), strings.ToLower(b[i:]))
 		}
@@ -49,53 +57,6 @@ func compareFold(a, b string) int {
 	return 0
 }
 
-// hasPrefixFold reports whether s starts with lowered prefix p (ASCII p).
-func hasPrefixFold(s, p string) bool {
-	if len(s) < len(p) {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		if lowerASCII(s[i]) != p[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func hasSuffixFold(s, p string) bool {
-	if len(s) < len(p) {
-		return false
-	}
-	return hasPrefixFold(s[len(s)-len(p):], p)
-}
-
-// indexFold finds lowered ASCII sub in s ignoring case, or -1.
-func indexFold(s, sub string) int {
-	if len(sub) == 0 {
-		return 0
-	}
-	f0 := sub[0]
-	f1 := f0
-	if f0 >= 'a' && f0 <= 'z' {
-		f1 = f0 - 'a' + 'A'
-	}
-	last := len(s) - len(sub)
-	for i := 0; i <= last; i++ {
-		c := s[i]
-		if c != f0 && c != f1 {
-			continue
-		}
-		j := 1
-		for j < len(sub) && lowerASCII(s[i+j]) == sub[j] {
-			j++
-		}
-		if j == len(sub) {
-			return i
-		}
-	}
-	return -1
-}
-
 // likePattern is a compiled LIKE pattern: % matches any run of characters,
 // _ any one character, \% and \_ match themselves; case-insensitive.
 type likePattern struct {
@@ -103,7 +64,11 @@ type likePattern struct {
 	lit   string  // lowered literal for the fast paths
 	elems []rune  // general form: lowered runes, with wildcards below
 	wild  []uint8 // per elem: 0 literal, 1 '_', 2 '%'
+	// ascii: every literal element is ASCII, so an ASCII value can be
+	// matched byte by byte without lower-casing it into a new string.
 	ascii bool
+	// lit0, lit0Upper: the literal's first byte in both cases (contains).
+	lit0, lit0Upper byte
 }
 
 type likeKind uint8
@@ -200,7 +165,18 @@ func compileLike(raw string) *likePattern {
 			p.kind, p.lit = likeEqual, s
 		}
 	}
-	p.ascii = isASCII(p.lit)
+	p.ascii = true
+	for i, r := range elems {
+		if wild[i] == 0 && r >= utf8.RuneSelf {
+			p.ascii = false
+		}
+	}
+	if p.lit != "" {
+		p.lit0, p.lit0Upper = p.lit[0], p.lit[0]
+		if 'a' <= p.lit0 && p.lit0 <= 'z' {
+			p.lit0Upper -= 'a' - 'A'
+		}
+	}
 	return p
 }
 
@@ -211,21 +187,129 @@ func toLowerRune(r rune) rune {
 	return []rune(strings.ToLower(string(r)))[0]
 }
 
+// match reports whether s matches, ignoring case. With an ASCII pattern
+// and an ASCII s it works on the bytes of s and does not allocate; a
+// non-ASCII byte in the part of s that decides the answer sends s to
+// matchRunes, which lower-cases it as a whole (so, as before, "K" (Kelvin
+// sign) matches 'k%'). A match found in the ASCII part stands either way:
+// lower-casing leaves ASCII bytes where they are.
 func (p *likePattern) match(s string) bool {
-	if p.kind != likeGeneral && p.kind != likeAny && (!p.ascii || !isASCII(s)) {
-		return p.matchGeneral([]rune(strings.ToLower(s)))
+	if !p.ascii {
+		return p.matchRunes(s)
 	}
+	lit := p.lit
 	switch p.kind {
 	case likeAny:
 		return true
-	case likeEqual:
-		return len(s) == len(p.lit) && hasPrefixFold(s, p.lit)
-	case likePrefix:
-		return hasPrefixFold(s, p.lit)
+	case likeEqual, likePrefix:
+		// The first len(lit) bytes decide, if they are ASCII: they are then
+		// the first runes of s lower-cased, and a longer s has more runes
+		// than the literal (lower-casing maps each rune to one rune).
+		n := min(len(s), len(lit))
+		eq, ascii := foldPrefix(s[:n], lit[:n])
+		if !ascii {
+			return p.matchRunes(s)
+		}
+		if p.kind == likeEqual {
+			return eq && len(s) == len(lit)
+		}
+		return eq && len(s) >= len(lit)
 	case likeSuffix:
-		return hasSuffixFold(s, p.lit)
+		if len(s) < len(lit) {
+			return !isASCII(s) && p.matchRunes(s)
+		}
+		// An ASCII tail is made of whole runes: the last ones of s.
+		eq, ascii := foldPrefix(s[len(s)-len(lit):], lit)
+		if !ascii {
+			return p.matchRunes(s)
+		}
+		return eq
 	case likeContains:
-		return indexFold(s, p.lit) >= 0
+		return p.contains(s)
+	}
+	return p.matchASCII(s)
+}
+
+// foldPrefix compares the ASCII-lowered bytes of s with lit, a lowered
+// ASCII literal of the same length. ascii is false when a non-ASCII byte of
+// s is reached before a difference: then the bytes do not decide.
+func foldPrefix(s, lit string) (eq, ascii bool) {
+	for i := 0; i < len(lit); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return false, false
+		}
+		if lowerASCII(c) != lit[i] {
+			return false, true
+		}
+	}
+	return true, true
+}
+
+// contains is '%lit%' in one pass over s: candidate positions are found by
+// the literal's first byte in either case, and the first non-ASCII byte
+// (before a match is found) hands s to matchRunes.
+func (p *likePattern) contains(s string) bool {
+	lit := p.lit
+	if lit == "" {
+		return true
+	}
+	f0, f1 := p.lit0, p.lit0Upper
+	last := len(s) - len(lit)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return p.matchRunes(s)
+		}
+		if (c != f0 && c != f1) || i > last {
+			continue
+		}
+		j := 1
+		for j < len(lit) && lowerASCII(s[i+j]) == lit[j] {
+			j++
+		}
+		if j == len(lit) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchASCII is matchGeneral over the bytes of s, when p and s are ASCII
+// (one byte, one character); otherwise it defers to matchRunes.
+func (p *likePattern) matchASCII(s string) bool {
+	if !isASCII(s) {
+		return p.matchRunes(s)
+	}
+	pi, si := 0, 0
+	star, mark := -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(p.elems) && (p.wild[pi] == 1 || p.wild[pi] == 0 && p.elems[pi] == rune(lowerASCII(s[si]))):
+			pi++
+			si++
+		case pi < len(p.elems) && p.wild[pi] == 2:
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			si = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p.elems) && p.wild[pi] == 2 {
+		pi++
+	}
+	return pi == len(p.elems)
+}
+
+// matchRunes lower-cases s as a whole and matches it rune by rune: the
+// reference semantics the fast paths above agree with.
+func (p *likePattern) matchRunes(s string) bool {
+	if p.kind == likeAny {
+		return true
 	}
 	return p.matchGeneral([]rune(strings.ToLower(s)))
 }

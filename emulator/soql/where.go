@@ -67,6 +67,18 @@ func (b *binder) compileWhere(p *queryPlan, e Expr) (pred, *Error) {
 		}
 		g := newGetter(bp, b.env.Data)
 		if idx, ok := g.direct(); ok {
+			if x.Op == "LIKE" && x.Sub == nil && x.Values[0].Kind == ValString {
+				// The full-scan case: one call per record, no interface
+				// layer between the field and the compiled pattern.
+				pat := compileLike(likeText(x.Values[0]))
+				return func(r *org.Record) bool {
+					if idx < len(r.Values) {
+						s, ok := r.Values[idx].(string)
+						return ok && pat.match(s)
+					}
+					return false
+				}, nil
+			}
 			return func(r *org.Record) bool {
 				if idx < len(r.Values) {
 					return test(r.Values[idx])
@@ -188,7 +200,7 @@ func (b *binder) compileTest(bp *boundPath, c *Comparison) (valueTest, *Error) {
 		if v.Kind != ValString {
 			return nil, b.typeMismatch(bp, v, "string")
 		}
-		pat := compileLike(v.Text[1 : len(v.Text)-1])
+		pat := compileLike(likeText(v))
 		return func(x any) bool {
 			s, ok := x.(string)
 			return ok && pat.match(s)
@@ -286,6 +298,9 @@ func (b *binder) compileTest(bp *boundPath, c *Comparison) (valueTest, *Error) {
 	return scalarTest(dom, c.Op, ov), nil
 }
 
+// likeText is the raw text between the quotes of a LIKE literal.
+func likeText(v Value) string { return v.Text[1 : len(v.Text)-1] }
+
 // scalarTest compares a field value with one literal. Null field values
 // satisfy only "= null" and "!= x" (SOQL's != includes nulls).
 func scalarTest(dom domain, op string, ov operandVal) valueTest {
@@ -300,26 +315,36 @@ func scalarTest(dom domain, op string, ov operandVal) valueTest {
 		return func(x any) bool { return !eq(x) }
 	}
 	if ov.rng != nil {
+		// One closure per operator: the hot loop does not switch on op.
 		from, to := ov.rng.From, ov.rng.To
-		return func(x any) bool {
-			t, ok := x.(time.Time)
-			if !ok {
-				return false
+		switch op {
+		case "=":
+			return func(x any) bool {
+				t, ok := x.(time.Time)
+				return ok && !t.Before(from) && t.Before(to)
 			}
-			switch op {
-			case "=":
-				return !t.Before(from) && t.Before(to)
-			case "<":
-				return t.Before(from)
-			case "<=":
-				return t.Before(to)
-			case ">":
-				return !t.Before(to)
-			case ">=":
-				return !t.Before(from)
+		case "<":
+			return func(x any) bool {
+				t, ok := x.(time.Time)
+				return ok && t.Before(from)
 			}
-			return false
+		case "<=":
+			return func(x any) bool {
+				t, ok := x.(time.Time)
+				return ok && t.Before(to)
+			}
+		case ">":
+			return func(x any) bool {
+				t, ok := x.(time.Time)
+				return ok && !t.Before(to)
+			}
+		case ">=":
+			return func(x any) bool {
+				t, ok := x.(time.Time)
+				return ok && !t.Before(from)
+			}
 		}
+		return func(any) bool { return false }
 	}
 	want := func(c int) bool {
 		switch op {
