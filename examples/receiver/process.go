@@ -141,7 +141,7 @@ func (j *job) authenticate(ctx context.Context, msg *OutboundMessage) error {
 		return errNotMigrated
 	}
 	j.auth, j.step = authJWT, "login"
-	tok, _, err := j.rc.sf.Token(ctx, j.org, nil)
+	tok, err := j.rc.sf.Token(ctx, j.org, nil)
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func (j *job) call(ctx context.Context, method, path string, in, out any) error 
 	}
 	step := j.step
 	j.step = "login"
-	tok, _, lerr := j.rc.sf.Token(ctx, j.org, stale)
+	tok, lerr := j.rc.sf.Token(ctx, j.org, stale)
 	if lerr != nil {
 		if j.auth == authSession {
 			return fmt.Errorf("the message's session ID was refused (%v) and logging in with JWT bearer failed: %w", err, lerr)

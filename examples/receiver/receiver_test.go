@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -62,6 +64,8 @@ const (
 	notMigratedText = "no session ID in the outbound message: this receiver was not migrated to the JWT bearer flow"
 )
 
+var showLog = flag.Bool("showlog", false, "print the receiver's log after every end-to-end test")
+
 // world is one emulator and one receiver wired to each other.
 type world struct {
 	t    *testing.T
@@ -69,6 +73,8 @@ type world struct {
 	org  *org.Org
 	rcv  *Receiver
 	logs *syncBuffer
+	// emuURL and rcvURL are the emulator's base URL and the receiver's endpoint.
+	emuURL, rcvURL string
 }
 
 type worldSetup struct {
@@ -112,7 +118,7 @@ func newWorld(t *testing.T, s worldSetup) *world {
 	if err != nil {
 		t.Fatalf("receiver config: %v", err)
 	}
-	w := &world{t: t, emu: emu, org: emu.Store().Orgs()[0], logs: &syncBuffer{}}
+	w := &world{t: t, emu: emu, org: emu.Store().Orgs()[0], logs: &syncBuffer{}, emuURL: es.URL, rcvURL: endpoint}
 	w.rcv = NewReceiver(cfg, slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: level})), nil)
 	rs.Config.Handler = w.rcv
 	rs.Start()
@@ -120,7 +126,7 @@ func newWorld(t *testing.T, s worldSetup) *world {
 		rs.Close()
 		es.Close()
 		emu.Close()
-		if t.Failed() {
+		if t.Failed() || *showLog {
 			t.Logf("receiver log:\n%s", w.logs.String())
 		}
 	})
@@ -375,7 +381,7 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 			},
 			want: outcome{acked: false, tokenRequests: 2,
 				reason: "invalid_app_access: user is not admin approved to access this app",
-				logs: []string{`auth=jwt outcome=failed step=login error="invalid_app_access: user is not admin approved to access this app"`}},
+				logs:   []string{`auth=jwt outcome=failed step=login error="invalid_app_access: user is not admin approved to access this app"`}},
 			check: func(t *testing.T, w *world, nids []org.ID) {
 				q := w.emu.Outbound().Queue(false)
 				if len(q) != 1 || q[0].ID != nids[0] || q[0].Attempts != 2 {
@@ -505,6 +511,34 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 				tt.check(t, w, nids)
 			}
 		})
+	}
+}
+
+// TestMigratedReceiverFallsBackToJWTWhenTheSessionIsRefused: a message
+// whose session ID the API refuses (revoked, or timed out while the message
+// waited for a retry) is still processed by a migrated receiver.
+func TestMigratedReceiverFallsBackToJWTWhenTheSessionIsRefused(t *testing.T) {
+	w := newWorld(t, worldSetup{era: "legacy"})
+	account := w.recordID("Account", "Edge Communications")
+	body := strings.NewReplacer("127.0.0.1:8085", strings.TrimPrefix(w.emuURL, "http://"),
+		"001xx000003DGb2AAG", account).Replace(envelope("<SessionId>00Dxx0000001gPL!revoked</SessionId>", oneAccount))
+	resp, err := http.Post(w.rcvURL, "text/xml; charset=UTF-8", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(answer), "<Ack>true</Ack>") {
+		t.Errorf("answer = %d %s; want the Ack", resp.StatusCode, answer)
+	}
+	if n := len(w.emu.TokenAttempts()); n != 1 {
+		t.Errorf("%d token requests; want 1 (the fallback login)", n)
+	}
+	if got := w.field(account, "Receiver_Status__c"); got != "processed 04lxx000000CaSdAAK" {
+		t.Errorf("Receiver_Status__c = %v; want processed 04lxx000000CaSdAAK", got)
+	}
+	if logs := w.logs.String(); !strings.Contains(logs, "auth=jwt outcome=processed relogin=true") {
+		t.Errorf("log lacks the fallback:\n%s", logs)
 	}
 }
 

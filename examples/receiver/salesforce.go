@@ -126,21 +126,20 @@ func (sf *Salesforce) orgTokens(o *OrgConfig) *orgTokens {
 // Token returns o's cached token, logging in when there is none. When stale
 // is the cached token (the API just refused it), it logs in again; when
 // another caller has already replaced it, that newer token is returned.
-// loggedIn reports whether this call made a token request.
-func (sf *Salesforce) Token(ctx context.Context, o *OrgConfig, stale *Token) (tok *Token, loggedIn bool, err error) {
+func (sf *Salesforce) Token(ctx context.Context, o *OrgConfig, stale *Token) (*Token, error) {
 	ot := sf.orgTokens(o)
 	ot.mu.Lock()
 	defer ot.mu.Unlock()
 	if ot.token != nil && ot.token != stale {
-		return ot.token, false, nil
+		return ot.token, nil
 	}
 	ot.token = nil
-	tok, err = sf.login(ctx, o)
+	tok, err := sf.login(ctx, o)
 	if err != nil {
-		return nil, true, err
+		return nil, err
 	}
 	ot.token = tok
-	return tok, true, nil
+	return tok, nil
 }
 
 // login runs the OAuth 2.0 JWT bearer flow as o's send user.

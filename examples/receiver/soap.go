@@ -151,15 +151,14 @@ func ParseOutboundMessage(body []byte) (*OutboundMessage, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, errors.New("empty body: want a SOAP envelope with outbound-message notifications")
 	}
+	if err := checkRoot(body); err != nil {
+		return nil, err
+	}
 	var env wireEnvelope
-	dec := xml.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&env); err != nil {
+	if err := xml.NewDecoder(bytes.NewReader(body)).Decode(&env); err != nil {
 		var se *xml.SyntaxError
-		if errors.As(err, &se) {
+		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("not XML: %v", err)
-		}
-		if strings.Contains(err.Error(), "expected element type <Envelope>") {
-			return nil, fmt.Errorf("not a SOAP 1.1 envelope (want element Envelope in namespace %s): %v", nsSOAPEnv, err)
 		}
 		return nil, fmt.Errorf("malformed SOAP envelope: %v", err)
 	}
@@ -201,6 +200,27 @@ func ParseOutboundMessage(body []byte) (*OutboundMessage, error) {
 
 // errBodyTooLarge refuses bodies over maxBodySize.
 var errBodyTooLarge = fmt.Errorf("message body exceeds %d bytes (1 MiB)", maxBodySize)
+
+// checkRoot says what the document is when it is not a SOAP 1.1 envelope.
+func checkRoot(body []byte) error {
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return errors.New("not XML: no element")
+		}
+		if err != nil {
+			return fmt.Errorf("not XML: %v", err)
+		}
+		if start, ok := tok.(xml.StartElement); ok {
+			if start.Name.Space != nsSOAPEnv || start.Name.Local != "Envelope" {
+				return fmt.Errorf("not a SOAP 1.1 envelope: the root element is <%s> in namespace %q; want Envelope in %s",
+					start.Name.Local, start.Name.Space, nsSOAPEnv)
+			}
+			return nil
+		}
+	}
+}
 
 // readBody reads at most maxBodySize bytes; a larger body is errBodyTooLarge.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
