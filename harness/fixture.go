@@ -276,17 +276,18 @@ func pointOutbound(doc yaml.MapSlice, vars *templateVars) error {
 
 // templateVars are what receiver env values and templated endpoints may use.
 type templateVars struct {
-	EmulatorURL string // the emulator's base URL: token endpoint host and instance
-	ReceiverURL string // the receiver's base URL, http://127.0.0.1:PORT
-	Endpoint    string // where outbound messages go
-	Port        int    // the receiver's port
-	Phase       string // legacy or removed
-	OrgID       string // the scenario org's 18-character id
-	Username    string // the user to send as of the first outbound message
-	ConsumerKey string // the first app with a certificate installed in the org
-	Audience    string // the org type's login audience
-	KeysDir     string // fixtures/keys, absolute
-	KeyFile     string // KeysDir/server.key
+	EmulatorURL   string // the emulator's base URL: token endpoint host and instance
+	ReceiverURL   string // the receiver's base URL, http://127.0.0.1:PORT
+	Endpoint      string // where outbound messages go
+	Port          int    // the receiver's port on this machine
+	ContainerPort int    // the port a container receiver listens on inside its container
+	Phase         string // legacy or removed
+	OrgID         string // the scenario org's 18-character id
+	Username      string // the user to send as of the first outbound message
+	ConsumerKey   string // the first app with a certificate installed in the org
+	Audience      string // the org type's login audience
+	KeysDir       string // fixtures/keys, absolute
+	KeyFile       string // KeysDir/server.key
 }
 
 func (v *templateVars) render(text string) (string, error) {

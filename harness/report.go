@@ -121,6 +121,8 @@ func RunTests(t *testing.T, opts Options, paths ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	opts, cleanup := opts.withContainers()
+	t.Cleanup(cleanup)
 	for _, f := range files {
 		sc, err := LoadFile(f)
 		if err != nil {

@@ -30,6 +30,18 @@ type Options struct {
 	KeysDir string
 	// Log receives one line per finished scenario run (nil: silent).
 	Log func(Result)
+
+	containers *containerEnv // shared by the run's container receivers
+}
+
+// withContainers gives a run its shared container environment; the
+// returned function removes what it created.
+func (o Options) withContainers() (Options, func()) {
+	if o.containers != nil {
+		return o, func() {}
+	}
+	o.containers = &containerEnv{}
+	return o, o.containers.close
 }
 
 // Result is one scenario in one phase.
@@ -110,6 +122,8 @@ func Run(ctx context.Context, opts Options, paths ...string) ([]Result, error) {
 			jobs = append(jobs, job{sc, ph})
 		}
 	}
+	opts, cleanup := opts.withContainers()
+	defer cleanup()
 	par := opts.Parallel
 	if par <= 0 {
 		par = 2 * runtime.NumCPU()
@@ -194,27 +208,51 @@ type run struct {
 }
 
 func (r *run) setUp(ctx context.Context) error {
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
+	spec := r.receiverSpec()
 	keys := r.opts.KeysDir
 	if keys == "" {
 		keys = findKeysDir()
 	}
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
 	// The emulator listens first: the receiver's environment names its URL.
+	// For a container receiver it listens on the gateway of the run's Docker
+	// network, the one address the container can reach it at.
 	emuSrv := httptest.NewUnstartedServer(nil)
+	if spec.Container != nil {
+		if r.opts.containers == nil {
+			return fmt.Errorf("a container receiver needs a run (Run or RunTests) to own its Docker network")
+		}
+		if err := r.opts.containers.setUp(ctx); err != nil {
+			return err
+		}
+		ln, err := listenOn(r.opts.containers.gateway)
+		if err != nil {
+			return fmt.Errorf("listen on the Docker network's gateway %s: %w", r.opts.containers.gateway, err)
+		}
+		emuSrv.Listener.Close()
+		emuSrv.Listener = ln
+	}
 	emuSrv.Start()
 	r.srv = emuSrv
 	vars := &templateVars{
-		EmulatorURL: emuSrv.URL,
-		ReceiverURL: fmt.Sprintf("http://127.0.0.1:%d", port),
-		Port:        port,
-		Phase:       r.phase,
-		KeysDir:     keys,
-		KeyFile:     filepath.Join(keys, "server.key"),
+		EmulatorURL:   emuSrv.URL,
+		ReceiverURL:   fmt.Sprintf("http://127.0.0.1:%d", port),
+		Port:          port,
+		ContainerPort: port,
+		Phase:         r.phase,
+		KeysDir:       keys,
+		KeyFile:       filepath.Join(keys, "server.key"),
 	}
-	spec := r.receiverSpec()
+	if c := spec.Container; c != nil {
+		vars.ContainerPort = c.Port
+		if vars.ContainerPort == 0 {
+			vars.ContainerPort = 8086
+		}
+		vars.KeysDir, vars.KeyFile = "/keys", "/keys/server.key"
+	}
 	vars.Endpoint = vars.ReceiverURL + "/outbound"
 	if spec.Endpoint != "" {
 		if vars.Endpoint, err = vars.render(spec.Endpoint); err != nil {
@@ -258,6 +296,35 @@ func (r *run) setUp(ctx context.Context) error {
 		r.rcv = &urlReceiver{url: spec.URL}
 		return nil
 	}
+	env, err := receiverEnv(spec, vars)
+	if err != nil {
+		return err
+	}
+	ready := spec.Ready
+	if ready == "" {
+		ready = "/healthz"
+	}
+	r.log = newTailBuffer(2000)
+	if c := spec.Container; c != nil {
+		image := c.Image
+		if image == "example" {
+			image, err = BuildExampleReceiverImage(ctx)
+		} else {
+			image, err = r.opts.containers.image(ctx, c, filepath.Dir(r.sc.File))
+		}
+		if err != nil {
+			return err
+		}
+		envMap := map[string]string{}
+		for _, kv := range env {
+			k, v, _ := strings.Cut(kv, "=")
+			envMap[k] = v
+		}
+		cr := &containerReceiver{image: image, port: vars.ContainerPort, hostPort: port, env: envMap, ready: ready,
+			readyLog: c.ReadyLog, network: r.opts.containers.network.Name, keysDir: keys, url: vars.Endpoint, log: r.log}
+		r.rcv = cr
+		return cr.start(ctx)
+	}
 	var command []string
 	for _, arg := range spec.Command {
 		rendered, err := vars.render(arg)
@@ -273,30 +340,34 @@ func (r *run) setUp(ctx context.Context) error {
 		}
 		command = []string{bin}
 	}
+	p := &processReceiver{command: command, env: env, ready: vars.ReceiverURL + ready, url: vars.Endpoint, log: r.log}
+	r.rcv = p
+	return p.start(ctx)
+}
+
+// receiverEnv renders the receiver's environment: the defaults the bundled
+// receiver reads, then the scenario's and the run's additions.
+func receiverEnv(spec ReceiverSpec, vars *templateVars) ([]string, error) {
 	env := map[string]string{}
 	for k, v := range DefaultReceiverEnv {
 		env[k] = v
 	}
+	if spec.Container != nil {
+		env["RECEIVER_LISTEN"] = "0.0.0.0:{{.ContainerPort}}"
+	}
 	for k, v := range spec.Env {
 		env[k] = v
 	}
-	var envList []string
+	var out []string
 	for k, v := range env {
 		val, err := vars.render(v)
 		if err != nil {
-			return fmt.Errorf("receiver env %s: %v", k, err)
+			return nil, fmt.Errorf("receiver env %s: %v", k, err)
 		}
-		envList = append(envList, k+"="+val)
+		out = append(out, k+"="+val)
 	}
-	sort.Strings(envList)
-	ready := spec.Ready
-	if ready == "" {
-		ready = "/healthz"
-	}
-	r.log = newTailBuffer(2000)
-	p := &processReceiver{command: command, env: envList, ready: vars.ReceiverURL + ready, url: vars.Endpoint, log: r.log}
-	r.rcv = p
-	return p.start(ctx)
+	sort.Strings(out)
+	return out, nil
 }
 
 // receiverSpec combines the run's receiver with the scenario's.
@@ -306,8 +377,8 @@ func (r *run) receiverSpec() ReceiverSpec {
 		spec = *r.sc.Receiver
 	}
 	if o := r.opts.Receiver; o != nil {
-		if o.URL != "" || len(o.Command) > 0 {
-			spec.URL, spec.Command = o.URL, o.Command
+		if o.URL != "" || len(o.Command) > 0 || o.Container != nil {
+			spec.URL, spec.Command, spec.Container = o.URL, o.Command, o.Container
 		}
 		if o.Endpoint != "" {
 			spec.Endpoint = o.Endpoint
@@ -342,8 +413,11 @@ func (r *run) close() {
 }
 
 func stopQuietly(rc receiver) error {
-	if _, ok := rc.(*urlReceiver); ok {
+	switch x := rc.(type) {
+	case *urlReceiver:
 		return nil
+	case *containerReceiver:
+		return x.terminate()
 	}
 	return rc.stop()
 }

@@ -72,6 +72,8 @@ type ReceiverSpec struct {
 	Endpoint string `yaml:"endpoint"`
 	// Ready is the path polled until it answers 200 (default /healthz).
 	Ready string `yaml:"ready"`
+	// Container runs the receiver as a container instead of a process.
+	Container *ContainerSpec `yaml:"container"`
 }
 
 // Step is one thing a scenario does or checks. Exactly one of its action
@@ -292,8 +294,19 @@ func (sc *Scenario) validate() error {
 	if len(sc.Steps) == 0 {
 		return sc.errAt("$", "steps are required")
 	}
-	if r := sc.Receiver; r != nil && r.URL != "" && len(r.Command) > 0 {
-		return sc.errAt("$.receiver", "receiver: give url or command, not both")
+	if r := sc.Receiver; r != nil {
+		n := 0
+		for _, set := range []bool{r.URL != "", len(r.Command) > 0, r.Container != nil} {
+			if set {
+				n++
+			}
+		}
+		if n > 1 {
+			return sc.errAt("$.receiver", "receiver: give one of url, command or container")
+		}
+		if c := r.Container; c != nil && c.Image == "" && c.Dockerfile == "" {
+			return sc.errAt("$.receiver.container", "receiver.container needs an image or a dockerfile")
+		}
 	}
 	names := map[string]bool{}
 	for i, st := range sc.Steps {

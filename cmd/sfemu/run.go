@@ -14,13 +14,13 @@ import (
 	"github.com/sfemu/sfemu/harness"
 )
 
-const runUsage = `usage: sfemu run [--receiver url:URL | --receiver cmd:'COMMAND ARGS'] [--env K=V]... [--junit FILE] [--parallel N] [PATH...]`
+const runUsage = `usage: sfemu run [--receiver example|example-container|container:IMAGE|url:URL|cmd:'COMMAND ARGS'] [--env K=V]... [--junit FILE] [--parallel N] [PATH...]`
 
 // runRun implements `sfemu run`: the scenario catalogue against a receiver.
 func runRun(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sfemu run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	receiver := fs.String("receiver", "example", "the receiver under test: example (the bundled one, built with go), url:URL of a running endpoint, or cmd:'COMMAND ARGS' to start")
+	receiver := fs.String("receiver", "example", "the receiver under test: example (the bundled one as a process), example-container (the bundled one as a container), container:IMAGE, url:URL of a running endpoint, or cmd:'COMMAND ARGS' to start")
 	var env stringList
 	fs.Var(&env, "env", "`K=V` added to the receiver's environment (templates such as {{.EmulatorURL}} work; repeatable)")
 	junit := fs.String("junit", "", "write a JUnit XML report to `FILE`")
@@ -79,6 +79,10 @@ func parseReceiverFlag(s string) (*harness.ReceiverSpec, error) {
 	switch {
 	case s == "" || s == "example":
 		return &harness.ReceiverSpec{}, nil
+	case s == "example-container":
+		return &harness.ReceiverSpec{Container: &harness.ContainerSpec{Image: "example"}}, nil
+	case strings.HasPrefix(s, "container:"):
+		return &harness.ReceiverSpec{Container: &harness.ContainerSpec{Image: strings.TrimPrefix(s, "container:")}}, nil
 	case strings.HasPrefix(s, "url:"):
 		return &harness.ReceiverSpec{URL: strings.TrimPrefix(s, "url:")}, nil
 	case strings.HasPrefix(s, "cmd:"):
@@ -88,5 +92,5 @@ func parseReceiverFlag(s string) (*harness.ReceiverSpec, error) {
 		}
 		return &harness.ReceiverSpec{Command: fields}, nil
 	}
-	return nil, fmt.Errorf("--receiver %q: want example, url:URL or cmd:'COMMAND ARGS'", s)
+	return nil, fmt.Errorf("--receiver %q: want example, example-container, container:IMAGE, url:URL or cmd:'COMMAND ARGS'", s)
 }
