@@ -38,8 +38,9 @@ type ContainerSpec struct {
 // ExampleReceiverImage is the tag the bundled receiver's image gets.
 const ExampleReceiverImage = "sfemu-example-receiver:dev"
 
-// RunLabel marks every container and network a harness run creates, so
-// leftovers can be found (there is no reaper on this kind of machine).
+// RunLabel marks every container and network a harness run creates, with
+// the run's id as its value, so leftovers can be found (there is no reaper
+// on this kind of machine).
 const RunLabel = "org.sfemu.harness"
 
 // containerEnv is what container receivers of one run share: a Docker
@@ -47,6 +48,7 @@ const RunLabel = "org.sfemu.harness"
 // receiver reaches the emulator and nothing else is exposed) and the images
 // built for the run.
 type containerEnv struct {
+	runID   string
 	once    sync.Once
 	err     error
 	network *testcontainers.DockerNetwork
@@ -61,15 +63,14 @@ func init() {
 	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
 		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
 	}
+	// Keep testcontainers' progress lines out of reports; failures carry
+	// the receiver's own log instead.
+	tclog.SetDefault(tclog.NewNoopLogger())
 }
-
-// quietLogs keeps testcontainers' progress lines out of reports.
-var quietLogs sync.Once
 
 func (ce *containerEnv) setUp(ctx context.Context) error {
 	ce.once.Do(func() {
-		quietLogs.Do(func() { tclog.SetDefault(tclog.NewNoopLogger()) })
-		nw, err := network.New(ctx, network.WithLabels(map[string]string{RunLabel: "true"}))
+		nw, err := network.New(ctx, network.WithLabels(map[string]string{RunLabel: ce.runID}))
 		if err != nil {
 			ce.err = fmt.Errorf("create a Docker network for container receivers: %w", err)
 			return
@@ -229,6 +230,7 @@ type containerReceiver struct {
 	ready    string
 	readyLog string
 	network  string
+	runID    string
 	keysDir  string
 	url      string
 	log      *tailBuffer
@@ -281,7 +283,7 @@ func (c *containerReceiver) start(ctx context.Context) error {
 			Env:          c.env,
 			ExposedPorts: []string{portSpec},
 			Networks:     []string{c.network},
-			Labels:       map[string]string{RunLabel: "true"},
+			Labels:       map[string]string{RunLabel: c.runID},
 			Files:        files,
 			WaitingFor:   strategy,
 			HostConfigModifier: func(hc *container.HostConfig) {
@@ -360,14 +362,18 @@ func listenOn(host string) (net.Listener, error) {
 
 // Leftovers lists the containers and networks harness runs created that
 // still exist (a killed run cannot clean up after itself; there is no
-// reaper); with remove, it removes them.
-func Leftovers(ctx context.Context, remove bool) (containers, networks []string, err error) {
+// reaper) — those of one run when runID is set — and with remove, removes them.
+func Leftovers(ctx context.Context, runID string, remove bool) (containers, networks []string, err error) {
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer cli.Close()
-	filter := client.Filters{}.Add("label", RunLabel)
+	label := RunLabel
+	if runID != "" {
+		label += "=" + runID
+	}
+	filter := client.Filters{}.Add("label", label)
 	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: filter})
 	if err != nil {
 		return nil, nil, err

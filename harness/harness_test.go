@@ -169,3 +169,33 @@ func TestSchemaMatchesTheGoTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestFailingContainerScenarioLeavesNothingBehind: after a scenario fails,
+// its container and the run's network are gone (there is no reaper).
+func TestFailingContainerScenarioLeavesNothingBehind(t *testing.T) {
+	ctx := context.Background()
+	if err := DockerAvailable(ctx); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true and no Docker engine answers: %v", err)
+		}
+		t.Skipf("no Docker engine: %v", err)
+	}
+	opts := Options{RunID: "harness-test-cleanup", Receiver: &ReceiverSpec{Container: &ContainerSpec{Image: "example"}}}
+	results, err := Run(ctx, opts, "testdata/must-fail/wrong-expectation.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 1 || results[0].Passed {
+		t.Fatalf("the scenario should have failed: %+v", results)
+	}
+	if !strings.Contains(results[0].Failure, "msg=listening") {
+		t.Errorf("the failure report lacks the container's log:\n%s", results[0].Failure)
+	}
+	containers, networks, err := Leftovers(ctx, opts.RunID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(containers)+len(networks) > 0 {
+		t.Errorf("the failed run left %d containers and %d networks behind", len(containers), len(networks))
+	}
+}

@@ -30,6 +30,9 @@ type Options struct {
 	KeysDir string
 	// Log receives one line per finished scenario run (nil: silent).
 	Log func(Result)
+	// RunID labels the containers and network the run creates (default: a
+	// fresh id), to find them with Leftovers.
+	RunID string
 
 	containers *containerEnv // shared by the run's container receivers
 }
@@ -40,7 +43,10 @@ func (o Options) withContainers() (Options, func()) {
 	if o.containers != nil {
 		return o, func() {}
 	}
-	o.containers = &containerEnv{}
+	if o.RunID == "" {
+		o.RunID = fmt.Sprintf("run-%d-%d", os.Getpid(), time.Now().UnixNano())
+	}
+	o.containers = &containerEnv{runID: o.RunID}
 	return o, o.containers.close
 }
 
@@ -321,7 +327,7 @@ func (r *run) setUp(ctx context.Context) error {
 			envMap[k] = v
 		}
 		cr := &containerReceiver{image: image, port: vars.ContainerPort, hostPort: port, env: envMap, ready: ready,
-			readyLog: c.ReadyLog, network: r.opts.containers.network.Name, keysDir: keys, url: vars.Endpoint, log: r.log}
+			readyLog: c.ReadyLog, network: r.opts.containers.network.Name, runID: r.opts.RunID, keysDir: keys, url: vars.Endpoint, log: r.log}
 		r.rcv = cr
 		return cr.start(ctx)
 	}

@@ -20,18 +20,43 @@ const runUsage = `usage: sfemu run [--receiver example|example-container|contain
 func runRun(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sfemu run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	receiver := fs.String("receiver", "example", "the receiver under test: example (the bundled one as a process), example-container (the bundled one as a container), container:IMAGE, url:URL of a running endpoint, or cmd:'COMMAND ARGS' to start")
+	receiver := fs.String("receiver", "example", "the receiver under test: example (the bundled one as a process), example-container (the bundled one as a container), auto (example-container when a Docker engine answers, else example; with CI=true a missing engine is an error), container:IMAGE, url:URL of a running endpoint, or cmd:'COMMAND ARGS' to start")
 	var env stringList
 	fs.Var(&env, "env", "`K=V` added to the receiver's environment (templates such as {{.EmulatorURL}} work; repeatable)")
 	junit := fs.String("junit", "", "write a JUnit XML report to `FILE`")
 	parallel := fs.Int("parallel", 0, "scenario runs at once (default 2 × CPUs)")
 	verbose := fs.Bool("v", false, "print a line per scenario run as it finishes")
+	clean := fs.Bool("clean", false, "remove containers and networks that killed runs left behind, then exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *clean {
+		containers, networks, err := harness.Leftovers(context.Background(), "", true)
+		if err != nil {
+			fmt.Fprintf(stderr, "sfemu run: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "removed %d containers and %d networks left by earlier runs\n", len(containers), len(networks))
+		return 0
 	}
 	paths := fs.Args()
 	if len(paths) == 0 {
 		paths = []string{"scenarios"}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *receiver == "auto" {
+		if err := harness.DockerAvailable(ctx); err != nil {
+			if os.Getenv("CI") == "true" {
+				fmt.Fprintf(stderr, "sfemu run: CI=true and no Docker engine answers (%v): container receivers must run in CI\n", err)
+				return 1
+			}
+			fmt.Fprintf(stdout, "receiver: the bundled example receiver as a local process (no Docker engine: %v)\n", err)
+			*receiver = "example"
+		} else {
+			fmt.Fprintln(stdout, "receiver: the bundled example receiver in a container (testcontainers-go, image built FROM scratch)")
+			*receiver = "example-container"
+		}
 	}
 	spec, err := parseReceiverFlag(*receiver)
 	if err != nil {
@@ -49,8 +74,6 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 		spec.Env[k] = v
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	opts := harness.Options{Receiver: spec, Parallel: *parallel}
 	if *verbose {
 		opts.Log = func(r harness.Result) { fmt.Fprintln(stdout, harness.Line(r)) }
