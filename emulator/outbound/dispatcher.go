@@ -532,9 +532,12 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 		}
 		it.NextAttempt, it.State = next, Pending
 	}
+	// Duplicates join the queue before the originals' completion is visible,
+	// so Idle never sees a gap between an Ack and its duplicate.
+	d.q.addLocked(dups...)
 	d.q.mu.Unlock()
 	if len(dups) > 0 {
-		d.q.add(dups...)
+		d.q.notify()
 	}
 	if d.cfg.Virtual == nil {
 		d.q.notify() // re-arm the timer for the next retry

@@ -103,13 +103,17 @@ func (q *queue) notify() {
 // add queues items together, so a sender never sees only some of them.
 func (q *queue) add(items ...*Item) {
 	q.mu.Lock()
+	q.addLocked(items...)
+	q.mu.Unlock()
+	q.notify()
+}
+
+func (q *queue) addLocked(items ...*Item) {
 	for _, it := range items {
 		q.seq++
 		it.seq = q.seq
 		q.items[it.ID] = it
 	}
-	q.mu.Unlock()
-	q.notify()
 }
 
 // finish moves an item out of the queue into the history.
