@@ -84,14 +84,15 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sfemu run: %v\n", err)
 		return 2
 	}
-	_, failed := harness.Summary(stdout, results)
-	fmt.Fprintf(stdout, "%d scenario runs in %s\n", len(results), time.Since(start).Round(time.Millisecond))
 	if *junit != "" {
 		if err := harness.WriteJUnit(*junit, results); err != nil {
 			fmt.Fprintf(stderr, "sfemu run: %v\n", err)
 			return 1
 		}
 	}
+	fmt.Fprintf(stdout, "%d scenario runs in %s\n", len(results), time.Since(start).Round(time.Millisecond))
+	// The count line comes last: CI systems read the closing line.
+	_, failed := harness.Summary(stdout, results)
 	if failed > 0 {
 		return 1
 	}
