@@ -1,8 +1,9 @@
 package oauth
 
 import (
-	"sync"
 	"time"
+
+	"github.com/sfemu/sfemu/emulator/internal/ring"
 )
 
 // Attempt is one request to the token endpoint as sfemu saw it: what was
@@ -28,12 +29,7 @@ type Attempt struct {
 }
 
 // Journal keeps the most recent token attempts, bounded.
-type Journal struct {
-	mu    sync.Mutex
-	rows  []Attempt
-	start int
-	limit int
-}
+type Journal struct{ r *ring.Ring[Attempt] }
 
 // DefaultJournalSize bounds the token-attempt journal.
 const DefaultJournalSize = 10000
@@ -42,25 +38,10 @@ func newJournal(limit int) *Journal {
 	if limit <= 0 {
 		limit = DefaultJournalSize
 	}
-	return &Journal{limit: limit}
+	return &Journal{r: ring.New[Attempt](limit)}
 }
 
-func (j *Journal) add(a Attempt) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if len(j.rows) < j.limit {
-		j.rows = append(j.rows, a)
-		return
-	}
-	j.rows[j.start] = a
-	j.start = (j.start + 1) % j.limit
-}
+func (j *Journal) add(a Attempt) { j.r.Add(a) }
 
 // Attempts returns the kept attempts, oldest first.
-func (j *Journal) Attempts() []Attempt {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	out := make([]Attempt, 0, len(j.rows))
-	out = append(out, j.rows[j.start:]...)
-	return append(out, j.rows[:j.start]...)
-}
+func (j *Journal) Attempts() []Attempt { return j.r.Items() }

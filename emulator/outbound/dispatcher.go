@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sfemu/sfemu/emulator/clock"
+	"github.com/sfemu/sfemu/emulator/internal/ring"
 	"github.com/sfemu/sfemu/emulator/org"
 )
 
@@ -134,8 +135,7 @@ type Dispatcher struct {
 	mu       sync.Mutex
 	faults   Faults
 	rng      *rand.Rand
-	attempts []Attempt // bounded ring
-	attStart int
+	attempts *ring.Ring[Attempt]
 	sems     map[string]chan struct{} // per endpoint
 
 	inflight sync.WaitGroup
@@ -196,14 +196,15 @@ func New(cfg Config) *Dispatcher {
 		ForceAttemptHTTP2:   false,
 	}
 	d := &Dispatcher{
-		cfg:     cfg,
-		q:       newQueue(),
-		client:  &http.Client{Transport: transport, Timeout: s.Timeout, CheckRedirect: noRedirects},
-		log:     cfg.Logger,
-		rng:     rand.New(rand.NewPCG(0, 0)),
-		sems:    map[string]chan struct{}{},
-		stop:    make(chan struct{}),
-		stopped: make(chan struct{}),
+		cfg:      cfg,
+		q:        newQueue(),
+		client:   &http.Client{Transport: transport, Timeout: s.Timeout, CheckRedirect: noRedirects},
+		log:      cfg.Logger,
+		rng:      rand.New(rand.NewPCG(0, 0)),
+		attempts: ring.New[Attempt](attemptLimit),
+		sems:     map[string]chan struct{}{},
+		stop:     make(chan struct{}),
+		stopped:  make(chan struct{}),
 
 		userAgent: []string{s.UserAgent},
 	}
@@ -352,24 +353,7 @@ func (d *Dispatcher) Delete(id org.ID) error {
 }
 
 // Attempts returns the delivery journal, oldest first.
-func (d *Dispatcher) Attempts() []Attempt {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := make([]Attempt, 0, len(d.attempts))
-	out = append(out, d.attempts[d.attStart:]...)
-	return append(out, d.attempts[:d.attStart]...)
-}
-
-func (d *Dispatcher) journal(a Attempt) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if len(d.attempts) < attemptLimit {
-		d.attempts = append(d.attempts, a)
-		return
-	}
-	d.attempts[d.attStart] = a
-	d.attStart = (d.attStart + 1) % attemptLimit
-}
+func (d *Dispatcher) Attempts() []Attempt { return d.attempts.Items() }
 
 // Idle waits until nothing is due in real time and nothing is in flight,
 // or ctx ends. Tests and the harness use it instead of sleeping.
@@ -501,7 +485,7 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 	att.Duration = time.Since(start)
 	att.Status, att.Acked, att.Reason = status, result.Acked, result.Reason
 	att.Response = clip(respBody, d.cfg.Settings.JournalBodyBytes)
-	d.journal(att)
+	d.attempts.Add(att)
 	d.log.Info("outbound delivery", "message", m.Name, "endpoint", m.EndpointURL, "notifications", len(batch),
 		"status", status, "acked", result.Acked, "reason", result.Reason)
 

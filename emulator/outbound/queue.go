@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sfemu/sfemu/emulator/internal/ring"
 	"github.com/sfemu/sfemu/emulator/org"
 )
 
@@ -77,11 +78,10 @@ func (it *Item) status(now time.Time) Status {
 // queue holds every notification not yet delivered or dropped, plus a
 // bounded history of those that were.
 type queue struct {
-	mu        sync.Mutex
-	items     map[org.ID]*Item // pending and in flight
-	history   []*Item          // delivered and dropped: a ring of historyLimit
-	histStart int              // oldest entry once the ring is full
-	seq       uint64
+	mu      sync.Mutex
+	items   map[org.ID]*Item  // pending and in flight
+	history *ring.Ring[*Item] // delivered and dropped
+	seq     uint64
 	// changed is signalled (non-blocking) when items become due in real time.
 	changed chan struct{}
 }
@@ -90,7 +90,7 @@ type queue struct {
 const historyLimit = 10000
 
 func newQueue() *queue {
-	return &queue{items: map[org.ID]*Item{}, changed: make(chan struct{}, 1)}
+	return &queue{items: map[org.ID]*Item{}, history: ring.New[*Item](historyLimit), changed: make(chan struct{}, 1)}
 }
 
 func (q *queue) notify() {
@@ -120,12 +120,7 @@ func (q *queue) addLocked(items ...*Item) {
 func (q *queue) finishLocked(it *Item, state State) {
 	it.State = state
 	delete(q.items, it.ID)
-	if len(q.history) < historyLimit {
-		q.history = append(q.history, it)
-		return
-	}
-	q.history[q.histStart] = it
-	q.histStart = (q.histStart + 1) % historyLimit
+	q.history.Add(it)
 }
 
 // batchKey groups notifications that may travel in one message: the same
@@ -194,8 +189,8 @@ func (q *queue) statuses(now time.Time, includeHistory bool) []Status {
 		out = append(out, it.status(now))
 	}
 	if includeHistory {
-		for i := range q.history {
-			out = append(out, q.history[(q.histStart+i)%len(q.history)].status(now))
+		for _, it := range q.history.Items() {
+			out = append(out, it.status(now))
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sfemu/sfemu/emulator/internal/ring"
 	"github.com/sfemu/sfemu/emulator/org"
 )
 
@@ -195,12 +196,11 @@ type JournalEntry struct {
 	Fault     string    `json:"fault,omitempty"`
 }
 
-// Journal keeps the most recent REST requests, bounded.
+// Journal keeps the most recent REST requests, bounded, and counts each
+// org's calls (for /limits).
 type Journal struct {
+	r      *ring.Ring[JournalEntry]
 	mu     sync.Mutex
-	rows   []JournalEntry
-	start  int
-	limit  int
 	perOrg map[string]int
 }
 
@@ -211,31 +211,20 @@ func newJournal(limit int) *Journal {
 	if limit <= 0 {
 		limit = DefaultJournalSize
 	}
-	return &Journal{limit: limit, perOrg: map[string]int{}}
+	return &Journal{r: ring.New[JournalEntry](limit), perOrg: map[string]int{}}
 }
 
 func (j *Journal) add(e JournalEntry) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
 	if e.OrgID != "" {
+		j.mu.Lock()
 		j.perOrg[e.OrgID]++
+		j.mu.Unlock()
 	}
-	if len(j.rows) < j.limit {
-		j.rows = append(j.rows, e)
-		return
-	}
-	j.rows[j.start] = e
-	j.start = (j.start + 1) % j.limit
+	j.r.Add(e)
 }
 
 // Entries returns the kept requests, oldest first.
-func (j *Journal) Entries() []JournalEntry {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	out := make([]JournalEntry, 0, len(j.rows))
-	out = append(out, j.rows[j.start:]...)
-	return append(out, j.rows[:j.start]...)
-}
+func (j *Journal) Entries() []JournalEntry { return j.r.Items() }
 
 func (j *Journal) countForOrg(orgID string) int {
 	j.mu.Lock()

@@ -1,0 +1,59 @@
+// Package ring is a bounded, concurrency-safe log of the most recent
+// items: the journals and histories the emulator keeps for people and
+// tests to read, which must not grow with load.
+package ring
+
+import "sync"
+
+// Ring keeps the last Limit items added, oldest dropped first.
+type Ring[T any] struct {
+	mu    sync.Mutex
+	items []T
+	start int // oldest item once full
+	limit int
+}
+
+// New returns a ring of the given capacity (at least 1).
+func New[T any](limit int) *Ring[T] {
+	return &Ring[T]{limit: max(limit, 1)}
+}
+
+// Add appends x, dropping the oldest item when full.
+func (r *Ring[T]) Add(x T) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.addLocked(x)
+}
+
+func (r *Ring[T]) addLocked(x T) {
+	if len(r.items) < r.limit {
+		r.items = append(r.items, x)
+		return
+	}
+	r.items[r.start] = x
+	r.start = (r.start + 1) % r.limit
+}
+
+// Do runs f with the ring locked, for callers that must add and read
+// atomically with other state of theirs.
+func (r *Ring[T]) Do(f func(add func(T))) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f(r.addLocked)
+}
+
+// Items returns the kept items, oldest first.
+func (r *Ring[T]) Items() []T {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]T, 0, len(r.items))
+	out = append(out, r.items[r.start:]...)
+	return append(out, r.items[:r.start]...)
+}
+
+// Len is the number of items kept.
+func (r *Ring[T]) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.items)
+}
