@@ -18,6 +18,7 @@ Usage:
   sfemu send    [--emulator URL] --message NAME (--record ID... | --where 'SOQL condition')
   sfemu queue   [--emulator URL] [--all] [--retry ID | --delete ID]
   sfemu run     [--receiver example|url:URL|cmd:'COMMAND'] [--junit FILE] [PATH...]
+  sfemu health  [--url URL]
   sfemu version
 
 Run 'sfemu COMMAND --help' for a command's flags.
@@ -45,6 +46,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runQueue(rest, stdout, stderr)
 	case "run":
 		return runRun(rest, stdout, stderr)
+	case "health":
+		return runHealth(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "sfemu", version())
 		return 0

@@ -1,0 +1,22 @@
+# The sfemu emulator as an image, from a static binary: no base image is
+# pulled (no registry is reachable), nothing is compiled in here. From the
+# repository root:
+#
+#   CGO_ENABLED=0 go build -o build/sfemu ./cmd/sfemu
+#   docker build -f build/sfemu.Dockerfile -t sfemu:dev build/
+#
+# (Go tests build it with sfemucontainer.BuildImage; see docs/CONTAINERS.md.)
+#
+# With no arguments it serves the embedded default org. Extra arguments are
+# `sfemu serve` flags: fixtures go in with `--org /fixtures/x.yaml`, and the
+# certificate paths inside a fixture are relative to the fixture, so copy the
+# certificates next to it (sfemucontainer.WithFixture copies both). Set
+# `--public-url` to the address clients reach the container at, e.g.
+#   docker run -p 8085:8085 sfemu:dev --public-url http://127.0.0.1:8085
+FROM scratch
+COPY sfemu /sfemu
+EXPOSE 8085
+# `sfemu health` GETs http://127.0.0.1:8085/_sfemu/health (2 s timeout) and
+# exits 0 only on 200: fixtures loaded. A scratch image has no curl.
+HEALTHCHECK --interval=1s --timeout=2s --retries=30 CMD ["/sfemu", "health"]
+ENTRYPOINT ["/sfemu", "serve", "--listen", "0.0.0.0:8085"]

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestHealth(t *testing.T) {
+	tests := []struct {
+		name       string
+		status     int
+		body       string
+		wantCode   int
+		wantStdout string
+		wantStderr string
+	}{
+		{"loaded fixtures answer 200: healthy", http.StatusOK, `{"status":"ok","orgs":1}`, 0, `{"status":"ok","orgs":1}`, ""},
+		{"not ready answers 503: unhealthy", http.StatusServiceUnavailable, `{"error":"loading fixtures"}`, 1, "", "answered HTTP 503: {\"error\":\"loading fixtures\"}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var gotPath string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				gotPath = r.Method + " " + r.URL.Path
+				w.WriteHeader(tt.status)
+				w.Write([]byte(tt.body))
+			}))
+			defer srv.Close()
+			var stdout, stderr bytes.Buffer
+			code := runHealth([]string{"--url", srv.URL + "/"}, &stdout, &stderr)
+			if code != tt.wantCode {
+				t.Errorf("exit code = %d, want %d (stderr %q)", code, tt.wantCode, stderr.String())
+			}
+			if gotPath != "GET /_sfemu/health" {
+				t.Errorf("request = %q, want GET /_sfemu/health", gotPath)
+			}
+			if got := strings.TrimSpace(stdout.String()); got != tt.wantStdout {
+				t.Errorf("stdout = %q, want %q", got, tt.wantStdout)
+			}
+			if !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tt.wantStderr)
+			}
+		})
+	}
+}
+
+func TestHealthNothingListening(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there any more
+	var stdout, stderr bytes.Buffer
+	if code := runHealth([]string{"--url", url}, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit code = %d, want 1", code)
+	}
+	if !strings.Contains(stderr.String(), "is not answering") {
+		t.Errorf("stderr = %q, want it to say the emulator is not answering", stderr.String())
+	}
+}
+
+func TestHealthTimesOut(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	start := time.Now()
+	var stdout, stderr bytes.Buffer
+	if code := runHealth([]string{"--url", srv.URL}, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit code = %d, want 1", code)
+	}
+	if elapsed := time.Since(start); elapsed > 10*time.Second {
+		t.Errorf("health waited %s; it must give up after %s", elapsed, healthTimeout)
+	}
+	if !strings.Contains(stderr.String(), "deadline exceeded") {
+		t.Errorf("stderr = %q, want a timeout", stderr.String())
+	}
+}
+
+func TestHealthRejectsArguments(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := runHealth([]string{"extra"}, &stdout, &stderr); code != 2 {
+		t.Fatalf("exit code = %d, want 2", code)
+	}
+}

@@ -1,0 +1,421 @@
+// Package sfemucontainer starts sfemu, the local fake Salesforce, as a container
+// from other projects' Go tests, in the style of a testcontainers-go module:
+//
+//	ctr, err := sfemucontainer.Run(ctx, "sfemu:dev", sfemucontainer.WithVirtualClock())
+//	defer ctr.Terminate(ctx)
+//	base, _ := ctr.BaseURL(ctx) // http://localhost:32768: token endpoint, REST API, control API
+//
+// It owns starting the emulator image, waiting until GET /_sfemu/health answers
+// 200 (fixtures loaded), copying fixtures and their certificates in, and thin
+// helpers over the control API (docs/CONTROL.md): the virtual clock, outbound
+// sends and the delivery queue, token requests, reset. It does not own the
+// emulator's behaviour (package emulator) nor the scenario harness (package
+// harness).
+//
+// The image is built locally, never pulled: no registry is needed or used.
+// BuildImage compiles a static binary and builds build/sfemu.Dockerfile
+// (FROM scratch) from a checkout of sfemu; docs/CONTAINERS.md shows the
+// equivalent docker commands. Because the testcontainers reaper (Ryuk) is an
+// image that would have to be pulled, Run and BuildImage set
+// TESTCONTAINERS_RYUK_DISABLED=true unless it is already set (see
+// PrepareEnvironment): terminate what you start (t.Cleanup or defer).
+package sfemucontainer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+const (
+	// Port is the emulator's port inside the container.
+	Port = "8085/tcp"
+	// HealthPath answers 200 once the fixtures are loaded.
+	HealthPath = "/_sfemu/health"
+	// LabelModule labels every container Run creates, with the value ModuleName,
+	// so tests can prove none is left behind.
+	LabelModule = "org.sfemu.module"
+	// ModuleName is the value of LabelModule.
+	ModuleName = "sfemucontainer"
+	// LabelSession labels every container Run creates with SessionID(): the
+	// containers of this process, as opposed to another test binary's.
+	LabelSession = "org.sfemu.session"
+	// FixtureDir is where WithFixture puts fixtures inside the container.
+	FixtureDir = "/fixtures"
+	// DefaultStartupTimeout bounds the wait for /_sfemu/health.
+	DefaultStartupTimeout = 30 * time.Second
+)
+
+// sessionID identifies this process's containers (LabelSession).
+var sessionID = strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+
+// SessionID is the value of LabelSession on the containers this process starts.
+func SessionID() string { return sessionID }
+
+// PrepareEnvironment sets the two testcontainers-go settings this machine kind
+// needs, each only when the caller has not set it; Run and BuildImage call it,
+// and other code that uses testcontainers-go may call it first too:
+//
+//   - TESTCONTAINERS_RYUK_DISABLED=true: the reaper is an image that would have
+//     to be pulled, and no registry is reachable. It must be set before
+//     testcontainers-go first reads its configuration (once per process).
+//   - TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1, when the Docker engine is local
+//     (a unix socket) and its bridge interface docker0 is in this network
+//     namespace, so published ports are on this loopback. Inside a container,
+//     testcontainers-go would otherwise ask the bridge network for its
+//     gateway; Docker 20.10 does not report one for the default bridge, and
+//     the fallback, this container's default route, does not reach the ports.
+func PrepareEnvironment() {
+	if _, set := os.LookupEnv("TESTCONTAINERS_RYUK_DISABLED"); !set {
+		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	}
+	if _, set := os.LookupEnv("TESTCONTAINERS_HOST_OVERRIDE"); !set && localEngine() {
+		os.Setenv("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1")
+	}
+}
+
+// localEngine reports whether the Docker engine publishes ports on this
+// network namespace's loopback: it is reached over a unix socket and its
+// bridge is one of our interfaces.
+func localEngine() bool {
+	if h := os.Getenv("DOCKER_HOST"); h != "" && !strings.HasPrefix(h, "unix://") {
+		return false
+	}
+	_, err := net.InterfaceByName("docker0")
+	return err == nil
+}
+
+// Container is a running sfemu container.
+type Container struct {
+	testcontainers.Container
+	http *http.Client
+}
+
+// Run starts the sfemu image (built locally, e.g. by BuildImage) and waits
+// until /_sfemu/health answers 200. With no options it serves the embedded
+// default org on the real clock. The module's defaults come first, then opts,
+// so a caller's option wins (testcontainers.WithWaitStrategy replaces the
+// health wait, for instance).
+//
+// If the container was created but did not become healthy, Run terminates it
+// and returns an error that carries the end of its log (sfemu's own message,
+// e.g. a fixture error with file:line:column).
+func Run(ctx context.Context, image string, opts ...testcontainers.ContainerCustomizer) (*Container, error) {
+	PrepareEnvironment()
+	defaults := []testcontainers.ContainerCustomizer{
+		testcontainers.WithExposedPorts(Port),
+		testcontainers.WithLabels(map[string]string{LabelModule: ModuleName, LabelSession: sessionID}),
+		testcontainers.WithWaitStrategy(wait.ForHTTP(HealthPath).WithPort(Port).
+			WithPollInterval(25 * time.Millisecond).WithStartupTimeout(DefaultStartupTimeout)),
+	}
+	ctr, err := testcontainers.Run(ctx, image, append(defaults, opts...)...)
+	if err != nil {
+		if ctr != nil {
+			err = withLogTail(ctr, err)
+			if terr := terminate(ctr); terr != nil {
+				err = errors.Join(err, fmt.Errorf("terminate the failed sfemu container: %w", terr))
+			}
+		}
+		return nil, fmt.Errorf("run sfemu: %w", err)
+	}
+	return &Container{Container: ctr, http: &http.Client{Timeout: 60 * time.Second}}, nil
+}
+
+// withLogTail appends the last lines of a failed container's log to err.
+func withLogTail(ctr testcontainers.Container, err error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rc, lerr := ctr.Logs(ctx)
+	if lerr != nil {
+		return err
+	}
+	defer rc.Close()
+	data, _ := io.ReadAll(io.LimitReader(rc, 1<<20))
+	logs := strings.TrimSpace(string(data))
+	if logs == "" {
+		return err
+	}
+	if len(logs) > 2000 {
+		logs = "…" + logs[len(logs)-2000:]
+	}
+	return fmt.Errorf("%w\ncontainer log:\n%s", err, logs)
+}
+
+// terminate removes a container with a fresh deadline: the caller's context
+// may be the one that expired.
+func terminate(ctr testcontainers.Container) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return ctr.Terminate(ctx)
+}
+
+// WithFixture serves the org fixture at hostPath (`sfemu serve --org`). It
+// copies the fixture into the container together with every certificate file
+// it names (apps[].certificate), laid out so that relative paths such as
+// `../keys/server.crt` still resolve; absolute certificate paths are copied to
+// the same path in the container. Repeat it for several orgs. A certificate
+// that does not exist is not copied: sfemu then reports it with file:line.
+func WithFixture(hostPath string) testcontainers.CustomizeRequestOption {
+	return func(req *testcontainers.GenericContainerRequest) error {
+		n := 0
+		for _, a := range req.Cmd {
+			if a == "--org" {
+				n++
+			}
+		}
+		inContainer, files, err := fixtureFiles(hostPath, path.Join(FixtureDir, strconv.Itoa(n)))
+		if err != nil {
+			return err
+		}
+		req.Files = append(req.Files, files...)
+		req.Cmd = append(req.Cmd, "--org", inContainer)
+		return nil
+	}
+}
+
+// fixtureFiles lists the files the fixture at hostPath needs inside the
+// container under dir, and where the fixture itself lands.
+func fixtureFiles(hostPath, dir string) (string, []testcontainers.ContainerFile, error) {
+	abs, err := filepath.Abs(hostPath)
+	if err != nil {
+		return "", nil, fmt.Errorf("fixture %s: %w", hostPath, err)
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		return "", nil, fmt.Errorf("fixture: %w", err)
+	}
+	// Only the file references matter here; sfemu validates the rest.
+	var refs struct {
+		Apps []struct {
+			Certificate string `yaml:"certificate"`
+		} `yaml:"apps"`
+	}
+	_ = yaml.Unmarshal(data, &refs) // a broken fixture is sfemu's to report, with its position
+
+	fixtureDir := filepath.Dir(abs)
+	root := fixtureDir
+	var relative []string
+	var files []testcontainers.ContainerFile
+	seen := map[string]bool{}
+	for _, app := range refs.Apps {
+		ref := app.Certificate
+		if ref == "" || seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		if filepath.IsAbs(ref) || path.IsAbs(ref) {
+			if fileExists(ref) {
+				files = append(files, testcontainers.ContainerFile{HostFilePath: ref, ContainerFilePath: filepath.ToSlash(ref), FileMode: 0o644})
+			}
+			continue
+		}
+		host := filepath.Join(fixtureDir, filepath.FromSlash(ref))
+		if !fileExists(host) {
+			continue
+		}
+		relative = append(relative, host)
+		root = commonDir(root, filepath.Dir(host))
+	}
+	place := func(host string) string {
+		rel, _ := filepath.Rel(root, host)
+		return path.Join(dir, filepath.ToSlash(rel))
+	}
+	inContainer := place(abs)
+	files = append(files, testcontainers.ContainerFile{HostFilePath: abs, ContainerFilePath: inContainer, FileMode: 0o644})
+	for _, host := range relative {
+		files = append(files, testcontainers.ContainerFile{HostFilePath: host, ContainerFilePath: place(host), FileMode: 0o644})
+	}
+	return inContainer, files, nil
+}
+
+func fileExists(p string) bool {
+	info, err := os.Stat(p)
+	return err == nil && !info.IsDir()
+}
+
+// commonDir is the deepest directory containing both absolute, clean paths.
+func commonDir(a, b string) string {
+	for {
+		rel, err := filepath.Rel(a, b)
+		if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return a
+		}
+		parent := filepath.Dir(a)
+		if parent == a {
+			return a
+		}
+		a = parent
+	}
+}
+
+// WithVirtualClock starts the emulator on the virtual clock (`--clock
+// virtual`): time moves only through Advance.
+func WithVirtualClock() testcontainers.CustomizeRequestOption {
+	return WithArgs("--clock", "virtual")
+}
+
+// WithPublicURL sets the URL clients reach the emulator at (`--public-url`):
+// what instance_url, identity URLs and outbound messages' EnterpriseUrl carry.
+// Without it they carry http://0.0.0.0:8085, the container's own address; set
+// it to an address your clients can resolve, e.g. http://sfemu:8085 on a
+// Docker network where the container has the alias sfemu.
+func WithPublicURL(url string) testcontainers.CustomizeRequestOption {
+	return WithArgs("--public-url", url)
+}
+
+// WithArgs appends `sfemu serve` flags (see README.md), e.g.
+// WithArgs("--log", "json", "--outbound-ports", "any"). Do not change
+// --listen: the image listens on 0.0.0.0:8085.
+func WithArgs(args ...string) testcontainers.CustomizeRequestOption {
+	return testcontainers.WithCmdArgs(args...)
+}
+
+// BaseURL is where the host reaches the emulator: http://host:mappedPort. The
+// token endpoint, the REST API and the control API all live under it.
+func (c *Container) BaseURL(ctx context.Context) (string, error) {
+	return c.PortEndpoint(ctx, Port, "http")
+}
+
+// Advance moves the virtual clock forward by d (POST /_sfemu/clock/advance),
+// running every outbound retry that falls due on the way. It fails on the
+// real clock: start the container WithVirtualClock.
+func (c *Container) Advance(ctx context.Context, d time.Duration) error {
+	return c.control(ctx, http.MethodPost, "/clock/advance", map[string]string{"by": d.String()}, nil)
+}
+
+// Send queues notifications of the outbound message definition named message
+// for the given record ids (POST /_sfemu/outbound/{message}/send) and returns
+// the notification ids.
+func (c *Container) Send(ctx context.Context, message string, records ...string) ([]string, error) {
+	var out struct {
+		Notifications []string `json:"notifications"`
+	}
+	if records == nil {
+		records = []string{}
+	}
+	err := c.control(ctx, http.MethodPost, "/outbound/"+url.PathEscape(message)+"/send", map[string]any{"records": records}, &out)
+	return out.Notifications, err
+}
+
+// QueueEntry is a row of the outbound delivery status page
+// (GET /_sfemu/outbound/queue; docs/OUTBOUND.md).
+type QueueEntry struct {
+	ID          string     `json:"id"` // the notification id (04l…)
+	Message     string     `json:"message"`
+	Object      string     `json:"object"`
+	RecordID    string     `json:"record_id"`
+	Endpoint    string     `json:"endpoint"`
+	State       string     `json:"state"` // pending, in_flight, delivered, dropped
+	QueuedAt    time.Time  `json:"queued_at"`
+	Age         string     `json:"age"`
+	Attempts    int        `json:"attempts"`
+	LastAttempt *time.Time `json:"last_attempt,omitempty"`
+	NextAttempt *time.Time `json:"next_attempt,omitempty"`
+	// DeliveryFailureReason is the last failure, as Setup's status page shows it.
+	DeliveryFailureReason string `json:"delivery_failure_reason,omitempty"`
+	DuplicateOf           string `json:"duplicate_of,omitempty"`
+}
+
+// Queue is the outbound delivery queue: notifications pending or in flight.
+func (c *Container) Queue(ctx context.Context) ([]QueueEntry, error) {
+	var out []QueueEntry
+	err := c.control(ctx, http.MethodGet, "/outbound/queue", nil, &out)
+	return out, err
+}
+
+// TokenRequest is one request to the token endpoint, successful or not
+// (GET /_sfemu/token-requests; docs/CONTROL.md).
+type TokenRequest struct {
+	Time        time.Time `json:"time"`
+	GrantType   string    `json:"grant_type"`
+	SourceIP    string    `json:"source_ip"`
+	ClientID    string    `json:"client_id,omitempty"` // the JWT's iss, or client_id
+	Username    string    `json:"username,omitempty"`  // the JWT's sub, or username
+	Audience    []string  `json:"audience,omitempty"`
+	Status      int       `json:"status"`
+	Error       string    `json:"error,omitempty"`
+	Description string    `json:"error_description,omitempty"`
+	// Reason says precisely why the request got its answer; Salesforce never
+	// says this much.
+	Reason      string `json:"reason,omitempty"`
+	OrgID       string `json:"org_id,omitempty"`
+	UserID      string `json:"user_id,omitempty"`
+	Application string `json:"application,omitempty"`
+}
+
+// TokenRequests lists every token request since the start or the last Reset.
+func (c *Container) TokenRequests(ctx context.Context) ([]TokenRequest, error) {
+	var out []TokenRequest
+	err := c.control(ctx, http.MethodGet, "/token-requests", nil, &out)
+	return out, err
+}
+
+// Reset reloads the fixtures (POST /_sfemu/reset): sessions, Login History,
+// journals, queues and run-time changes are gone; the clock keeps its time.
+func (c *Container) Reset(ctx context.Context) error {
+	return c.control(ctx, http.MethodPost, "/reset", nil, nil)
+}
+
+// control calls the control API and decodes a JSON answer into out; an
+// answer of 400 or more becomes an error carrying the emulator's message.
+func (c *Container) control(ctx context.Context, method, p string, in, out any) error {
+	base, err := c.BaseURL(ctx)
+	if err != nil {
+		return fmt.Errorf("sfemu %s %s: %w", method, p, err)
+	}
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+"/_sfemu"+p, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("sfemu %s %s: %w", method, p, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("sfemu %s %s: %w", method, p, err)
+	}
+	if resp.StatusCode >= 400 {
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(data, &e) == nil && e.Error != "" {
+			return fmt.Errorf("sfemu %s %s: HTTP %d: %s", method, p, resp.StatusCode, e.Error)
+		}
+		return fmt.Errorf("sfemu %s %s: HTTP %d: %s", method, p, resp.StatusCode, strings.TrimSpace(string(data)))
+	}
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("sfemu %s %s: %w", method, p, err)
+		}
+	}
+	return nil
+}
