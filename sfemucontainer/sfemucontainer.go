@@ -22,9 +22,7 @@
 package sfemucontainer
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +39,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/sfemu/sfemu/control"
 )
 
 const (
@@ -372,50 +372,19 @@ func (c *Container) Reset(ctx context.Context) error {
 	return c.control(ctx, http.MethodPost, "/reset", nil, nil)
 }
 
-// control calls the control API and decodes a JSON answer into out; an
-// answer of 400 or more becomes an error carrying the emulator's message.
+// control calls the control API; errors name the call.
 func (c *Container) control(ctx context.Context, method, p string, in, out any) error {
 	base, err := c.BaseURL(ctx)
 	if err != nil {
 		return fmt.Errorf("sfemu %s %s: %w", method, p, err)
 	}
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
+	client := &control.Client{BaseURL: base, HTTP: c.http}
+	if err := client.Do(ctx, method, p, in, out); err != nil {
+		var ce *control.Error
+		if errors.As(err, &ce) {
+			return fmt.Errorf("sfemu %s %s: HTTP %d: %s", method, p, ce.Status, ce.Message)
 		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, base+"/_sfemu"+p, body)
-	if err != nil {
-		return err
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
 		return fmt.Errorf("sfemu %s %s: %w", method, p, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return fmt.Errorf("sfemu %s %s: %w", method, p, err)
-	}
-	if resp.StatusCode >= 400 {
-		var e struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return fmt.Errorf("sfemu %s %s: HTTP %d: %s", method, p, resp.StatusCode, e.Error)
-		}
-		return fmt.Errorf("sfemu %s %s: HTTP %d: %s", method, p, resp.StatusCode, strings.TrimSpace(string(data)))
-	}
-	if out != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("sfemu %s %s: %w", method, p, err)
-		}
 	}
 	return nil
 }

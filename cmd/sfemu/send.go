@@ -1,65 +1,25 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/sfemu/sfemu/control"
 )
 
 // controlClient calls a running emulator's control API.
-type controlClient struct {
-	base string
-	http *http.Client
-}
+type controlClient struct{ c *control.Client }
 
-func newControlClient(base string) *controlClient {
-	return &controlClient{base: strings.TrimRight(base, "/"), http: &http.Client{Timeout: 60 * time.Second}}
-}
+func newControlClient(base string) *controlClient { return &controlClient{control.New(base)} }
 
-// call sends a control request and decodes a JSON answer into out; a 4xx/5xx
-// answer becomes an error carrying the emulator's message.
 func (c *controlClient) call(method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, c.base+"/_sfemu"+path, body)
-	if err != nil {
-		return err
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("cannot reach the emulator at %s: %w", c.base, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if resp.StatusCode >= 400 {
-		var e struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s", e.Error)
-		}
-		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, strings.TrimSpace(string(data)))
-	}
-	if out != nil && len(data) > 0 {
-		return json.Unmarshal(data, out)
-	}
-	return nil
+	return c.c.Do(context.Background(), method, path, in, out)
 }
 
 const sendUsage = `usage: sfemu send [--emulator URL] --message NAME [--org ORG] (--record ID ... | --where 'SOQL condition')`
