@@ -91,8 +91,14 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stdout, "%d scenario runs in %s\n", len(results), time.Since(start).Round(time.Millisecond))
+	if ctx.Err() != nil {
+		fmt.Fprintln(stdout, "interrupted: the runs still going were stopped and their receivers removed")
+	}
 	// The count line comes last: CI systems read the closing line.
 	_, failed := harness.Summary(stdout, results)
+	if ctx.Err() != nil {
+		return 130
+	}
 	if failed > 0 {
 		return 1
 	}
