@@ -275,12 +275,18 @@ func appendRecord(b []byte, c *call, rec *org.Record, fields []*org.Field) []byt
 	return append(b, '}')
 }
 
-func (s *Service) read(c *call) {
+// target resolves /sobjects/{object}/{id}, answering the error itself
+// when either is wrong (rec is then nil).
+func (s *Service) target(c *call) (*org.Object, *org.Record) {
 	o := s.object(c)
 	if o == nil {
-		return
+		return nil, nil
 	}
-	rec := s.recordByID(c, o, mux.Vars(c.r)["id"])
+	return o, s.recordByID(c, o, mux.Vars(c.r)["id"])
+}
+
+func (s *Service) read(c *call) {
+	o, rec := s.target(c)
 	if rec == nil {
 		return
 	}
@@ -293,11 +299,7 @@ func (s *Service) read(c *call) {
 
 // update serves PATCH /sobjects/X/{id}: 204 No Content.
 func (s *Service) update(c *call) {
-	o := s.object(c)
-	if o == nil {
-		return
-	}
-	rec := s.recordByID(c, o, mux.Vars(c.r)["id"])
+	_, rec := s.target(c)
 	if rec == nil {
 		return
 	}
@@ -314,11 +316,7 @@ func (s *Service) update(c *call) {
 
 // delete serves DELETE /sobjects/X/{id}: 204 No Content.
 func (s *Service) delete(c *call) {
-	o := s.object(c)
-	if o == nil {
-		return
-	}
-	rec := s.recordByID(c, o, mux.Vars(c.r)["id"])
+	_, rec := s.target(c)
 	if rec == nil {
 		return
 	}
