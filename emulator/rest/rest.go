@@ -184,6 +184,10 @@ func (s *Service) api(route string, h handler) http.Handler {
 			writeErrors(rec, http.StatusUnauthorized, apiError{"INVALID_SESSION_ID", "Session expired or invalid"})
 			return
 		}
+		// Salesforce reports the org's API usage on every API response;
+		// clients such as simple-salesforce and jsforce read it.
+		used := s.journal.countForOrg(string(o.ID)) + 1
+		rec.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", used, dailyAPIRequests))
 		h(&call{w: rec, r: r, session: session, org: o, version: version, now: now})
 	})
 }
@@ -240,8 +244,11 @@ type limitValue struct {
 
 // limits serves GET /limits. DailyApiRequests counts this org's API calls
 // since the emulator started.
+// dailyAPIRequests is the DailyApiRequests limit sfemu reports.
+const dailyAPIRequests = 100000
+
 func (s *Service) limits(c *call) {
-	const daily = 100000
+	const daily = dailyAPIRequests
 	used := s.journal.countForOrg(string(c.org.ID))
 	writeJSON(c.w, http.StatusOK, map[string]limitValue{
 		"DailyApiRequests":                  {daily, max(daily-used, 0)},

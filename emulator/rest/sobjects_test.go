@@ -78,6 +78,18 @@ func TestSessionsAreCheckedAndRenewed(t *testing.T) {
 	}
 }
 
+func TestAPIUsageHeader(t *testing.T) {
+	e := newEnv(t)
+	first := e.do("GET", "/services/data/v66.0/limits", "")
+	second := e.do("GET", "/services/data/v66.0/limits", "")
+	if got := first.header.Get("Sforce-Limit-Info"); got != "api-usage=1/100000" {
+		t.Errorf("first call: Sforce-Limit-Info %q", got)
+	}
+	if got := second.header.Get("Sforce-Limit-Info"); got != "api-usage=2/100000" {
+		t.Errorf("second call: Sforce-Limit-Info %q", got)
+	}
+}
+
 func TestResourcesEchoTheRequestVersion(t *testing.T) {
 	e := newEnv(t)
 	got := e.do("GET", "/services/data/v50.0/", "")
