@@ -132,11 +132,35 @@ func (s *Service) Routes(r *mux.Router) {
 	route("/composite/sobjects", s.compositeUpdate, http.MethodPatch)
 	route("/composite/sobjects", s.compositeDelete, http.MethodDelete)
 	route("/composite/sobjects/{object}", s.compositeRetrieve, http.MethodGet, http.MethodPost)
-	// Anything else under /services/data — an unknown resource, a malformed
-	// version such as v38 — is Salesforce's NOT_FOUND.
+	// Anything else under /services/data is a known resource asked with
+	// the wrong method (405), or an unknown resource or a malformed version
+	// such as v38 (Salesforce's NOT_FOUND).
 	r.PathPrefix("/services/data/").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allowed := allowedMethods(v, r); len(allowed) > 0 {
+			writeErrors(w, http.StatusMethodNotAllowed, apiError{"METHOD_NOT_ALLOWED",
+				fmt.Sprintf("HTTP Method '%s' not allowed. Allowed are %s", r.Method, strings.Join(allowed, ","))})
+			return
+		}
 		writeErrors(w, http.StatusNotFound, errNotFound)
 	})
+}
+
+// allowedMethods lists the methods the router takes for r's path (HEAD
+// with GET, as Salesforce lists them).
+func allowedMethods(router *mux.Router, r *http.Request) []string {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if router.Match(probe, &match) && match.MatchErr == nil {
+			if m == http.MethodGet {
+				allowed = append(allowed, http.MethodHead)
+			}
+			allowed = append(allowed, m)
+		}
+	}
+	return allowed
 }
 
 // api wraps an endpoint: version check, faults, authentication, the journal.

@@ -78,6 +78,16 @@ func TestSessionsAreCheckedAndRenewed(t *testing.T) {
 	}
 }
 
+func TestWrongMethodIsMethodNotAllowed(t *testing.T) {
+	e := newEnv(t)
+	id := acmeRecordID(e, "Account", "Name", "Edge Communications")
+	got := e.do("PUT", "/services/data/v66.0/sobjects/Account/"+id, `{}`)
+	want := `[{"message":"HTTP Method 'PUT' not allowed. Allowed are HEAD,GET,PATCH,DELETE","errorCode":"METHOD_NOT_ALLOWED"}]`
+	if got.status != 405 || got.body != want {
+		t.Errorf("PUT on a record: %d %s\nwant 405 %s", got.status, got.body, want)
+	}
+}
+
 func TestAPIUsageHeader(t *testing.T) {
 	e := newEnv(t)
 	first := e.do("GET", "/services/data/v66.0/limits", "")
