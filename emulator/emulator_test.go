@@ -308,3 +308,24 @@ func mustSource(t *testing.T, path string) []org.Source {
 	}
 	return []org.Source{src}
 }
+
+// TestLoginHistoryIsQueryable: vendors tell customers to look for a
+// "Remote Access 2.0" row; integrations query it as the LoginHistory object.
+func TestLoginHistoryIsQueryable(t *testing.T) {
+	_, srv := startDefault(t)
+	_, tok := defaultLogin(t, srv.URL, virtualStart.Add(time.Minute))
+	defaultLogin(t, srv.URL, virtualStart.Add(-time.Minute)) // a failed attempt, expired assertion
+	code, body := doJSON(t, "GET", srv.URL+"/services/data/v60.0/query?q=SELECT+Status,LoginType,Application+FROM+LoginHistory+ORDER+BY+LoginTime", tok["access_token"], "")
+	if code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	var res struct {
+		TotalSize int
+		Records   []struct{ Status, LoginType, Application string }
+	}
+	json.Unmarshal([]byte(body), &res)
+	if res.TotalSize != 2 || res.Records[0].Status != "Success" || res.Records[1].Status != "Failed: Invalid Assertion" ||
+		res.Records[0].LoginType != "Remote Access 2.0" || res.Records[0].Application != "sfemu_receiver_eca" {
+		t.Errorf("LoginHistory rows: %s", body)
+	}
+}
