@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -257,5 +258,51 @@ outbound_messages:
 	body := deliver(srv)
 	if rcv.count() != before+1 || !strings.Contains(body, `"state": "delivered"`) {
 		t.Errorf("with the client certificate trusted: %d deliveries, queue %s", rcv.count()-before, body)
+	}
+}
+
+// TestRuleToMeetCriteriaFiresOnlyWhenNewlyMet: "created, and any time it's
+// edited to subsequently meet criteria" — the previous version is judged too.
+func TestRuleToMeetCriteriaFiresOnlyWhenNewlyMet(t *testing.T) {
+	rcv := &sink{}
+	receiver := httptest.NewServer(rcv)
+	defer receiver.Close()
+	fixture := `
+org: {name: Acme}
+users: [{username: sender@acme.example, profile: Standard User}]
+outbound_messages:
+  - name: Became_Energy
+    object: Account
+    fields: [Name, Industry]
+    endpoint_url: "` + receiver.URL + `"
+    user_to_send_as: sender@acme.example
+    rule: {when: created_or_edited_to_meet_criteria, condition: "Industry = 'Energy'"}
+`
+	emu, err := emulator.New(emulator.Options{Orgs: []org.Source{{Name: "a.yaml", Data: []byte(fixture)}}, Clock: emulator.VirtualClock, VirtualStart: virtualStart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	o := emu.Store().Orgs()[0]
+	acct := o.Schema.Object("Account")
+	settle := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		emu.Outbound().Idle(ctx)
+	}
+	rec, _ := o.Data.Insert(acct, map[string]any{"Name": "Shirts", "Industry": "Apparel"}, o.Users[0], virtualStart, org.DMLOptions{})
+	settle()
+	if n := rcv.count(); n != 0 {
+		t.Fatalf("a record created outside the criteria was sent (%d)", n)
+	}
+	o.Data.Update(rec.ID, map[string]any{"Industry": "Energy"}, o.Users[0], virtualStart)
+	settle()
+	if n := rcv.count(); n != 1 {
+		t.Fatalf("an edit that newly meets the criteria sent %d messages, want 1", n)
+	}
+	o.Data.Update(rec.ID, map[string]any{"Name": "Shirts and Power"}, o.Users[0], virtualStart)
+	settle()
+	if n := rcv.count(); n != 1 {
+		t.Errorf("an edit of a record that already met the criteria sent again (%d)", n)
 	}
 }

@@ -129,7 +129,7 @@ func (e *Emulator) fireRules(st *state, o *org.Org, before, after *org.Record) {
 		if !meets {
 			continue
 		}
-		if m.Rule.When == org.RuleOnCreateOrEditToMet && before != nil && before.Get(o.Schema.Object(m.Object.Name).Field("Id")) != nil {
+		if m.Rule.When == org.RuleOnCreateOrEditToMet && before != nil {
 			// Only a save that newly meets the criteria fires: the previous
 			// version is judged from the values it had.
 			if met, _ := e.meetsRuleValues(o, m, before); met {

@@ -70,6 +70,10 @@ type Data struct {
 
 	hooksMu sync.RWMutex
 	onSave  []func(before, after *Record)
+
+	// base and override make a WithVersion view.
+	base     *Data
+	override *Record
 }
 
 // OnSave registers f to run after every create (before is nil) and update,
@@ -167,6 +171,12 @@ func (t *table) index(r *Record, add bool) {
 // Get returns the current version of the record with this id (15 or 18
 // characters), deleted or not, or nil.
 func (d *Data) Get(id ID) *Record {
+	if d.base != nil {
+		if id == d.override.ID {
+			return d.override
+		}
+		return d.base.Get(id)
+	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	return d.byID[id]
@@ -175,6 +185,16 @@ func (d *Data) Get(id ID) *Record {
 // Scan calls fn for each record of o in insertion order until fn returns
 // false. Deleted records are included only when includeDeleted is set.
 func (d *Data) Scan(o *Object, includeDeleted bool, fn func(*Record) bool) {
+	if d.base != nil {
+		d.base.Scan(o, true, func(r *Record) bool {
+			r = d.overlaid(r)
+			if !includeDeleted && r.Deleted() {
+				return true
+			}
+			return fn(r)
+		})
+		return
+	}
 	if o.Name == "LoginHistory" {
 		for _, r := range d.loginHistoryRecords(o) {
 			if !fn(r) {
@@ -211,6 +231,23 @@ func (d *Data) Count(o *Object) int {
 // Lookup answers f = value from an index. indexed is false when f has no
 // index, and the caller must scan.
 func (d *Data) Lookup(o *Object, f *Field, value any, includeDeleted bool) (recs []*Record, indexed bool) {
+	if d.base != nil && !(f.Type == TypeID && f.Name == "Id") {
+		found, indexed := d.base.Lookup(o, f, value, includeDeleted)
+		if !indexed {
+			return nil, false
+		}
+		for _, r := range found {
+			if r.ID != d.override.ID {
+				recs = append(recs, r)
+			}
+		}
+		key, ok := IndexKey(f, value)
+		own, ownOK := IndexKey(f, d.override.Get(f))
+		if d.override.Object == o && ok && ownOK && key == own && (includeDeleted || !d.override.Deleted()) {
+			recs = append(recs, d.override)
+		}
+		return recs, true
+	}
 	if f.Type == TypeID && f.Name == "Id" {
 		s, _ := value.(string)
 		id, err := ParseID(s)
@@ -725,34 +762,18 @@ func (d *Data) Restore(prev *Record) {
 	}
 }
 
-// WithVersion returns a view of the data in which rec replaces the stored
-// version of the same record: a workflow rule judging a record's previous
-// values runs its condition over it.
+// WithVersion returns a read-only view of the data in which rec replaces
+// the stored version of the same record: a workflow rule judging a record's
+// previous values runs its condition over it. The view costs nothing to
+// make; its Get, Scan, Lookup and Count read through to d.
 func (d *Data) WithVersion(rec *Record) *Data {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	v := &Data{org: d.org, schema: d.schema, ids: d.ids, tables: map[*Object]*table{}, byID: make(map[ID]*Record, len(d.byID))}
-	for id, r := range d.byID {
-		v.byID[id] = r
+	return &Data{org: d.org, schema: d.schema, ids: d.ids, base: d, override: rec}
+}
+
+// overlaid substitutes the view's version for the stored one.
+func (d *Data) overlaid(r *Record) *Record {
+	if r != nil && r.ID == d.override.ID {
+		return d.override
 	}
-	v.byID[rec.ID] = rec
-	for o, t := range d.tables {
-		nt := &table{rows: append([]*Record(nil), t.rows...), indexes: map[int]map[string][]ID{}}
-		for fi, idx := range t.indexes {
-			nidx := make(map[string][]ID, len(idx))
-			for k, ids := range idx {
-				nidx[k] = ids
-			}
-			nt.indexes[fi] = nidx
-		}
-		v.tables[o] = nt
-	}
-	if t := v.tables[rec.Object]; t != nil {
-		if cur := d.byID[rec.ID]; cur != nil {
-			t.index(cur, false)
-			t.rows[cur.slot] = rec
-			t.index(rec, true)
-		}
-	}
-	return v
+	return r
 }

@@ -252,3 +252,30 @@ outbound_messages:
 		}
 	}
 }
+
+func TestWithVersionIsAViewOfAnEarlierVersion(t *testing.T) {
+	_, o := bookingStore(t)
+	contact := o.Schema.Object("Contact")
+	email := contact.Field("Email")
+	recs, _ := o.Data.Lookup(contact, email, "rose@edge.example", false)
+	old := recs[0]
+	o.Data.Update(old.ID, map[string]any{"Email": "rose@new.example"}, o.Users[0], dataNow)
+	view := o.Data.WithVersion(old)
+	if r := view.Get(old.ID); r != old {
+		t.Error("Get through the view should give the earlier version")
+	}
+	if got, _ := view.Lookup(contact, email, "rose@edge.example", false); len(got) != 1 || got[0] != old {
+		t.Errorf("indexed lookup of the old value through the view: %v", got)
+	}
+	if got, _ := view.Lookup(contact, email, "rose@new.example", false); len(got) != 0 {
+		t.Errorf("the view should not find the new value: %v", got)
+	}
+	var names []any
+	view.Scan(contact, false, func(r *Record) bool { names = append(names, r.GetName("Email")); return true })
+	if len(names) != 1 || names[0] != "rose@edge.example" {
+		t.Errorf("scan through the view: %v", names)
+	}
+	if cur := o.Data.Get(old.ID); cur.GetName("Email") != "rose@new.example" {
+		t.Error("the view changed the data")
+	}
+}
