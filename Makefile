@@ -32,7 +32,7 @@ fuzz:
 	@set -e; for f in $$(grep -rl '^func Fuzz' --include='*_test.go' .); do \
 		for t in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2); do \
 			echo "== $$t ($$(dirname $$f))"; \
-			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f)/; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./$$(dirname $$f)/; \
 		done; \
 	done
 
