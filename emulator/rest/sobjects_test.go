@@ -379,3 +379,16 @@ func TestFaultsAndJournal(t *testing.T) {
 		t.Error("an unknown error code without a status was accepted")
 	}
 }
+
+// TestDescribeShapeGolden pins the describe document of a Lead with custom
+// fields (go test -update rewrites it).
+func TestDescribeShapeGolden(t *testing.T) {
+	e := newEnv(t)
+	got := e.do("GET", "/services/data/v60.0/sobjects/Lead/describe", "")
+	if got.status != 200 {
+		t.Fatalf("%d %s", got.status, got.body)
+	}
+	golden(t, "describe_lead.json", got.body)
+	got = e.do("GET", "/services/data/", "", "token", "-")
+	golden(t, "versions.json", got.body)
+}
