@@ -62,6 +62,11 @@ type Options struct {
 	// OutboundTrustedCAs are PEM certificates of receivers' CAs the outbound
 	// sender trusts for https endpoints, besides the system roots.
 	OutboundTrustedCAs []byte
+	// NotificationIDBase numbers outbound Notification Ids from this value
+	// instead of 1. Salesforce's ids are unique for ever; a receiver that
+	// outlives one emulator (it dedupes on the Notification Id) must not see
+	// a new emulator reuse them.
+	NotificationIDBase uint64
 }
 
 // Emulator is a running fake Salesforce.
@@ -130,6 +135,9 @@ func (e *Emulator) Reset() error {
 	store, err := org.NewStore(e.clock, e.opts.Orgs...)
 	if err != nil {
 		return err
+	}
+	if e.opts.NotificationIDBase > 0 {
+		store.IDs.StartAt(org.PrefixNotification, e.opts.NotificationIDBase)
 	}
 	st := &state{store: store}
 	st.oauth = oauth.New(oauth.Config{

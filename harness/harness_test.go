@@ -5,12 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -197,5 +201,59 @@ func TestFailingContainerScenarioLeavesNothingBehind(t *testing.T) {
 	}
 	if len(containers)+len(networks) > 0 {
 		t.Errorf("the failed run left %d containers and %d networks behind", len(containers), len(networks))
+	}
+}
+
+// TestURLReceiverWithAFixedEmulatorAddress: a receiver that is already
+// running, configured once with a fixed login URL, serves several scenario
+// runs in a row — each with a fresh emulator on that address and fresh
+// Notification Ids, so its dedupe does not swallow them.
+func TestURLReceiverWithAFixedEmulatorAddress(t *testing.T) {
+	bin, err := BuildExampleReceiver()
+	if err != nil {
+		t.Fatal(err)
+	}
+	emuPort, _ := freePort()
+	rcvPort, _ := freePort()
+	keys := findKeysDir()
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(),
+		fmt.Sprintf("RECEIVER_LISTEN=127.0.0.1:%d", rcvPort),
+		fmt.Sprintf("SF_LOGIN_URL=http://127.0.0.1:%d", emuPort),
+		"SF_ORG_ID=00Dxx0000000001", // the default org's id: fixture ids are deterministic
+		"SF_CONSUMER_KEY=3MVG9sfemuDefaultTestOnlyConsumerKey.receiver",
+		"SF_USERNAME=sender@sfemu.example",
+		"SF_PRIVATE_KEY_FILE="+filepath.Join(keys, "server.key"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	opts := Options{
+		Receiver:       &ReceiverSpec{URL: fmt.Sprintf("http://127.0.0.1:%d/outbound", rcvPort)},
+		EmulatorListen: fmt.Sprintf("127.0.0.1:%d", emuPort),
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", rcvPort))
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the receiver did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	results, err := Run(context.Background(), opts, "../scenarios/session-id/works-after-removal-with-jwt.yaml", "../scenarios/session-id/same-outcome-in-both-eras.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 3 {
+		t.Fatalf("%d runs, want 3", len(results))
+	}
+	for _, r := range results {
+		if !r.Passed {
+			t.Errorf("%s: %s", r.Name(), r.Failure)
+		}
 	}
 }

@@ -133,7 +133,9 @@ func RunTests(t *testing.T, opts Options, paths ...string) {
 		t.Run(name, func(t *testing.T) {
 			for _, phase := range sc.Phases {
 				t.Run(phase, func(t *testing.T) {
-					t.Parallel()
+					if opts.EmulatorListen == "" {
+						t.Parallel()
+					}
 					res := RunScenario(t.Context(), sc, phase, opts)
 					if !res.Passed {
 						t.Errorf("%s\n%s", sc.Name, res.Failure)

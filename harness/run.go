@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sfemu/sfemu/emulator"
@@ -33,6 +35,10 @@ type Options struct {
 	// RunID labels the containers and network the run creates (default: a
 	// fresh id), to find them with Leftovers.
 	RunID string
+	// EmulatorListen fixes the address every scenario's emulator listens on
+	// (e.g. 127.0.0.1:8085), for a receiver that is already running and
+	// configured with that login URL. Runs are then one at a time.
+	EmulatorListen string
 
 	containers *containerEnv // shared by the run's container receivers
 }
@@ -134,6 +140,9 @@ func Run(ctx context.Context, opts Options, paths ...string) ([]Result, error) {
 	if par <= 0 {
 		par = 2 * runtime.NumCPU()
 	}
+	if opts.EmulatorListen != "" {
+		par = 1 // one emulator at a time on the fixed address
+	}
 	results := make([]Result, len(jobs))
 	sem := make(chan struct{}, par)
 	var wg sync.WaitGroup
@@ -227,7 +236,14 @@ func (r *run) setUp(ctx context.Context) error {
 	// For a container receiver it listens on the gateway of the run's Docker
 	// network, the one address the container can reach it at.
 	emuSrv := httptest.NewUnstartedServer(nil)
-	if spec.Container != nil {
+	if r.opts.EmulatorListen != "" {
+		ln, err := listenRetry(r.opts.EmulatorListen)
+		if err != nil {
+			return err
+		}
+		emuSrv.Listener.Close()
+		emuSrv.Listener = ln
+	} else if spec.Container != nil {
 		if r.opts.containers == nil {
 			return fmt.Errorf("a container receiver needs a run (Run or RunTests) to own its Docker network")
 		}
@@ -278,6 +294,9 @@ func (r *run) setUp(ctx context.Context) error {
 		VirtualStart: virtualEpoch(),
 		PublicURL:    emuSrv.URL,
 		Outbound:     outbound.Settings{SessionOverHTTP: true, Timeout: 10 * time.Second},
+		// A receiver may outlive this emulator (url: receivers): fresh
+		// Notification Ids keep its dedupe from mistaking them for repeats.
+		NotificationIDBase: notificationIDBase(),
 	})
 	if err != nil {
 		return fmt.Errorf("the scenario's org does not load: %v", err)
@@ -349,6 +368,28 @@ func (r *run) setUp(ctx context.Context) error {
 	p := &processReceiver{command: command, env: env, ready: vars.ReceiverURL + ready, url: vars.Endpoint, log: r.log}
 	r.rcv = p
 	return p.start(ctx)
+}
+
+var notificationRuns atomic.Uint64
+
+// notificationIDBase gives each scenario run its own range of Notification
+// Ids: time-based across processes, a million apart within one.
+func notificationIDBase() uint64 {
+	return uint64(time.Now().Unix())%1_000_000_000*1_000_000 + notificationRuns.Add(1)*10_000
+}
+
+// listenRetry listens on a fixed address, waiting briefly for the previous
+// scenario's emulator to let go of it.
+func listenRetry(addr string) (net.Listener, error) {
+	var err error
+	for i := 0; i < 50; i++ {
+		var ln net.Listener
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			return ln, nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil, fmt.Errorf("the emulator cannot listen on %s: %w", addr, err)
 }
 
 // receiverEnv renders the receiver's environment: the defaults the bundled

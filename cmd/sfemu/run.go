@@ -27,6 +27,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	parallel := fs.Int("parallel", 0, "scenario runs at once (default 2 × CPUs)")
 	verbose := fs.Bool("v", false, "print a line per scenario run as it finishes")
 	clean := fs.Bool("clean", false, "remove containers and networks that killed runs left behind, then exit")
+	emulatorListen := fs.String("emulator-listen", "", "fixed `ADDR` for every scenario's emulator (e.g. 127.0.0.1:8085), for a url: receiver already configured with it; runs go one at a time")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -74,7 +75,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 		spec.Env[k] = v
 	}
-	opts := harness.Options{Receiver: spec, Parallel: *parallel}
+	opts := harness.Options{Receiver: spec, Parallel: *parallel, EmulatorListen: *emulatorListen}
 	if *verbose {
 		opts.Log = func(r harness.Result) { fmt.Fprintln(stdout, harness.Line(r)) }
 	}

@@ -18,6 +18,17 @@ type IDSequence struct {
 	next map[string]uint64
 }
 
+// StartAt makes the next id of prefix number n+1 (ids already handed out
+// are not reused only if n is past them).
+func (s *IDSequence) StartAt(prefix string, n uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.next == nil {
+		s.next = map[string]uint64{}
+	}
+	s.next[prefix] = n
+}
+
 // Next returns a fresh id with the prefix.
 func (s *IDSequence) Next(prefix string) ID {
 	s.mu.Lock()
