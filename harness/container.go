@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -144,7 +145,10 @@ func dockerBuild(ctx context.Context, buildContext, dockerfile, tag string) erro
 	if err != nil {
 		return err
 	}
-	repo, version, _ := cutLast(tag, ":")
+	repo, version := tag, "latest"
+	if i := strings.LastIndex(tag, ":"); i >= 0 {
+		repo, version = tag[:i], tag[i+1:]
+	}
 	p, err := testcontainers.NewDockerProvider()
 	if err != nil {
 		return err
@@ -157,15 +161,6 @@ func dockerBuild(ctx context.Context, buildContext, dockerfile, tag string) erro
 		return fmt.Errorf("build image %s from %s: %w", tag, dockerfile, err)
 	}
 	return nil
-}
-
-func cutLast(s, sep string) (string, string, bool) {
-	for i := len(s) - len(sep); i >= 0; i-- {
-		if s[i:i+len(sep)] == sep {
-			return s[:i], s[i+len(sep):], true
-		}
-	}
-	return s, "latest", false
 }
 
 // BuildExampleReceiverImage builds the bundled receiver's image FROM

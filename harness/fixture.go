@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -69,7 +70,7 @@ func toOrdered(v any) any {
 		for k := range x {
 			keys = append(keys, k)
 		}
-		sortStrings(keys)
+		slices.Sort(keys)
 		out := yaml.MapSlice{}
 		for _, k := range keys {
 			out = append(out, yaml.MapItem{Key: k, Value: toOrdered(x[k])})
@@ -83,14 +84,6 @@ func toOrdered(v any) any {
 		return out
 	}
 	return v
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 func mergeValue(base, patch any, where string) (any, error) {

@@ -3,6 +3,7 @@ package org
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -101,7 +102,7 @@ func (b *fixtureBuilder) buildOutbound(raws []outboundYAML) error {
 				rest = append(rest, f)
 			}
 		}
-		sortFieldsByName(rest)
+		slices.SortFunc(rest, func(a, b *Field) int { return strings.Compare(a.Name, b.Name) })
 		m.Fields = append(m.Fields, rest...)
 		u, err := url.Parse(r.EndpointURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -145,12 +146,4 @@ func (o *Org) userByName(username string) *User {
 		}
 	}
 	return nil
-}
-
-func sortFieldsByName(fs []*Field) {
-	for i := 1; i < len(fs); i++ {
-		for j := i; j > 0 && fs[j].Name < fs[j-1].Name; j-- {
-			fs[j], fs[j-1] = fs[j-1], fs[j]
-		}
-	}
 }
