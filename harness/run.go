@@ -571,25 +571,14 @@ func (r *run) step(ctx context.Context, st Step) error {
 func (r *run) fields(in map[string]any) (map[string]any, error) {
 	out := map[string]any{}
 	for k, v := range in {
-		switch x := v.(type) {
-		case string:
-			if strings.HasPrefix(x, "$") {
-				id, err := r.ref(x)
-				if err != nil {
-					return nil, err
-				}
-				v = id
+		if x, ok := v.(string); ok && strings.HasPrefix(x, "$") {
+			id, err := r.ref(x)
+			if err != nil {
+				return nil, err
 			}
-		case int:
-			v = float64(x)
-		case int64:
-			v = float64(x)
-		case uint64:
-			v = float64(x)
-		case time.Time:
-			v = x.UTC().Format(time.RFC3339)
+			v = id
 		}
-		out[k] = v
+		out[k] = org.JSONValue(v)
 	}
 	return out, nil
 }

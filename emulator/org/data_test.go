@@ -279,3 +279,22 @@ func TestWithVersionIsAViewOfAnEarlierVersion(t *testing.T) {
 		t.Error("the view changed the data")
 	}
 }
+
+func TestFixtureTimestampsAtMidnightFitDateAndDatetimeFields(t *testing.T) {
+	s, err := NewStore(clock.Real{}, Source{Name: "a.yaml", Data: []byte(`
+org: {name: A}
+users: [{username: u@a.example, profile: Standard User}]
+records:
+  Contact:
+    - {LastName: Midnight, Birthdate: 1980-05-17, CreatedDate: 2025-06-01T00:00:00Z}
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := s.Orgs()[0]
+	var r *Record
+	o.Data.Scan(o.Schema.Object("Contact"), false, func(x *Record) bool { r = x; return false })
+	if r.GetName("Birthdate") != time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC) || r.GetName("CreatedDate") != time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC) {
+		t.Errorf("Birthdate %v, CreatedDate %v", r.GetName("Birthdate"), r.GetName("CreatedDate"))
+	}
+}

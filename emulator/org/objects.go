@@ -236,8 +236,11 @@ func yamlScalarString(v any) (string, error) {
 	return "", fmt.Errorf("want a single value, got %T", v)
 }
 
-// jsonLike turns values decoded from YAML into what a JSON client sends.
-func jsonLike(v any) any {
+// JSONValue turns a value decoded from YAML into what a JSON client would
+// send: numbers as float64, timestamps as RFC 3339 (date fields take them
+// too), a list as a multi-select picklist's "a;b". Fixtures and scenarios
+// write records through it.
+func JSONValue(v any) any {
 	switch x := v.(type) {
 	case int:
 		return float64(x)
@@ -246,9 +249,6 @@ func jsonLike(v any) any {
 	case uint64:
 		return float64(x)
 	case time.Time:
-		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
-			return x.Format(time.DateOnly)
-		}
 		return x.UTC().Format(time.RFC3339)
 	case []any:
 		parts := make([]string, len(x))
@@ -291,7 +291,7 @@ func (b *fixtureBuilder) loadRecords(raw yaml.MapSlice, now time.Time) error {
 					label = fmt.Sprint(v)
 					continue
 				}
-				v = jsonLike(v)
+				v = JSONValue(v)
 				if s, ok := v.(string); ok && strings.HasPrefix(s, "@") {
 					id, known := refs[s[1:]]
 					if !known {
