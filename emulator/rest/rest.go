@@ -180,10 +180,11 @@ func (s *Service) api(route string, h handler) http.Handler {
 			writeErrors(rec, http.StatusNotFound, apiError{"NOT_FOUND", "The requested resource does not exist"})
 			return
 		}
+		// One lookup validates and renews the session, as every API call does.
 		token := oauth.AccessToken(r)
 		var session *org.Session
 		if token != "" {
-			session = s.store.Sessions.Peek(token)
+			session = s.store.Sessions.Use(token)
 		}
 		var o *org.Org
 		if session != nil {
@@ -204,7 +205,7 @@ func (s *Service) api(route string, h handler) http.Handler {
 				return
 			}
 		}
-		if token == "" || session == nil || s.store.Sessions.Use(token) == nil {
+		if session == nil {
 			writeErrors(rec, http.StatusUnauthorized, apiError{"INVALID_SESSION_ID", "Session expired or invalid"})
 			return
 		}
