@@ -36,11 +36,16 @@ func (e *Emulator) Outbound() *outbound.Dispatcher { return e.state.Load().outbo
 
 // findOutbound resolves a definition by name, in one org or the only org that has it.
 func (e *Emulator) findOutbound(name, orgName string) (*org.OutboundMessage, error) {
-	var found []*org.OutboundMessage
-	for _, o := range e.Store().Orgs() {
-		if orgName != "" && !strings.EqualFold(o.Name, orgName) && e.Store().Org(orgName) != o {
-			continue
+	orgs := e.Store().Orgs()
+	if orgName != "" {
+		o := e.Store().Org(orgName) // by id or name
+		if o == nil {
+			return nil, fmt.Errorf("no org %q", orgName)
 		}
+		orgs = []*org.Org{o}
+	}
+	var found []*org.OutboundMessage
+	for _, o := range orgs {
 		if m := o.OutboundMessage(name); m != nil {
 			found = append(found, m)
 		}
