@@ -71,6 +71,20 @@ func acking(n int, w http.ResponseWriter) {
 	io.WriteString(w, ackBody)
 }
 
+// downReceiver answers 503 until fail is set to false, then acks.
+func downReceiver(t *testing.T) (*receiver, *atomic.Bool) {
+	fail := &atomic.Bool{}
+	fail.Store(true)
+	rc := newReceiver(t, func(n int, w http.ResponseWriter) {
+		if fail.Load() {
+			http.Error(w, "down", 503)
+			return
+		}
+		acking(n, w)
+	})
+	return rc, fail
+}
+
 func parseEnvelope(t *testing.T, body []byte) received {
 	var env struct {
 		Body struct {
@@ -339,15 +353,7 @@ func TestSessionIDEras(t *testing.T) {
 }
 
 func TestRecordDataIsReadAtSendTime(t *testing.T) {
-	var fail atomic.Bool
-	fail.Store(true)
-	rc := newReceiver(t, func(n int, w http.ResponseWriter) {
-		if fail.Load() {
-			http.Error(w, "down", 503)
-			return
-		}
-		acking(n, w)
-	})
+	rc, fail := downReceiver(t)
 	f := newFixture(t, rc.srv.URL, "removed", Settings{})
 	id := f.accounts()[0]
 	f.send(t, id)
@@ -363,15 +369,7 @@ func TestRecordDataIsReadAtSendTime(t *testing.T) {
 }
 
 func TestDeletedRecordIsSentWithoutData(t *testing.T) {
-	var fail atomic.Bool
-	fail.Store(true)
-	rc := newReceiver(t, func(n int, w http.ResponseWriter) {
-		if fail.Load() {
-			http.Error(w, "down", 503)
-			return
-		}
-		acking(n, w)
-	})
+	rc, fail := downReceiver(t)
 	f := newFixture(t, rc.srv.URL, "removed", Settings{})
 	id := f.accounts()[0]
 	f.send(t, id)
