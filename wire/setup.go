@@ -1,0 +1,124 @@
+package wire
+
+import "time"
+
+// Health is GET /_sfemu/health: 200 once the fixtures are loaded.
+type Health struct {
+	Status string `json:"status"`
+	Orgs   int    `json:"orgs"`
+}
+
+// Org is how the control API lists an org: the Setup facts a login depends on.
+type Org struct {
+	ID                string   `json:"id"`
+	Name              string   `json:"name"`
+	Type              string   `json:"type"`
+	MyDomain          string   `json:"my_domain,omitempty"`
+	TimeZone          string   `json:"time_zone"`
+	OutboundSessionID string   `json:"outbound_session_id"`
+	LoginAudiences    []string `json:"login_audiences"`
+	Users             int      `json:"users"`
+	InstalledApps     []string `json:"installed_apps"`
+	ClientIP          string   `json:"client_ip,omitempty"`
+	Source            string   `json:"source"`
+	// Release is the Salesforce release the org runs (winter-27, summer-27…)
+	// and Changes the dated changes in effect in it (docs/RELEASES.md),
+	// e.g. "session_id_removed", "api_21_30_retired".
+	Release string   `json:"release"`
+	Changes []string `json:"changes"`
+}
+
+// User is how the control API lists a user.
+type User struct {
+	ID             string   `json:"id"`
+	Username       string   `json:"username"`
+	Name           string   `json:"name"`
+	Email          string   `json:"email"`
+	Profile        string   `json:"profile"`
+	PermissionSets []string `json:"permission_sets"`
+	Active         bool     `json:"active"`
+	Frozen         bool     `json:"frozen"`
+}
+
+// App is a connected app or External Client App, with its policy in each
+// org that installs it.
+type App struct {
+	ID                  string            `json:"id"`
+	Name                string            `json:"name"`
+	Kind                string            `json:"kind"`
+	ConsumerKey         string            `json:"consumer_key"`
+	JWTEnabled          bool              `json:"jwt_enabled"`
+	CertificateSubject  string            `json:"certificate_subject,omitempty"`
+	CertificateNotAfter *time.Time        `json:"certificate_not_after,omitempty"`
+	Installations       map[string]Policy `json:"installations"`
+}
+
+// Policy is an app's OAuth policy in one org.
+type Policy struct {
+	PermittedUsers string   `json:"permitted_users"`
+	Profiles       []string `json:"profiles"`
+	PermissionSets []string `json:"permission_sets"`
+	IPRelaxation   string   `json:"ip_relaxation"`
+	SessionTimeout Duration `json:"session_timeout,omitempty"`
+}
+
+// Session is a live session (an access token, or a legacy outbound
+// session ID). Token is shown in full: the control API is for tests.
+type Session struct {
+	Token     string    `json:"access_token"`
+	OrgID     string    `json:"org_id"`
+	Username  string    `json:"username"`
+	App       string    `json:"app,omitempty"`
+	Created   time.Time `json:"created"`
+	LastUsed  time.Time `json:"last_used"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Timeout   Duration  `json:"timeout"`
+}
+
+// ClientIP is PUT /_sfemu/orgs/{org}/client-ip: the apparent source IP of
+// requests made for the org's users (empty: back to the TCP peer).
+type ClientIP struct {
+	Org      string `json:"org,omitempty"`
+	ClientIP string `json:"client_ip,omitempty"`
+	IP       string `json:"ip,omitempty"`
+}
+
+// ExpireSessions is POST /_sfemu/sessions/expire: one user's sessions, or
+// everyone's when Username is empty.
+type ExpireSessions struct {
+	Username string `json:"username,omitempty"`
+}
+
+// Expired answers ExpireSessions.
+type Expired struct {
+	Expired int `json:"expired"`
+}
+
+// Clock is GET /_sfemu/clock.
+type Clock struct {
+	Mode string    `json:"mode"` // real or virtual
+	Now  time.Time `json:"now"`
+}
+
+// Advance is POST /_sfemu/clock/advance: by a duration, or to a time.
+type Advance struct {
+	By Duration  `json:"by,omitempty"`
+	To time.Time `json:"to,omitzero"`
+}
+
+// Fixture is an org fixture sent over the wire: its YAML and the files it
+// names (certificates), by the relative path the YAML uses.
+type Fixture struct {
+	Name  string            `json:"name"`
+	YAML  string            `json:"yaml"`
+	Files map[string]string `json:"files,omitempty"`
+}
+
+// LoadOrgs is PUT /_sfemu/orgs: replace every org with these fixtures, as
+// a reset does, so a harness can drive an emulator it did not start.
+type LoadOrgs struct {
+	Fixtures []Fixture `json:"fixtures"`
+	// NotificationIDBase numbers outbound Notification Ids from here, so a
+	// receiver that outlives one set of orgs never sees an id twice.
+	NotificationIDBase uint64 `json:"notification_id_base,omitempty"`
+}
