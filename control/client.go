@@ -1,6 +1,8 @@
-// Package control is a client of sfemu's control API (/_sfemu/…, see
-// docs/CONTROL.md): what the CLI and the container module use to drive a
-// running emulator from outside its process.
+// Package control is a typed client of sfemu's control API (/_sfemu/…,
+// docs/CONTROL.md). Client implements wire.Control over HTTP, the same
+// interface the emulator implements in-process, so the CLI, the container
+// module and the harness drive a running sfemu — a container, a CI service,
+// `sfemu serve` in another terminal — exactly as they drive one of their own.
 package control
 
 import (
@@ -10,8 +12,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sfemu/sfemu/wire"
 )
 
 // Client calls one emulator's control API.
@@ -21,6 +27,8 @@ type Client struct {
 	HTTP    *http.Client
 }
 
+var _ wire.Control = (*Client)(nil)
+
 // New returns a client for the emulator at baseURL.
 func New(baseURL string) *Client {
 	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), HTTP: &http.Client{Timeout: 60 * time.Second}}
@@ -29,42 +37,16 @@ func New(baseURL string) *Client {
 // maxAnswer bounds a control answer read into memory.
 const maxAnswer = 64 << 20
 
+// Error is the emulator's answer to a control call it refused.
+type Error = wire.Error
+
 // Do sends method path (relative to /_sfemu) with in as a JSON body (nil:
 // none) and decodes a JSON answer into out (nil: ignored). An answer of 400
-// or more is an error carrying the emulator's own message.
+// or more is a *wire.Error carrying the emulator's own message.
 func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+"/_sfemu"+path, body)
+	data, err := c.raw(ctx, method, path, in)
 	if err != nil {
 		return err
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return fmt.Errorf("cannot reach the emulator at %s: %w", c.BaseURL, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if resp.StatusCode >= 400 {
-		var e struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return &Error{Status: resp.StatusCode, Message: e.Error}
-		}
-		return &Error{Status: resp.StatusCode, Message: fmt.Sprintf("%s %s: %s", method, path, strings.TrimSpace(string(data)))}
 	}
 	if out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
@@ -74,10 +56,226 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 	return nil
 }
 
-// Error is the emulator's answer to a control call it refused.
-type Error struct {
-	Status  int
-	Message string
+// raw sends a call and returns the answer's body.
+func (c *Client) raw(ctx context.Context, method, path string, in any) ([]byte, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+"/_sfemu"+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	httpClient := c.HTTP
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach the emulator at %s: %w", c.BaseURL, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if resp.StatusCode >= 400 {
+		e := &wire.Error{}
+		if json.Unmarshal(data, e) == nil && e.Message != "" {
+			e.Status = resp.StatusCode
+			return nil, e
+		}
+		return nil, &wire.Error{Status: resp.StatusCode, Message: fmt.Sprintf("%s %s: %s", method, path, strings.TrimSpace(string(data)))}
+	}
+	return data, nil
 }
 
-func (e *Error) Error() string { return e.Message }
+// call is Do with a typed answer.
+func call[T any](ctx context.Context, c *Client, method, path string, in any) (T, error) {
+	var out T
+	err := c.Do(ctx, method, path, in, &out)
+	return out, err
+}
+
+func esc(s string) string { return url.PathEscape(s) }
+
+// Health is GET /health.
+func (c *Client) Health(ctx context.Context) (wire.Health, error) {
+	return call[wire.Health](ctx, c, http.MethodGet, "/health", nil)
+}
+
+// Reset is POST /reset.
+func (c *Client) Reset(ctx context.Context) (wire.Health, error) {
+	return call[wire.Health](ctx, c, http.MethodPost, "/reset", nil)
+}
+
+// LoadOrgs is PUT /orgs.
+func (c *Client) LoadOrgs(ctx context.Context, req wire.LoadOrgs) ([]wire.Org, error) {
+	return call[[]wire.Org](ctx, c, http.MethodPut, "/orgs", req)
+}
+
+// Orgs is GET /orgs.
+func (c *Client) Orgs(ctx context.Context) ([]wire.Org, error) {
+	return call[[]wire.Org](ctx, c, http.MethodGet, "/orgs", nil)
+}
+
+// Users is GET /orgs/{org}/users.
+func (c *Client) Users(ctx context.Context, org string) ([]wire.User, error) {
+	return call[[]wire.User](ctx, c, http.MethodGet, "/orgs/"+esc(org)+"/users", nil)
+}
+
+// Apps is GET /apps.
+func (c *Client) Apps(ctx context.Context) ([]wire.App, error) {
+	return call[[]wire.App](ctx, c, http.MethodGet, "/apps", nil)
+}
+
+// LoginHistory is GET /orgs/{org}/login-history.
+func (c *Client) LoginHistory(ctx context.Context, org string) ([]wire.LoginEvent, error) {
+	return call[[]wire.LoginEvent](ctx, c, http.MethodGet, "/orgs/"+esc(org)+"/login-history", nil)
+}
+
+// SetClientIP is PUT (or, for "", DELETE) /orgs/{org}/client-ip.
+func (c *Client) SetClientIP(ctx context.Context, org, ip string) error {
+	if ip == "" {
+		return c.Do(ctx, http.MethodDelete, "/orgs/"+esc(org)+"/client-ip", nil, nil)
+	}
+	return c.Do(ctx, http.MethodPut, "/orgs/"+esc(org)+"/client-ip", wire.ClientIP{IP: ip}, nil)
+}
+
+// Sessions is GET /sessions.
+func (c *Client) Sessions(ctx context.Context) ([]wire.Session, error) {
+	return call[[]wire.Session](ctx, c, http.MethodGet, "/sessions", nil)
+}
+
+// ExpireSessions is POST /sessions/expire.
+func (c *Client) ExpireSessions(ctx context.Context, username string) (int, error) {
+	out, err := call[wire.Expired](ctx, c, http.MethodPost, "/sessions/expire", wire.ExpireSessions{Username: username})
+	return out.Expired, err
+}
+
+// TokenRequests is GET /token-requests.
+func (c *Client) TokenRequests(ctx context.Context) ([]wire.TokenRequest, error) {
+	return call[[]wire.TokenRequest](ctx, c, http.MethodGet, "/token-requests", nil)
+}
+
+// APIRequests is GET /requests.
+func (c *Client) APIRequests(ctx context.Context) ([]wire.APIRequest, error) {
+	return call[[]wire.APIRequest](ctx, c, http.MethodGet, "/requests", nil)
+}
+
+// Faults is GET /faults.
+func (c *Client) Faults(ctx context.Context) ([]wire.Fault, error) {
+	return call[[]wire.Fault](ctx, c, http.MethodGet, "/faults", nil)
+}
+
+// AddFault is POST /faults.
+func (c *Client) AddFault(ctx context.Context, f wire.Fault) (wire.Fault, error) {
+	return call[wire.Fault](ctx, c, http.MethodPost, "/faults", f)
+}
+
+// ClearFaults is DELETE /faults (id 0) or /faults/{id}.
+func (c *Client) ClearFaults(ctx context.Context, id int) error {
+	path := "/faults"
+	if id != 0 {
+		path += "/" + strconv.Itoa(id)
+	}
+	return c.Do(ctx, http.MethodDelete, path, nil, nil)
+}
+
+// Clock is GET /clock.
+func (c *Client) Clock(ctx context.Context) (wire.Clock, error) {
+	return call[wire.Clock](ctx, c, http.MethodGet, "/clock", nil)
+}
+
+// Advance is POST /clock/advance.
+func (c *Client) Advance(ctx context.Context, a wire.Advance) (wire.Clock, error) {
+	return call[wire.Clock](ctx, c, http.MethodPost, "/clock/advance", a)
+}
+
+// CreateRecord is POST /orgs/{org}/records.
+func (c *Client) CreateRecord(ctx context.Context, org string, req wire.CreateRecord) (wire.Record, error) {
+	return call[wire.Record](ctx, c, http.MethodPost, "/orgs/"+esc(org)+"/records", req)
+}
+
+// UpdateRecord is PATCH /orgs/{org}/records/{id}.
+func (c *Client) UpdateRecord(ctx context.Context, org, id string, req wire.UpdateRecord) (wire.Record, error) {
+	return call[wire.Record](ctx, c, http.MethodPatch, "/orgs/"+esc(org)+"/records/"+esc(id), req)
+}
+
+// Query is GET /orgs/{org}/query?q=.
+func (c *Client) Query(ctx context.Context, org, soql string) (wire.Rows, error) {
+	return call[wire.Rows](ctx, c, http.MethodGet, "/orgs/"+esc(org)+"/query?q="+url.QueryEscape(soql), nil)
+}
+
+// OutboundMessages is GET /outbound/messages.
+func (c *Client) OutboundMessages(ctx context.Context) ([]wire.OutboundMessage, error) {
+	return call[[]wire.OutboundMessage](ctx, c, http.MethodGet, "/outbound/messages", nil)
+}
+
+// SendOutbound is POST /outbound/{message}/send.
+func (c *Client) SendOutbound(ctx context.Context, message string, req wire.Send) (wire.Sent, error) {
+	return call[wire.Sent](ctx, c, http.MethodPost, "/outbound/"+esc(message)+"/send", req)
+}
+
+// Queue is GET /outbound/queue[?all=true].
+func (c *Client) Queue(ctx context.Context, all bool) ([]wire.QueueEntry, error) {
+	path := "/outbound/queue"
+	if all {
+		path += "?all=true"
+	}
+	return call[[]wire.QueueEntry](ctx, c, http.MethodGet, path, nil)
+}
+
+// RetryNow is POST /outbound/queue/{id}/retry.
+func (c *Client) RetryNow(ctx context.Context, notification string) error {
+	return c.Do(ctx, http.MethodPost, "/outbound/queue/"+esc(notification)+"/retry", nil, nil)
+}
+
+// DeleteQueued is DELETE /outbound/queue/{id}.
+func (c *Client) DeleteQueued(ctx context.Context, notification string) error {
+	return c.Do(ctx, http.MethodDelete, "/outbound/queue/"+esc(notification), nil, nil)
+}
+
+// Deliveries is GET /outbound/deliveries.
+func (c *Client) Deliveries(ctx context.Context) ([]wire.Delivery, error) {
+	return call[[]wire.Delivery](ctx, c, http.MethodGet, "/outbound/deliveries", nil)
+}
+
+// OutboundFaults is GET /outbound/faults.
+func (c *Client) OutboundFaults(ctx context.Context) (wire.OutboundFaults, error) {
+	return call[wire.OutboundFaults](ctx, c, http.MethodGet, "/outbound/faults", nil)
+}
+
+// SetOutboundFaults is PUT /outbound/faults (DELETE for the zero value).
+func (c *Client) SetOutboundFaults(ctx context.Context, f wire.OutboundFaults) (wire.OutboundFaults, error) {
+	if f == (wire.OutboundFaults{}) {
+		return f, c.Do(ctx, http.MethodDelete, "/outbound/faults", nil, nil)
+	}
+	return call[wire.OutboundFaults](ctx, c, http.MethodPut, "/outbound/faults", f)
+}
+
+// Idle is POST /outbound/idle.
+func (c *Client) Idle(ctx context.Context) error {
+	return c.Do(ctx, http.MethodPost, "/outbound/idle", nil, nil)
+}
+
+// OutboundWSDL is GET /outbound/{message}/wsdl[?org=].
+func (c *Client) OutboundWSDL(ctx context.Context, message, org string) ([]byte, error) {
+	path := "/outbound/" + esc(message) + "/wsdl"
+	if org != "" {
+		path += "?org=" + url.QueryEscape(org)
+	}
+	return c.raw(ctx, http.MethodGet, path, nil)
+}
+
+// ClientCertificate is GET /outbound/client-certificate.
+func (c *Client) ClientCertificate(ctx context.Context) ([]byte, error) {
+	return c.raw(ctx, http.MethodGet, "/outbound/client-certificate", nil)
+}

@@ -5,6 +5,7 @@ package emulator_test
 // Figures are measured with `go test -bench`, never asserted.
 
 import (
+	"context"
 	"crypto/rsa"
 	"encoding/base64"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 	"github.com/sfemu/sfemu/emulator"
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/jwtbearer"
+	"github.com/sfemu/sfemu/wire"
 )
 
 const (
@@ -308,7 +310,7 @@ func TestSessionsStayBoundedUnderSustainedLogins(t *testing.T) {
 		emu := newEmulator(t, benchFixture(false, historyLimit), emulator.VirtualClock)
 		for batch := range batches {
 			if batch > 0 {
-				if _, err := emu.Advance(pastTimeout); err != nil {
+				if _, err := emu.Advance(context.Background(), wire.Advance{By: wire.Duration(pastTimeout)}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -322,7 +324,7 @@ func TestSessionsStayBoundedUnderSustainedLogins(t *testing.T) {
 				t.Fatalf("after batch %d: Login History holds %d rows, over login_history_limit %d", batch, n, historyLimit)
 			}
 		}
-		if _, err := emu.Advance(pastTimeout); err != nil {
+		if _, err := emu.Advance(context.Background(), wire.Advance{By: wire.Duration(pastTimeout)}); err != nil {
 			t.Fatal(err)
 		}
 		loginN(t, emu, 1, 0)

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sfemu/sfemu/jwtbearer"
+	"github.com/sfemu/sfemu/wire"
 )
 
 // clientCert is the certificate the outbound sender presents to receivers
@@ -67,21 +69,13 @@ func (e *Emulator) outboundTLS() (*tls.Config, error) {
 	}, nil
 }
 
-// ClientCertificatePEM is the outbound sender's client certificate, for
-// receivers that require mutual TLS to trust.
-func (e *Emulator) ClientCertificatePEM() ([]byte, error) {
+// ClientCertificate is the outbound sender's client certificate (PEM), for
+// receivers that require mutual TLS to trust; Setup → API offers the same
+// for download.
+func (e *Emulator) ClientCertificate(context.Context) ([]byte, error) {
 	_, pemBytes, err := e.clientCert.get()
-	return pemBytes, err
-}
-
-// clientCertificate serves GET /_sfemu/outbound/client-certificate.
-func (e *Emulator) clientCertificate(w http.ResponseWriter, r *http.Request) {
-	pemBytes, err := e.ClientCertificatePEM()
 	if err != nil {
-		controlError(w, http.StatusInternalServerError, "client certificate: %v", err)
-		return
+		return nil, wire.Errorf(http.StatusInternalServerError, "client certificate: %v", err)
 	}
-	w.Header().Set("Content-Type", "application/x-pem-file")
-	w.Header().Set("Content-Disposition", `attachment; filename="sfemu-outbound-client.crt"`)
-	_, _ = w.Write(pemBytes)
+	return pemBytes, nil
 }

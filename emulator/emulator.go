@@ -1,10 +1,16 @@
 // Package emulator is the fake Salesforce as one http.Handler: the OAuth
-// endpoints, the identity URL, and the control API under /_sfemu/, over orgs
-// loaded from fixtures, on a real or virtual clock.
+// endpoints and the identity URL, the REST API, the outbound-message
+// sender, and the control API under /_sfemu/, over orgs loaded from
+// fixtures, on a real or virtual clock.
 //
-// It is the only package that knows all the others: it loads fixtures into an
-// org.Store, mounts each service's routes in one table, and owns reset. Use it
-// in-process (httptest.NewServer(emu)) or through `sfemu serve`.
+// It is the composition root, the only package that knows all the others:
+// it loads fixtures into an org.Store, compiles the workflow rules, mounts
+// every surface in one route table (each prefix with its own 404 and 405
+// through the gateway), and owns reset. Its test hooks are the plain
+// methods of the facade (wire.Control: CreateRecord, Deliveries,
+// ExpireSessions, AddFault, Advance, Idle …) that the control API serves
+// and the harness calls. Use it in-process (httptest.NewServer(emu)) or
+// through `sfemu serve`.
 package emulator
 
 import (
@@ -19,11 +25,15 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/sfemu/sfemu/emulator/clock"
+	"github.com/sfemu/sfemu/emulator/controlapi"
+	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/oauth"
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/outbound"
 	"github.com/sfemu/sfemu/emulator/rest"
+	"github.com/sfemu/sfemu/emulator/workflow"
 	"github.com/sfemu/sfemu/fixtures"
+	"github.com/sfemu/sfemu/wire"
 )
 
 // ClockMode selects real or virtual time.
@@ -38,8 +48,12 @@ const (
 // Options configure an Emulator. The zero value serves the embedded default
 // org on the real clock, with URLs taken from each request's Host.
 type Options struct {
-	// Orgs are the org fixtures to load; none means the embedded default org.
+	// Orgs are the org fixtures to load; none (and no Fixtures) means the
+	// embedded default org.
 	Orgs []org.Source
+	// Fixtures are more org fixtures, as the control API carries them (YAML
+	// with the files it names), loaded after Orgs.
+	Fixtures []wire.Fixture
 	// PublicURL is the base URL clients reach the emulator at (instance_url,
 	// identity URLs). Empty: derived from each request's Host header.
 	PublicURL string
@@ -82,9 +96,10 @@ type Emulator struct {
 	state   atomic.Pointer[state]
 }
 
-// state is everything Reset rebuilds from the fixtures.
+// state is everything a reset rebuilds from the fixtures.
 type state struct {
 	store    *org.Store
+	gateway  *gateway.Gateway
 	oauth    *oauth.Service
 	rest     *rest.Service
 	outbound *outbound.Dispatcher
@@ -97,6 +112,9 @@ func New(opts Options) (*Emulator, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
+	for _, f := range opts.Fixtures {
+		opts.Orgs = append(opts.Orgs, fixtureSource(f))
+	}
 	if len(opts.Orgs) == 0 {
 		opts.Orgs = []org.Source{fixtures.DefaultOrg()}
 	}
@@ -121,36 +139,56 @@ func New(opts Options) (*Emulator, error) {
 		}
 		e.opts.Outbound.TLS = tlsConf
 	}
-	if err := e.Reset(); err != nil {
+	if err := e.reset(); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
-// Reset reloads the fixtures: sessions, Login History, journals and
+// reset reloads the fixtures: sessions, Login History, journals and
 // run-time changes are gone. The clock keeps its time.
-func (e *Emulator) Reset() error {
+func (e *Emulator) reset() error {
 	e.resetMu.Lock()
 	defer e.resetMu.Unlock()
-	store, err := org.NewStore(e.clock, e.opts.Orgs...)
+	return e.resetLocked(e.opts.Orgs, e.opts.NotificationIDBase)
+}
+
+// replaceOrgs loads other fixtures in place of the current ones; on error
+// the emulator keeps what it had.
+func (e *Emulator) replaceOrgs(sources []org.Source, notificationIDBase uint64) error {
+	e.resetMu.Lock()
+	defer e.resetMu.Unlock()
+	if err := e.resetLocked(sources, notificationIDBase); err != nil {
+		return err
+	}
+	e.opts.Orgs, e.opts.NotificationIDBase = sources, notificationIDBase
+	return nil
+}
+
+func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64) error {
+	store, err := org.NewStore(e.clock, sources...)
 	if err != nil {
 		return err
 	}
-	if e.opts.NotificationIDBase > 0 {
-		store.IDs.StartAt(org.PrefixNotification, e.opts.NotificationIDBase)
+	if notificationIDBase > 0 {
+		store.IDs.StartAt(org.PrefixNotification, notificationIDBase)
+	}
+	rules := map[*org.Org]*workflow.Rules{}
+	for _, o := range store.Orgs() {
+		if rules[o], err = workflow.Compile(o); err != nil {
+			return err
+		}
 	}
 	st := &state{store: store}
+	st.gateway = gateway.New(gateway.Config{Store: store, BaseURL: e.BaseURL, Logger: e.opts.Logger})
 	st.oauth = oauth.New(oauth.Config{
 		Store:             store,
-		BaseURL:           e.BaseURL,
 		TrustForwardedFor: e.opts.TrustForwardedFor,
 		Logger:            e.opts.Logger,
 	})
 	st.rest = rest.New(rest.Config{
 		Store:         store,
-		BaseURL:       e.BaseURL,
 		LatestVersion: e.opts.LatestAPIVersion,
-		Logger:        e.opts.Logger,
 	})
 	st.outbound = outbound.New(outbound.Config{
 		Store:    store,
@@ -160,15 +198,27 @@ func (e *Emulator) Reset() error {
 		Settings: e.opts.Outbound,
 		Logger:   e.opts.Logger,
 	})
-	for _, o := range store.Orgs() {
-		o := o
-		o.Data.OnSave(func(before, after *org.Record) { e.fireRules(st, o, before, after) })
+	for o, rs := range rules {
+		o.Data.OnSave(func(before, after *org.Record) { e.fireRules(st, rs, before, after) })
 	}
 	st.router = e.routes(st)
 	if old := e.state.Swap(st); old != nil {
 		old.outbound.Close()
 	}
 	return nil
+}
+
+// fireRules queues the notifications a save's workflow rules send.
+func (e *Emulator) fireRules(st *state, rs *workflow.Rules, before, after *org.Record) {
+	fired, err := rs.Fired(before, after, e.clock.Now())
+	if err != nil {
+		e.opts.Logger.Warn("outbound rule condition failed", "record", after.ID, "error", err)
+	}
+	for _, m := range fired {
+		if _, err := st.outbound.Send(m, []org.ID{after.ID}); err != nil {
+			e.opts.Logger.Warn("outbound rule could not queue", "message", m.Name, "error", err)
+		}
+	}
 }
 
 // Close stops the outbound sender; the handler keeps answering.
@@ -199,21 +249,23 @@ func (e *Emulator) outboundBaseURL() string {
 	return "http://127.0.0.1:8085"
 }
 
-// routes is the emulator's one route table.
+// ControlPrefix is where the control API lives; never under /services/.
+const ControlPrefix = controlapi.Prefix
+
+// routes is the emulator's one route table: each surface under its prefix,
+// with that prefix's own 404 and 405; the control API; and, for any other
+// path, Salesforce's NOT_FOUND for an unknown resource (journaled too).
 func (e *Emulator) routes(st *state) *mux.Router {
 	r := mux.NewRouter()
-	st.oauth.Routes(r)
-	st.rest.Routes(r)
-	e.controlRoutes(r.PathPrefix(ControlPrefix).Subrouter())
-	r.NotFoundHandler = http.HandlerFunc(notFound)
+	gw := st.gateway
+	gw.Mount(r, oauth.Prefix, st.oauth.Surface(), st.oauth.Routes())
+	gw.Mount(r, oauth.IdentityPrefix, st.oauth.Surface(), st.oauth.IdentityRoutes())
+	gw.Mount(r, rest.Prefix, st.rest.Surface(), st.rest.Routes())
+	controlapi.Mount(r, e)
+	r.NotFoundHandler = gw.Handler(st.rest.Surface(), gateway.Route{Public: true, Handler: func(c *gateway.Call) (gateway.Response, error) {
+		return gateway.Response{}, c.Surface.NotFound(c)
+	}})
 	return r
-}
-
-// notFound answers unknown paths as Salesforce does for unknown resources.
-func notFound(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.WriteHeader(http.StatusNotFound)
-	_, _ = w.Write([]byte(`[{"message":"The requested resource does not exist","errorCode":"NOT_FOUND"}]`))
 }
 
 // ServeHTTP routes r through the current state.
@@ -229,25 +281,11 @@ func (e *Emulator) BaseURL(r *http.Request) string {
 	if e.opts.PublicURL != "" {
 		return e.opts.PublicURL
 	}
-	return oauth.RequestBaseURL(r)
+	return gateway.RequestBaseURL(r)
 }
 
-// Store is the current org store (replaced by Reset).
-func (e *Emulator) Store() *org.Store { return e.state.Load().store }
+// store is the current org store (replaced by a reset).
+func (e *Emulator) store() *org.Store { return e.state.Load().store }
 
-// TokenAttempts returns the journal of token requests since the last reset.
-func (e *Emulator) TokenAttempts() []oauth.Attempt { return e.state.Load().oauth.Journal().Attempts() }
-
-// REST is the REST API service: its faults, journal and cursors.
-func (e *Emulator) REST() *rest.Service { return e.state.Load().rest }
-
-// Clock is the emulator's clock.
-func (e *Emulator) Clock() clock.Clock { return e.clock }
-
-// Advance moves a virtual clock forward. It fails on the real clock.
-func (e *Emulator) Advance(d time.Duration) (time.Time, error) {
-	if e.virtual == nil {
-		return time.Time{}, fmt.Errorf("the clock is real: start the emulator with the virtual clock to move time")
-	}
-	return e.virtual.Advance(d)
-}
+// dispatcher is the current outbound sender.
+func (e *Emulator) dispatcher() *outbound.Dispatcher { return e.state.Load().outbound }

@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/fixtures"
 	"github.com/sfemu/sfemu/jwtbearer"
+	"github.com/sfemu/sfemu/wire"
 )
 
 var virtualStart = time.Date(2026, 2, 23, 9, 0, 0, 0, time.UTC)
@@ -185,13 +187,13 @@ func TestControlAPI(t *testing.T) {
 	org := emu.Store().Orgs()[0]
 
 	code, body := doJSON(t, "GET", srv.URL+"/_sfemu/orgs", "", "")
-	var orgs []emulator.OrgSummary
+	var orgs []wire.Org
 	json.Unmarshal([]byte(body), &orgs)
-	if code != 200 || len(orgs) != 1 || orgs[0].Name != "Default" || orgs[0].ID != org.ID || orgs[0].OutboundSessionID != "removed" {
+	if code != 200 || len(orgs) != 1 || orgs[0].Name != "Default" || orgs[0].ID != string(org.ID) || orgs[0].OutboundSessionID != "removed" {
 		t.Fatalf("orgs: %d %s", code, body)
 	}
 	code, body = doJSON(t, "GET", srv.URL+"/_sfemu/orgs/Default/users", "", "")
-	var users []emulator.UserSummary
+	var users []wire.User
 	json.Unmarshal([]byte(body), &users)
 	if code != 200 || len(users) != 2 || users[0].Username != fixtures.DefaultUsername || users[0].PermissionSets[0] != "SendUserPS" {
 		t.Errorf("users: %d %s", code, body)
@@ -248,15 +250,15 @@ func TestControlAPI(t *testing.T) {
 	if n := emu.Store().Orgs()[0].LoginHistory().Len(); n != 0 {
 		t.Errorf("login history after reset has %d rows", n)
 	}
-	if got := emu.Clock().Now(); !got.Equal(virtualStart) {
-		t.Errorf("reset moved the clock to %s", got)
+	if got, _ := emu.Clock(context.Background()); !got.Now.Equal(virtualStart) {
+		t.Errorf("reset moved the clock to %s", got.Now)
 	}
 }
 
 func TestControlAPIErrorsAreClear(t *testing.T) {
 	_, srv := startDefault(t)
 	tests := []struct{ method, path, body, want string }{
-		{"POST", "/_sfemu/clock/advance", `{"by":"tomorrow"}`, `by \"tomorrow\" is not a duration`},
+		{"POST", "/_sfemu/clock/advance", `{"by":"tomorrow"}`, `by: \"tomorrow\" is not a duration`},
 		{"POST", "/_sfemu/clock/advance", `{"bye":"2h"}`, `unknown field \"bye\"`},
 		{"POST", "/_sfemu/clock/advance", `{"to":"2020-01-01T00:00:00Z"}`, `cannot go back`},
 		{"PUT", "/_sfemu/orgs/Default/client-ip", `{"ip":"54.249.48"}`, `ip \"54.249.48\" is not an IP address`},

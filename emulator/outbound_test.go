@@ -171,7 +171,7 @@ func TestOutboundControlAPI(t *testing.T) {
 	code, body = doJSON(t, "GET", srv.URL+"/_sfemu/outbound/queue", "", "")
 	var q []outbound.Status
 	json.Unmarshal([]byte(body), &q)
-	if code != 200 || len(q) != 1 || q[0].Attempts != 1 || !strings.Contains(q[0].LastFailure, "connection refused") {
+	if code != 200 || len(q) != 1 || q[0].Attempts != 1 || !strings.Contains(q[0].DeliveryFailureReason, "connection refused") {
 		t.Fatalf("queue: %d %s", code, body)
 	}
 	if code, body := doJSON(t, "POST", srv.URL+"/_sfemu/clock/advance", "", `{"by":"25h"}`); code != 200 {
@@ -288,7 +288,7 @@ outbound_messages:
 	settle := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		emu.Outbound().Idle(ctx)
+		emu.Idle(ctx)
 	}
 	rec, _ := o.Data.Insert(acct, map[string]any{"Name": "Shirts", "Industry": "Apparel"}, o.Users[0], virtualStart, org.DMLOptions{})
 	settle()

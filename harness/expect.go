@@ -3,8 +3,8 @@ package harness
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"net/netip"
 	"regexp"
 	"sort"
 	"strings"
@@ -12,22 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sfemu/sfemu/emulator/outbound"
-	"github.com/sfemu/sfemu/emulator/soql"
+	"github.com/sfemu/sfemu/wire"
 )
-
-func (r *run) clientIP(ip string) error {
-	if ip == "" {
-		r.emu.Store().SetClientIP(r.org, netip.Addr{})
-		return nil
-	}
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return fmt.Errorf("client_ip %q is not an IP address", ip)
-	}
-	r.emu.Store().SetClientIP(r.org, a)
-	return nil
-}
 
 // expect checks every expectation; with eventually it retries until they
 // all hold or the bound passes, then reports what still differs.
@@ -41,7 +27,7 @@ func (r *run) expect(ctx context.Context, e *Expectations) error {
 		if err := r.idle(ctx); err != nil {
 			return err
 		}
-		err := r.check(e)
+		err := r.check(ctx, e)
 		if err == nil {
 			return nil
 		}
@@ -56,33 +42,58 @@ func (r *run) expect(ctx context.Context, e *Expectations) error {
 	}
 }
 
-func (r *run) check(e *Expectations) error {
+func (r *run) check(ctx context.Context, e *Expectations) error {
 	var problems []string
 	if d := e.Deliveries; d != nil {
-		if msg := r.checkDeliveries(d); msg != "" {
+		msg, err := r.checkDeliveries(ctx, d)
+		if err != nil {
+			return err
+		}
+		if msg != "" {
 			problems = append(problems, msg)
 		}
 	}
 	if e.TokenRequests != nil {
-		got := toMaps(r.emu.TokenAttempts())
-		if msg := matchList("token requests", e.TokenRequests, got); msg != "" {
+		got, err := r.ctl.TokenRequests(ctx)
+		if err != nil {
+			return err
+		}
+		if msg := matchList("token requests", e.TokenRequests, toMaps(got)); msg != "" {
 			problems = append(problems, msg)
 		}
 	}
 	if e.LoginHistory != nil {
-		got := toMaps(r.org.LoginHistory().Events())
-		if msg := matchList("Login History", e.LoginHistory, got); msg != "" {
+		got, err := r.ctl.LoginHistory(ctx, r.org)
+		if err != nil {
+			return err
+		}
+		if msg := matchList("Login History", e.LoginHistory, toMaps(got)); msg != "" {
 			problems = append(problems, msg)
 		}
 	}
-	if e.RESTCalls != nil {
-		got := toMaps(r.emu.REST().Journal().Entries())
-		if msg := matchList("the receiver's REST calls", e.RESTCalls, got); msg != "" {
-			problems = append(problems, msg)
+	if e.RESTCalls != nil || e.APICalls != nil {
+		entries, err := r.ctl.APIRequests(ctx)
+		if err != nil {
+			return err
+		}
+		if e.RESTCalls != nil {
+			if msg := matchList("the receiver's REST calls", e.RESTCalls, toMaps(onSurfaces(entries, wire.SurfaceREST))); msg != "" {
+				problems = append(problems, msg)
+			}
+		}
+		if e.APICalls != nil {
+			got := toMaps(onSurfaces(entries, wire.SurfaceREST, wire.SurfaceSOAP))
+			if msg := matchList("the receiver's API calls", e.APICalls, got); msg != "" {
+				problems = append(problems, msg)
+			}
 		}
 	}
 	for _, rq := range e.Records {
-		if msg := r.checkRecords(rq); msg != "" {
+		msg, err := r.checkRecords(ctx, rq)
+		if err != nil {
+			return err
+		}
+		if msg != "" {
 			problems = append(problems, msg)
 		}
 	}
@@ -108,10 +119,31 @@ func (r *run) check(e *Expectations) error {
 	return fmt.Errorf("expectation failed:\n%s", strings.Join(problems, "\n"))
 }
 
-func (r *run) checkDeliveries(d *DeliveryExpect) string {
-	queue := r.emu.Outbound().Queue(true)
-	attempts := r.emu.Outbound().Attempts()
-	counts := map[outbound.State]int{}
+// onSurfaces keeps the journal entries of the given surfaces.
+func onSurfaces(entries []wire.APIRequest, surfaces ...string) []wire.APIRequest {
+	var out []wire.APIRequest
+	for _, e := range entries {
+		for _, s := range surfaces {
+			if e.Surface == s {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// checkDeliveries compares the queue and the attempt journal; err is an
+// emulator that could not be asked.
+func (r *run) checkDeliveries(ctx context.Context, d *DeliveryExpect) (string, error) {
+	queue, err := r.ctl.Queue(ctx, true)
+	if err != nil {
+		return "", err
+	}
+	attempts, err := r.ctl.Deliveries(ctx)
+	if err != nil {
+		return "", err
+	}
+	counts := map[string]int{}
 	for _, s := range queue {
 		counts[s.State]++
 	}
@@ -122,9 +154,9 @@ func (r *run) checkDeliveries(d *DeliveryExpect) string {
 			want[name], got[name] = *w, g
 		}
 	}
-	add("delivered", d.Delivered, counts[outbound.Delivered])
-	add("pending", d.Pending, counts[outbound.Pending]+counts[outbound.InFlight])
-	add("dropped", d.Dropped, counts[outbound.Dropped])
+	add("delivered", d.Delivered, counts[wire.Delivered])
+	add("pending", d.Pending, counts[wire.Pending]+counts[wire.InFlight])
+	add("dropped", d.Dropped, counts[wire.Dropped])
 	add("attempts", d.Attempts, len(attempts))
 	var problems []string
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -148,12 +180,12 @@ func (r *run) checkDeliveries(d *DeliveryExpect) string {
 	if d.Failure != "" {
 		failed := 0
 		for _, s := range queue {
-			if s.LastFailure == "" {
+			if s.DeliveryFailureReason == "" {
 				continue
 			}
 			failed++
-			if !strings.Contains(s.LastFailure, d.Failure) {
-				problems = append(problems, fmt.Sprintf("notification %s failed with %q, want a reason containing %q", s.ID, s.LastFailure, d.Failure))
+			if !strings.Contains(s.DeliveryFailureReason, d.Failure) {
+				problems = append(problems, fmt.Sprintf("notification %s failed with %q, want a reason containing %q", s.ID, s.DeliveryFailureReason, d.Failure))
 			}
 		}
 		if failed == 0 {
@@ -171,37 +203,34 @@ func (r *run) checkDeliveries(d *DeliveryExpect) string {
 	if len(problems) > 0 {
 		var lines []string
 		for _, s := range queue {
-			lines = append(lines, fmt.Sprintf("  %s %s attempts=%d %s", s.ID, s.State, s.Attempts, s.LastFailure))
+			lines = append(lines, fmt.Sprintf("  %s %s attempts=%d %s", s.ID, s.State, s.Attempts, s.DeliveryFailureReason))
 		}
 		problems = append(problems, "queue:\n"+strings.Join(lines, "\n"))
 	}
-	return strings.Join(problems, "\n")
+	return strings.Join(problems, "\n"), nil
 }
 
 // refPattern finds $name references in a query.
 var refPattern = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)
 
-func (r *run) checkRecords(rq RecordsExpect) string {
+// checkRecords runs a query over the org; err is an emulator that could
+// not be asked (a bad query is a problem of the scenario, reported).
+func (r *run) checkRecords(ctx context.Context, rq RecordsExpect) (string, error) {
 	query := refPattern.ReplaceAllStringFunc(rq.Query, func(m string) string {
 		if id, ok := r.names[m[1:]]; ok {
-			return string(id)
+			return id
 		}
 		return m
 	})
-	q, err := soql.Parse(query)
+	res, err := r.ctl.Query(ctx, r.org, query)
 	if err != nil {
-		return fmt.Sprintf("records: %v", err)
+		var we *wire.Error
+		if errors.As(err, &we) && we.Code != "" {
+			return fmt.Sprintf("records: %v", err), nil
+		}
+		return "", err
 	}
-	res, err := q.Run(soql.Env{Schema: r.org.Schema, Data: r.org.Data, Now: r.emu.Clock().Now(), Location: r.org.TimeZone})
-	if err != nil {
-		return fmt.Sprintf("records: %v", err)
-	}
-	var got []map[string]any
-	for _, row := range res.Rows {
-		m := map[string]any{}
-		flattenRow(m, "", row)
-		got = append(got, m)
-	}
+	got := res.Rows
 	var problems []string
 	if rq.Count != nil && len(got) != *rq.Count {
 		problems = append(problems, fmt.Sprintf("records %q: %d rows, want %d", rq.Query, len(got), *rq.Count))
@@ -211,33 +240,7 @@ func (r *run) checkRecords(rq RecordsExpect) string {
 			problems = append(problems, msg)
 		}
 	}
-	return strings.Join(problems, "\n")
-}
-
-// flattenRow names parent fields by path: Account.Name.
-func flattenRow(m map[string]any, prefix string, row *soql.Row) {
-	for _, fv := range row.Fields {
-		switch v := fv.Value.(type) {
-		case *soql.Row:
-			if v != nil {
-				flattenRow(m, prefix+fv.Name+".", v)
-			} else {
-				m[prefix+fv.Name] = nil
-			}
-		case *soql.Result:
-			if v != nil {
-				m[prefix+fv.Name] = float64(v.TotalSize)
-			} else {
-				m[prefix+fv.Name] = float64(0)
-			}
-		case time.Time:
-			m[prefix+fv.Name] = v.UTC().Format(time.RFC3339)
-		case int:
-			m[prefix+fv.Name] = float64(v)
-		default:
-			m[prefix+fv.Name] = v
-		}
-	}
+	return strings.Join(problems, "\n"), nil
 }
 
 // toMaps turns journal entries into maps with their JSON names.

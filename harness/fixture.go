@@ -11,19 +11,21 @@ import (
 
 	"github.com/goccy/go-yaml"
 
-	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/fixtures"
+	"github.com/sfemu/sfemu/wire"
 )
 
 // identityKeys name the key that identifies an item of a list, for merging
 // a patch list into a fixture list item by item.
 var identityKeys = []string{"name", "username", "_ref"}
 
-// orgSource builds the org fixture for one phase: the scenario's fixture,
+// orgFixture builds the org fixture for one phase: the scenario's fixture,
 // its patch merged in, the phase's session-ID era, and every outbound
 // message pointed at the receiver (unless the patch gives the endpoint as a
-// template, e.g. "{{.ReceiverURL}}/wrong-path").
-func (sc *Scenario) orgSource(phase string, vars *templateVars) (org.Source, error) {
+// template, e.g. "{{.ReceiverURL}}/wrong-path"). The certificates it names
+// travel with it, so an emulator in another process or container can load
+// it as it is.
+func (sc *Scenario) orgFixture(phase string, vars *templateVars) (wire.Fixture, error) {
 	var data []byte
 	var readFile func(string) ([]byte, error)
 	name := sc.Org.Fixture
@@ -35,30 +37,59 @@ func (sc *Scenario) orgSource(phase string, vars *templateVars) (org.Source, err
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(filepath.Dir(sc.File), path)
 		}
-		src, err := org.FileSource(path)
-		if err != nil {
-			return org.Source{}, sc.errAt("$.org.fixture", "org.fixture: %v", err)
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			return wire.Fixture{}, sc.errAt("$.org.fixture", "org.fixture: %v", err)
 		}
-		data, readFile, name = src.Data, src.ReadFile, path
+		dir := filepath.Dir(path)
+		readFile = func(rel string) ([]byte, error) {
+			if !filepath.IsAbs(rel) {
+				rel = filepath.Join(dir, rel)
+			}
+			return os.ReadFile(rel)
+		}
+		name = path
 	}
 	var doc yaml.MapSlice
 	if err := yaml.UnmarshalWithOptions(data, &doc, yaml.UseOrderedMap()); err != nil {
-		return org.Source{}, fmt.Errorf("%s: %v", name, err)
+		return wire.Fixture{}, fmt.Errorf("%s: %v", name, err)
 	}
 	merged, err := mergeValue(doc, toOrdered(sc.Org.Patch), "patch")
 	if err != nil {
-		return org.Source{}, sc.errAt("$.org.patch", "%v", err)
+		return wire.Fixture{}, sc.errAt("$.org.patch", "%v", err)
 	}
 	doc = merged.(yaml.MapSlice)
 	doc = setPath(doc, []string{"org", "outbound_session_id"}, phase)
 	if err := pointOutbound(doc, vars); err != nil {
-		return org.Source{}, sc.errAt("$.org.patch", "%v", err)
+		return wire.Fixture{}, sc.errAt("$.org.patch", "%v", err)
 	}
 	out, err := yaml.Marshal(doc)
 	if err != nil {
-		return org.Source{}, err
+		return wire.Fixture{}, err
 	}
-	return org.Source{Name: fmt.Sprintf("%s (patched by %s, %s phase)", name, filepath.Base(sc.File), phase), Data: out, ReadFile: readFile}, nil
+	fx := wire.Fixture{Name: fmt.Sprintf("%s (patched by %s, %s phase)", name, filepath.Base(sc.File), phase), YAML: string(out), Files: map[string]string{}}
+	for _, ref := range certificateRefs(doc) {
+		// A certificate that cannot be read is left out: the emulator then
+		// reports it at its line in the fixture.
+		if data, err := readFile(ref); err == nil {
+			fx.Files[ref] = string(data)
+		}
+	}
+	return fx, nil
+}
+
+// certificateRefs are the files a fixture names: its apps' certificates.
+func certificateRefs(doc yaml.MapSlice) []string {
+	var refs []string
+	apps, _ := lookup(doc, "apps").([]any)
+	for _, a := range apps {
+		if am, ok := a.(yaml.MapSlice); ok {
+			if c, ok := lookup(am, "certificate").(string); ok && c != "" {
+				refs = append(refs, c)
+			}
+		}
+	}
+	return refs
 }
 
 // toOrdered turns a decoded patch into ordered maps, sorting keys so a

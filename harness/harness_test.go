@@ -94,11 +94,11 @@ func TestPatchMergesNamedItems(t *testing.T) {
 		"users":    []any{map[string]any{"username": "admin@sfemu.example", "_delete": true}},
 		"settings": map[string]any{"client_ip": "203.0.113.9"},
 	}}, lines: func(string) int { return 0 }}
-	src, err := sc.orgSource("legacy", &templateVars{Endpoint: "http://127.0.0.1:1/outbound"})
+	src, err := sc.orgFixture("legacy", &templateVars{Endpoint: "http://127.0.0.1:1/outbound"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := string(src.Data)
+	text := src.YAML
 	for _, want := range []string{"permission_sets: []", "client_ip: 203.0.113.9", "outbound_session_id: legacy", "endpoint_url: http://127.0.0.1:1/outbound", "username: sender@sfemu.example"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("patched fixture lacks %q:\n%s", want, text)

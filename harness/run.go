@@ -14,10 +14,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sfemu/sfemu/control"
 	"github.com/sfemu/sfemu/emulator"
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/outbound"
-	"github.com/sfemu/sfemu/emulator/rest"
+	"github.com/sfemu/sfemu/wire"
 )
 
 // Options configure a run.
@@ -39,6 +40,12 @@ type Options struct {
 	// (e.g. 127.0.0.1:8085), for a receiver that is already running and
 	// configured with that login URL. Runs are then one at a time.
 	EmulatorListen string
+	// EmulatorURL drives an sfemu that is already running (`sfemu serve`,
+	// a CI service container) through its control API instead of starting
+	// one per scenario: each run loads its org there (PUT /_sfemu/orgs).
+	// Runs are then one at a time; scenarios that move time need it started
+	// with --clock virtual.
+	EmulatorURL string
 
 	containers *containerEnv // shared by the run's container receivers
 }
@@ -140,7 +147,7 @@ func Run(ctx context.Context, opts Options, paths ...string) ([]Result, error) {
 	if par <= 0 {
 		par = 2 * runtime.NumCPU()
 	}
-	if opts.EmulatorListen != "" {
+	if opts.EmulatorListen != "" || opts.EmulatorURL != "" {
 		par = 1 // one emulator at a time on the fixed address
 	}
 	results := make([]Result, len(jobs))
@@ -183,7 +190,7 @@ func RunScenario(ctx context.Context, sc *Scenario, phase string, opts Options) 
 			}
 		}
 	}()
-	r := &run{sc: sc, phase: phase, opts: opts, names: map[string]org.ID{}}
+	r := &run{sc: sc, phase: phase, opts: opts, names: map[string]string{}}
 	defer r.close()
 	if err := r.setUp(ctx); err != nil {
 		res.Failure = err.Error()
@@ -194,6 +201,10 @@ func RunScenario(ctx context.Context, sc *Scenario, phase string, opts Options) 
 			continue
 		}
 		if err := r.step(ctx, st); err != nil {
+			if r.rcv == nil {
+				res.Failure = fmt.Sprintf("%s:%d: step %d: %v", sc.File, st.line, i+1, err)
+				return res
+			}
 			res.Failure = fmt.Sprintf("%s:%d: step %d: %v\n\nreceiver log (last lines):\n%s", sc.File, st.line, i+1, err, indent(r.rcv.logTail(25)))
 			return res
 		}
@@ -209,16 +220,18 @@ func indent(s string) string {
 	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
 }
 
-// run is the state of one scenario run.
+// run is the state of one scenario run. It drives the emulator only through
+// wire.Control: its own in-process emulator, or one already running.
 type run struct {
 	sc    *Scenario
 	phase string
 	opts  Options
-	emu   *emulator.Emulator
+	ctl   wire.Control
+	local *emulator.Emulator // nil when driving a running emulator
 	srv   *httptest.Server
 	rcv   receiver
-	org   *org.Org
-	names map[string]org.ID
+	org   string // the scenario org's id
+	names map[string]string
 	log   *tailBuffer
 }
 
@@ -235,32 +248,36 @@ func (r *run) setUp(ctx context.Context) error {
 	// The emulator listens first: the receiver's environment names its URL.
 	// For a container receiver it listens on the gateway of the run's Docker
 	// network, the one address the container can reach it at.
-	emuSrv := httptest.NewUnstartedServer(nil)
-	if r.opts.EmulatorListen != "" {
-		ln, err := listenRetry(r.opts.EmulatorListen)
-		if err != nil {
-			return err
+	emulatorURL := strings.TrimRight(r.opts.EmulatorURL, "/")
+	if emulatorURL == "" {
+		emuSrv := httptest.NewUnstartedServer(nil)
+		if r.opts.EmulatorListen != "" {
+			ln, err := listenRetry(r.opts.EmulatorListen)
+			if err != nil {
+				return err
+			}
+			emuSrv.Listener.Close()
+			emuSrv.Listener = ln
+		} else if spec.Container != nil {
+			if r.opts.containers == nil {
+				return fmt.Errorf("a container receiver needs a run (Run or RunTests) to own its Docker network")
+			}
+			if err := r.opts.containers.setUp(ctx); err != nil {
+				return err
+			}
+			ln, err := listenOn(r.opts.containers.gateway)
+			if err != nil {
+				return fmt.Errorf("listen on the Docker network's gateway %s: %w", r.opts.containers.gateway, err)
+			}
+			emuSrv.Listener.Close()
+			emuSrv.Listener = ln
 		}
-		emuSrv.Listener.Close()
-		emuSrv.Listener = ln
-	} else if spec.Container != nil {
-		if r.opts.containers == nil {
-			return fmt.Errorf("a container receiver needs a run (Run or RunTests) to own its Docker network")
-		}
-		if err := r.opts.containers.setUp(ctx); err != nil {
-			return err
-		}
-		ln, err := listenOn(r.opts.containers.gateway)
-		if err != nil {
-			return fmt.Errorf("listen on the Docker network's gateway %s: %w", r.opts.containers.gateway, err)
-		}
-		emuSrv.Listener.Close()
-		emuSrv.Listener = ln
+		emuSrv.Start()
+		r.srv = emuSrv
+		emulatorURL = emuSrv.URL
 	}
-	emuSrv.Start()
-	r.srv = emuSrv
 	vars := &templateVars{
-		EmulatorURL:   emuSrv.URL,
+		EmulatorURL:   emulatorURL,
 		ReceiverURL:   fmt.Sprintf("http://127.0.0.1:%d", port),
 		Port:          port,
 		ContainerPort: port,
@@ -284,38 +301,15 @@ func (r *run) setUp(ctx context.Context) error {
 	if spec.URL != "" {
 		vars.Endpoint = spec.URL
 	}
-	src, err := r.sc.orgSource(r.phase, vars)
+	fx, err := r.sc.orgFixture(r.phase, vars)
 	if err != nil {
 		return err
 	}
-	emu, err := emulator.New(emulator.Options{
-		Orgs:         []org.Source{src},
-		Clock:        emulator.VirtualClock,
-		VirtualStart: virtualEpoch(),
-		PublicURL:    emuSrv.URL,
-		Outbound:     outbound.Settings{SessionOverHTTP: true, Timeout: 10 * time.Second},
-		// A receiver may outlive this emulator (url: receivers): fresh
-		// Notification Ids keep its dedupe from mistaking them for repeats.
-		NotificationIDBase: notificationIDBase(),
-	})
-	if err != nil {
-		return fmt.Errorf("the scenario's org does not load: %v", err)
+	if err := r.startEmulator(ctx, fx); err != nil {
+		return err
 	}
-	r.emu = emu
-	emuSrv.Config.Handler = emu
-	r.org = emu.Store().Orgs()[0]
-	vars.OrgID = string(r.org.ID)
-	vars.Audience = r.org.Type.LoginAudience()
-	if len(r.org.OutboundMessages) > 0 {
-		vars.Username = r.org.OutboundMessages[0].UserToSendAs.Username
-	} else if len(r.org.Users) > 0 {
-		vars.Username = r.org.Users[0].Username
-	}
-	for _, a := range emu.Store().Apps() {
-		if a.Certificate != nil && r.org.Installations[a.ConsumerKey] != nil {
-			vars.ConsumerKey = a.ConsumerKey
-			break
-		}
+	if err := r.learnOrg(ctx, vars); err != nil {
+		return err
 	}
 	if spec.URL != "" {
 		r.rcv = &urlReceiver{url: spec.URL}
@@ -368,6 +362,84 @@ func (r *run) setUp(ctx context.Context) error {
 	p := &processReceiver{command: command, env: env, ready: vars.ReceiverURL + ready, url: vars.Endpoint, log: r.log}
 	r.rcv = p
 	return p.start(ctx)
+}
+
+// startEmulator gives the run its emulator with the scenario's org: a new
+// one in this process on a virtual clock, or the running one at
+// Options.EmulatorURL with its orgs replaced.
+func (r *run) startEmulator(ctx context.Context, fx wire.Fixture) error {
+	// A receiver may outlive this emulator (url: receivers): fresh
+	// Notification Ids keep its dedupe from mistaking them for repeats.
+	base := notificationIDBase()
+	if r.opts.EmulatorURL != "" {
+		c := control.New(r.opts.EmulatorURL)
+		if _, err := c.LoadOrgs(ctx, wire.LoadOrgs{Fixtures: []wire.Fixture{fx}, NotificationIDBase: base}); err != nil {
+			return fmt.Errorf("the scenario's org does not load into the emulator at %s: %v", r.opts.EmulatorURL, err)
+		}
+		r.ctl = c
+		return nil
+	}
+	emu, err := emulator.New(emulator.Options{
+		Fixtures:           []wire.Fixture{fx},
+		Clock:              emulator.VirtualClock,
+		VirtualStart:       virtualEpoch(),
+		PublicURL:          r.srv.URL,
+		Outbound:           outbound.Settings{SessionOverHTTP: true, Timeout: 10 * time.Second},
+		NotificationIDBase: base,
+	})
+	if err != nil {
+		return fmt.Errorf("the scenario's org does not load: %v", err)
+	}
+	r.local, r.ctl = emu, emu
+	r.srv.Config.Handler = emu
+	return nil
+}
+
+// learnOrg fills the templates that name the org: its id, login audience,
+// send user and consumer key, from what the control API lists.
+func (r *run) learnOrg(ctx context.Context, vars *templateVars) error {
+	orgs, err := r.ctl.Orgs(ctx)
+	if err != nil {
+		return err
+	}
+	if len(orgs) == 0 {
+		return fmt.Errorf("the emulator serves no org")
+	}
+	o := orgs[0]
+	r.org, vars.OrgID = o.ID, o.ID
+	if len(o.LoginAudiences) > 0 {
+		vars.Audience = o.LoginAudiences[0]
+	}
+	msgs, err := r.ctl.OutboundMessages(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		if m.Org == o.Name {
+			vars.Username = m.UserToSendAs
+			break
+		}
+	}
+	if vars.Username == "" {
+		users, err := r.ctl.Users(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		if len(users) > 0 {
+			vars.Username = users[0].Username
+		}
+	}
+	apps, err := r.ctl.Apps(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range apps {
+		if _, installed := a.Installations[o.Name]; installed && a.CertificateSubject != "" {
+			vars.ConsumerKey = a.ConsumerKey
+			break
+		}
+	}
+	return nil
 }
 
 var notificationRuns atomic.Uint64
@@ -451,8 +523,8 @@ func (r *run) close() {
 	if r.rcv != nil {
 		_ = stopQuietly(r.rcv)
 	}
-	if r.emu != nil {
-		r.emu.Close()
+	if r.local != nil {
+		r.local.Close()
 	}
 	if r.srv != nil {
 		r.srv.Close()
@@ -476,20 +548,14 @@ func (r *run) ref(s string) (string, error) {
 		if !ok {
 			return "", fmt.Errorf("%s names no created record", s)
 		}
-		return string(id), nil
+		return id, nil
 	}
 	return s, nil
 }
 
 func (r *run) step(ctx context.Context, st Step) error {
-	o := r.org
-	now := r.emu.Clock().Now()
 	switch {
 	case st.Create != nil:
-		obj := o.Schema.Object(st.Create.Object)
-		if obj == nil {
-			return fmt.Errorf("create: %q is not an object of the org", st.Create.Object)
-		}
 		n := max(st.Create.Count, 1)
 		for i := 1; i <= n; i++ {
 			fields, err := r.fields(st.Create.Fields)
@@ -501,9 +567,9 @@ func (r *run) step(ctx context.Context, st Step) error {
 					fields[k] = strings.ReplaceAll(s, "{{.N}}", fmt.Sprintf("%03d", i))
 				}
 			}
-			rec, errs := o.Data.Insert(obj, fields, adminOf(o), now, org.DMLOptions{})
-			if errs != nil {
-				return fmt.Errorf("create %s: %s: %s", obj.Name, errs[0].StatusCode, errs[0].Message)
+			rec, err := r.ctl.CreateRecord(ctx, r.org, wire.CreateRecord{Object: st.Create.Object, Fields: fields})
+			if err != nil {
+				return fmt.Errorf("create: %v", err)
 			}
 			if st.Create.As != "" {
 				r.names[st.Create.As] = rec.ID
@@ -514,16 +580,12 @@ func (r *run) step(ctx context.Context, st Step) error {
 		if err != nil {
 			return err
 		}
-		pid, err := org.ParseID(id)
-		if err != nil {
-			return fmt.Errorf("update: %v", err)
-		}
 		fields, err := r.fields(st.Update.Fields)
 		if err != nil {
 			return err
 		}
-		if _, errs := o.Data.Update(pid, fields, adminOf(o), now); errs != nil {
-			return fmt.Errorf("update %s: %s: %s", id, errs[0].StatusCode, errs[0].Message)
+		if _, err := r.ctl.UpdateRecord(ctx, r.org, id, wire.UpdateRecord{Fields: fields}); err != nil {
+			return fmt.Errorf("update: %v", err)
 		}
 	case st.Send != nil:
 		var ids []string
@@ -534,7 +596,7 @@ func (r *run) step(ctx context.Context, st Step) error {
 			}
 			ids = append(ids, id)
 		}
-		if _, err := r.emu.SendOutbound(st.Send.Message, "", ids, st.Send.Where); err != nil {
+		if _, err := r.ctl.SendOutbound(ctx, st.Send.Message, wire.Send{Records: ids, Where: st.Send.Where}); err != nil {
 			return fmt.Errorf("send %s: %v", st.Send.Message, err)
 		}
 	case st.Advance != "":
@@ -542,16 +604,18 @@ func (r *run) step(ctx context.Context, st Step) error {
 			return err
 		}
 		d, _ := time.ParseDuration(st.Advance)
-		if _, err := r.emu.Advance(d); err != nil {
+		if _, err := r.ctl.Advance(ctx, wire.Advance{By: wire.Duration(d)}); err != nil {
 			return err
 		}
 	case st.Faults != nil:
-		return r.faults(st.Faults)
+		return r.faults(ctx, st.Faults)
 	case st.ClientIP != nil:
-		return r.clientIP(*st.ClientIP)
+		return r.ctl.SetClientIP(ctx, r.org, *st.ClientIP)
 	case st.Expire != nil:
 		if *st.Expire {
-			r.emu.Store().Sessions.Expire("")
+			if _, err := r.ctl.ExpireSessions(ctx, ""); err != nil {
+				return err
+			}
 		}
 	case st.Receiver == "stop":
 		if err := r.idle(ctx); err != nil {
@@ -583,40 +647,31 @@ func (r *run) fields(in map[string]any) (map[string]any, error) {
 	return out, nil
 }
 
-// adminOf is who scenario steps act as: the org's first administrator.
-func adminOf(o *org.Org) *org.User {
-	for _, u := range o.Users {
-		if u.Profile != nil && u.Profile.Name == "System Administrator" {
-			return u
-		}
-	}
-	if len(o.Users) > 0 {
-		return o.Users[0]
-	}
-	return nil
-}
-
 // idle waits for deliveries in flight to finish.
 func (r *run) idle(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := r.emu.Outbound().Idle(ctx); err != nil {
+	if err := r.ctl.Idle(ctx); err != nil {
 		return fmt.Errorf("deliveries did not settle within 30s: %v", err)
 	}
 	return nil
 }
 
-func (r *run) faults(f *FaultsStep) error {
+func (r *run) faults(ctx context.Context, f *FaultsStep) error {
 	if f.Clear {
-		r.emu.Outbound().SetFaults(outbound.Faults{})
-		r.emu.REST().Faults().Clear(0)
+		if _, err := r.ctl.SetOutboundFaults(ctx, wire.OutboundFaults{}); err != nil {
+			return err
+		}
+		if err := r.ctl.ClearFaults(ctx, 0); err != nil {
+			return err
+		}
 	}
 	if of := f.Outbound; of != nil {
-		faults := outbound.Faults{Seed: of.Seed, Message: of.Message, DuplicateProbability: of.DuplicateProbability,
+		faults := wire.OutboundFaults{Seed: of.Seed, Message: of.Message, DuplicateProbability: of.DuplicateProbability,
 			ReorderProbability: of.ReorderProbability, DelayProbability: of.DelayProbability}
 		for _, d := range []struct {
 			name, text string
-			dst        *time.Duration
+			dst        *wire.Duration
 		}{{"duplicate_after", of.DuplicateAfter, &faults.DuplicateAfter}, {"reorder_hold", of.ReorderHold, &faults.ReorderHold}, {"delay", of.Delay, &faults.Delay}} {
 			if d.text == "" {
 				continue
@@ -625,21 +680,23 @@ func (r *run) faults(f *FaultsStep) error {
 			if err != nil {
 				return fmt.Errorf("faults.outbound.%s %q is not a duration", d.name, d.text)
 			}
-			*d.dst = v
+			*d.dst = wire.Duration(v)
 		}
-		r.emu.Outbound().SetFaults(faults)
+		if _, err := r.ctl.SetOutboundFaults(ctx, faults); err != nil {
+			return fmt.Errorf("faults.outbound: %v", err)
+		}
 	}
-	for _, rf := range f.REST {
-		fault := rest.Fault{Org: r.org.Name, Method: rf.Method, Path: rf.Path, Status: rf.Status, ErrorCode: rf.ErrorCode,
-			Message: rf.Message, ExpireSession: rf.ExpireSession, Times: rf.Times}
-		if rf.Latency != "" {
-			d, err := time.ParseDuration(rf.Latency)
+	for _, af := range f.REST {
+		fault := wire.Fault{Surface: wire.SurfaceREST, Org: r.org, Method: af.Method, Path: af.Path, Status: af.Status, ErrorCode: af.ErrorCode,
+			Message: af.Message, ExpireSession: af.ExpireSession, Times: af.Times}
+		if af.Latency != "" {
+			d, err := time.ParseDuration(af.Latency)
 			if err != nil {
-				return fmt.Errorf("faults.rest latency %q is not a duration", rf.Latency)
+				return fmt.Errorf("faults.rest latency %q is not a duration", af.Latency)
 			}
-			fault.Latency = d
+			fault.Latency = wire.Duration(d)
 		}
-		if _, err := r.emu.REST().Faults().Add(fault); err != nil {
+		if _, err := r.ctl.AddFault(ctx, fault); err != nil {
 			return fmt.Errorf("faults.rest: %v", err)
 		}
 	}

@@ -158,8 +158,11 @@ type Expectations struct {
 	TokenRequests []map[string]any `yaml:"token_requests"`
 	LoginHistory  []map[string]any `yaml:"login_history"`
 	RESTCalls     []map[string]any `yaml:"rest_calls"`
-	Records       []RecordsExpect  `yaml:"records"`
-	ReceiverLog   *LogExpect       `yaml:"receiver_log"`
+	// APICalls are the REST and SOAP calls together, in order; each has a
+	// surface (rest or soap) and, for SOAP, an operation (query, create…).
+	APICalls    []map[string]any `yaml:"api_calls"`
+	Records     []RecordsExpect  `yaml:"records"`
+	ReceiverLog *LogExpect       `yaml:"receiver_log"`
 }
 
 // DeliveryExpect checks the outbound queue and its history.

@@ -28,7 +28,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -41,6 +40,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/sfemu/sfemu/control"
+	"github.com/sfemu/sfemu/wire"
 )
 
 const (
@@ -292,99 +292,82 @@ func (c *Container) BaseURL(ctx context.Context) (string, error) {
 	return c.PortEndpoint(ctx, Port, "http")
 }
 
+// Control is a typed client of the container's control API (docs/CONTROL.md):
+// every operation of wire.Control — records, outbound sends and the
+// delivery queue, token requests, Login History, faults, the clock, reset.
+func (c *Container) Control(ctx context.Context) (*control.Client, error) {
+	base, err := c.BaseURL(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sfemu control API: %w", err)
+	}
+	return &control.Client{BaseURL: base, HTTP: c.http}, nil
+}
+
 // Advance moves the virtual clock forward by d (POST /_sfemu/clock/advance),
 // running every outbound retry that falls due on the way. It fails on the
 // real clock: start the container WithVirtualClock.
 func (c *Container) Advance(ctx context.Context, d time.Duration) error {
-	return c.control(ctx, http.MethodPost, "/clock/advance", map[string]string{"by": d.String()}, nil)
+	ctl, err := c.Control(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = ctl.Advance(ctx, wire.Advance{By: wire.Duration(d)})
+	return named("POST /clock/advance", err)
 }
 
 // Send queues notifications of the outbound message definition named message
 // for the given record ids (POST /_sfemu/outbound/{message}/send) and returns
 // the notification ids.
 func (c *Container) Send(ctx context.Context, message string, records ...string) ([]string, error) {
-	var out struct {
-		Notifications []string `json:"notifications"`
+	ctl, err := c.Control(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if records == nil {
-		records = []string{}
-	}
-	err := c.control(ctx, http.MethodPost, "/outbound/"+url.PathEscape(message)+"/send", map[string]any{"records": records}, &out)
-	return out.Notifications, err
+	sent, err := ctl.SendOutbound(ctx, message, wire.Send{Records: records})
+	return sent.Notifications, named("POST /outbound/"+message+"/send", err)
 }
 
-// QueueEntry is a row of the outbound delivery status page
+// Queue is the outbound delivery queue: notifications pending or in flight
 // (GET /_sfemu/outbound/queue; docs/OUTBOUND.md).
-type QueueEntry struct {
-	ID          string     `json:"id"` // the notification id (04l…)
-	Message     string     `json:"message"`
-	Object      string     `json:"object"`
-	RecordID    string     `json:"record_id"`
-	Endpoint    string     `json:"endpoint"`
-	State       string     `json:"state"` // pending, in_flight, delivered, dropped
-	QueuedAt    time.Time  `json:"queued_at"`
-	Age         string     `json:"age"`
-	Attempts    int        `json:"attempts"`
-	LastAttempt *time.Time `json:"last_attempt,omitempty"`
-	NextAttempt *time.Time `json:"next_attempt,omitempty"`
-	// DeliveryFailureReason is the last failure, as Setup's status page shows it.
-	DeliveryFailureReason string `json:"delivery_failure_reason,omitempty"`
-	DuplicateOf           string `json:"duplicate_of,omitempty"`
+func (c *Container) Queue(ctx context.Context) ([]wire.QueueEntry, error) {
+	ctl, err := c.Control(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, err := ctl.Queue(ctx, false)
+	return q, named("GET /outbound/queue", err)
 }
 
-// Queue is the outbound delivery queue: notifications pending or in flight.
-func (c *Container) Queue(ctx context.Context) ([]QueueEntry, error) {
-	var out []QueueEntry
-	err := c.control(ctx, http.MethodGet, "/outbound/queue", nil, &out)
-	return out, err
-}
-
-// TokenRequest is one request to the token endpoint, successful or not
+// TokenRequests lists every token request since the start or the last Reset
 // (GET /_sfemu/token-requests; docs/CONTROL.md).
-type TokenRequest struct {
-	Time        time.Time `json:"time"`
-	GrantType   string    `json:"grant_type"`
-	SourceIP    string    `json:"source_ip"`
-	ClientID    string    `json:"client_id,omitempty"` // the JWT's iss, or client_id
-	Username    string    `json:"username,omitempty"`  // the JWT's sub, or username
-	Audience    []string  `json:"audience,omitempty"`
-	Status      int       `json:"status"`
-	Error       string    `json:"error,omitempty"`
-	Description string    `json:"error_description,omitempty"`
-	// Reason says precisely why the request got its answer; Salesforce never
-	// says this much.
-	Reason      string `json:"reason,omitempty"`
-	OrgID       string `json:"org_id,omitempty"`
-	UserID      string `json:"user_id,omitempty"`
-	Application string `json:"application,omitempty"`
-}
-
-// TokenRequests lists every token request since the start or the last Reset.
-func (c *Container) TokenRequests(ctx context.Context) ([]TokenRequest, error) {
-	var out []TokenRequest
-	err := c.control(ctx, http.MethodGet, "/token-requests", nil, &out)
-	return out, err
+func (c *Container) TokenRequests(ctx context.Context) ([]wire.TokenRequest, error) {
+	ctl, err := c.Control(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := ctl.TokenRequests(ctx)
+	return tr, named("GET /token-requests", err)
 }
 
 // Reset reloads the fixtures (POST /_sfemu/reset): sessions, Login History,
 // journals, queues and run-time changes are gone; the clock keeps its time.
 func (c *Container) Reset(ctx context.Context) error {
-	return c.control(ctx, http.MethodPost, "/reset", nil, nil)
+	ctl, err := c.Control(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = ctl.Reset(ctx)
+	return named("POST /reset", err)
 }
 
-// control calls the control API; errors name the call.
-func (c *Container) control(ctx context.Context, method, p string, in, out any) error {
-	base, err := c.BaseURL(ctx)
-	if err != nil {
-		return fmt.Errorf("sfemu %s %s: %w", method, p, err)
+// named prefixes a control error with the call, as "sfemu POST /reset: HTTP 500: …".
+func named(call string, err error) error {
+	if err == nil {
+		return nil
 	}
-	client := &control.Client{BaseURL: base, HTTP: c.http}
-	if err := client.Do(ctx, method, p, in, out); err != nil {
-		var ce *control.Error
-		if errors.As(err, &ce) {
-			return fmt.Errorf("sfemu %s %s: HTTP %d: %s", method, p, ce.Status, ce.Message)
-		}
-		return fmt.Errorf("sfemu %s %s: %w", method, p, err)
+	var ce *wire.Error
+	if errors.As(err, &ce) {
+		return fmt.Errorf("sfemu %s: HTTP %d: %s", call, ce.Status, ce.Message)
 	}
-	return nil
+	return fmt.Errorf("sfemu %s: %w", call, err)
 }

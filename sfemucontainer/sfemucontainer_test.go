@@ -21,6 +21,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/sfemu/sfemu/jwtbearer"
+	"github.com/sfemu/sfemu/wire"
 )
 
 // testImage is built once in TestMain and shared by every test. Its tag is
@@ -251,7 +252,7 @@ func TestDefaultOrg(t *testing.T) {
 	if len(ids) != 1 || !strings.HasPrefix(ids[0], "04l") {
 		t.Fatalf("Send = %v, want one 04l… notification id", ids)
 	}
-	var queued QueueEntry
+	var queued wire.QueueEntry
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		queue, err := ctr.Queue(ctx)

@@ -14,7 +14,7 @@ import (
 	"github.com/sfemu/sfemu/harness"
 )
 
-const runUsage = `usage: sfemu run [--receiver example|example-container|container:IMAGE|url:URL|cmd:'COMMAND ARGS'] [--env K=V]... [--junit FILE] [--parallel N] [PATH...]`
+const runUsage = `usage: sfemu run [--receiver example|example-container|container:IMAGE|url:URL|cmd:'COMMAND ARGS'] [--env K=V]... [--emulator URL | --emulator-listen ADDR] [--junit FILE] [--parallel N] [PATH...]`
 
 // runRun implements `sfemu run`: the scenario catalogue against a receiver.
 func runRun(args []string, stdout, stderr io.Writer) int {
@@ -28,6 +28,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	verbose := fs.Bool("v", false, "print a line per scenario run as it finishes")
 	clean := fs.Bool("clean", false, "remove containers and networks that killed runs left behind, then exit")
 	emulatorListen := fs.String("emulator-listen", "", "fixed `ADDR` for every scenario's emulator (e.g. 127.0.0.1:8085), for a url: receiver already configured with it; runs go one at a time")
+	emulatorURL := fs.String("emulator", "", "drive the sfemu already running at `URL` (sfemu serve, a CI service container) instead of one per scenario: each run loads its org there; runs go one at a time; scenarios that move time need it started with --clock virtual")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -75,7 +76,11 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 		spec.Env[k] = v
 	}
-	opts := harness.Options{Receiver: spec, Parallel: *parallel, EmulatorListen: *emulatorListen}
+	if *emulatorListen != "" && *emulatorURL != "" {
+		fmt.Fprintln(stderr, "sfemu run: give --emulator (a running sfemu) or --emulator-listen (sfemu's own, at a fixed address), not both")
+		return 2
+	}
+	opts := harness.Options{Receiver: spec, Parallel: *parallel, EmulatorListen: *emulatorListen, EmulatorURL: *emulatorURL}
 	if *verbose {
 		opts.Log = func(r harness.Result) { fmt.Fprintln(stdout, harness.Line(r)) }
 	}

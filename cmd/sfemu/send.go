@@ -5,22 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"text/tabwriter"
 	"time"
 
 	"github.com/sfemu/sfemu/control"
+	"github.com/sfemu/sfemu/wire"
 )
-
-// controlClient calls a running emulator's control API.
-type controlClient struct{ c *control.Client }
-
-func newControlClient(base string) *controlClient { return &controlClient{control.New(base)} }
-
-func (c *controlClient) call(method, path string, in, out any) error {
-	return c.c.Do(context.Background(), method, path, in, out)
-}
 
 const sendUsage = `usage: sfemu send [--emulator URL] --message NAME [--org ORG] (--record ID ... | --where 'SOQL condition')`
 
@@ -41,11 +31,8 @@ func runSend(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, sendUsage)
 		return 2
 	}
-	var out struct {
-		Notifications []string `json:"notifications"`
-	}
-	body := map[string]any{"org": *orgName, "records": []string(records), "where": *where}
-	if err := newControlClient(*emulatorURL).call(http.MethodPost, "/outbound/"+url.PathEscape(*message)+"/send", body, &out); err != nil {
+	out, err := control.New(*emulatorURL).SendOutbound(context.Background(), *message, wire.Send{Org: *orgName, Records: records, Where: *where})
+	if err != nil {
 		fmt.Fprintf(stderr, "sfemu send: %v\n", err)
 		return 1
 	}
@@ -73,38 +60,25 @@ func runQueue(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, queueUsage)
 		return 2
 	}
-	c := newControlClient(*emulatorURL)
+	c, ctx := control.New(*emulatorURL), context.Background()
 	switch {
 	case *retry != "":
-		if err := c.call(http.MethodPost, "/outbound/queue/"+url.PathEscape(*retry)+"/retry", nil, nil); err != nil {
+		if err := c.RetryNow(ctx, *retry); err != nil {
 			fmt.Fprintf(stderr, "sfemu queue: %v\n", err)
 			return 1
 		}
 		fmt.Fprintf(stdout, "retrying %s\n", *retry)
 		return 0
 	case *del != "":
-		if err := c.call(http.MethodDelete, "/outbound/queue/"+url.PathEscape(*del), nil, nil); err != nil {
+		if err := c.DeleteQueued(ctx, *del); err != nil {
 			fmt.Fprintf(stderr, "sfemu queue: %v\n", err)
 			return 1
 		}
 		fmt.Fprintf(stdout, "deleted %s\n", *del)
 		return 0
 	}
-	var rows []struct {
-		ID          string     `json:"id"`
-		Message     string     `json:"message"`
-		RecordID    string     `json:"record_id"`
-		State       string     `json:"state"`
-		Age         string     `json:"age"`
-		Attempts    int        `json:"attempts"`
-		NextAttempt *time.Time `json:"next_attempt"`
-		Reason      string     `json:"delivery_failure_reason"`
-	}
-	path := "/outbound/queue"
-	if *all {
-		path += "?all=true"
-	}
-	if err := c.call(http.MethodGet, path, nil, &rows); err != nil {
+	rows, err := c.Queue(ctx, *all)
+	if err != nil {
 		fmt.Fprintf(stderr, "sfemu queue: %v\n", err)
 		return 1
 	}
@@ -115,7 +89,7 @@ func runQueue(args []string, stdout, stderr io.Writer) int {
 		if r.NextAttempt != nil {
 			next = r.NextAttempt.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Message, r.RecordID, r.State, r.Age, r.Attempts, next, r.Reason)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Message, r.RecordID, r.State, r.Age, r.Attempts, next, r.DeliveryFailureReason)
 	}
 	tw.Flush()
 	return 0

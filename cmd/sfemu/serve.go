@@ -134,24 +134,31 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	return 0
 }
 
-// printBanner says where sfemu listens and what a client needs to log in.
+// printBanner says where sfemu listens and what a client needs to log in,
+// from the control API's view of the orgs.
 func printBanner(w io.Writer, emu *emulator.Emulator, base, clockMode string, defaultOrg bool) {
-	store := emu.Store()
+	ctx := context.Background()
+	orgs, _ := emu.Orgs(ctx)
+	msgs, _ := emu.OutboundMessages(ctx)
+	apps, _ := emu.Apps(ctx)
 	fmt.Fprintf(w, "sfemu %s serving on %s (clock: %s)\n", version(), base, clockMode)
 	fmt.Fprintf(w, "  token endpoint  %s/services/oauth2/token\n", base)
 	fmt.Fprintf(w, "  REST API        %s/services/data/v%.1f/ (query, sobjects, composite, search)\n", base, rest.DefaultLatestVersion)
 	fmt.Fprintf(w, "  control API     %s%s/ (health, orgs, apps, login history, requests, faults, clock, reset)\n", base, emulator.ControlPrefix)
-	for _, o := range store.Orgs() {
+	for _, o := range orgs {
 		fmt.Fprintf(w, "org %q %s (%s, outbound session IDs %s) from %s\n", o.Name, o.ID, o.Type, o.OutboundSessionID, o.Source)
-		for _, m := range o.OutboundMessages {
-			fmt.Fprintf(w, "  outbound        %s (%s) → %s\n", m.Name, m.Object.Name, m.EndpointURL)
+		for _, m := range msgs {
+			if m.Org == o.Name {
+				fmt.Fprintf(w, "  outbound        %s (%s) → %s\n", m.Name, m.Object, m.EndpointURL)
+			}
 		}
-		fmt.Fprintf(w, "  aud             %s or %s\n", o.Type.LoginAudience(), base)
-		for _, u := range o.Users {
-			fmt.Fprintf(w, "  user            %s (profile %s)\n", u.Username, u.Profile.Name)
+		fmt.Fprintf(w, "  aud             %s or %s\n", o.LoginAudiences[0], base)
+		users, _ := emu.Users(ctx, o.ID)
+		for _, u := range users {
+			fmt.Fprintf(w, "  user            %s (profile %s)\n", u.Username, u.Profile)
 		}
-		for _, a := range store.Apps() {
-			if o.Installations[a.ConsumerKey] != nil {
+		for _, a := range apps {
+			if _, ok := a.Installations[o.Name]; ok {
 				fmt.Fprintf(w, "  app             %s consumer key %s\n", a.Name, a.ConsumerKey)
 			}
 		}

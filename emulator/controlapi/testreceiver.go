@@ -1,4 +1,4 @@
-package emulator
+package controlapi
 
 import (
 	"fmt"
@@ -6,12 +6,14 @@ import (
 	"net/http"
 
 	"github.com/gorilla/mux"
+
+	"github.com/sfemu/sfemu/wire"
 )
 
 // testReceiver answers outbound messages the ways receivers get it wrong,
 // so a scenario or a developer can point a definition at a known answer:
 // POST /_sfemu/test-receiver/{answer}.
-func (e *Emulator) testReceiver(w http.ResponseWriter, r *http.Request) {
+func testReceiver(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
 	const envelope = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>%s</soapenv:Body></soapenv:Envelope>`
 	write := func(status int, contentType, body string) {
@@ -37,6 +39,6 @@ func (e *Emulator) testReceiver(w http.ResponseWriter, r *http.Request) {
 	case "404":
 		write(http.StatusNotFound, "text/html", "<html><head><title>404 Not Found</title></head><body>Not Found</body></html>")
 	default:
-		controlError(w, http.StatusNotFound, "test receiver answers: ack, nack, text, html, fault, 404")
+		writeError(w, wire.NotFound("test receiver answers: ack, nack, text, html, fault, 404"))
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/sfemu/sfemu/emulator/clock"
+	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/org"
 )
 
@@ -136,11 +137,13 @@ apps:
 }
 
 type testEnv struct {
-	store *org.Store
-	svc   *Service
-	clock *clock.Virtual
-	srv   *httptest.Server
-	keys  testKeys
+	store  *org.Store
+	svc    *Service
+	gw     *gateway.Gateway
+	router http.Handler
+	clock  *clock.Virtual
+	srv    *httptest.Server
+	keys   testKeys
 }
 
 func newTestEnv(t testing.TB, acmeExtra string) *testEnv {
@@ -155,11 +158,13 @@ func newTestEnv(t testing.TB, acmeExtra string) *testEnv {
 		t.Fatal(err)
 	}
 	svc := New(Config{Store: store})
+	gw := gateway.New(gateway.Config{Store: store, BaseURL: gateway.RequestBaseURL})
 	r := mux.NewRouter()
-	svc.Routes(r)
+	gw.Mount(r, Prefix, svc.Surface(), svc.Routes())
+	gw.Mount(r, IdentityPrefix, svc.Surface(), svc.IdentityRoutes())
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
-	return &testEnv{store: store, svc: svc, clock: clk, srv: srv, keys: k}
+	return &testEnv{store: store, svc: svc, gw: gw, router: r, clock: clk, srv: srv, keys: k}
 }
 
 // claims are the JWT claims a well-behaved client sends for sender@acme.

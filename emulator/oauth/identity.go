@@ -1,58 +1,13 @@
 package oauth
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/gorilla/mux"
-
+	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/org"
 )
-
-// Routes registers the OAuth endpoints and the identity URL on r.
-func (s *Service) Routes(r *mux.Router) {
-	r.HandleFunc("/services/oauth2/token", s.Token)
-	r.HandleFunc("/services/oauth2/userinfo", s.UserInfo).Methods(http.MethodGet, http.MethodPost)
-	r.HandleFunc("/services/oauth2/revoke", s.Revoke).Methods(http.MethodGet, http.MethodPost)
-	r.HandleFunc("/id/{org}/{user}", s.Identity).Methods(http.MethodGet, http.MethodPost)
-}
-
-// AccessToken extracts the access token from "Authorization: Bearer <t>"
-// (or "OAuth <t>", which Salesforce also takes), or "" when there is none.
-func AccessToken(r *http.Request) string {
-	h := r.Header.Get("Authorization")
-	scheme, token, ok := strings.Cut(h, " ")
-	if !ok {
-		return ""
-	}
-	if strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "OAuth") {
-		return strings.TrimSpace(token)
-	}
-	return ""
-}
-
-// identitySession finds the session for an identity or userinfo request:
-// from the Authorization header, or the oauth_token parameter the identity
-// URL also takes.
-func (s *Service) identitySession(r *http.Request) *org.Session {
-	token := AccessToken(r)
-	if token == "" {
-		token = r.URL.Query().Get("oauth_token")
-	}
-	if token == "" {
-		return nil
-	}
-	return s.store.Sessions.Use(token)
-}
-
-// badOAuthToken is Salesforce's answer to an identity request with a bad token.
-func badOAuthToken(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "text/plain;charset=UTF-8")
-	w.WriteHeader(http.StatusForbidden)
-	_, _ = w.Write([]byte("Bad_OAuth_Token"))
-}
 
 type identityURLs struct {
 	Enterprise   string `json:"enterprise"`
@@ -105,25 +60,22 @@ func utcOffsetMillis(loc *time.Location, now time.Time) int {
 	return off * 1000
 }
 
-// Identity serves the identity URL GET /id/{orgId}/{userId}. A token may
+// identity serves the identity URL GET /id/{orgId}/{userId}. A token may
 // only read its own user's identity.
-func (s *Service) Identity(w http.ResponseWriter, r *http.Request) {
-	sess := s.identitySession(r)
+func (s *Service) identity(c *gateway.Call) (gateway.Response, error) {
+	sess := c.Session
 	if sess == nil {
-		badOAuthToken(w)
-		return
+		return gateway.Response{}, errBadOAuthToken
 	}
-	vars := mux.Vars(r)
-	orgID, err1 := org.ParseID(vars["org"])
-	userID, err2 := org.ParseID(vars["user"])
+	orgID, err1 := org.ParseID(c.Var("org"))
+	userID, err2 := org.ParseID(c.Var("user"))
 	u := sess.User
 	if err1 != nil || err2 != nil || orgID != u.Org.ID || userID != u.ID {
-		badOAuthToken(w)
-		return
+		return gateway.Response{}, errBadOAuthToken
 	}
-	base := s.cfg.BaseURL(r)
-	now := s.store.Clock.Now()
-	writeJSON(w, struct {
+	base := c.BaseURL
+	now := c.Now
+	return gateway.JSON(http.StatusOK, struct {
 		ID               string       `json:"id"`
 		AssertedUser     bool         `json:"asserted_user"`
 		UserID           org.ID       `json:"user_id"`
@@ -145,7 +97,7 @@ func (s *Service) Identity(w http.ResponseWriter, r *http.Request) {
 		LastModifiedDate string       `json:"last_modified_date"`
 		IsAppInstalled   bool         `json:"is_app_installed"`
 	}{
-		ID: IdentityURL(base, u), AssertedUser: true, UserID: u.ID, OrganizationID: u.Org.ID,
+		ID: gateway.IdentityURL(base, u), AssertedUser: true, UserID: u.ID, OrganizationID: u.Org.ID,
 		Username: u.Username, NickName: nickname(u), DisplayName: u.Name(), Email: u.Email, EmailVerified: true,
 		FirstName: u.FirstName, LastName: u.LastName, Timezone: u.Org.TimeZone.String(), URLs: urlsFor(base, u),
 		Active: u.Active, UserType: "STANDARD", Language: "en_US", Locale: "en_US",
@@ -154,17 +106,16 @@ func (s *Service) Identity(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// UserInfo serves GET /services/oauth2/userinfo (OpenID Connect claims).
-func (s *Service) UserInfo(w http.ResponseWriter, r *http.Request) {
-	sess := s.identitySession(r)
+// userInfo serves GET /services/oauth2/userinfo (OpenID Connect claims).
+func (s *Service) userInfo(c *gateway.Call) (gateway.Response, error) {
+	sess := c.Session
 	if sess == nil {
-		badOAuthToken(w)
-		return
+		return gateway.Response{}, errBadOAuthToken
 	}
 	u := sess.User
-	base := s.cfg.BaseURL(r)
-	now := s.store.Clock.Now()
-	writeJSON(w, struct {
+	base := c.BaseURL
+	now := c.Now
+	return gateway.JSON(http.StatusOK, struct {
 		Sub               string       `json:"sub"`
 		UserID            org.ID       `json:"user_id"`
 		OrganizationID    org.ID       `json:"organization_id"`
@@ -185,7 +136,7 @@ func (s *Service) UserInfo(w http.ResponseWriter, r *http.Request) {
 		UpdatedAt         string       `json:"updated_at"`
 		IsAppInstalled    bool         `json:"is_app_installed"`
 	}{
-		Sub: IdentityURL(base, u), UserID: u.ID, OrganizationID: u.Org.ID, PreferredUsername: u.Username,
+		Sub: gateway.IdentityURL(base, u), UserID: u.ID, OrganizationID: u.Org.ID, PreferredUsername: u.Username,
 		Nickname: nickname(u), Name: u.Name(), Email: u.Email, EmailVerified: true, GivenName: u.FirstName,
 		FamilyName: u.LastName, Zoneinfo: u.Org.TimeZone.String(), URLs: urlsFor(base, u), Active: u.Active,
 		UserType: "STANDARD", Language: "en_US", Locale: "en_US", UTCOffset: utcOffsetMillis(u.Org.TimeZone, now),
@@ -198,32 +149,20 @@ func nickname(u *org.User) string {
 	return name
 }
 
-// Revoke serves /services/oauth2/revoke: POST token=… (form) or a GET with
+// revoke serves /services/oauth2/revoke: POST token=… (form) or a GET with
 // ?token=. 200 with an empty body on success; 400 otherwise.
-func (s *Service) Revoke(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, http.StatusBadRequest, "unsupported_token_type", "Token type not supported")
-		return
+func (s *Service) revoke(c *gateway.Call) (gateway.Response, error) {
+	unsupported := &tokenError{status: http.StatusBadRequest, code: "unsupported_token_type", description: "Token type not supported"}
+	form, err := readForm(c)
+	if err != nil {
+		return gateway.Response{}, unsupported
 	}
-	token := r.Form.Get("token")
+	token := form.Get("token")
 	if token == "" {
-		writeOAuthError(w, http.StatusBadRequest, "unsupported_token_type", "Token type not supported")
-		return
+		return gateway.Response{}, unsupported
 	}
 	if !s.store.Sessions.Revoke(token) {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_token", "Token was invalid")
-		return
+		return gateway.Response{}, &tokenError{status: http.StatusBadRequest, code: "invalid_token", description: "Token was invalid"}
 	}
-	w.WriteHeader(http.StatusOK)
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	_, _ = w.Write(body)
+	return gateway.Response{Status: http.StatusOK}, nil
 }

@@ -1,11 +1,3 @@
-// Package oauth serves Salesforce's OAuth 2.0 endpoints — /services/oauth2/token,
-// userinfo, revoke — and the identity URL /id/{org}/{user}, with Salesforce's
-// statuses and error bodies (SALESFORCE.md §1–3).
-//
-// The JWT bearer flow is complete: every check in Salesforce's order, Login
-// History rows, sessions on the emulator's clock. The other grant types answer
-// with the errors Salesforce gives when they cannot succeed; none of them
-// issues a session yet.
 package oauth
 
 import (
@@ -15,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -29,6 +20,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/org"
 )
 
@@ -45,51 +37,6 @@ const (
 // their Content-Length, or cut off at this size, never read whole.
 const maxFormBytes = 64 << 10
 
-// Config configures a Service.
-type Config struct {
-	Store *org.Store
-	// BaseURL returns the emulator's public base URL (no trailing slash) as
-	// seen from r: what instance_url and the identity URL carry.
-	BaseURL func(r *http.Request) string
-	// TrustForwardedFor takes the client address from X-Forwarded-For (its
-	// first entry) instead of the TCP peer. Off unless explicitly asked for.
-	TrustForwardedFor bool
-	Logger            *slog.Logger
-	JournalSize       int
-}
-
-// Service implements the OAuth endpoints over one org.Store.
-type Service struct {
-	cfg     Config
-	store   *org.Store
-	log     *slog.Logger
-	journal *Journal
-	rate    loginRate
-}
-
-// New returns a Service.
-func New(cfg Config) *Service {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.BaseURL == nil {
-		cfg.BaseURL = RequestBaseURL
-	}
-	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Logger, journal: newJournal(cfg.JournalSize), rate: loginRate{counts: map[org.ID]*rateWindow{}}}
-}
-
-// RequestBaseURL derives a base URL from the request's Host.
-func RequestBaseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
-
-// Journal returns the token-attempt journal.
-func (s *Service) Journal() *Journal { return s.journal }
-
 // tokenError is an OAuth error answer plus what sfemu knows about why.
 type tokenError struct {
 	status      int
@@ -100,6 +47,9 @@ type tokenError struct {
 }
 
 func (e *tokenError) Error() string { return e.code + ": " + e.description }
+
+// ErrorCode is the journal's error code: the OAuth error.
+func (e *tokenError) ErrorCode() string { return e.code }
 
 func invalidAssertion(reason string) *tokenError {
 	return &tokenError{status: http.StatusBadRequest, code: "invalid_grant", description: "invalid assertion", reason: reason, loginStatus: statusInvalidAssertion}
@@ -119,27 +69,35 @@ type tokenRequest struct {
 	app     *org.App
 	peer    netip.Addr
 	r       *http.Request
+	base    string // the emulator's base URL as the client reached it
 }
 
-// Token serves POST /services/oauth2/token.
-func (s *Service) Token(w http.ResponseWriter, r *http.Request) {
-	now := s.store.Clock.Now()
-	req := &tokenRequest{r: r, peer: s.peerAddr(r)}
+// token serves /services/oauth2/token.
+func (s *Service) token(c *gateway.Call) (gateway.Response, error) {
+	now := c.Now
+	r := c.Request
+	req := &tokenRequest{r: r, peer: s.peerAddr(r), base: c.BaseURL}
 	req.attempt = Attempt{Time: now, SourceIP: req.peer.String()}
 
-	body, terr := s.token(req, w, now)
+	body, terr := s.grant(c, req, now)
+	s.finish(req, terr)
+	if terr != nil {
+		return gateway.Response{}, terr
+	}
+	return gateway.Response{Status: http.StatusOK, Header: http.Header{"Content-Type": jsonContentType, "Cache-Control": noStore}, Body: body}, nil
+}
+
+// finish completes the attempt from the outcome and records it.
+func (s *Service) finish(req *tokenRequest, terr *tokenError) {
 	if terr != nil {
 		req.attempt.Status, req.attempt.Error, req.attempt.Description, req.attempt.Reason = terr.status, terr.code, terr.description, terr.reason
-		writeOAuthError(w, terr.status, terr.code, terr.description)
 	} else {
 		req.attempt.Status = http.StatusOK
-		setTokenHeaders(w.Header())
-		_, _ = w.Write(body)
 	}
 	s.record(req, terr)
 }
 
-func (s *Service) token(req *tokenRequest, w http.ResponseWriter, now time.Time) ([]byte, *tokenError) {
+func (s *Service) grant(c *gateway.Call, req *tokenRequest, now time.Time) ([]byte, *tokenError) {
 	r := req.r
 	if r.Method != http.MethodPost {
 		return nil, &tokenError{status: http.StatusBadRequest, code: "invalid_request", description: "must use HTTP POST", reason: r.Method + " is not POST"}
@@ -148,10 +106,10 @@ func (s *Service) token(req *tokenRequest, w http.ResponseWriter, now time.Time)
 		return nil, &tokenError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", description: "request body too large",
 			reason: fmt.Sprintf("Content-Length %d is over sfemu's %d-byte limit for token requests", r.ContentLength, maxFormBytes)}
 	}
-	form, err := readForm(w, r)
+	form, err := readForm(c)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		var be *gateway.BodyError
+		if errors.As(err, &be) && be.TooLarge {
 			return nil, &tokenError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", description: "request body too large",
 				reason: fmt.Sprintf("body is over sfemu's %d-byte limit for token requests", maxFormBytes)}
 		}
@@ -210,7 +168,7 @@ func (s *Service) jwtBearer(req *tokenRequest, now time.Time) ([]byte, *tokenErr
 	if terr := s.checkSignature(a, app, now); terr != nil {
 		return nil, terr
 	}
-	if terr := s.checkAudience(a, user, req.r); terr != nil {
+	if terr := s.checkAudience(a, user, req.base); terr != nil {
 		return nil, terr
 	}
 	if terr := checkExpiry(a, user, now); terr != nil {
@@ -253,7 +211,7 @@ func (s *Service) jwtBearer(req *tokenRequest, now time.Time) ([]byte, *tokenErr
 			reason: fmt.Sprintf("user %s logged in %d times within the hour", user.Username, o.Settings.LoginRateLimitPerHour)}
 	}
 	session := s.store.Sessions.Open(user, app, in.SessionTimeout(user), o.Settings.ReuseSessions)
-	return s.tokenResponse(req.r, session, now), nil
+	return s.tokenResponse(req.base, session, now), nil
 }
 
 // anyOrgSettings are the settings used when no user (so no org) is known:
@@ -305,8 +263,7 @@ func audiences(o *org.Org, baseURL string) []string {
 	return append(out, o.ExtraAudiences...)
 }
 
-func (s *Service) checkAudience(a *assertion, user *org.User, r *http.Request) *tokenError {
-	base := s.cfg.BaseURL(r)
+func (s *Service) checkAudience(a *assertion, user *org.User, base string) *tokenError {
 	for _, got := range a.audience {
 		if user != nil {
 			if acceptsAudience(user.Org, base, got) {
@@ -393,11 +350,11 @@ func checkApproval(in *org.Installation, u *org.User) *tokenError {
 	}
 }
 
-// readForm reads a token request's parameters: the URL query, then an
+// readForm reads a request's parameters: the URL query, then an
 // application/x-www-form-urlencoded body of at most maxFormBytes (the body
-// wins, as with http.Request.ParseForm). It reads the body once, into a
-// buffer sized from Content-Length.
-func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+// wins, as with http.Request.ParseForm). It reads the body once.
+func readForm(c *gateway.Call) (url.Values, error) {
+	r := c.Request
 	form, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, err
@@ -406,14 +363,8 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	if r.Body == nil || r.Body == http.NoBody || (ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/x-www-form-urlencoded")) {
 		return form, nil
 	}
-	body := http.MaxBytesReader(w, r.Body, maxFormBytes)
-	var buf []byte
-	if n := r.ContentLength; n >= 0 {
-		buf = make([]byte, n)
-		if _, err := io.ReadFull(body, buf); err != nil {
-			return nil, err
-		}
-	} else if buf, err = io.ReadAll(body); err != nil {
+	buf, err := c.Body(maxFormBytes)
+	if err != nil {
 		return nil, err
 	}
 	posted, err := url.ParseQuery(string(buf))
@@ -437,13 +388,12 @@ type tokenResponse struct {
 	IssuedAt    string `json:"issued_at,omitempty"`
 }
 
-func (s *Service) tokenResponse(r *http.Request, sess *org.Session, now time.Time) []byte {
-	base := s.cfg.BaseURL(r)
+func (s *Service) tokenResponse(base string, sess *org.Session, now time.Time) []byte {
 	resp := tokenResponse{
 		AccessToken: sess.Token,
 		Scope:       strings.Join(sess.App.Scopes, " "),
 		InstanceURL: base,
-		ID:          IdentityURL(base, sess.User),
+		ID:          gateway.IdentityURL(base, sess.User),
 		TokenType:   "Bearer",
 	}
 	if sess.User.Org.Settings.TokenResponseSignature {
@@ -508,11 +458,6 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// IdentityURL is the user's identity URL, the "id" of a token response.
-func IdentityURL(base string, u *org.User) string {
-	return base + "/id/" + string(u.Org.ID) + "/" + string(u.ID)
-}
-
 func (s *Service) clientCredentials(req *tokenRequest) *tokenError {
 	id, secret := req.r.Form.Get("client_id"), req.r.Form.Get("client_secret")
 	if u, p, ok := req.r.BasicAuth(); ok && id == "" {
@@ -552,7 +497,7 @@ func (s *Service) record(req *tokenRequest, terr *tokenError) {
 		}
 		if status != "" {
 			u.Org.LoginHistory().Add(org.LoginEvent{
-				UserID:      u.ID,
+				UserID:      string(u.ID),
 				Username:    u.Username,
 				LoginTime:   at.Time,
 				LoginType:   org.LoginTypeRemoteAccess2,
@@ -626,19 +571,13 @@ var (
 	noStore         = []string{"no-cache,must-revalidate,max-age=0,no-store,private"}
 )
 
-func setTokenHeaders(h http.Header) {
-	h["Content-Type"] = jsonContentType
-	h["Cache-Control"] = noStore
-}
-
-func writeOAuthError(w http.ResponseWriter, status int, code, description string) {
+// oauthError is OAuth's error object with the token endpoint's headers.
+func oauthError(status int, code, description string) gateway.Response {
 	body, _ := json.Marshal(struct {
 		Error       string `json:"error"`
 		Description string `json:"error_description"`
 	}{code, description})
-	setTokenHeaders(w.Header())
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	return gateway.Response{Status: status, Header: http.Header{"Content-Type": jsonContentType, "Cache-Control": noStore}, Body: body}
 }
 
 // loginRate counts successful logins per user in fixed one-hour windows.

@@ -405,7 +405,7 @@ func TestOversizedBodyIsRefusedUnread(t *testing.T) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.ContentLength = 1 << 30
 	rec := httptest.NewRecorder()
-	env.svc.Token(rec, req)
+	env.router.ServeHTTP(rec, req)
 	if rec.Code != http.StatusRequestEntityTooLarge {
 		t.Errorf("declared 1 GiB body: status %d, want 413", rec.Code)
 	}
@@ -415,7 +415,7 @@ func TestOversizedBodyIsRefusedUnread(t *testing.T) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.ContentLength = -1
 	rec = httptest.NewRecorder()
-	env.svc.Token(rec, req)
+	env.router.ServeHTTP(rec, req)
 	if rec.Code != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized body of unknown length: status %d, want 413", rec.Code)
 	}

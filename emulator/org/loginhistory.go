@@ -2,7 +2,8 @@ package org
 
 import (
 	"sync"
-	"time"
+
+	"github.com/sfemu/sfemu/wire"
 )
 
 // Login History Status values Salesforce shows (SALESFORCE.md §3).
@@ -20,25 +21,9 @@ const (
 	LoginTypeRemoteAccess2 = "Remote Access 2.0"
 )
 
-// LoginEvent is one Login History row. JSON names are the LoginHistory
-// object's field names; Reason is sfemu's own explanation of the outcome
-// (never part of Salesforce's data) for people reading the control API.
-type LoginEvent struct {
-	ID          ID        `json:"Id"`
-	UserID      ID        `json:"UserId"`
-	Username    string    `json:"Username"`
-	LoginTime   time.Time `json:"LoginTime"`
-	LoginType   string    `json:"LoginType"`
-	LoginURL    string    `json:"LoginUrl"`
-	SourceIP    string    `json:"SourceIp"`
-	Status      string    `json:"Status"`
-	Application string    `json:"Application"`
-	APIType     string    `json:"ApiType"`
-	APIVersion  string    `json:"ApiVersion"`
-	Browser     string    `json:"Browser"`
-	Platform    string    `json:"Platform"`
-	Reason      string    `json:"SfemuReason,omitempty"`
-}
+// LoginEvent is one Login History row (wire.LoginEvent: JSON names are the
+// LoginHistory object's field names, plus sfemu's own SfemuReason).
+type LoginEvent = wire.LoginEvent
 
 // LoginHistory keeps an org's most recent login events, oldest dropped first
 // once the limit is reached, so sustained load cannot grow memory.
@@ -63,7 +48,7 @@ func (h *LoginHistory) Add(e LoginEvent) LoginEvent {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.seq++
-	e.ID = MakeID(PrefixLoginHistory, h.seq)
+	e.ID = string(MakeID(PrefixLoginHistory, h.seq))
 	if !h.full {
 		h.rows = append(h.rows, e)
 		if len(h.rows) == h.limit {

@@ -45,6 +45,19 @@ type OutboundRule struct {
 	When string
 	// Condition is a SOQL WHERE expression over the record; empty: always.
 	Condition string
+	// Pos is where the condition is written, for errors about it.
+	Pos Position
+}
+
+// Position is a place in a fixture: file, line and column.
+type Position struct {
+	File         string
+	Line, Column int
+}
+
+// Errorf makes a *FixtureError at p.
+func (p Position) Errorf(format string, args ...any) *FixtureError {
+	return &FixtureError{File: p.File, Line: p.Line, Column: p.Column, Msg: fmt.Sprintf(format, args...)}
 }
 
 // DefaultOutboundAPIVersion is the API version of definitions that do not name one.
@@ -132,7 +145,8 @@ func (b *fixtureBuilder) buildOutbound(raws []outboundYAML) error {
 			default:
 				return b.errAt(path+".rule.when", "outbound message %q: rule.when %q: want %s, %s or %s", r.Name, when, RuleOnCreate, RuleOnCreateOrEdit, RuleOnCreateOrEditToMet)
 			}
-			m.Rule = &OutboundRule{When: when, Condition: strings.TrimSpace(r.Rule.Condition)}
+			line, col := b.locate(path + ".rule.condition")
+			m.Rule = &OutboundRule{When: when, Condition: strings.TrimSpace(r.Rule.Condition), Pos: Position{b.src.Name, line, col}}
 		}
 		o.OutboundMessages = append(o.OutboundMessages, m)
 	}

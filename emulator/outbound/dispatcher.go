@@ -20,6 +20,7 @@ import (
 	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/internal/ring"
 	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/wire"
 )
 
 // Settings are the sender's behaviours. Salesforce documents a 24-hour
@@ -77,23 +78,8 @@ func DefaultSettings() Settings {
 }
 
 // Faults disturb deliveries the way Salesforce does in the wild, seeded so
-// a run is reproducible. Probabilities are in [0, 1]; 1 means always.
-type Faults struct {
-	Seed int64 `json:"seed"`
-	// Message limits the faults to one definition; empty: all.
-	Message string `json:"message,omitempty"`
-	// DuplicateProbability re-sends an acknowledged notification (same
-	// Notification Id) DuplicateAfter later (0: right after the Ack).
-	DuplicateProbability float64       `json:"duplicate_probability,omitempty"`
-	DuplicateAfter       time.Duration `json:"duplicate_after,omitempty"`
-	// ReorderProbability holds a new notification back by ReorderHold, so
-	// those queued after it arrive first.
-	ReorderProbability float64       `json:"reorder_probability,omitempty"`
-	ReorderHold        time.Duration `json:"reorder_hold,omitempty"`
-	// DelayProbability postpones a new notification's first attempt by Delay.
-	DelayProbability float64       `json:"delay_probability,omitempty"`
-	Delay            time.Duration `json:"delay,omitempty"`
-}
+// a run is reproducible (see wire.OutboundFaults).
+type Faults = wire.OutboundFaults
 
 // Config configures a Dispatcher.
 type Config struct {
@@ -109,21 +95,8 @@ type Config struct {
 	Logger   *slog.Logger
 }
 
-// Attempt is one delivery attempt as the journal keeps it.
-type Attempt struct {
-	Time          time.Time     `json:"time"`
-	Endpoint      string        `json:"endpoint"`
-	Message       string        `json:"message"`
-	Notifications []org.ID      `json:"notifications"`
-	Records       []org.ID      `json:"records"`
-	SessionID     bool          `json:"session_id"`
-	Status        int           `json:"status,omitempty"`
-	Acked         bool          `json:"acked"`
-	Reason        string        `json:"reason,omitempty"`
-	Duration      time.Duration `json:"duration"`
-	Request       string        `json:"request"`
-	Response      string        `json:"response,omitempty"`
-}
+// Attempt is one delivery attempt as the journal keeps it (wire.Delivery).
+type Attempt = wire.Delivery
 
 // Dispatcher queues notifications and delivers them.
 type Dispatcher struct {
@@ -298,13 +271,13 @@ func (d *Dispatcher) Send(m *org.OutboundMessage, records []org.ID) ([]org.ID, e
 			QueuedAt: now, NextAttempt: now, State: Pending, firstAttemptNow: true}
 		switch {
 		case d.roll(m, d.faults.ReorderProbability):
-			hold := d.faults.ReorderHold
+			hold := d.faults.ReorderHold.D()
 			if hold <= 0 {
 				hold = 2 * time.Second
 			}
 			it.NextAttempt, it.firstAttemptNow = now.Add(hold), false
 		case d.roll(m, d.faults.DelayProbability) && d.faults.Delay > 0:
-			it.NextAttempt, it.firstAttemptNow = now.Add(d.faults.Delay), false
+			it.NextAttempt, it.firstAttemptNow = now.Add(d.faults.Delay.D()), false
 		}
 		items = append(items, it)
 		ids = append(ids, it.ID)
@@ -466,15 +439,15 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 	env := &Envelope{OrganizationID: o.ID, ActionID: m.ID, ObjectName: m.Object.Name, Fields: m.Fields}
 	env.EnterpriseURL, env.PartnerURL = EndpointURLs(d.cfg.BaseURL(), o.ID, m.APIVersion)
 	env.SessionID = d.sessionFor(m)
-	ids := make([]org.ID, len(batch))
-	records := make([]org.ID, len(batch))
+	ids := make([]string, len(batch))
+	records := make([]string, len(batch))
 	for i, it := range batch {
 		rec := o.Data.Get(it.RecordID)
 		if rec != nil && rec.Deleted() {
 			rec = nil
 		}
 		env.Notifications = append(env.Notifications, Notification{ID: it.ID, RecordID: it.RecordID, Record: rec})
-		ids[i], records[i] = it.ID, it.RecordID
+		ids[i], records[i] = string(it.ID), string(it.RecordID)
 	}
 	body := env.AppendXML(make([]byte, 0, 1024+512*len(batch)))
 	att := Attempt{Time: at, Endpoint: m.EndpointURL, Message: m.Name, Notifications: ids, Records: records,
@@ -482,7 +455,7 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 
 	start := time.Now()
 	result, status, respBody := d.post(m.EndpointURL, body)
-	att.Duration = time.Since(start)
+	att.Duration = wire.Duration(time.Since(start))
 	att.Status, att.Acked, att.Reason = status, result.Acked, result.Reason
 	att.Response = clip(respBody, d.cfg.Settings.JournalBodyBytes)
 	d.attempts.Add(att)
@@ -500,7 +473,7 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 			d.mu.Lock()
 			// A duplicate is not duplicated again.
 			dup := it.DuplicateOf == "" && d.roll(m, d.faults.DuplicateProbability)
-			after := d.faults.DuplicateAfter
+			after := d.faults.DuplicateAfter.D()
 			d.mu.Unlock()
 			if dup {
 				dups = append(dups, &Item{ID: it.ID, Message: m, RecordID: it.RecordID, Endpoint: it.Endpoint, QueuedAt: at,

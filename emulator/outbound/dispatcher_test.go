@@ -16,6 +16,7 @@ import (
 
 	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/wire"
 )
 
 var sendNow = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -215,7 +216,7 @@ func TestRetriesUntilAckedOnTheVirtualClock(t *testing.T) {
 	f := newFixture(t, rc.srv.URL, "removed", Settings{})
 	f.send(t, f.accounts()[0])
 	q := f.d.Queue(false)
-	if len(q) != 1 || q[0].Attempts != 1 || !q[0].NextAttempt.Equal(sendNow.Add(5*time.Second)) || !strings.Contains(q[0].LastFailure, "503") {
+	if len(q) != 1 || q[0].Attempts != 1 || !q[0].NextAttempt.Equal(sendNow.Add(5*time.Second)) || !strings.Contains(q[0].DeliveryFailureReason, "503") {
 		t.Fatalf("after the first failure: %+v", q)
 	}
 	f.advance(t, 4*time.Second)
@@ -243,7 +244,7 @@ func TestDownForMoreThanADayIsDroppedWithItsReason(t *testing.T) {
 	f.send(t, f.accounts()[0])
 	f.advance(t, 25*time.Hour)
 	hist := f.d.Queue(true)
-	if len(hist) != 1 || hist[0].State != Dropped || !strings.Contains(hist[0].LastFailure, "connection refused") {
+	if len(hist) != 1 || hist[0].State != Dropped || !strings.Contains(hist[0].DeliveryFailureReason, "connection refused") {
 		t.Fatalf("after 25h down: %+v", hist)
 	}
 	// 5s doubling to the 2h cap, then every 2h, within 24h of queuing.
@@ -281,7 +282,7 @@ func TestDeliveryFailureReasons(t *testing.T) {
 			f := newFixture(t, rc.srv.URL, "removed", Settings{Timeout: 100 * time.Millisecond})
 			f.send(t, f.accounts()[0])
 			q := f.d.Queue(false)
-			if len(q) != 1 || !strings.Contains(q[0].LastFailure, tt.want) {
+			if len(q) != 1 || !strings.Contains(q[0].DeliveryFailureReason, tt.want) {
 				t.Errorf("queue %+v, want a failure reason containing %q", q, tt.want)
 			}
 		})
@@ -393,7 +394,7 @@ func TestDuplicateDeliveryFault(t *testing.T) {
 		t.Fatalf("want the same notification twice, got %d requests", len(got))
 	}
 	hist := f.d.Queue(true)
-	if len(hist) != 2 || hist[1].DuplicateOf != ids[0] {
+	if len(hist) != 2 || hist[1].DuplicateOf != string(ids[0]) {
 		t.Errorf("history: %+v", hist)
 	}
 }
@@ -402,7 +403,7 @@ func TestReorderFaultIsSeededAndDeterministic(t *testing.T) {
 	order := func(seed int64) []string {
 		rc := newReceiver(t, acking)
 		f := newFixture(t, rc.srv.URL, "removed", Settings{MaxBatch: 1, Concurrency: 1})
-		f.d.SetFaults(Faults{Seed: seed, ReorderProbability: 0.5, ReorderHold: 10 * time.Second})
+		f.d.SetFaults(Faults{Seed: seed, ReorderProbability: 0.5, ReorderHold: wire.Duration(10 * time.Second)})
 		acct := f.org.Schema.Object("Account")
 		var ids []org.ID
 		for i := 0; i < 10; i++ {
@@ -528,10 +529,10 @@ outbound_messages:
 	if q := d.Queue(false); len(q) > 0 {
 		t.Fatalf("%d notifications still queued after 20s", len(q))
 	}
-	seen := map[org.ID]int{}
+	seen := map[string]int{}
 	for _, s := range d.Queue(true) {
 		if s.State != Delivered {
-			t.Errorf("%s ended %s: %s", s.ID, s.State, s.LastFailure)
+			t.Errorf("%s ended %s: %s", s.ID, s.State, s.DeliveryFailureReason)
 		}
 		seen[s.ID]++
 	}

@@ -7,17 +7,18 @@ import (
 
 	"github.com/sfemu/sfemu/emulator/internal/ring"
 	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/wire"
 )
 
-// State of a queued notification.
-type State string
+// State of a queued notification: wire.Pending, InFlight, Delivered or Dropped.
+type State = string
 
-// States, as the delivery status page would show them.
+// States, as the delivery status page shows them.
 const (
-	Pending   State = "pending"   // waiting for its first or next attempt
-	InFlight  State = "in_flight" // being sent now
-	Delivered State = "delivered" // acknowledged
-	Dropped   State = "dropped"   // gave up 24 hours after queuing, or deleted
+	Pending   = wire.Pending
+	InFlight  = wire.InFlight
+	Delivered = wire.Delivered
+	Dropped   = wire.Dropped
 )
 
 // Item is one queued notification: the unit Salesforce's delivery status
@@ -44,26 +45,12 @@ type Item struct {
 
 // Status is an Item as the control API shows it (Setup → Monitoring →
 // Outbound Messages).
-type Status struct {
-	ID          org.ID     `json:"id"`
-	Message     string     `json:"message"`
-	Object      string     `json:"object"`
-	RecordID    org.ID     `json:"record_id"`
-	Endpoint    string     `json:"endpoint"`
-	State       State      `json:"state"`
-	QueuedAt    time.Time  `json:"queued_at"`
-	Age         string     `json:"age"`
-	Attempts    int        `json:"attempts"`
-	LastAttempt *time.Time `json:"last_attempt,omitempty"`
-	NextAttempt *time.Time `json:"next_attempt,omitempty"`
-	LastFailure string     `json:"delivery_failure_reason,omitempty"`
-	DuplicateOf org.ID     `json:"duplicate_of,omitempty"`
-}
+type Status = wire.QueueEntry
 
 func (it *Item) status(now time.Time) Status {
-	s := Status{ID: it.ID, Message: it.Message.Name, Object: it.Message.Object.Name, RecordID: it.RecordID,
-		Endpoint: it.Endpoint, State: it.State, QueuedAt: it.QueuedAt, Age: now.Sub(it.QueuedAt).Round(time.Second).String(),
-		Attempts: it.Attempts, LastFailure: it.LastFailure, DuplicateOf: it.DuplicateOf}
+	s := Status{ID: string(it.ID), Message: it.Message.Name, Object: it.Message.Object.Name, RecordID: string(it.RecordID),
+		Endpoint: it.Endpoint, State: it.State, QueuedAt: it.QueuedAt, Age: wire.Duration(now.Sub(it.QueuedAt).Round(time.Second)),
+		Attempts: it.Attempts, DeliveryFailureReason: it.LastFailure, DuplicateOf: string(it.DuplicateOf)}
 	if !it.LastAttempt.IsZero() {
 		la := it.LastAttempt
 		s.LastAttempt = &la

@@ -3,12 +3,10 @@ package rest
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
-	"github.com/gorilla/mux"
-
+	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/org"
 )
 
@@ -26,11 +24,10 @@ type collectionResult struct {
 	Errors  []org.DMLError `json:"errors"`
 }
 
-func readCollection(c *call) (*collectionRequest, bool) {
-	data, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBodyBytes))
+func readCollection(c *call) (*collectionRequest, error) {
+	data, err := c.Body(maxBodyBytes)
 	if err != nil {
-		writeErrors(c.w, http.StatusRequestEntityTooLarge, apiError{"JSON_PARSER_ERROR", fmt.Sprintf("request body over %d bytes", maxBodyBytes)})
-		return nil, false
+		return nil, err
 	}
 	var req collectionRequest
 	dec := json.NewDecoder(strings.NewReader(string(data)))
@@ -41,14 +38,12 @@ func readCollection(c *call) (*collectionRequest, bool) {
 			off = se.Offset
 		}
 		line, col := lineCol(data, off)
-		writeErrors(c.w, http.StatusBadRequest, apiError{"JSON_PARSER_ERROR", fmt.Sprintf("%v at [line:%d, column:%d]", err, line, col)})
-		return nil, false
+		return nil, badRequest("JSON_PARSER_ERROR", fmt.Sprintf("%v at [line:%d, column:%d]", err, line, col))
 	}
 	if len(req.Records) > maxCompositeRecords {
-		writeErrors(c.w, http.StatusBadRequest, apiError{"EXCEEDED_ID_LIMIT", fmt.Sprintf("record limit is %d", maxCompositeRecords)})
-		return nil, false
+		return nil, badRequest("EXCEEDED_ID_LIMIT", fmt.Sprintf("record limit is %d", maxCompositeRecords))
 	}
-	return &req, true
+	return &req, nil
 }
 
 // recordType reads attributes.type of a collection record.
@@ -72,7 +67,7 @@ var rolledBack = org.DMLError{StatusCode: "ALL_OR_NONE_OPERATION_ROLLED_BACK",
 
 // finish applies allOrNone: when any record failed, every change is undone
 // and every successful record is reported rolled back.
-func finish(c *call, req *collectionRequest, results []collectionResult, undo []func()) {
+func finish(req *collectionRequest, results []collectionResult, undo []func()) (gateway.Response, error) {
 	failed := false
 	for _, r := range results {
 		failed = failed || !r.Success
@@ -89,14 +84,14 @@ func finish(c *call, req *collectionRequest, results []collectionResult, undo []
 			}
 		}
 	}
-	writeJSON(c.w, http.StatusOK, results)
+	return gateway.JSON(http.StatusOK, results)
 }
 
 // compositeCreate serves POST /composite/sobjects.
-func (s *Service) compositeCreate(c *call) {
-	req, ok := readCollection(c)
-	if !ok {
-		return
+func (s *Service) compositeCreate(c *call) (gateway.Response, error) {
+	req, err := readCollection(c)
+	if err != nil {
+		return gateway.Response{}, err
 	}
 	results := make([]collectionResult, len(req.Records))
 	var undo []func()
@@ -115,14 +110,14 @@ func (s *Service) compositeCreate(c *call) {
 		results[i] = collectionResult{ID: &id, Success: true, Errors: []org.DMLError{}}
 		undo = append(undo, func() { c.org.Data.Erase(id) })
 	}
-	finish(c, req, results, undo)
+	return finish(req, results, undo)
 }
 
 // compositeUpdate serves PATCH /composite/sobjects.
-func (s *Service) compositeUpdate(c *call) {
-	req, ok := readCollection(c)
-	if !ok {
-		return
+func (s *Service) compositeUpdate(c *call) (gateway.Response, error) {
+	req, err := readCollection(c)
+	if err != nil {
+		return gateway.Response{}, err
 	}
 	results := make([]collectionResult, len(req.Records))
 	var undo []func()
@@ -150,16 +145,15 @@ func (s *Service) compositeUpdate(c *call) {
 		results[i] = collectionResult{ID: &id, Success: true, Errors: []org.DMLError{}}
 		undo = append(undo, func() { c.org.Data.Restore(prev) })
 	}
-	finish(c, req, results, undo)
+	return finish(req, results, undo)
 }
 
 // compositeDelete serves DELETE /composite/sobjects?ids=a,b[&allOrNone=true].
-func (s *Service) compositeDelete(c *call) {
+func (s *Service) compositeDelete(c *call) (gateway.Response, error) {
 	q := c.r.URL.Query()
 	ids := strings.Split(q.Get("ids"), ",")
 	if q.Get("ids") == "" || len(ids) > maxCompositeRecords {
-		writeErrors(c.w, http.StatusBadRequest, apiError{"INVALID_FIELD", fmt.Sprintf("give 1 to %d ids in the ids parameter", maxCompositeRecords)})
-		return
+		return gateway.Response{}, badRequest("INVALID_FIELD", fmt.Sprintf("give 1 to %d ids in the ids parameter", maxCompositeRecords))
 	}
 	req := &collectionRequest{AllOrNone: strings.EqualFold(q.Get("allOrNone"), "true")}
 	results := make([]collectionResult, len(ids))
@@ -178,25 +172,23 @@ func (s *Service) compositeDelete(c *call) {
 		results[i] = collectionResult{ID: &id, Success: true, Errors: []org.DMLError{}}
 		undo = append(undo, func() { c.org.Data.Restore(prev) })
 	}
-	finish(c, req, results, undo)
+	return finish(req, results, undo)
 }
 
 // compositeRetrieve serves GET /composite/sobjects/X?ids=…&fields=…: the
 // records in the order asked, null for ids that match nothing.
-func (s *Service) compositeRetrieve(c *call) {
-	o := c.org.Schema.Object(mux.Vars(c.r)["object"])
-	if o == nil {
-		writeErrors(c.w, http.StatusNotFound, errNotFound)
-		return
+func (s *Service) compositeRetrieve(c *call) (gateway.Response, error) {
+	o, err := s.object(c)
+	if err != nil {
+		return gateway.Response{}, err
 	}
 	q := c.r.URL.Query()
 	if q.Get("fields") == "" {
-		writeErrors(c.w, http.StatusBadRequest, apiError{"MALFORMED_QUERY", "The 'fields' parameter is required"})
-		return
+		return gateway.Response{}, badRequest("MALFORMED_QUERY", "The 'fields' parameter is required")
 	}
-	fields, ok := selectedFields(c, o)
-	if !ok {
-		return
+	fields, err := selectedFields(c, o)
+	if err != nil {
+		return gateway.Response{}, err
 	}
 	b := []byte{'['}
 	for i, raw := range strings.Split(q.Get("ids"), ",") {
@@ -214,5 +206,5 @@ func (s *Service) compositeRetrieve(c *call) {
 		}
 		b = appendRecord(b, c, rec, fields)
 	}
-	writeBody(c.w, http.StatusOK, append(b, ']'))
+	return jsonBody(http.StatusOK, append(b, ']'))
 }

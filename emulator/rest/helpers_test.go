@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/sfemu/sfemu/emulator/clock"
+	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/org"
 )
 
@@ -65,6 +66,7 @@ type env struct {
 	t     *testing.T
 	store *org.Store
 	svc   *Service
+	gw    *gateway.Gateway
 	clock *clock.Virtual
 	srv   *httptest.Server
 	token string // sender@acme's access token
@@ -81,13 +83,14 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	svc := New(Config{Store: store})
+	gw := gateway.New(gateway.Config{Store: store, BaseURL: gateway.RequestBaseURL})
 	r := mux.NewRouter()
-	svc.Routes(r)
+	gw.Mount(r, Prefix, svc.Surface(), svc.Routes())
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	acme := store.Org("Acme")
 	sess := store.Sessions.Open(store.User("sender@acme.example"), nil, 2*time.Hour, true)
-	return &env{t: t, store: store, svc: svc, clock: clk, srv: srv, token: sess.Token, acme: acme}
+	return &env{t: t, store: store, svc: svc, gw: gw, clock: clk, srv: srv, token: sess.Token, acme: acme}
 }
 
 func (e *env) tokenFor(username string) string {

@@ -1,16 +1,14 @@
 package rest
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/sfemu/sfemu/emulator/clock"
+	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/soql"
 )
@@ -148,42 +146,37 @@ func batchSize(r *http.Request) int {
 
 // query serves GET /query?q= and /queryAll?q= (queryAll includes deleted records).
 func (s *Service) query(all bool) handler {
-	return func(c *call) {
+	return func(c *call) (gateway.Response, error) {
 		q := c.r.URL.Query().Get("q")
 		parsed, err := soql.Parse(q)
 		if err != nil {
-			writeSOQLError(c, err)
-			return
+			return gateway.Response{}, err
 		}
 		if strings.EqualFold(c.r.URL.Query().Get("columns"), "true") {
-			s.columns(c, parsed)
-			return
+			return s.columns(c, parsed)
 		}
 		res, err := parsed.Run(soql.Env{Schema: c.org.Schema, Data: c.org.Data, Now: c.now, Location: c.org.TimeZone, IncludeDeleted: all})
 		if err != nil {
-			writeSOQLError(c, err)
-			return
+			return gateway.Response{}, err
 		}
 		batch := batchSize(c.r)
 		if len(res.Rows) <= batch {
-			writeBody(c.w, http.StatusOK, appendQueryResult(nil, c, res, res.Rows, true, ""))
-			return
+			return jsonBody(http.StatusOK, appendQueryResult(nil, c, res, res.Rows, true, ""))
 		}
 		cur := s.cursors.open(res, c.session.User, batch)
 		next := c.urlPrefix() + "/query/" + cur.id + "-" + strconv.Itoa(batch)
-		writeBody(c.w, http.StatusOK, appendQueryResult(nil, c, res, res.Rows[:batch], false, next))
+		return jsonBody(http.StatusOK, appendQueryResult(nil, c, res, res.Rows[:batch], false, next))
 	}
 }
 
 // queryMore serves GET /query/{locator}, the nextRecordsUrl of a query.
-func (s *Service) queryMore(c *call) {
-	locator := mux.Vars(c.r)["locator"]
+func (s *Service) queryMore(c *call) (gateway.Response, error) {
+	locator := c.Var("locator")
 	id, offText, _ := strings.Cut(locator, "-")
 	offset, err := strconv.Atoi(offText)
 	cur := s.cursors.get(id, c.session.User)
 	if cur == nil || err != nil || offset < 0 || offset > len(cur.result.Rows) {
-		writeErrors(c.w, http.StatusBadRequest, apiError{"INVALID_QUERY_LOCATOR", "invalid query locator"})
-		return
+		return gateway.Response{}, badRequest("INVALID_QUERY_LOCATOR", "invalid query locator")
 	}
 	end := min(offset+cur.batch, len(cur.result.Rows))
 	done := end == len(cur.result.Rows)
@@ -193,16 +186,7 @@ func (s *Service) queryMore(c *call) {
 	} else {
 		next = c.urlPrefix() + "/query/" + cur.id + "-" + strconv.Itoa(end)
 	}
-	writeBody(c.w, http.StatusOK, appendQueryResult(nil, c, cur.result, cur.result.Rows[offset:end], done, next))
-}
-
-func writeSOQLError(c *call, err error) {
-	var qe *soql.Error
-	if errors.As(err, &qe) {
-		writeErrors(c.w, http.StatusBadRequest, apiError{qe.Code, qe.Message})
-		return
-	}
-	writeErrors(c.w, http.StatusBadRequest, apiError{"MALFORMED_QUERY", err.Error()})
+	return jsonBody(http.StatusOK, appendQueryResult(nil, c, cur.result, cur.result.Rows[offset:end], done, next))
 }
 
 // appendQueryResult writes {"totalSize","done","nextRecordsUrl"?,"records"}.
@@ -263,11 +247,10 @@ func appendRow(b []byte, c *call, row *soql.Row) []byte {
 
 // columns serves query?q=…&columns=true, which `sf data query` calls to
 // learn the shape of a result before fetching it.
-func (s *Service) columns(c *call, parsed *soql.Query) {
+func (s *Service) columns(c *call, parsed *soql.Query) (gateway.Response, error) {
 	res, err := parsed.Run(soql.Env{Schema: c.org.Schema, Data: c.org.Data, Now: c.now, Location: c.org.TimeZone})
 	if err != nil {
-		writeSOQLError(c, err)
-		return
+		return gateway.Response{}, err
 	}
 	cols := res.Columns
 	if cols == nil {
@@ -277,7 +260,7 @@ func (s *Service) columns(c *call, parsed *soql.Query) {
 	for _, col := range cols {
 		idSelected = idSelected || col.ColumnName == "Id"
 	}
-	writeJSON(c.w, http.StatusOK, struct {
+	return gateway.JSON(http.StatusOK, struct {
 		ColumnMetadata []soql.Column `json:"columnMetadata"`
 		EntityName     string        `json:"entityName"`
 		GroupBy        bool          `json:"groupBy"`

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/soql"
 )
@@ -122,11 +123,10 @@ func splitTopLevel(s string) []string {
 }
 
 // search serves GET /search?q=FIND …
-func (s *Service) search(c *call) {
+func (s *Service) search(c *call) (gateway.Response, error) {
 	q, err := parseSOSL(c.r.URL.Query().Get("q"))
 	if err != nil {
-		writeSOQLError(c, err)
-		return
+		return gateway.Response{}, err
 	}
 	returning := q.returning
 	if len(returning) == 0 {
@@ -140,8 +140,7 @@ func (s *Service) search(c *call) {
 	for _, r := range returning {
 		o := c.org.Schema.Object(r.object)
 		if o == nil {
-			writeErrors(c.w, http.StatusBadRequest, apiError{"INVALID_TYPE", fmt.Sprintf("sObject type '%s' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.", r.object)})
-			return
+			return gateway.Response{}, badRequest("INVALID_TYPE", fmt.Sprintf("sObject type '%s' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.", r.object))
 		}
 		fields := "Id"
 		if r.fields != "" {
@@ -149,13 +148,11 @@ func (s *Service) search(c *call) {
 		}
 		parsed, err := soql.Parse("SELECT " + fields + " FROM " + o.Name + " " + r.where)
 		if err != nil {
-			writeSOQLError(c, err)
-			return
+			return gateway.Response{}, err
 		}
 		res, err := parsed.Run(soql.Env{Schema: c.org.Schema, Data: c.org.Data, Now: c.now, Location: c.org.TimeZone})
 		if err != nil {
-			writeSOQLError(c, err)
-			return
+			return gateway.Response{}, err
 		}
 		n := 0
 		for _, row := range res.Rows {
@@ -180,7 +177,7 @@ func (s *Service) search(c *call) {
 		}
 		b = appendRow(b, c, row)
 	}
-	writeBody(c.w, http.StatusOK, append(b, "]}"...))
+	return jsonBody(http.StatusOK, append(b, "]}"...))
 }
 
 // matches reports whether every term is found in one of the record's

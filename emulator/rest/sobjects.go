@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/gorilla/mux"
-
+	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/org"
 )
 
@@ -20,33 +18,35 @@ import (
 // a fake needs no more).
 const maxBodyBytes = 8 << 20
 
-var errNotFound = apiError{"NOT_FOUND", "The requested resource does not exist"}
-
-// object resolves {object} in the URL, answering NOT_FOUND when unknown.
-func (s *Service) object(c *call) *org.Object {
-	name := mux.Vars(c.r)["object"]
-	o := c.org.Schema.Object(name)
+// object resolves {object} in the URL: NOT_FOUND when unknown.
+func (s *Service) object(c *call) (*org.Object, error) {
+	o := c.org.Schema.Object(c.Var("object"))
 	if o == nil {
-		writeErrors(c.w, http.StatusNotFound, apiError{"NOT_FOUND", "The requested resource does not exist"})
+		return nil, errNotFound
 	}
-	return o
+	return o, nil
+}
+
+// jsonObject is a decoded JSON object body, with where each top-level
+// value starts (for Jackson's "at [line:L, column:C]").
+type jsonObject struct {
+	fields  map[string]any
+	offsets map[string]int64
+	body    []byte
 }
 
 // decodeBody reads a JSON object body. A syntax or type error answers
 // JSON_PARSER_ERROR naming line and column, as Salesforce's parser does.
-func decodeBody(c *call) (map[string]any, map[string]int64, bool) {
-	data, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBodyBytes))
+func decodeBody(c *call) (*jsonObject, error) {
+	data, err := c.Body(maxBodyBytes)
 	if err != nil {
-		writeErrors(c.w, http.StatusRequestEntityTooLarge, apiError{"JSON_PARSER_ERROR", fmt.Sprintf("request body over %d bytes", maxBodyBytes)})
-		return nil, nil, false
+		return nil, err
 	}
 	fields, offsets, err := parseObject(data)
 	if err != nil {
-		writeErrors(c.w, http.StatusBadRequest, apiError{"JSON_PARSER_ERROR", err.Error()})
-		return nil, nil, false
+		return nil, badRequest("JSON_PARSER_ERROR", err.Error())
 	}
-	c.r.Body = io.NopCloser(bytes.NewReader(data))
-	return fields, offsets, true
+	return &jsonObject{fields, offsets, data}, nil
 }
 
 // parseObject decodes a JSON object, remembering where each top-level value starts.
@@ -93,12 +93,6 @@ func parseObject(data []byte) (map[string]any, map[string]int64, error) {
 		return nil, nil, fail(err, dec.InputOffset())
 	}
 	return fields, offsets, nil
-}
-
-// bodyOf returns the body decodeBody read (it leaves a copy behind).
-func bodyOf(c *call) []byte {
-	data, _ := io.ReadAll(c.r.Body)
-	return data
 }
 
 func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -176,14 +170,14 @@ func lineCol(data []byte, off int64) (int, int) {
 
 // withPositions adds Jackson's "at [line:L, column:C]" to a JSON_PARSER_ERROR
 // about a field's value, pointing at that value in the body.
-func withPositions(errs []org.DMLError, body []byte, offsets map[string]int64) []org.DMLError {
+func withPositions(errs []org.DMLError, body *jsonObject) []org.DMLError {
 	for i, e := range errs {
 		if e.StatusCode != "JSON_PARSER_ERROR" || e.Field == "" {
 			continue
 		}
-		for key, off := range offsets {
+		for key, off := range body.offsets {
 			if strings.EqualFold(key, e.Field) {
-				line, col := lineCol(body, off)
+				line, col := lineCol(body.body, off)
 				errs[i].Message = fmt.Sprintf("%s at [line:%d, column:%d]", e.Message, line, col+1)
 			}
 		}
@@ -199,64 +193,58 @@ type createResult struct {
 }
 
 // create serves POST /sobjects/X: 201 {"id","success":true,"errors":[]}.
-func (s *Service) create(c *call) {
-	o := s.object(c)
-	if o == nil {
-		return
+func (s *Service) create(c *call) (gateway.Response, error) {
+	o, err := s.object(c)
+	if err != nil {
+		return gateway.Response{}, err
 	}
-	fields, offsets, ok := decodeBody(c)
-	if !ok {
-		return
+	body, err := decodeBody(c)
+	if err != nil {
+		return gateway.Response{}, err
 	}
-	rec, errs := c.org.Data.Insert(o, fields, c.session.User, c.now, org.DMLOptions{})
+	rec, errs := c.org.Data.Insert(o, body.fields, c.session.User, c.now, org.DMLOptions{})
 	if errs != nil {
-		writeDMLErrors(c.w, http.StatusBadRequest, withPositions(errs, bodyOf(c), offsets))
-		return
+		return gateway.Response{}, dmlFailed(withPositions(errs, body)...)
 	}
-	writeJSON(c.w, http.StatusCreated, createResult{ID: rec.ID, Success: true, Errors: []org.DMLError{}})
+	return gateway.JSON(http.StatusCreated, createResult{ID: rec.ID, Success: true, Errors: []org.DMLError{}})
 }
 
 // recordByID resolves {id} for a read, update or delete. GET answers a
 // malformed id as Salesforce does — as an unknown external ID field.
-func (s *Service) recordByID(c *call, o *org.Object, raw string) *org.Record {
+func (s *Service) recordByID(c *call, o *org.Object, raw string) (*org.Record, error) {
 	id, err := org.ParseID(raw)
 	if err != nil {
 		if c.r.Method == http.MethodGet {
-			writeErrors(c.w, http.StatusNotFound, apiError{"NOT_FOUND", "Provided external ID field does not exist or is not accessible: " + raw})
-		} else {
-			writeErrors(c.w, http.StatusBadRequest, apiError{"MALFORMED_ID", fmt.Sprintf("%s ID: id value of incorrect type: %s", o.Label, raw)})
+			return nil, &apiError{http.StatusNotFound, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: " + raw}
 		}
-		return nil
+		return nil, badRequest("MALFORMED_ID", fmt.Sprintf("%s ID: id value of incorrect type: %s", o.Label, raw))
 	}
 	rec := c.org.Data.Get(id)
 	if rec == nil || rec.Object != o {
-		writeErrors(c.w, http.StatusNotFound, errNotFound)
-		return nil
+		return nil, errNotFound
 	}
 	if rec.Deleted() {
-		writeErrors(c.w, http.StatusNotFound, apiError{"ENTITY_IS_DELETED", "entity is deleted"})
-		return nil
+		return nil, &apiError{http.StatusNotFound, "ENTITY_IS_DELETED", "entity is deleted"}
 	}
-	return rec
+	return rec, nil
 }
 
 // selectedFields resolves ?fields=a,b (all fields when absent).
-func selectedFields(c *call, o *org.Object) ([]*org.Field, bool) {
+func selectedFields(c *call, o *org.Object) ([]*org.Field, error) {
 	list := c.r.URL.Query().Get("fields")
 	if list == "" {
-		return o.Fields, true
+		return o.Fields, nil
 	}
 	var out []*org.Field
 	for _, name := range strings.Split(list, ",") {
 		name = strings.TrimSpace(name)
 		f := o.Field(name)
 		if f == nil {
-			writeErrors(c.w, http.StatusBadRequest, apiError{"INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", name, o.Name)})
-			return nil, false
+			return nil, badRequest("INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", name, o.Name))
 		}
 		out = append(out, f)
 	}
-	return out, true
+	return out, nil
 }
 
 // appendRecord writes a record with its attributes and the given fields.
@@ -275,145 +263,138 @@ func appendRecord(b []byte, c *call, rec *org.Record, fields []*org.Field) []byt
 	return append(b, '}')
 }
 
-// target resolves /sobjects/{object}/{id}, answering the error itself
-// when either is wrong (rec is then nil).
-func (s *Service) target(c *call) (*org.Object, *org.Record) {
-	o := s.object(c)
-	if o == nil {
-		return nil, nil
+// target resolves /sobjects/{object}/{id}.
+func (s *Service) target(c *call) (*org.Object, *org.Record, error) {
+	o, err := s.object(c)
+	if err != nil {
+		return nil, nil, err
 	}
-	return o, s.recordByID(c, o, mux.Vars(c.r)["id"])
+	rec, err := s.recordByID(c, o, c.Var("id"))
+	return o, rec, err
 }
 
-func (s *Service) read(c *call) {
-	o, rec := s.target(c)
-	if rec == nil {
-		return
+func (s *Service) read(c *call) (gateway.Response, error) {
+	o, rec, err := s.target(c)
+	if err != nil {
+		return gateway.Response{}, err
 	}
-	fields, ok := selectedFields(c, o)
-	if !ok {
-		return
+	fields, err := selectedFields(c, o)
+	if err != nil {
+		return gateway.Response{}, err
 	}
-	writeBody(c.w, http.StatusOK, appendRecord(nil, c, rec, fields))
+	return jsonBody(http.StatusOK, appendRecord(nil, c, rec, fields))
 }
 
 // update serves PATCH /sobjects/X/{id}: 204 No Content.
-func (s *Service) update(c *call) {
-	_, rec := s.target(c)
-	if rec == nil {
-		return
+func (s *Service) update(c *call) (gateway.Response, error) {
+	_, rec, err := s.target(c)
+	if err != nil {
+		return gateway.Response{}, err
 	}
-	fields, offsets, ok := decodeBody(c)
-	if !ok {
-		return
+	body, err := decodeBody(c)
+	if err != nil {
+		return gateway.Response{}, err
 	}
-	if _, errs := c.org.Data.Update(rec.ID, fields, c.session.User, c.now); errs != nil {
-		writeDMLErrors(c.w, http.StatusBadRequest, withPositions(errs, bodyOf(c), offsets))
-		return
+	if _, errs := c.org.Data.Update(rec.ID, body.fields, c.session.User, c.now); errs != nil {
+		return gateway.Response{}, dmlFailed(withPositions(errs, body)...)
 	}
-	c.w.WriteHeader(http.StatusNoContent)
+	return gateway.NoContent(), nil
 }
 
 // delete serves DELETE /sobjects/X/{id}: 204 No Content.
-func (s *Service) delete(c *call) {
-	_, rec := s.target(c)
-	if rec == nil {
-		return
+func (s *Service) delete(c *call) (gateway.Response, error) {
+	_, rec, err := s.target(c)
+	if err != nil {
+		return gateway.Response{}, err
 	}
-	if err := c.org.Data.Delete(rec.ID, c.session.User, c.now); err != nil {
-		writeDMLErrors(c.w, http.StatusBadRequest, []org.DMLError{*err})
-		return
+	if derr := c.org.Data.Delete(rec.ID, c.session.User, c.now); derr != nil {
+		return gateway.Response{}, dmlFailed(*derr)
 	}
-	c.w.WriteHeader(http.StatusNoContent)
+	return gateway.NoContent(), nil
 }
 
 // externalIDField resolves {field} of an upsert or external-id read.
-func externalIDField(c *call, o *org.Object) *org.Field {
-	name := mux.Vars(c.r)["field"]
+func externalIDField(c *call, o *org.Object) (*org.Field, error) {
+	name := c.Var("field")
 	f := o.Field(name)
 	if f == nil || !(f.ExternalID || f.Name == "Id") {
-		writeErrors(c.w, http.StatusNotFound, apiError{"NOT_FOUND", "Provided external ID field does not exist or is not accessible: " + name})
-		return nil
+		return nil, &apiError{http.StatusNotFound, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: " + name}
 	}
-	return f
+	return f, nil
 }
 
-func (s *Service) readByExternalID(c *call) {
-	o := s.object(c)
-	if o == nil {
-		return
+func (s *Service) readByExternalID(c *call) (gateway.Response, error) {
+	o, err := s.object(c)
+	if err != nil {
+		return gateway.Response{}, err
 	}
-	f := externalIDField(c, o)
-	if f == nil {
-		return
+	f, err := externalIDField(c, o)
+	if err != nil {
+		return gateway.Response{}, err
 	}
-	recs, _ := c.org.Data.Lookup(o, f, mux.Vars(c.r)["value"], false)
+	recs, _ := c.org.Data.Lookup(o, f, c.Var("value"), false)
 	switch len(recs) {
 	case 0:
-		writeErrors(c.w, http.StatusNotFound, errNotFound)
+		return gateway.Response{}, errNotFound
 	case 1:
-		fields, ok := selectedFields(c, o)
-		if ok {
-			writeBody(c.w, http.StatusOK, appendRecord(nil, c, recs[0], fields))
+		fields, err := selectedFields(c, o)
+		if err != nil {
+			return gateway.Response{}, err
 		}
-	default:
-		writeMultipleChoices(c, recs)
+		return jsonBody(http.StatusOK, appendRecord(nil, c, recs[0], fields))
 	}
+	return multipleChoices(c, recs)
 }
 
-func writeMultipleChoices(c *call, recs []*org.Record) {
+func multipleChoices(c *call, recs []*org.Record) (gateway.Response, error) {
 	urls := make([]string, len(recs))
 	for i, r := range recs {
 		urls[i] = c.recordURL(r.Object, r.ID)
 	}
-	writeJSON(c.w, http.StatusMultipleChoices, urls)
+	return gateway.JSON(http.StatusMultipleChoices, urls)
 }
 
 // upsert serves PATCH /sobjects/X/{externalIdField}/{value}: 201 created,
 // 200 (204 before API 46.0) updated, 300 when several records match.
-func (s *Service) upsert(c *call) {
-	o := s.object(c)
-	if o == nil {
-		return
+func (s *Service) upsert(c *call) (gateway.Response, error) {
+	o, err := s.object(c)
+	if err != nil {
+		return gateway.Response{}, err
 	}
-	f := externalIDField(c, o)
-	if f == nil {
-		return
+	f, err := externalIDField(c, o)
+	if err != nil {
+		return gateway.Response{}, err
 	}
-	fields, _, ok := decodeBody(c)
-	if !ok {
-		return
+	body, err := decodeBody(c)
+	if err != nil {
+		return gateway.Response{}, err
 	}
-	value := mux.Vars(c.r)["value"]
+	fields := body.fields
+	value := c.Var("value")
 	recs, _ := c.org.Data.Lookup(o, f, value, false)
 	switch len(recs) {
 	case 0:
 		if f.Name == "Id" {
-			writeErrors(c.w, http.StatusNotFound, errNotFound)
-			return
+			return gateway.Response{}, errNotFound
 		}
 		fields[f.Name] = value
 		rec, errs := c.org.Data.Insert(o, fields, c.session.User, c.now, org.DMLOptions{})
 		if errs != nil {
-			writeDMLErrors(c.w, http.StatusBadRequest, errs)
-			return
+			return gateway.Response{}, dmlFailed(errs...)
 		}
 		created := true
-		writeJSON(c.w, http.StatusCreated, createResult{ID: rec.ID, Success: true, Errors: []org.DMLError{}, Created: &created})
+		return gateway.JSON(http.StatusCreated, createResult{ID: rec.ID, Success: true, Errors: []org.DMLError{}, Created: &created})
 	case 1:
 		if _, errs := c.org.Data.Update(recs[0].ID, fields, c.session.User, c.now); errs != nil {
-			writeDMLErrors(c.w, http.StatusBadRequest, errs)
-			return
+			return gateway.Response{}, dmlFailed(errs...)
 		}
 		if v, _ := strconv.ParseFloat(c.version, 64); v < 46 {
-			c.w.WriteHeader(http.StatusNoContent)
-			return
+			return gateway.NoContent(), nil
 		}
 		created := false
-		writeJSON(c.w, http.StatusOK, createResult{ID: recs[0].ID, Success: true, Errors: []org.DMLError{}, Created: &created})
-	default:
-		writeMultipleChoices(c, recs)
+		return gateway.JSON(http.StatusOK, createResult{ID: recs[0].ID, Success: true, Errors: []org.DMLError{}, Created: &created})
 	}
+	return multipleChoices(c, recs)
 }
 
 type objectURLs struct {
@@ -447,12 +428,12 @@ func summarize(c *call, o *org.Object) objectSummary {
 }
 
 // globalDescribe serves GET /sobjects.
-func (s *Service) globalDescribe(c *call) {
+func (s *Service) globalDescribe(c *call) (gateway.Response, error) {
 	var objs []objectSummary
 	for _, o := range c.org.Schema.Objects() {
 		objs = append(objs, summarize(c, o))
 	}
-	writeJSON(c.w, http.StatusOK, struct {
+	return gateway.JSON(http.StatusOK, struct {
 		Encoding     string          `json:"encoding"`
 		MaxBatchSize int             `json:"maxBatchSize"`
 		SObjects     []objectSummary `json:"sobjects"`
@@ -460,12 +441,12 @@ func (s *Service) globalDescribe(c *call) {
 }
 
 // objectInfo serves GET /sobjects/X: basic information and recent items.
-func (s *Service) objectInfo(c *call) {
-	o := s.object(c)
-	if o == nil {
-		return
+func (s *Service) objectInfo(c *call) (gateway.Response, error) {
+	o, err := s.object(c)
+	if err != nil {
+		return gateway.Response{}, err
 	}
-	writeJSON(c.w, http.StatusOK, struct {
+	return gateway.JSON(http.StatusOK, struct {
 		ObjectDescribe objectSummary `json:"objectDescribe"`
 		RecentItems    []any         `json:"recentItems"`
 	}{summarize(c, o), []any{}})
@@ -517,10 +498,10 @@ type childRelationshipDescribe struct {
 }
 
 // describe serves GET /sobjects/X/describe.
-func (s *Service) describe(c *call) {
-	o := s.object(c)
-	if o == nil {
-		return
+func (s *Service) describe(c *call) (gateway.Response, error) {
+	o, err := s.object(c)
+	if err != nil {
+		return gateway.Response{}, err
 	}
 	fields := make([]fieldDescribe, 0, len(o.Fields))
 	for _, f := range o.Fields {
@@ -561,7 +542,7 @@ func (s *Service) describe(c *call) {
 	}
 	sort.Slice(children, func(i, j int) bool { return children[i].ChildSObject < children[j].ChildSObject })
 	sum := summarize(c, o)
-	writeJSON(c.w, http.StatusOK, struct {
+	return gateway.JSON(http.StatusOK, struct {
 		objectSummary
 		Fields             []fieldDescribe             `json:"fields"`
 		ChildRelationships []childRelationshipDescribe `json:"childRelationships"`

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/wire"
 )
 
 func TestVersionsNeedNoAuthAndEchoSalesforceReleases(t *testing.T) {
@@ -345,7 +346,7 @@ func TestEachOrgSeesOnlyItsRecords(t *testing.T) {
 
 func TestFaultsAndJournal(t *testing.T) {
 	e := newEnv(t)
-	f, err := e.svc.Faults().Add(Fault{Org: "Acme", Path: "/sobjects/Account", ErrorCode: "REQUEST_LIMIT_EXCEEDED", Times: 1})
+	f, err := e.gw.Faults().Add(wire.Fault{Org: "Acme", Path: "/sobjects/Account", ErrorCode: "REQUEST_LIMIT_EXCEEDED", Times: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,25 +358,25 @@ func TestFaultsAndJournal(t *testing.T) {
 		t.Errorf("a fault with times: 1 struck twice: %d", got.status)
 	}
 	other := e.tokenFor("sender@other.example")
-	e.svc.Faults().Add(Fault{Org: "Acme", Status: 503})
+	e.gw.Faults().Add(wire.Fault{Org: "Acme", Status: 503})
 	if got := e.do("GET", "/services/data/v66.0/limits", "", "token", other); got.status != 200 {
 		t.Errorf("Acme's fault hit another org: %d", got.status)
 	}
-	e.svc.Faults().Clear(0)
-	e.svc.Faults().Add(Fault{ExpireSession: true, Times: 1})
+	e.gw.Faults().Clear(0)
+	e.gw.Faults().Add(wire.Fault{ExpireSession: true, Times: 1})
 	if got := e.do("GET", "/services/data/v66.0/limits", ""); got.status != 401 {
 		t.Errorf("forced session expiry: %d", got.status)
 	}
 	if got := e.do("GET", "/services/data/v66.0/limits", ""); got.status != 401 {
 		t.Errorf("the session should stay expired: %d", got.status)
 	}
-	entries := e.svc.Journal().Entries()
+	entries := e.gw.Journal().Entries()
 	first := entries[0]
 	if first.Method != "GET" || first.Path != "/services/data/v66.0/sobjects/Account/describe" || first.Username != "sender@acme.example" ||
 		first.Status != 403 || first.ErrorCode != "REQUEST_LIMIT_EXCEEDED" || !strings.Contains(first.Fault, fmt.Sprintf("fault %d", f.ID)) {
 		t.Errorf("journal entry: %+v", first)
 	}
-	if _, err := e.svc.Faults().Add(Fault{ErrorCode: "SOMETHING_ELSE"}); err == nil {
+	if _, err := e.gw.Faults().Add(wire.Fault{ErrorCode: "SOMETHING_ELSE"}); err == nil {
 		t.Error("an unknown error code without a status was accepted")
 	}
 }

@@ -4,20 +4,20 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sfemu/sfemu/emulator"
-	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/outbound"
+	"github.com/sfemu/sfemu/wire"
 )
 
 // The org the tests run against: a production org whose send user may log
@@ -69,8 +69,7 @@ var showLog = flag.Bool("showlog", false, "print the receiver's log after every 
 // world is one emulator and one receiver wired to each other.
 type world struct {
 	t    *testing.T
-	emu  *emulator.Emulator
-	org  *org.Org
+	emu  *emulator.Emulator // driven only through its facade (wire.Control)
 	rcv  *Receiver
 	logs *syncBuffer
 	// emuURL and rcvURL are the emulator's base URL and the receiver's endpoint.
@@ -93,8 +92,7 @@ func newWorld(t *testing.T, s worldSetup) *world {
 	endpoint := "http://" + rs.Listener.Addr().String() + "/outbound"
 	fixture := strings.NewReplacer("{{era}}", s.era, "{{sendUserPS}}", s.sendUserPS, "{{endpoint}}", endpoint).Replace(fixtureYAML)
 	emu, err := emulator.New(emulator.Options{
-		Orgs: []org.Source{{Name: "acme.yaml", Data: []byte(fixture),
-			ReadFile: func(rel string) ([]byte, error) { return os.ReadFile(filepath.Join("../../fixtures/orgs", rel)) }}},
+		Fixtures: []wire.Fixture{{Name: "acme.yaml", YAML: fixture, Files: map[string]string{"../keys/server.crt": string(mustRead(t, keysDir+"/server.crt"))}}},
 		Clock:    emulator.VirtualClock,
 		Outbound: outbound.Settings{SessionOverHTTP: true},
 	})
@@ -118,7 +116,7 @@ func newWorld(t *testing.T, s worldSetup) *world {
 	if err != nil {
 		t.Fatalf("receiver config: %v", err)
 	}
-	w := &world{t: t, emu: emu, org: emu.Store().Orgs()[0], logs: &syncBuffer{}, emuURL: es.URL, rcvURL: endpoint}
+	w := &world{t: t, emu: emu, logs: &syncBuffer{}, emuURL: es.URL, rcvURL: endpoint}
 	w.rcv = NewReceiver(cfg, slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: level})), nil)
 	rs.Config.Handler = w.rcv
 	rs.Start()
@@ -133,45 +131,69 @@ func newWorld(t *testing.T, s worldSetup) *world {
 	return w
 }
 
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// query runs SOQL in the test org through the facade.
+func (w *world) query(soql string) []row {
+	w.t.Helper()
+	res, err := w.emu.Query(context.Background(), testOrgID, soql)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	out := make([]row, len(res.Rows))
+	for i, r := range res.Rows {
+		out[i] = r
+	}
+	return out
+}
+
+// row is one flattened query row.
+type row map[string]any
+
+func (r row) GetName(name string) any { return r[name] }
+
 // recordID finds a fixture record by its Name (Account) or LastName (Lead).
 func (w *world) recordID(object, name string) string {
 	w.t.Helper()
-	obj := w.org.Data.Schema().Object(object)
-	var id org.ID
-	w.org.Data.Scan(obj, false, func(r *org.Record) bool {
-		if r.GetName("Name") == name || r.GetName("LastName") == name {
-			id = r.ID
-			return false
-		}
-		return true
-	})
-	if id == "" {
+	field := "Name"
+	if object == "Lead" {
+		field = "LastName"
+	}
+	rows := w.query(fmt.Sprintf("SELECT Id FROM %s WHERE %s = '%s'", object, field, name))
+	if len(rows) == 0 {
 		w.t.Fatalf("no %s named %q in the fixture", object, name)
 	}
-	return string(id)
+	return rows[0]["Id"].(string)
 }
 
 // send triggers message for the named records and waits until the
 // deliveries it caused are over; it returns the notification ids.
-func (w *world) send(message, object string, names ...string) []org.ID {
+func (w *world) send(message, object string, names ...string) []string {
 	w.t.Helper()
 	var ids []string
 	for _, n := range names {
 		ids = append(ids, w.recordID(object, n))
 	}
-	nids, err := w.emu.SendOutbound(message, "", ids, "")
+	sent, err := w.emu.SendOutbound(context.Background(), message, wire.Send{Records: ids})
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	w.idle()
-	return nids
+	return sent.Notifications
 }
 
 func (w *world) idle() {
 	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := w.emu.Outbound().Idle(ctx); err != nil {
+	if err := w.emu.Idle(ctx); err != nil {
 		w.t.Fatalf("outbound queue never idle: %v", err)
 	}
 }
@@ -190,9 +212,17 @@ func (w *world) waitFor(what string, cond func() bool) {
 	w.idle()
 }
 
-func (w *world) attempts() []outbound.Attempt { return w.emu.Outbound().Attempts() }
+func (w *world) attempts() []wire.Delivery {
+	a, _ := w.emu.Deliveries(context.Background())
+	return a
+}
 
-func (w *world) lastAttempt() outbound.Attempt {
+func (w *world) tokenRequests() []wire.TokenRequest {
+	a, _ := w.emu.TokenRequests(context.Background())
+	return a
+}
+
+func (w *world) lastAttempt() wire.Delivery {
 	w.t.Helper()
 	a := w.attempts()
 	if len(a) == 0 {
@@ -201,21 +231,21 @@ func (w *world) lastAttempt() outbound.Attempt {
 	return a[len(a)-1]
 }
 
+// field reads one field of an Account (001…) or a Lead (00Q…).
 func (w *world) field(id, name string) any {
-	rec := w.org.Data.Get(org.ID(id))
-	if rec == nil {
+	object := "Account"
+	if strings.HasPrefix(id, "00Q") {
+		object = "Lead"
+	}
+	rows := w.query(fmt.Sprintf("SELECT %s FROM %s WHERE Id = '%s'", name, object, id))
+	if len(rows) == 0 {
 		return nil
 	}
-	return rec.GetName(name)
+	return rows[0][name]
 }
 
-func (w *world) tasks() []*org.Record {
-	var out []*org.Record
-	w.org.Data.Scan(w.org.Data.Schema().Object("Task"), false, func(r *org.Record) bool {
-		out = append(out, r)
-		return true
-	})
-	return out
+func (w *world) tasks() []row {
+	return w.query("SELECT WhatId, WhoId, Status, Subject, Description FROM Task")
 }
 
 // outcome is what a row expects after its story.
@@ -241,19 +271,19 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 		name  string
 		setup worldSetup
 		// story triggers deliveries; it returns the notification ids of the last send.
-		story func(w *world) []org.ID
+		story func(w *world) []string
 		want  outcome
 		// check adds what the outcome table cannot say.
-		check func(t *testing.T, w *world, nids []org.ID)
+		check func(t *testing.T, w *world, nids []string)
 	}{
 		{
 			name:  "after the change: no session ID, JWT bearer login as the send user, status written back, Ack",
 			setup: worldSetup{era: "removed"},
-			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
 			want: outcome{acked: true, tokenRequests: 1, statusWritten: true,
 				logs: []string{"auth=jwt outcome=processed", "object=Account", "org=00Dxx0000001gPL"}},
-			check: func(t *testing.T, w *world, _ []org.ID) {
-				a := w.emu.TokenAttempts()[0]
+			check: func(t *testing.T, w *world, _ []string) {
+				a := w.tokenRequests()[0]
 				if a.Status != 200 || a.ClientID != testConsumerKey || a.Username != testUsername ||
 					len(a.Audience) != 1 || a.Audience[0] != AudienceProduction {
 					t.Errorf("token request = %+v; want 200 for iss %s, sub %s, aud %s", a, testConsumerKey, testUsername, AudienceProduction)
@@ -263,15 +293,15 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 		{
 			name:  "before the change: the message's session ID is used on the PartnerUrl's instance, no token request",
 			setup: worldSetup{era: "legacy"},
-			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
 			want:  outcome{acked: true, tokenRequests: 0, statusWritten: true, logs: []string{"auth=session outcome=processed"}},
 		},
 		{
 			name:  "the same outcome before and after the change (legacy era, JWT configured but not needed)",
 			setup: worldSetup{era: "legacy", env: map[string]string{"RECEIVER_WRITEBACK": "task"}},
-			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
 			want:  outcome{acked: true, tokenRequests: 0, logs: []string{"auth=session outcome=processed"}},
-			check: func(t *testing.T, w *world, _ []org.ID) {
+			check: func(t *testing.T, w *world, _ []string) {
 				if n := len(w.tasks()); n != 1 {
 					t.Errorf("%d tasks; want 1", n)
 				}
@@ -280,9 +310,9 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 		{
 			name:  "write-back as a Task: a completed Task related to the Account (WhatId)",
 			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_WRITEBACK": "task"}},
-			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
 			want:  outcome{acked: true, tokenRequests: 1, logs: []string{"auth=jwt outcome=processed"}},
-			check: func(t *testing.T, w *world, nids []org.ID) {
+			check: func(t *testing.T, w *world, nids []string) {
 				tasks := w.tasks()
 				if len(tasks) != 1 {
 					t.Fatalf("%d tasks; want 1", len(tasks))
@@ -300,9 +330,9 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 		{
 			name:  "write-back as a Task: a Lead is the Task's WhoId",
 			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_WRITEBACK": "task"}},
-			story: func(w *world) []org.ID { return w.send("Lead_Changed", "Lead", "Boxer") },
+			story: func(w *world) []string { return w.send("Lead_Changed", "Lead", "Boxer") },
 			want:  outcome{acked: true, tokenRequests: 1},
-			check: func(t *testing.T, w *world, _ []org.ID) {
+			check: func(t *testing.T, w *world, _ []string) {
 				tasks := w.tasks()
 				if len(tasks) != 1 || tasks[0].GetName("WhoId") != w.recordID("Lead", "Boxer") || tasks[0].GetName("WhatId") != nil {
 					t.Errorf("tasks = %d; want one with WhoId = the Lead", len(tasks))
@@ -312,11 +342,11 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 		{
 			name:  "a batch of three notifications: one login, every record written, one Ack",
 			setup: worldSetup{era: "removed"},
-			story: func(w *world) []org.ID {
+			story: func(w *world) []string {
 				return w.send("Account_Changed", "Account", "Edge Communications", "Burlington Textiles", "Pyramid Construction")
 			},
 			want: outcome{acked: true, tokenRequests: 1, statusWritten: true},
-			check: func(t *testing.T, w *world, nids []org.ID) {
+			check: func(t *testing.T, w *world, nids []string) {
 				if n := len(w.attempts()); n != 1 {
 					t.Errorf("%d deliveries; want the three notifications in one message", n)
 				}
@@ -333,8 +363,8 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 		{
 			name:  "a duplicate delivery of an acknowledged notification is acknowledged but processed once",
 			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_WRITEBACK": "task"}},
-			story: func(w *world) []org.ID {
-				w.emu.Outbound().SetFaults(outbound.Faults{Seed: 1, DuplicateProbability: 1})
+			story: func(w *world) []string {
+				w.emu.SetOutboundFaults(context.Background(), wire.OutboundFaults{Seed: 1, DuplicateProbability: 1})
 				nids := w.send("Account_Changed", "Account", "Edge Communications")
 				w.waitFor("the duplicate delivery", func() bool {
 					a := w.attempts()
@@ -343,7 +373,7 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 				return nids
 			},
 			want: outcome{acked: true, tokenRequests: 1, logs: []string{"outcome=processed", "auth=none outcome=duplicate"}},
-			check: func(t *testing.T, w *world, nids []org.ID) {
+			check: func(t *testing.T, w *world, nids []string) {
 				a := w.attempts()
 				if a[0].Notifications[0] != a[1].Notifications[0] {
 					t.Errorf("deliveries carried %v and %v; want the same Notification Id twice", a[0].Notifications, a[1].Notifications)
@@ -359,10 +389,10 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 		{
 			name:  "a message from an org the receiver does not know is refused with a fault",
 			setup: worldSetup{era: "removed", env: map[string]string{"SF_ORG_ID": "00Dxx0000009zzz"}},
-			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
 			want: outcome{acked: false, tokenRequests: 0,
 				reason: "organization 00Dxx0000001gPL", logs: []string{"outcome=failed step=org", "is not configured"}},
-			check: func(t *testing.T, w *world, _ []org.ID) {
+			check: func(t *testing.T, w *world, _ []string) {
 				if r := w.lastAttempt().Reason; !strings.Contains(r, "is not configured") {
 					t.Errorf("reason = %q; want it to say the organization is not configured", r)
 				}
@@ -371,9 +401,9 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 		{
 			name:  "send user without the app's permission set: invalid_app_access, logged, fault, retried later",
 			setup: worldSetup{era: "removed", sendUserPS: "[]"},
-			story: func(w *world) []org.ID {
+			story: func(w *world) []string {
 				nids := w.send("Account_Changed", "Account", "Edge Communications")
-				if _, err := w.emu.Advance(10 * time.Second); err != nil { // past the first retry (5 s)
+				if _, err := w.emu.Advance(context.Background(), wire.Advance{By: wire.Duration(10 * time.Second)}); err != nil { // past the first retry (5 s)
 					w.t.Fatal(err)
 				}
 				w.idle()
@@ -382,13 +412,13 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 			want: outcome{acked: false, tokenRequests: 2,
 				reason: "invalid_app_access: user is not admin approved to access this app",
 				logs:   []string{`auth=jwt outcome=failed step=login error="invalid_app_access: user is not admin approved to access this app"`}},
-			check: func(t *testing.T, w *world, nids []org.ID) {
-				q := w.emu.Outbound().Queue(false)
+			check: func(t *testing.T, w *world, nids []string) {
+				q, _ := w.emu.Queue(context.Background(), false)
 				if len(q) != 1 || q[0].ID != nids[0] || q[0].Attempts != 2 {
 					t.Fatalf("queue = %+v; want the notification still queued after 2 attempts", q)
 				}
-				if !strings.Contains(q[0].LastFailure, "notification "+string(nids[0])+": invalid_app_access") {
-					t.Errorf("Delivery Failure Reason = %q; want it to name the notification and the error", q[0].LastFailure)
+				if !strings.Contains(q[0].DeliveryFailureReason, "notification "+string(nids[0])+": invalid_app_access") {
+					t.Errorf("Delivery Failure Reason = %q; want it to name the notification and the error", q[0].DeliveryFailureReason)
 				}
 				if w.field(w.recordID("Account", "Edge Communications"), "Receiver_Status__c") != nil {
 					t.Error("the record was written though the login failed")
@@ -398,24 +428,25 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 		{
 			name:  "a sandbox audience against a production org: audience is invalid, logged",
 			setup: worldSetup{era: "removed", env: map[string]string{"SF_AUDIENCE": AudienceSandbox}},
-			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
 			want: outcome{acked: false, tokenRequests: 1, reason: "invalid_grant: audience is invalid",
 				logs: []string{`error="invalid_grant: audience is invalid"`}},
 		},
 		{
 			name:  "the cached token's session expired: the receiver logs in again once and succeeds",
 			setup: worldSetup{era: "removed"},
-			story: func(w *world) []org.ID {
+			story: func(w *world) []string {
 				w.send("Account_Changed", "Account", "Burlington Textiles")
-				if n := w.emu.Store().Sessions.Expire(""); n == 0 {
+				if n, _ := w.emu.ExpireSessions(context.Background(), ""); n == 0 {
 					w.t.Fatal("no session to expire")
 				}
 				return w.send("Account_Changed", "Account", "Edge Communications")
 			},
 			want: outcome{acked: true, tokenRequests: 2, statusWritten: true, logs: []string{"auth=jwt outcome=processed relogin=true"}},
-			check: func(t *testing.T, w *world, _ []org.ID) {
+			check: func(t *testing.T, w *world, _ []string) {
 				var invalid int
-				for _, e := range w.emu.REST().Journal().Entries() {
+				entries, _ := w.emu.APIRequests(context.Background())
+				for _, e := range entries {
 					if e.ErrorCode == "INVALID_SESSION_ID" {
 						invalid++
 					}
@@ -428,39 +459,39 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 		{
 			name:  "an unmigrated receiver after the change fails with a clear message and never logs in",
 			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_MODE": "unmigrated"}},
-			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
 			want: outcome{acked: false, tokenRequests: 0, reason: notMigratedText,
 				logs: []string{"outcome=failed step=auth error=\"" + notMigratedText + "\""}},
 		},
 		{
 			name:  "an unmigrated receiver before the change works with the session ID",
 			setup: worldSetup{era: "legacy", env: map[string]string{"RECEIVER_MODE": "unmigrated"}},
-			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
 			want:  outcome{acked: true, tokenRequests: 0, statusWritten: true, logs: []string{"auth=session outcome=processed"}},
 		},
 		{
 			name: "a private key pasted into SF_PRIVATE_KEY with literal \\n sequences works",
 			setup: worldSetup{era: "removed", env: map[string]string{
 				"SF_PRIVATE_KEY_FILE": "", "SF_PRIVATE_KEY": escapedKey}},
-			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
 			want:  outcome{acked: true, tokenRequests: 1, statusWritten: true},
 		},
 		{
 			name:  "a PKCS#1 key file (openssl genrsa format) works",
 			setup: worldSetup{era: "removed", env: map[string]string{"SF_PRIVATE_KEY_FILE": keysDir + "/server-pkcs1.key"}},
-			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
 			want:  outcome{acked: true, tokenRequests: 1, statusWritten: true},
 		},
 		{
 			name:  "a key that does not match the app's certificate: invalid_grant invalid assertion",
 			setup: worldSetup{era: "removed", env: map[string]string{"SF_PRIVATE_KEY_FILE": keysDir + "/other.key"}},
-			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
 			want:  outcome{acked: false, tokenRequests: 1, reason: "invalid_grant: invalid assertion"},
 		},
 		{
 			name:  "a restricted picklist rejects the write-back: the REST error is logged and faults the message",
 			setup: worldSetup{era: "removed"},
-			story: func(w *world) []org.ID { return w.send("Lead_Changed", "Lead", "Boxer") },
+			story: func(w *world) []string { return w.send("Lead_Changed", "Lead", "Boxer") },
 			want: outcome{acked: false, tokenRequests: 1, reason: "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
 				logs:   []string{"object=Lead auth=jwt outcome=failed step=writeback", "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: ", "bad value for restricted picklist field: processed 04l"},
 				noLogs: []string{"outcome=processed"}},
@@ -468,7 +499,7 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 		{
 			name:  "a query of a field that does not exist: INVALID_FIELD from the query is logged",
 			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_FIELDS": "Id,Name,Nope__c"}},
-			story: func(w *world) []org.ID { return w.send("Account_Changed", "Account", "Edge Communications") },
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
 			want: outcome{acked: false, tokenRequests: 1, reason: "INVALID_FIELD",
 				logs: []string{"outcome=failed step=query", "INVALID_FIELD: "}},
 		},
@@ -486,7 +517,7 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 			if !strings.Contains(last.Reason, tt.want.reason) {
 				t.Errorf("Delivery Failure Reason = %q; want it to contain %q", last.Reason, tt.want.reason)
 			}
-			if got := len(w.emu.TokenAttempts()); got != tt.want.tokenRequests {
+			if got := len(w.tokenRequests()); got != tt.want.tokenRequests {
 				t.Errorf("%d token requests; want %d", got, tt.want.tokenRequests)
 			}
 			logs := w.logs.String()
@@ -531,7 +562,7 @@ func TestMigratedReceiverFallsBackToJWTWhenTheSessionIsRefused(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(answer), "<Ack>true</Ack>") {
 		t.Errorf("answer = %d %s; want the Ack", resp.StatusCode, answer)
 	}
-	if n := len(w.emu.TokenAttempts()); n != 1 {
+	if n := len(w.tokenRequests()); n != 1 {
 		t.Errorf("%d token requests; want 1 (the fallback login)", n)
 	}
 	if got := w.field(account, "Receiver_Status__c"); got != "processed 04lxx000000CaSdAAK" {

@@ -1,0 +1,384 @@
+// Package controlapi serves sfemu's control API under /_sfemu/ (never
+// under /services/; docs/CONTROL.md): thin JSON handlers over wire.Control,
+// the emulator's facade. A handler decodes its request, calls one facade
+// method and encodes the answer; what the operation does is the facade's.
+//
+// Request bodies are JSON objects of at most 1 MiB and reject unknown
+// fields, so a typo in a script fails loudly. Errors are {"error": "…"}
+// (with "code" when a Salesforce error code is behind them) and the status
+// the facade's *wire.Error carries.
+package controlapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/sfemu/sfemu/wire"
+)
+
+// Prefix is where the control API lives.
+const Prefix = "/_sfemu"
+
+// maxBody bounds control-API request bodies.
+const maxBody = 1 << 20
+
+// Mount serves the control API over f under Prefix on r.
+func Mount(r *mux.Router, f wire.Control) {
+	h := &handlers{f: f}
+	s := r.PathPrefix(Prefix).Subrouter()
+	route := func(method, path string, fn func(*http.Request) (int, any, error)) {
+		s.HandleFunc(path, h.json(fn)).Methods(method)
+	}
+	route(http.MethodGet, "/health", h.health)
+	route(http.MethodPost, "/reset", h.reset)
+	route(http.MethodGet, "/orgs", h.orgs)
+	route(http.MethodPut, "/orgs", h.loadOrgs)
+	route(http.MethodGet, "/orgs/{org}/users", h.users)
+	route(http.MethodGet, "/orgs/{org}/login-history", h.loginHistory)
+	route(http.MethodPut, "/orgs/{org}/client-ip", h.setClientIP)
+	route(http.MethodDelete, "/orgs/{org}/client-ip", h.clearClientIP)
+	route(http.MethodPost, "/orgs/{org}/records", h.createRecord)
+	route(http.MethodPatch, "/orgs/{org}/records/{id}", h.updateRecord)
+	route(http.MethodGet, "/orgs/{org}/query", h.query)
+	route(http.MethodGet, "/apps", h.apps)
+	route(http.MethodGet, "/sessions", h.sessions)
+	route(http.MethodPost, "/sessions/expire", h.expireSessions)
+	route(http.MethodGet, "/token-requests", h.tokenRequests)
+	route(http.MethodGet, "/requests", h.apiRequests)
+	route(http.MethodGet, "/faults", h.faults)
+	route(http.MethodPost, "/faults", h.addFault)
+	route(http.MethodDelete, "/faults", h.clearFaults)
+	route(http.MethodDelete, "/faults/{id:[0-9]+}", h.clearFaults)
+	route(http.MethodGet, "/clock", h.clock)
+	route(http.MethodPost, "/clock/advance", h.advance)
+	route(http.MethodGet, "/outbound/messages", h.outboundMessages)
+	route(http.MethodGet, "/outbound/queue", h.queue)
+	route(http.MethodPost, "/outbound/queue/{id}/retry", h.retry)
+	route(http.MethodDelete, "/outbound/queue/{id}", h.deleteQueued)
+	route(http.MethodGet, "/outbound/deliveries", h.deliveries)
+	route(http.MethodGet, "/outbound/faults", h.outboundFaults)
+	route(http.MethodPut, "/outbound/faults", h.setOutboundFaults)
+	route(http.MethodDelete, "/outbound/faults", h.clearOutboundFaults)
+	route(http.MethodPost, "/outbound/idle", h.idle)
+	route(http.MethodPost, "/outbound/{name}/send", h.send)
+	s.HandleFunc("/outbound/client-certificate", h.clientCertificate).Methods(http.MethodGet)
+	s.HandleFunc("/outbound/{name}/wsdl", h.outboundWSDL).Methods(http.MethodGet)
+	s.HandleFunc("/test-receiver/{answer}", testReceiver).Methods(http.MethodPost)
+	s.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, wire.NotFound("no control endpoint %s %s (see docs/CONTROL.md)", r.Method, r.URL.Path))
+	})
+	s.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, wire.Errorf(http.StatusMethodNotAllowed, "%s is not allowed on %s", r.Method, r.URL.Path))
+	})
+}
+
+type handlers struct{ f wire.Control }
+
+// json adapts a handler that returns (status, value, error) to HTTP.
+func (h *handlers) json(fn func(*http.Request) (int, any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		status, v, err := fn(r)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		if v == nil {
+			w.WriteHeader(status)
+			return
+		}
+		writeJSON(w, status, v)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	var e *wire.Error
+	if !errors.As(err, &e) {
+		e = &wire.Error{Status: http.StatusInternalServerError, Message: err.Error()}
+	}
+	writeJSON(w, wire.StatusOf(e), e)
+}
+
+// decode reads a JSON request body into v; an empty body leaves v alone
+// when optional. Errors name the field at fault.
+func decode(r *http.Request, v any, optional bool) error {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return wire.BadRequest("request body: %v", err)
+	}
+	if len(data) > maxBody {
+		return wire.Errorf(http.StatusRequestEntityTooLarge, "request body over %d bytes", maxBody)
+	}
+	if len(data) == 0 && optional {
+		return nil
+	}
+	if err := strictDecode(data, v); err != nil {
+		return wire.BadRequest("request body: %s", locate(data, v, err))
+	}
+	return nil
+}
+
+func strictDecode(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+// locate names the field a decoding error is about. encoding/json names it
+// for type mismatches only; for a value its type refused (a duration such
+// as "tomorrow") each field is decoded alone to find the one at fault.
+func locate(data []byte, v any, err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return fmt.Sprintf("%s: want %s, got %s", te.Field, te.Type, te.Value)
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(data, &fields) != nil {
+		return err.Error()
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		one, _ := json.Marshal(map[string]json.RawMessage{k: fields[k]})
+		if ferr := strictDecode(one, reflect.New(reflect.TypeOf(v).Elem()).Interface()); ferr != nil {
+			return k + ": " + ferr.Error()
+		}
+	}
+	return err.Error()
+}
+
+func vars(r *http.Request) map[string]string { return mux.Vars(r) }
+
+func ok(v any, err error) (int, any, error)      { return http.StatusOK, v, err }
+func created(v any, err error) (int, any, error) { return http.StatusCreated, v, err }
+func none(err error) (int, any, error)           { return http.StatusNoContent, nil, err }
+
+func (h *handlers) health(r *http.Request) (int, any, error) { return ok(h.f.Health(r.Context())) }
+func (h *handlers) reset(r *http.Request) (int, any, error)  { return ok(h.f.Reset(r.Context())) }
+func (h *handlers) orgs(r *http.Request) (int, any, error)   { return ok(h.f.Orgs(r.Context())) }
+
+func (h *handlers) loadOrgs(r *http.Request) (int, any, error) {
+	var req wire.LoadOrgs
+	if err := decode(r, &req, false); err != nil {
+		return 0, nil, err
+	}
+	return ok(h.f.LoadOrgs(r.Context(), req))
+}
+
+func (h *handlers) users(r *http.Request) (int, any, error) {
+	return ok(h.f.Users(r.Context(), vars(r)["org"]))
+}
+
+func (h *handlers) loginHistory(r *http.Request) (int, any, error) {
+	return ok(h.f.LoginHistory(r.Context(), vars(r)["org"]))
+}
+
+func (h *handlers) setClientIP(r *http.Request) (int, any, error) {
+	var req wire.ClientIP
+	if err := decode(r, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if req.IP == "" {
+		return 0, nil, wire.BadRequest(`give {"ip": "54.249.48.100"} (DELETE clears it)`)
+	}
+	org := vars(r)["org"]
+	if err := h.f.SetClientIP(r.Context(), org, req.IP); err != nil {
+		return 0, nil, err
+	}
+	return ok(wire.ClientIP{Org: org, ClientIP: req.IP}, nil)
+}
+
+func (h *handlers) clearClientIP(r *http.Request) (int, any, error) {
+	return none(h.f.SetClientIP(r.Context(), vars(r)["org"], ""))
+}
+
+func (h *handlers) createRecord(r *http.Request) (int, any, error) {
+	var req wire.CreateRecord
+	if err := decode(r, &req, false); err != nil {
+		return 0, nil, err
+	}
+	return created(h.f.CreateRecord(r.Context(), vars(r)["org"], req))
+}
+
+func (h *handlers) updateRecord(r *http.Request) (int, any, error) {
+	var req wire.UpdateRecord
+	if err := decode(r, &req, false); err != nil {
+		return 0, nil, err
+	}
+	return ok(h.f.UpdateRecord(r.Context(), vars(r)["org"], vars(r)["id"], req))
+}
+
+func (h *handlers) query(r *http.Request) (int, any, error) {
+	q := r.URL.Query().Get("q")
+	if q == "" {
+		return 0, nil, wire.BadRequest("give the SOQL query in ?q=")
+	}
+	return ok(h.f.Query(r.Context(), vars(r)["org"], q))
+}
+
+func (h *handlers) apps(r *http.Request) (int, any, error)     { return ok(h.f.Apps(r.Context())) }
+func (h *handlers) sessions(r *http.Request) (int, any, error) { return ok(h.f.Sessions(r.Context())) }
+
+// expireSessions takes {"username": "…"}, or no body for everyone.
+func (h *handlers) expireSessions(r *http.Request) (int, any, error) {
+	var req wire.ExpireSessions
+	if err := decode(r, &req, true); err != nil {
+		return 0, nil, err
+	}
+	n, err := h.f.ExpireSessions(r.Context(), req.Username)
+	return ok(wire.Expired{Expired: n}, err)
+}
+
+func (h *handlers) tokenRequests(r *http.Request) (int, any, error) {
+	return ok(h.f.TokenRequests(r.Context()))
+}
+
+func (h *handlers) apiRequests(r *http.Request) (int, any, error) {
+	entries, err := h.f.APIRequests(r.Context())
+	if s := r.URL.Query().Get("surface"); s != "" && err == nil {
+		kept := entries[:0:0]
+		for _, e := range entries {
+			if e.Surface == s {
+				kept = append(kept, e)
+			}
+		}
+		entries = kept
+	}
+	return ok(entries, err)
+}
+
+func (h *handlers) faults(r *http.Request) (int, any, error) { return ok(h.f.Faults(r.Context())) }
+
+func (h *handlers) addFault(r *http.Request) (int, any, error) {
+	var req wire.Fault
+	if err := decode(r, &req, false); err != nil {
+		return 0, nil, err
+	}
+	return created(h.f.AddFault(r.Context(), req))
+}
+
+func (h *handlers) clearFaults(r *http.Request) (int, any, error) {
+	id := 0
+	if s := vars(r)["id"]; s != "" {
+		var err error
+		if id, err = strconv.Atoi(s); err != nil {
+			return 0, nil, wire.BadRequest("fault id %q is not a number", s)
+		}
+	}
+	return none(h.f.ClearFaults(r.Context(), id))
+}
+
+func (h *handlers) clock(r *http.Request) (int, any, error) { return ok(h.f.Clock(r.Context())) }
+
+// advance takes {"by": "2h"} or {"to": "2026-02-24T00:00:00Z"}.
+func (h *handlers) advance(r *http.Request) (int, any, error) {
+	var req wire.Advance
+	if err := decode(r, &req, false); err != nil {
+		return 0, nil, err
+	}
+	return ok(h.f.Advance(r.Context(), req))
+}
+
+func (h *handlers) outboundMessages(r *http.Request) (int, any, error) {
+	return ok(h.f.OutboundMessages(r.Context()))
+}
+
+func (h *handlers) queue(r *http.Request) (int, any, error) {
+	return ok(h.f.Queue(r.Context(), r.URL.Query().Get("all") == "true"))
+}
+
+func (h *handlers) retry(r *http.Request) (int, any, error) {
+	id := vars(r)["id"]
+	if err := h.f.RetryNow(r.Context(), id); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusAccepted, map[string]string{"retrying": id}, nil
+}
+
+func (h *handlers) deleteQueued(r *http.Request) (int, any, error) {
+	return none(h.f.DeleteQueued(r.Context(), vars(r)["id"]))
+}
+
+func (h *handlers) deliveries(r *http.Request) (int, any, error) {
+	return ok(h.f.Deliveries(r.Context()))
+}
+
+func (h *handlers) outboundFaults(r *http.Request) (int, any, error) {
+	return ok(h.f.OutboundFaults(r.Context()))
+}
+
+func (h *handlers) setOutboundFaults(r *http.Request) (int, any, error) {
+	var req wire.OutboundFaults
+	if err := decode(r, &req, false); err != nil {
+		return 0, nil, err
+	}
+	return ok(h.f.SetOutboundFaults(r.Context(), req))
+}
+
+func (h *handlers) clearOutboundFaults(r *http.Request) (int, any, error) {
+	_, err := h.f.SetOutboundFaults(r.Context(), wire.OutboundFaults{})
+	return none(err)
+}
+
+// idleTimeout bounds POST /outbound/idle.
+const idleTimeout = 30 * time.Second
+
+func (h *handlers) idle(r *http.Request) (int, any, error) {
+	ctx, cancel := context.WithTimeout(r.Context(), idleTimeout)
+	defer cancel()
+	if err := h.f.Idle(ctx); err != nil {
+		return 0, nil, err
+	}
+	return ok(map[string]string{"status": "idle"}, nil)
+}
+
+func (h *handlers) send(r *http.Request) (int, any, error) {
+	var req wire.Send
+	if err := decode(r, &req, false); err != nil {
+		return 0, nil, err
+	}
+	sent, err := h.f.SendOutbound(r.Context(), vars(r)["name"], req)
+	return http.StatusAccepted, sent, err
+}
+
+func (h *handlers) clientCertificate(w http.ResponseWriter, r *http.Request) {
+	pemBytes, err := h.f.ClientCertificate(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	w.Header().Set("Content-Disposition", `attachment; filename="sfemu-outbound-client.crt"`)
+	_, _ = w.Write(pemBytes)
+}
+
+func (h *handlers) outboundWSDL(w http.ResponseWriter, r *http.Request) {
+	wsdl, err := h.f.OutboundWSDL(r.Context(), vars(r)["name"], r.URL.Query().Get("org"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=UTF-8")
+	_, _ = w.Write(wsdl)
+}

@@ -1,0 +1,297 @@
+// Package gateway is what every API surface of the emulator shares: the
+// pipeline a request goes through before and after its handler — the
+// session behind its credentials, injected faults, the request journal,
+// the org's API usage — and the route mounting that gives each URL prefix
+// its own 404 and 405 answers.
+//
+// Handlers return values, as fake-gcs-server's do: func(*Call) (Response,
+// error). One Encode per surface turns an error into that surface's wire
+// format (REST's JSON error array, a SOAP fault, OAuth's error object), so
+// a handler never writes an error itself and a fault injected on any
+// surface looks like that surface's own failure.
+//
+// It owns no surface's behaviour: the REST, SOAP and OAuth packages
+// implement Surface and provide the routes.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/wire"
+)
+
+// Surface is one API family's conventions.
+type Surface interface {
+	// Name is how the journal and faults name the surface (wire.SurfaceREST…).
+	Name() string
+	// CountsAPI reports whether the surface's calls count toward the org's
+	// DailyApiRequests (REST and SOAP do; OAuth does not).
+	CountsAPI() bool
+	// Credentials returns the call's session token ("" for none). It may
+	// read what the surface needs first (SOAP parses its envelope here,
+	// the session being in its header); an error is answered at once.
+	Credentials(c *Call) (token string, err error)
+	// Admit runs once the session is known, before faults and before a
+	// missing session is refused: the API version checks.
+	Admit(c *Call) error
+	// Encode answers err in the surface's format.
+	Encode(c *Call, err error) Response
+	// NoSession is the error of a call that needs a session and has none.
+	NoSession(c *Call) error
+	// NotFound is the error for a path under the surface's prefix that
+	// names no resource.
+	NotFound(c *Call) error
+	// MethodNotAllowed is the error for a resource asked with a method it
+	// does not take; allowed lists the ones it does.
+	MethodNotAllowed(c *Call, allowed []string) error
+	// FaultError is the error a matched fault answers with.
+	FaultError(c *Call, f wire.Fault) error
+}
+
+// Decorator is a Surface that adds to every answer given with a session
+// (REST's Sforce-Limit-Info header).
+type Decorator interface {
+	Decorate(c *Call, resp *Response)
+}
+
+// Handler serves one resource.
+type Handler func(c *Call) (Response, error)
+
+// Route is one resource of a surface.
+type Route struct {
+	Methods []string
+	// Path is a gorilla/mux pattern relative to the mount prefix.
+	Path    string
+	Handler Handler
+	// Public routes answer without a session (the version list, the token
+	// endpoint); the handler sees Call.Session nil then.
+	Public bool
+	// Surface overrides the mount's surface for this route (Bulk API
+	// routes live under /services/data but speak their own format).
+	Surface Surface
+}
+
+// Config configures a Gateway.
+type Config struct {
+	Store *org.Store
+	// BaseURL is the emulator's public base URL as seen from a request.
+	BaseURL func(r *http.Request) string
+	Logger  *slog.Logger
+	// JournalSize bounds the request journal (default DefaultJournalSize).
+	JournalSize int
+}
+
+// Gateway runs the shared pipeline for every surface over one org store.
+type Gateway struct {
+	cfg     Config
+	store   *org.Store
+	journal *Journal
+	faults  *Faults
+	log     *slog.Logger
+}
+
+// New returns a Gateway.
+func New(cfg Config) *Gateway {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Gateway{cfg: cfg, store: cfg.Store, journal: newJournal(cfg.JournalSize), faults: newFaults(), log: cfg.Logger}
+}
+
+// Journal is the request journal of every surface.
+func (g *Gateway) Journal() *Journal { return g.journal }
+
+// Faults are the injected faults of every surface.
+func (g *Gateway) Faults() *Faults { return g.faults }
+
+// Mount serves prefix: each route under it, and the prefix's own 404 and
+// 405 answers in s's format, all through the pipeline (so a request for a
+// resource that does not exist is journaled and can be faulted too).
+func (g *Gateway) Mount(r *mux.Router, prefix string, s Surface, routes []Route) {
+	sub := r.PathPrefix(prefix).Subrouter()
+	for _, rt := range routes {
+		surface := s
+		if rt.Surface != nil {
+			surface = rt.Surface
+		}
+		sub.Handle(rt.Path, g.Handler(surface, rt)).Methods(rt.Methods...)
+	}
+	// gorilla/mux 1.8.1 forgets a method mismatch when a later route shares
+	// the prefix, so the unmatched answer probes for allowed methods itself.
+	unmatched := g.Handler(s, Route{Public: true, Handler: func(c *Call) (Response, error) {
+		if allowed := AllowedMethods(sub, c.Request); len(allowed) > 0 {
+			return Response{}, s.MethodNotAllowed(c, allowed)
+		}
+		return Response{}, s.NotFound(c)
+	}})
+	sub.NotFoundHandler, sub.MethodNotAllowedHandler = unmatched, unmatched
+}
+
+// AllowedMethods lists the methods router takes for r's path, HEAD with
+// GET, as Salesforce lists them in a 405.
+func AllowedMethods(router *mux.Router, r *http.Request) []string {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if router.Match(probe, &match) && match.MatchErr == nil {
+			if m == http.MethodGet {
+				allowed = append(allowed, http.MethodHead)
+			}
+			allowed = append(allowed, m)
+		}
+	}
+	return allowed
+}
+
+// Handler serves one route of s through the pipeline.
+func (g *Gateway) Handler(s Surface, rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		now := g.store.Clock.Now()
+		c := &Call{Request: r, Surface: s, Route: rt.Path, Now: now, g: g,
+			Entry: wire.APIRequest{Time: now, Surface: s.Name(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}}
+		if g.cfg.BaseURL != nil {
+			c.BaseURL = g.cfg.BaseURL(r)
+		}
+		resp := g.run(c, s, rt)
+		resp.write(w)
+		c.Entry.Status = resp.Status
+		g.journal.add(c.Entry, s.CountsAPI())
+		g.log.Info("api request", "surface", c.Entry.Surface, "method", r.Method, "path", r.URL.Path,
+			"operation", c.Entry.Operation, "status", resp.Status, "user", c.Entry.Username, "error", c.Entry.ErrorCode)
+	})
+}
+
+func (g *Gateway) run(c *Call, s Surface, rt Route) Response {
+	token, err := s.Credentials(c)
+	if err != nil {
+		return g.fail(c, err)
+	}
+	if token != "" {
+		// One lookup validates and renews the session, as every API call does.
+		c.token = token
+		if c.Session = g.store.Sessions.Use(token); c.Session != nil {
+			c.Org = c.Session.User.Org
+			c.Entry.Username, c.Entry.OrgID = c.Session.User.Username, string(c.Org.ID)
+		}
+	}
+	if err := s.Admit(c); err != nil {
+		return g.fail(c, err)
+	}
+	if f := g.faults.match(c); f != nil {
+		c.Entry.Fault = describe(f)
+		if f.Latency > 0 {
+			sleep(c.Request.Context(), f.Latency.D())
+		}
+		if f.ExpireSession && c.Session != nil {
+			g.store.Sessions.Revoke(token)
+			c.Session = nil
+		}
+		if f.Status != 0 {
+			return g.fail(c, s.FaultError(c, *f))
+		}
+	}
+	if !rt.Public && c.Session == nil {
+		return g.fail(c, s.NoSession(c))
+	}
+	resp, err := rt.Handler(c)
+	if err != nil {
+		return g.fail(c, err)
+	}
+	if d, ok := s.(Decorator); ok && c.Session != nil {
+		d.Decorate(c, &resp)
+	}
+	return resp
+}
+
+// fail answers err in the call's surface format, noting its code.
+func (g *Gateway) fail(c *Call, err error) Response {
+	var coded interface{ ErrorCode() string }
+	if errors.As(err, &coded) {
+		c.Entry.ErrorCode = coded.ErrorCode()
+	}
+	return c.Surface.Encode(c, err)
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// Call is one request on its way through the pipeline.
+type Call struct {
+	Request *http.Request
+	Surface Surface
+	// Route is the matched route's pattern ("/query", "/sobjects/{object}"),
+	// empty for a path that matched none.
+	Route string
+	// Session and Org are the caller's, nil without a valid session.
+	Session *org.Session
+	Org     *org.Org
+	// Now is the emulator's clock when the request arrived.
+	Now time.Time
+	// BaseURL is the emulator's public base URL as seen from this request.
+	BaseURL string
+	// RelPath is the path inside the surface, for fault matching: the
+	// surface sets it (after /services/data/vNN.N for REST).
+	RelPath string
+	// Entry is the journal entry; surfaces fill Operation and APIVersion.
+	Entry wire.APIRequest
+	// State is the surface's own parsed request (SOAP's envelope).
+	State any
+
+	g     *Gateway
+	token string
+	body  []byte
+	read  bool
+	bErr  error
+}
+
+// Var is a path variable of the matched route.
+func (c *Call) Var(name string) string { return mux.Vars(c.Request)[name] }
+
+// Token is the credential the call presented ("" for none), valid or not.
+func (c *Call) Token() string { return c.token }
+
+// DefaultOrg is the org a call without a session is judged by: the first
+// org, so a single-org fixture decides every answer.
+func (c *Call) DefaultOrg() *org.Org {
+	if c.Org != nil {
+		return c.Org
+	}
+	if orgs := c.g.store.Orgs(); len(orgs) > 0 {
+		return orgs[0]
+	}
+	return nil
+}
+
+// Store is the org store the call runs against.
+func (c *Call) Store() *org.Store { return c.g.store }
+
+// APIUsage is the org's API calls so far, this one included, and the
+// daily limit sfemu reports.
+func (c *Call) APIUsage() (used, limit int) {
+	if c.Org == nil {
+		return 0, DailyAPIRequests
+	}
+	return c.g.journal.CountForOrg(string(c.Org.ID)) + 1, DailyAPIRequests
+}
+
+// DailyAPIRequests is the DailyApiRequests limit sfemu reports.
+const DailyAPIRequests = 100000
+
+// String names the call for messages: "GET /services/data/v66.0/query".
+func (c *Call) String() string { return fmt.Sprintf("%s %s", c.Request.Method, c.Request.URL.Path) }
