@@ -48,6 +48,28 @@ func (t FieldType) IsNumber() bool {
 	return false
 }
 
+// SOAPType is the type describe results and the SOAP API's WSDLs give the
+// field type: tns:ID for ids and references, xsd:boolean, xsd:int,
+// xsd:double (currency and percent too), xsd:date, xsd:dateTime, and
+// xsd:string for every text and picklist type.
+func (t FieldType) SOAPType() string {
+	switch t {
+	case TypeID, TypeReference:
+		return "tns:ID"
+	case TypeBoolean:
+		return "xsd:boolean"
+	case TypeInt:
+		return "xsd:int"
+	case TypeDouble, TypeCurrency, TypePercent:
+		return "xsd:double"
+	case TypeDate:
+		return "xsd:date"
+	case TypeDateTime:
+		return "xsd:dateTime"
+	}
+	return "xsd:string"
+}
+
 // PicklistValue is one value of a picklist.
 type PicklistValue struct {
 	Value        string `json:"value"`

@@ -482,12 +482,6 @@ type fieldDescribe struct {
 	RelationshipName   *string             `json:"relationshipName"`
 }
 
-var soapTypes = map[org.FieldType]string{
-	org.TypeID: "tns:ID", org.TypeReference: "tns:ID", org.TypeBoolean: "xsd:boolean", org.TypeInt: "xsd:int",
-	org.TypeDouble: "xsd:double", org.TypeCurrency: "xsd:double", org.TypePercent: "xsd:double",
-	org.TypeDate: "xsd:date", org.TypeDateTime: "xsd:dateTime",
-}
-
 type childRelationshipDescribe struct {
 	ChildSObject        string  `json:"childSObject"`
 	Field               string  `json:"field"`
@@ -505,16 +499,13 @@ func (s *Service) describe(c *call) (gateway.Response, error) {
 	}
 	fields := make([]fieldDescribe, 0, len(o.Fields))
 	for _, f := range o.Fields {
-		fd := fieldDescribe{Name: f.Name, Label: f.Label, Type: f.Type, SOAPType: soapTypes[f.Type], Length: f.Length,
+		fd := fieldDescribe{Name: f.Name, Label: f.Label, Type: f.Type, SOAPType: f.Type.SOAPType(), Length: f.Length,
 			ByteLength: f.Length * 3, Precision: f.Precision, Scale: f.Scale, Nillable: f.Nillable, Createable: f.Createable,
 			Updateable: f.Updateable, DefaultedOnCreate: f.DefaultedOnCreate, Custom: f.Custom, ExternalID: f.ExternalID,
 			Unique: f.Unique, IDLookup: f.Name == "Id" || f.ExternalID || f.Unique || f.Name == "Email" || f.Name == "Username",
 			NameField: o.NameField() == f && f.Name == "Name", Filterable: f.Type != org.TypeTextArea, Sortable: f.Type != org.TypeTextArea && f.Type != org.TypeMultiPicklist,
 			Groupable:      f.Type != org.TypeTextArea && !f.Type.IsNumber() && f.Type != org.TypeDateTime && f.Type != org.TypeMultiPicklist,
 			PicklistValues: f.Picklist, RestrictedPicklist: f.Restricted, ReferenceTo: f.ReferenceTo}
-		if fd.SOAPType == "" {
-			fd.SOAPType = "xsd:string"
-		}
 		if f.Type == org.TypeInt {
 			fd.Digits, fd.Precision = f.Precision, 0
 		}
