@@ -4,12 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
-	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
-	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/soql"
 )
 
@@ -18,115 +14,6 @@ const (
 	defaultBatchSize = 2000
 	minBatchSize     = 200
 )
-
-// PrefixQueryLocator is the key prefix of query cursor ids (nextRecordsUrl).
-const PrefixQueryLocator = "01g"
-
-// A user may hold 10 query cursors; opening an eleventh releases the
-// oldest, as Salesforce documents for QueryLocator cursors. maxCursors bounds
-// them across all users.
-const (
-	maxCursorsPerUser = 10
-	maxCursors        = 1000
-)
-
-type cursor struct {
-	id       string
-	result   *soql.Result
-	user     *org.User
-	batch    int
-	lastUsed time.Time
-	opened   int // order of opening
-}
-
-// cursors holds the rest of query results a client pages through, freed
-// after an idle time on the emulator's clock so abandoned cursors do not
-// accumulate.
-type cursors struct {
-	clock clock.Clock
-	idle  time.Duration
-	ids   org.IDSequence
-
-	mu     sync.Mutex
-	byID   map[string]*cursor
-	opened int
-}
-
-func newCursors(clk clock.Clock, idle time.Duration) *cursors {
-	return &cursors{clock: clk, idle: idle, byID: map[string]*cursor{}}
-}
-
-func (cs *cursors) open(res *soql.Result, user *org.User, batch int) *cursor {
-	now := cs.clock.Now()
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	cs.sweepLocked(now)
-	cs.releaseOldestLocked(func(c *cursor) bool { return c.user == user }, maxCursorsPerUser)
-	cs.releaseOldestLocked(func(*cursor) bool { return true }, maxCursors)
-	c := &cursor{id: string(cs.ids.Next(PrefixQueryLocator)), result: res, user: user, batch: batch, lastUsed: now, opened: cs.opened}
-	cs.opened++
-	cs.byID[c.id] = c
-	return c
-}
-
-// releaseOldestLocked closes the oldest-opened cursors among those that
-// match until fewer than limit remain.
-func (cs *cursors) releaseOldestLocked(match func(*cursor) bool, limit int) {
-	for {
-		var oldest *cursor
-		n := 0
-		for _, c := range cs.byID {
-			if !match(c) {
-				continue
-			}
-			n++
-			if oldest == nil || c.opened < oldest.opened {
-				oldest = c
-			}
-		}
-		if n < limit {
-			return
-		}
-		delete(cs.byID, oldest.id)
-	}
-}
-
-func (cs *cursors) get(id string, user *org.User) *cursor {
-	now := cs.clock.Now()
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	cs.sweepLocked(now)
-	c := cs.byID[id]
-	if c == nil || c.user != user {
-		return nil
-	}
-	c.lastUsed = now
-	return c
-}
-
-func (cs *cursors) close(id string) {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	delete(cs.byID, id)
-}
-
-// Len is the number of open cursors.
-func (cs *cursors) Len() int {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	return len(cs.byID)
-}
-
-func (cs *cursors) sweepLocked(now time.Time) {
-	for id, c := range cs.byID {
-		if now.Sub(c.lastUsed) >= cs.idle {
-			delete(cs.byID, id)
-		}
-	}
-}
-
-// OpenCursors is the number of query cursors held, for tests and the control API.
-func (s *Service) OpenCursors() int { return s.cursors.Len() }
 
 // batchSize reads Sforce-Query-Options: batchSize=N.
 func batchSize(r *http.Request) int {
@@ -163,8 +50,8 @@ func (s *Service) query(all bool) handler {
 		if len(res.Rows) <= batch {
 			return jsonBody(http.StatusOK, appendQueryResult(nil, c, res, res.Rows, true, ""))
 		}
-		cur := s.cursors.open(res, c.session.User, batch)
-		next := c.urlPrefix() + "/query/" + cur.id + "-" + strconv.Itoa(batch)
+		cur := s.cursors.Open(res, c.session.User, batch)
+		next := c.urlPrefix() + "/query/" + cur.ID + "-" + strconv.Itoa(batch)
 		return jsonBody(http.StatusOK, appendQueryResult(nil, c, res, res.Rows[:batch], false, next))
 	}
 }
@@ -174,19 +61,19 @@ func (s *Service) queryMore(c *call) (gateway.Response, error) {
 	locator := c.Var("locator")
 	id, offText, _ := strings.Cut(locator, "-")
 	offset, err := strconv.Atoi(offText)
-	cur := s.cursors.get(id, c.session.User)
-	if cur == nil || err != nil || offset < 0 || offset > len(cur.result.Rows) {
+	cur := s.cursors.Get(id, c.session.User)
+	if cur == nil || err != nil || offset < 0 || offset > len(cur.Result.Rows) {
 		return gateway.Response{}, badRequest("INVALID_QUERY_LOCATOR", "invalid query locator")
 	}
-	end := min(offset+cur.batch, len(cur.result.Rows))
-	done := end == len(cur.result.Rows)
+	end := min(offset+cur.Batch, len(cur.Result.Rows))
+	done := end == len(cur.Result.Rows)
 	next := ""
 	if done {
-		s.cursors.close(cur.id)
+		s.cursors.Close(cur.ID)
 	} else {
-		next = c.urlPrefix() + "/query/" + cur.id + "-" + strconv.Itoa(end)
+		next = c.urlPrefix() + "/query/" + cur.ID + "-" + strconv.Itoa(end)
 	}
-	return jsonBody(http.StatusOK, appendQueryResult(nil, c, cur.result, cur.result.Rows[offset:end], done, next))
+	return jsonBody(http.StatusOK, appendQueryResult(nil, c, cur.Result, cur.Result.Rows[offset:end], done, next))
 }
 
 // appendQueryResult writes {"totalSize","done","nextRecordsUrl"?,"records"}.

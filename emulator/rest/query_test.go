@@ -92,13 +92,13 @@ func TestAbandonedCursorsAreFreedAfterIdleTime(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		e.query("/services/data/v66.0/query?q="+q("SELECT Id FROM Account"), "Sforce-Query-Options", "batchSize=200")
 	}
-	if n := e.svc.OpenCursors(); n != 5 {
+	if n := e.svc.cursors.Len(); n != 5 {
 		t.Fatalf("%d open cursors, want 5", n)
 	}
 	e.clock.Advance(16 * time.Minute)
 	// Any cursor activity sweeps; the session itself is still alive (2h).
 	p, _ := e.query("/services/data/v66.0/query?q="+q("SELECT Id FROM Account"), "Sforce-Query-Options", "batchSize=200")
-	if n := e.svc.OpenCursors(); n != 1 {
+	if n := e.svc.cursors.Len(); n != 1 {
 		t.Errorf("%d open cursors after 16 idle minutes and one new query, want 1", n)
 	}
 	if _, got := e.query(p.NextRecordsURL); got.status != 200 {
@@ -137,7 +137,7 @@ func TestAUserHoldsAtMostTenCursors(t *testing.T) {
 			first = p.NextRecordsURL
 		}
 	}
-	if n := e.svc.OpenCursors(); n != 10 {
+	if n := e.svc.cursors.Len(); n != 10 {
 		t.Errorf("%d cursors open, want 10", n)
 	}
 	if _, got := e.query(first); got.status != 400 {

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sfemu/sfemu/emulator/internal/cursor"
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/org"
 )
@@ -26,9 +27,9 @@ type Config struct {
 	Store *org.Store
 	// LatestVersion is the newest API version served, e.g. 66.0.
 	LatestVersion float64
-	// CursorIdleTimeout frees query cursors (nextRecordsUrl) unused this long
-	// on the emulator's clock. Salesforce: 15 minutes.
-	CursorIdleTimeout time.Duration
+	// Cursors hold query results being paged (nextRecordsUrl); nil: a store
+	// of the REST service's own.
+	Cursors *cursor.Store
 }
 
 // DefaultLatestVersion is the newest API version sfemu serves unless told
@@ -42,7 +43,7 @@ const OldestVersion = 20.0
 type Service struct {
 	cfg     Config
 	store   *org.Store
-	cursors *cursors
+	cursors *cursor.Store
 }
 
 // New returns a Service.
@@ -50,10 +51,10 @@ func New(cfg Config) *Service {
 	if cfg.LatestVersion == 0 {
 		cfg.LatestVersion = DefaultLatestVersion
 	}
-	if cfg.CursorIdleTimeout == 0 {
-		cfg.CursorIdleTimeout = 15 * time.Minute
+	if cfg.Cursors == nil {
+		cfg.Cursors = cursor.New(cfg.Store.Clock, 0)
 	}
-	return &Service{cfg: cfg, store: cfg.Store, cursors: newCursors(cfg.Store.Clock, cfg.CursorIdleTimeout)}
+	return &Service{cfg: cfg, store: cfg.Store, cursors: cfg.Cursors}
 }
 
 // call is one authenticated REST request.

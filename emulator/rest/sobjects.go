@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -452,90 +451,16 @@ func (s *Service) objectInfo(c *call) (gateway.Response, error) {
 	}{summarize(c, o), []any{}})
 }
 
-type fieldDescribe struct {
-	Name               string              `json:"name"`
-	Label              string              `json:"label"`
-	Type               org.FieldType       `json:"type"`
-	SOAPType           string              `json:"soapType"`
-	Length             int                 `json:"length"`
-	ByteLength         int                 `json:"byteLength"`
-	Digits             int                 `json:"digits"`
-	Precision          int                 `json:"precision"`
-	Scale              int                 `json:"scale"`
-	Nillable           bool                `json:"nillable"`
-	Createable         bool                `json:"createable"`
-	Updateable         bool                `json:"updateable"`
-	DefaultedOnCreate  bool                `json:"defaultedOnCreate"`
-	DefaultValue       any                 `json:"defaultValue"`
-	Custom             bool                `json:"custom"`
-	Calculated         bool                `json:"calculated"`
-	ExternalID         bool                `json:"externalId"`
-	Unique             bool                `json:"unique"`
-	IDLookup           bool                `json:"idLookup"`
-	NameField          bool                `json:"nameField"`
-	Filterable         bool                `json:"filterable"`
-	Sortable           bool                `json:"sortable"`
-	Groupable          bool                `json:"groupable"`
-	PicklistValues     []org.PicklistValue `json:"picklistValues"`
-	RestrictedPicklist bool                `json:"restrictedPicklist"`
-	ReferenceTo        []string            `json:"referenceTo"`
-	RelationshipName   *string             `json:"relationshipName"`
-}
-
-type childRelationshipDescribe struct {
-	ChildSObject        string  `json:"childSObject"`
-	Field               string  `json:"field"`
-	RelationshipName    *string `json:"relationshipName"`
-	CascadeDelete       bool    `json:"cascadeDelete"`
-	RestrictedDelete    bool    `json:"restrictedDelete"`
-	DeprecatedAndHidden bool    `json:"deprecatedAndHidden"`
-}
-
 // describe serves GET /sobjects/X/describe.
 func (s *Service) describe(c *call) (gateway.Response, error) {
 	o, err := s.object(c)
 	if err != nil {
 		return gateway.Response{}, err
 	}
-	fields := make([]fieldDescribe, 0, len(o.Fields))
-	for _, f := range o.Fields {
-		fd := fieldDescribe{Name: f.Name, Label: f.Label, Type: f.Type, SOAPType: f.Type.SOAPType(), Length: f.Length,
-			ByteLength: f.Length * 3, Precision: f.Precision, Scale: f.Scale, Nillable: f.Nillable, Createable: f.Createable,
-			Updateable: f.Updateable, DefaultedOnCreate: f.DefaultedOnCreate, Custom: f.Custom, ExternalID: f.ExternalID,
-			Unique: f.Unique, IDLookup: f.Name == "Id" || f.ExternalID || f.Unique || f.Name == "Email" || f.Name == "Username",
-			NameField: o.NameField() == f && f.Name == "Name", Filterable: f.Type != org.TypeTextArea, Sortable: f.Type != org.TypeTextArea && f.Type != org.TypeMultiPicklist,
-			Groupable:      f.Type != org.TypeTextArea && !f.Type.IsNumber() && f.Type != org.TypeDateTime && f.Type != org.TypeMultiPicklist,
-			PicklistValues: f.Picklist, RestrictedPicklist: f.Restricted, ReferenceTo: f.ReferenceTo}
-		if f.Type == org.TypeInt {
-			fd.Digits, fd.Precision = f.Precision, 0
-		}
-		if fd.PicklistValues == nil {
-			fd.PicklistValues = []org.PicklistValue{}
-		}
-		if fd.ReferenceTo == nil {
-			fd.ReferenceTo = []string{}
-		}
-		if f.RelationshipName != "" {
-			rn := f.RelationshipName
-			fd.RelationshipName = &rn
-		}
-		if f.DefaultedOnCreate && f.Type != org.TypeBoolean && f.Default != nil {
-			fd.DefaultValue = f.Default
-		} else if f.Type == org.TypeBoolean && f.Createable {
-			fd.DefaultValue = f.Default
-		}
-		fields = append(fields, fd)
-	}
-	children := []childRelationshipDescribe{}
-	for _, cr := range o.ChildRelationships() {
-		name := cr.Name
-		children = append(children, childRelationshipDescribe{ChildSObject: cr.Child.Name, Field: cr.Field.Name, RelationshipName: &name})
-	}
-	sort.Slice(children, func(i, j int) bool { return children[i].ChildSObject < children[j].ChildSObject })
 	sum := summarize(c, o)
 	return gateway.JSON(http.StatusOK, struct {
 		objectSummary
-		Fields             []fieldDescribe             `json:"fields"`
-		ChildRelationships []childRelationshipDescribe `json:"childRelationships"`
-	}{sum, fields, children})
+		Fields             []org.FieldDescribe             `json:"fields"`
+		ChildRelationships []org.ChildRelationshipDescribe `json:"childRelationships"`
+	}{sum, o.DescribeFields(), o.DescribeChildRelationships()})
 }

@@ -1,4 +1,4 @@
-package rest
+package soql
 
 import (
 	"strings"
@@ -12,11 +12,11 @@ func TestParseSOSLErrors(t *testing.T) {
 		{"FIND {edge} RETURNING Account(Name", "unexpected token"},
 		{"FIND {edge} WHATEVER", "unexpected token: WHATEVER"},
 	} {
-		if _, err := parseSOSL(tt.q); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := ParseSOSL(tt.q); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: %v, want %s", tt.q, err, tt.want)
 		}
 	}
-	q, err := parseSOSL("FIND {Rose*} IN NAME FIELDS RETURNING Contact(Id, Email WHERE AccountId != null ORDER BY LastName LIMIT 3), Lead LIMIT 10")
+	q, err := ParseSOSL("FIND {Rose*} IN NAME FIELDS RETURNING Contact(Id, Email WHERE AccountId != null ORDER BY LastName LIMIT 3), Lead LIMIT 10")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,33 +30,13 @@ func FuzzParseSOSL(f *testing.F) {
 	f.Add("FIND {edge} IN ALL FIELDS RETURNING Account(Name WHERE Industry = 'Energy' LIMIT 5), Contact")
 	f.Add("FIND {a*b?} RETURNING X(")
 	f.Fuzz(func(t *testing.T, q string) {
-		parsed, err := parseSOSL(q)
+		parsed, err := ParseSOSL(q)
 		if err == nil && len(parsed.terms) == 0 {
 			t.Fatal("a search with no term was accepted")
 		}
 		if parsed != nil {
 			for _, term := range parsed.terms {
 				termMatches(term, "Edge Communications rose@edge.example (512) 757-6000", false)
-			}
-		}
-	})
-}
-
-func FuzzParseObject(f *testing.F) {
-	f.Add([]byte(`{"Name":"x","AnnualRevenue":1.5}`))
-	f.Add([]byte(`{Name:"x"}`))
-	f.Add([]byte(`[1,2]`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		fields, offsets, err := parseObject(body)
-		if err == nil && fields == nil {
-			t.Fatal("no fields and no error")
-		}
-		if err != nil && !strings.Contains(err.Error(), "line:") {
-			t.Fatalf("JSON_PARSER_ERROR without a position: %v", err)
-		}
-		for k := range fields {
-			if _, ok := offsets[k]; !ok {
-				t.Fatalf("field %q has no position", k)
 			}
 		}
 	})
