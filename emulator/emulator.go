@@ -26,11 +26,13 @@ import (
 
 	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/controlapi"
+	"github.com/sfemu/sfemu/emulator/internal/cursor"
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/oauth"
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/outbound"
 	"github.com/sfemu/sfemu/emulator/rest"
+	"github.com/sfemu/sfemu/emulator/soap"
 	"github.com/sfemu/sfemu/emulator/workflow"
 	"github.com/sfemu/sfemu/fixtures"
 	"github.com/sfemu/sfemu/wire"
@@ -102,6 +104,7 @@ type state struct {
 	gateway  *gateway.Gateway
 	oauth    *oauth.Service
 	rest     *rest.Service
+	soap     *soap.Service
 	outbound *outbound.Dispatcher
 	router   *mux.Router
 }
@@ -180,16 +183,11 @@ func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64) 
 		}
 	}
 	st := &state{store: store}
-	st.gateway = gateway.New(gateway.Config{Store: store, BaseURL: e.BaseURL, Logger: e.opts.Logger})
-	st.oauth = oauth.New(oauth.Config{
-		Store:             store,
-		TrustForwardedFor: e.opts.TrustForwardedFor,
-		Logger:            e.opts.Logger,
-	})
-	st.rest = rest.New(rest.Config{
-		Store:         store,
-		LatestVersion: e.opts.LatestAPIVersion,
-	})
+	st.gateway = gateway.New(gateway.Config{Store: store, BaseURL: e.BaseURL, Logger: e.opts.Logger, TrustForwardedFor: e.opts.TrustForwardedFor})
+	st.oauth = oauth.New(oauth.Config{Store: store, Logger: e.opts.Logger})
+	cursors := cursor.New(store.Clock, 0) // one store: REST and SOAP page the same query cursors
+	st.rest = rest.New(rest.Config{Store: store, LatestVersion: e.opts.LatestAPIVersion, Cursors: cursors})
+	st.soap = soap.New(soap.Config{Store: store, LatestVersion: e.opts.LatestAPIVersion, Cursors: cursors})
 	st.outbound = outbound.New(outbound.Config{
 		Store:    store,
 		Clock:    e.clock,
@@ -261,6 +259,8 @@ func (e *Emulator) routes(st *state) *mux.Router {
 	gw.Mount(r, oauth.Prefix, st.oauth.Surface(), st.oauth.Routes())
 	gw.Mount(r, oauth.IdentityPrefix, st.oauth.Surface(), st.oauth.IdentityRoutes())
 	gw.Mount(r, rest.Prefix, st.rest.Surface(), st.rest.Routes())
+	gw.Mount(r, soap.Prefix, st.soap.Surface(), st.soap.Routes())
+	gw.Mount(r, soap.WSDLPrefix, st.soap.Surface(), st.soap.WSDLRoutes())
 	controlapi.Mount(r, e)
 	r.NotFoundHandler = gw.Handler(st.rest.Surface(), gateway.Route{Public: true, Handler: func(c *gateway.Call) (gateway.Response, error) {
 		return gateway.Response{}, c.Surface.NotFound(c)

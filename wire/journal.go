@@ -67,6 +67,9 @@ type APIRequest struct {
 	Status     int    `json:"status"`
 	ErrorCode  string `json:"error_code,omitempty"`
 	Fault      string `json:"fault,omitempty"`
+	// Reason says why sfemu answered so, when the answer alone does not
+	// (which check a SOAP login() failed); Salesforce never says this much.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Fault is an injected failure of API requests that match it: an error

@@ -146,7 +146,7 @@ type testEnv struct {
 	keys   testKeys
 }
 
-func newTestEnv(t testing.TB, acmeExtra string) *testEnv {
+func newTestEnv(t testing.TB, acmeExtra string, gwOpts ...func(*gateway.Config)) *testEnv {
 	t.Helper()
 	k := mustKeys(t)
 	clk := clock.NewVirtual(testNow)
@@ -158,7 +158,11 @@ func newTestEnv(t testing.TB, acmeExtra string) *testEnv {
 		t.Fatal(err)
 	}
 	svc := New(Config{Store: store})
-	gw := gateway.New(gateway.Config{Store: store, BaseURL: gateway.RequestBaseURL})
+	gwc := gateway.Config{Store: store, BaseURL: gateway.RequestBaseURL}
+	for _, o := range gwOpts {
+		o(&gwc)
+	}
+	gw := gateway.New(gwc)
 	r := mux.NewRouter()
 	gw.Mount(r, Prefix, svc.Surface(), svc.Routes())
 	gw.Mount(r, IdentityPrefix, svc.Surface(), svc.IdentityRoutes())

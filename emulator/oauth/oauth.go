@@ -22,12 +22,9 @@ import (
 
 // Config configures a Service.
 type Config struct {
-	Store *org.Store
-	// TrustForwardedFor takes the client address from X-Forwarded-For (its
-	// first entry) instead of the TCP peer. Off unless explicitly asked for.
-	TrustForwardedFor bool
-	Logger            *slog.Logger
-	JournalSize       int
+	Store       *org.Store
+	Logger      *slog.Logger
+	JournalSize int
 }
 
 // Service implements the OAuth endpoints over one org.Store.

@@ -76,7 +76,7 @@ type tokenRequest struct {
 func (s *Service) token(c *gateway.Call) (gateway.Response, error) {
 	now := c.Now
 	r := c.Request
-	req := &tokenRequest{r: r, peer: s.peerAddr(r), base: c.BaseURL}
+	req := &tokenRequest{r: r, peer: c.PeerAddr(), base: c.BaseURL}
 	req.attempt = Attempt{Time: now, SourceIP: req.peer.String()}
 
 	body, terr := s.grant(c, req, now)
@@ -542,26 +542,6 @@ func hostOnly(hostport string) string {
 		return h
 	}
 	return hostport
-}
-
-// peerAddr is the client's address: the TCP peer, or the first
-// X-Forwarded-For entry when that header is trusted.
-func (s *Service) peerAddr(r *http.Request) netip.Addr {
-	if s.cfg.TrustForwardedFor {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if a, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
-				return a.Unmap()
-			}
-		}
-	}
-	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-		return ap.Addr().Unmap()
-	}
-	if a, err := netip.ParseAddr(r.RemoteAddr); err == nil {
-		return a.Unmap()
-	}
-	return netip.IPv4Unspecified()
 }
 
 // Token responses' headers, shared so that setting them allocates nothing;

@@ -16,6 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/org"
 )
 
@@ -485,8 +486,7 @@ func TestLoginRateLimit(t *testing.T) {
 
 func TestSourceIPComesFromForwardedForOnlyWhenTrusted(t *testing.T) {
 	for _, trusted := range []bool{false, true} {
-		env := newTestEnv(t, "")
-		env.svc.cfg.TrustForwardedFor = trusted
+		env := newTestEnv(t, "", func(c *gateway.Config) { c.TrustForwardedFor = trusted })
 		req, _ := http.NewRequest(http.MethodPost, env.srv.URL+"/services/oauth2/token",
 			strings.NewReader(jwtForm(sign(t, env.keys.key, with("sub", "restricted@acme.example"))).Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -747,6 +747,26 @@ func (d *Data) loginHistoryRecords(o *Object) []*Record {
 	return out
 }
 
+// Undelete takes a deleted record out of the recycle bin, as user does.
+func (d *Data) Undelete(id ID, user *User, now time.Time) *DMLError {
+	d.mu.Lock()
+	cur := d.byID[id]
+	if cur == nil {
+		d.mu.Unlock()
+		return &DMLError{StatusCode: "INVALID_CROSS_REFERENCE_KEY", Message: "invalid cross reference id", Fields: []string{}}
+	}
+	if !cur.Deleted() {
+		d.mu.Unlock()
+		return &DMLError{StatusCode: "UNDELETE_FAILED", Message: "Entity is not in the recycle bin", Fields: []string{}}
+	}
+	values := append([]any(nil), cur.Values...)
+	values[cur.Object.Field("IsDeleted").Index] = false
+	d.stampLocked(cur.Object, values, id, user, now, false, DMLOptions{})
+	d.replaceLocked(cur, values)
+	d.mu.Unlock()
+	return nil
+}
+
 // Erase removes a record entirely, as if it had never been created (an
 // all-or-none request rolling back).
 func (d *Data) Erase(id ID) {

@@ -89,6 +89,7 @@ type orgYAML struct {
 	SandboxName       string   `yaml:"sandbox_name"`
 	TimeZone          string   `yaml:"time_zone"`
 	OutboundSessionID string   `yaml:"outbound_session_id"`
+	Release           string   `yaml:"release"`
 	SessionTimeout    string   `yaml:"session_timeout"`
 	ExtraAudiences    []string `yaml:"extra_audiences"`
 }
@@ -108,6 +109,18 @@ type settingsYAML struct {
 	AssertionClockSkew      string  `yaml:"assertion_clock_skew"`
 	MaxAssertionLifetime    string  `yaml:"max_assertion_lifetime"`
 	ClientIP                string  `yaml:"client_ip"`
+
+	APIRetiredBelow          string  `yaml:"api_retired_below"`
+	APIDeprecatedBelow       string  `yaml:"api_deprecated_below"`
+	APIRetiredText           *string `yaml:"api_retired_text"`
+	APIDeprecatedWarning     *string `yaml:"api_deprecated_warning"`
+	SOAPLogin                string  `yaml:"soap_login"`
+	SOAPLoginMaxVersion      string  `yaml:"soap_login_max_version"`
+	SOAPLoginFaultCode       *string `yaml:"soap_login_fault_code"`
+	SOAPLoginDisabledText    *string `yaml:"soap_login_disabled_text"`
+	SOAPLoginUnavailableText *string `yaml:"soap_login_unavailable_text"`
+	SOAPLoginRetiredText     *string `yaml:"soap_login_retired_text"`
+	SOAPInvalidSessionText   *string `yaml:"soap_invalid_session_text"`
 }
 
 type networkYAML struct {
@@ -147,6 +160,8 @@ type userYAML struct {
 	Active         *bool    `yaml:"active"`
 	Frozen         bool     `yaml:"frozen"`
 	ApprovedApps   []string `yaml:"approved_apps"`
+	Password       string   `yaml:"password"`
+	SecurityToken  string   `yaml:"security_token"`
 }
 
 type appYAML struct {
@@ -362,6 +377,16 @@ func (b *fixtureBuilder) buildOrg(raw *fixtureYAML) (*Org, error) {
 		}
 		o.TimeZone = loc
 	}
+	release := CurrentRelease
+	if r.Release != "" {
+		release = r.Release
+	}
+	rel, ok := LookupRelease(release)
+	if !ok {
+		return nil, b.errAt("$.org.release", "%s", releaseError(r.Release))
+	}
+	o.Release = rel
+	releaseSettings(rel, &o.Settings, &o.OutboundSessionID)
 	if r.OutboundSessionID != "" {
 		switch e := SessionIDEra(strings.ToLower(r.OutboundSessionID)); e {
 		case SessionIDLegacy, SessionIDRemoved:
@@ -433,6 +458,37 @@ func (b *fixtureBuilder) applySettings(s *Settings, r settingsYAML) error {
 		}
 		s.ClientIP = a.Unmap()
 	}
+	for _, v := range []struct {
+		key, text string
+		dst       *float64
+	}{
+		{"api_retired_below", r.APIRetiredBelow, &s.APIRetiredBelow},
+		{"api_deprecated_below", r.APIDeprecatedBelow, &s.APIDeprecatedBelow},
+		{"soap_login_max_version", r.SOAPLoginMaxVersion, &s.SOAPLoginMaxVersion},
+	} {
+		if v.text == "" {
+			continue
+		}
+		f, err := strconv.ParseFloat(v.text, 64)
+		if err != nil || f < 0 || f != float64(int(f)) {
+			return b.errAt("$.settings."+v.key, "settings.%s %q is not an API version such as 31.0 (0: none)", v.key, v.text)
+		}
+		*v.dst = f
+	}
+	switch strings.ToLower(r.SOAPLogin) {
+	case "":
+	case SOAPLoginEnabled, SOAPLoginDisabled, SOAPLoginRetired:
+		s.SOAPLogin = strings.ToLower(r.SOAPLogin)
+	default:
+		return b.errAt("$.settings.soap_login", "settings.soap_login %q: want enabled, disabled or retired", r.SOAPLogin)
+	}
+	setString(&s.APIRetiredText, r.APIRetiredText)
+	setString(&s.APIDeprecatedWarning, r.APIDeprecatedWarning)
+	setString(&s.SOAPLoginFaultCode, r.SOAPLoginFaultCode)
+	setString(&s.SOAPLoginDisabledText, r.SOAPLoginDisabledText)
+	setString(&s.SOAPLoginUnavailableText, r.SOAPLoginUnavailableText)
+	setString(&s.SOAPLoginRetiredText, r.SOAPLoginRetiredText)
+	setString(&s.SOAPInvalidSessionText, r.SOAPInvalidSessionText)
 	return nil
 }
 
@@ -754,14 +810,16 @@ func (b *fixtureBuilder) buildUsers(raws []userYAML, pf *ParsedFixture) error {
 		}
 		seen[key] = i
 		u := &User{
-			Username:     r.Username,
-			Email:        r.Email,
-			FirstName:    r.FirstName,
-			LastName:     r.LastName,
-			Active:       r.Active == nil || *r.Active,
-			Frozen:       r.Frozen,
-			Org:          o,
-			ApprovedApps: map[string]bool{},
+			Username:      r.Username,
+			Email:         r.Email,
+			FirstName:     r.FirstName,
+			LastName:      r.LastName,
+			Active:        r.Active == nil || *r.Active,
+			Frozen:        r.Frozen,
+			Org:           o,
+			ApprovedApps:  map[string]bool{},
+			Password:      r.Password,
+			SecurityToken: r.SecurityToken,
 		}
 		if u.Email == "" {
 			u.Email = r.Username

@@ -60,7 +60,10 @@ type Org struct {
 	SandboxName       string // for sandboxes: https://<my_domain>--<sandbox>.sandbox.my.salesforce.com
 	TimeZone          *time.Location
 	OutboundSessionID SessionIDEra
-	SessionTimeout    time.Duration
+	// Release is the Salesforce release the org runs; the dated changes in
+	// effect follow from it (Changes).
+	Release        Release
+	SessionTimeout time.Duration
 	// TrustedIPRanges are Setup → Network Access ranges. They spare UI users
 	// identity verification but never let an API login past the profile's
 	// Login IP Ranges, so the token endpoint does not consult them.
@@ -160,19 +163,52 @@ type Settings struct {
 	// ClientIP, when valid, is the apparent source IP of every request made
 	// for this org's users, e.g. a vendor's fixed egress IP.
 	ClientIP netip.Addr
+
+	// APIRetiredBelow: API versions below it are retired (REST 410, SOAP 500
+	// UNSUPPORTED_API_VERSION). APIDeprecatedBelow: versions below it are
+	// still served, with a Warning header. Both follow the org's release.
+	APIRetiredBelow, APIDeprecatedBelow float64
+	// APIRetiredText is the message of a retired version's answer, with
+	// {version} and {oldest}; APIDeprecatedWarning the Warning header of a
+	// deprecated version's answers. Salesforce's texts are UNKNOWN.
+	APIRetiredText, APIDeprecatedWarning string
+	// SOAPLogin is whether SOAP login() works: enabled, disabled (new orgs
+	// since the retirement was announced) or retired (Summer '27).
+	// SOAPLoginMaxVersion, when set, is the last version login() works in
+	// (64.0 since Winter '26).
+	SOAPLogin           string
+	SOAPLoginMaxVersion float64
+	// SOAPLoginFaultCode and the three texts are the fault a blocked login()
+	// answers with: disabled in the org, unavailable in the version asked
+	// ({version}), retired. Salesforce's code and texts are UNKNOWN.
+	SOAPLoginFaultCode                                                    string
+	SOAPLoginDisabledText, SOAPLoginUnavailableText, SOAPLoginRetiredText string
+	// SOAPInvalidSessionText is the SOAP API's INVALID_SESSION_ID message.
+	// The widely quoted text is the default; newer orgs append "Session not
+	// found, missing session hash: …" and a hint.
+	SOAPInvalidSessionText string
 }
 
 // DefaultSettings are the settings an org gets when its fixture says nothing.
 func DefaultSettings() Settings {
 	return Settings{
-		IPRestrictedText:      "ip restricted",
-		UnknownUserText:       "user hasn't approved this consumer",
-		InactiveUserText:      "inactive user",
-		FrozenUserText:        "inactive user",
-		RateLimitText:         "rate limit exceeded",
-		ReuseSessions:         true,
-		LoginRateLimitPerHour: 3600,
-		LoginHistoryLimit:     20000,
+		IPRestrictedText:         "ip restricted",
+		UnknownUserText:          "user hasn't approved this consumer",
+		InactiveUserText:         "inactive user",
+		FrozenUserText:           "inactive user",
+		RateLimitText:            "rate limit exceeded",
+		ReuseSessions:            true,
+		LoginRateLimitPerHour:    3600,
+		LoginHistoryLimit:        20000,
+		APIRetiredBelow:          31,
+		APIRetiredText:           "API version {version} is retired and no longer available: use API version {oldest} or later",
+		APIDeprecatedWarning:     `299 - "API version {version} is deprecated and will be retired: upgrade to a supported API version"`,
+		SOAPLogin:                SOAPLoginEnabled,
+		SOAPLoginFaultCode:       "INVALID_OPERATION",
+		SOAPLoginDisabledText:    "SOAP API login() is disabled in this org: log in with OAuth instead (an administrator can enable login() in Setup)",
+		SOAPLoginUnavailableText: "SOAP API login() is not available in API version {version}: log in with OAuth instead",
+		SOAPLoginRetiredText:     "SOAP API login() has been retired: log in with OAuth instead",
+		SOAPInvalidSessionText:   "Invalid Session ID found in SessionHeader: Illegal Session",
 	}
 }
 
@@ -258,6 +294,11 @@ type User struct {
 	// ApprovedApps are the consumer keys of self-authorize apps the user
 	// has approved before (the OAuth "Allow" screen).
 	ApprovedApps map[string]bool
+	// Password is what a username-password login (SOAP login()) checks;
+	// empty: the user cannot log in with a password. SecurityToken, when
+	// set, may be appended to it, as Salesforce asks from untrusted networks.
+	Password      string
+	SecurityToken string
 
 	boxedID any // the user's id as a record value, boxed once
 }
@@ -379,13 +420,21 @@ func (in *Installation) AdminApproves(u *User) bool {
 // SessionTimeout is the inactivity timeout of a session u opens through this
 // installation: the app policy's, else the profile's, else the org's.
 func (in *Installation) SessionTimeout(u *User) time.Duration {
-	switch {
-	case in.Policy.SessionTimeout > 0:
+	if in.Policy.SessionTimeout > 0 {
 		return in.Policy.SessionTimeout
+	}
+	return u.SessionTimeout()
+}
+
+// SessionTimeout is how long the user's sessions live without an app
+// policy (a SOAP login()): the profile's "Session Times Out After", else the
+// org default, else 2 hours.
+func (u *User) SessionTimeout() time.Duration {
+	switch {
 	case u.Profile != nil && u.Profile.SessionTimeout > 0:
 		return u.Profile.SessionTimeout
-	case in.Org.SessionTimeout > 0:
-		return in.Org.SessionTimeout
+	case u.Org != nil && u.Org.SessionTimeout > 0:
+		return u.Org.SessionTimeout
 	}
 	return DefaultSessionTimeout
 }

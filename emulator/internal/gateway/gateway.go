@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -87,6 +89,9 @@ type Config struct {
 	Logger  *slog.Logger
 	// JournalSize bounds the request journal (default DefaultJournalSize).
 	JournalSize int
+	// TrustForwardedFor takes a client's address from X-Forwarded-For (its
+	// first entry) instead of the TCP peer. Off unless explicitly asked for.
+	TrustForwardedFor bool
 }
 
 // Gateway runs the shared pipeline for every surface over one org store.
@@ -292,6 +297,28 @@ func (c *Call) APIUsage() (used, limit int) {
 
 // DailyAPIRequests is the DailyApiRequests limit sfemu reports.
 const DailyAPIRequests = 100000
+
+// PeerAddr is the client's address: the TCP peer, or the first
+// X-Forwarded-For entry when that header is trusted. (An org's configured
+// client IP, org.Store.ClientIP, may stand in for it.)
+func (c *Call) PeerAddr() netip.Addr {
+	r := c.Request
+	if c.g.cfg.TrustForwardedFor {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			first, _, _ := strings.Cut(xff, ",")
+			if a, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
+				return a.Unmap()
+			}
+		}
+	}
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		return ap.Addr().Unmap()
+	}
+	if a, err := netip.ParseAddr(r.RemoteAddr); err == nil {
+		return a.Unmap()
+	}
+	return netip.IPv4Unspecified()
+}
 
 // String names the call for messages: "GET /services/data/v66.0/query".
 func (c *Call) String() string { return fmt.Sprintf("%s %s", c.Request.Method, c.Request.URL.Path) }
