@@ -4,14 +4,17 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	salesforce "github.com/k-capehart/go-salesforce/v3"
+	"github.com/simpleforce/simpleforce"
 
 	"github.com/sfemu/sfemu/emulator"
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/fixtures"
+	"github.com/sfemu/sfemu/wire"
 )
 
 // TestGoSalesforceClient drives the emulator with an independent, widely
@@ -75,5 +78,46 @@ func TestGoSalesforceClient(t *testing.T) {
 	}
 	if _, err := sf.InsertOne("Lead", lead{LastName: "NoCompany"}); err == nil {
 		t.Error("a Lead without Company was created; want REQUIRED_FIELD_MISSING")
+	}
+}
+
+// TestSimpleforceSOAPLogin drives the emulator with github.com/simpleforce/simpleforce,
+// whose LoginPassword calls the Partner API's login() (API 54.0, its
+// default) and then uses the returned serverUrl and sessionId on REST: the
+// path of receivers that fell back to login() after the session ID went
+// away. A password login works where login() is available, and the client
+// reports the fault where it is retired (Summer '27).
+func TestSimpleforceSOAPLogin(t *testing.T) {
+	for _, release := range []string{"winter-27", "summer-27"} {
+		t.Run(release, func(t *testing.T) {
+			fixture := `
+org: {name: Acme, release: ` + release + `}
+profiles: [{name: Integration}]
+users: [{username: sender@acme.example, profile: Integration, password: s3cret, security_token: TOKEN}]
+records:
+  Account: [{Name: Edge Communications, Industry: Energy}]
+`
+			emu, err := emulator.New(emulator.Options{Fixtures: []wire.Fixture{{Name: "acme.yaml", YAML: fixture}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(emu)
+			defer srv.Close()
+			client := simpleforce.NewClient(srv.URL, simpleforce.DefaultClientID, simpleforce.DefaultAPIVersion)
+			err = client.LoginPassword("sender@acme.example", "s3cret", "TOKEN")
+			if release == "summer-27" {
+				if err == nil || !strings.Contains(err.Error(), "INVALID_OPERATION") {
+					t.Fatalf("login() after its retirement: %v, want the INVALID_OPERATION fault", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoginPassword: %v", err)
+			}
+			res, err := client.Query("SELECT Id, Name, Industry FROM Account")
+			if err != nil || res.TotalSize != 1 || res.Records[0].StringField("Industry") != "Energy" {
+				t.Fatalf("query with the login()'s session: %+v %v", res, err)
+			}
+		})
 	}
 }

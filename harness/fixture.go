@@ -11,6 +11,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/fixtures"
 	"github.com/sfemu/sfemu/wire"
 )
@@ -59,7 +60,11 @@ func (sc *Scenario) orgFixture(phase string, vars *templateVars) (wire.Fixture, 
 		return wire.Fixture{}, sc.errAt("$.org.patch", "%v", err)
 	}
 	doc = merged.(yaml.MapSlice)
-	doc = setPath(doc, []string{"org", "outbound_session_id"}, phase)
+	// The phase is a release: it decides the org's dated changes, the
+	// session-ID era among them, whatever the fixture said of the era.
+	rel, _ := org.LookupRelease(phase)
+	doc = setPath(doc, []string{"org", "release"}, rel.Name)
+	doc = deletePath(doc, []string{"org", "outbound_session_id"})
 	if err := pointOutbound(doc, vars); err != nil {
 		return wire.Fixture{}, sc.errAt("$.org.patch", "%v", err)
 	}
@@ -261,6 +266,22 @@ func setPath(doc yaml.MapSlice, path []string, value any) yaml.MapSlice {
 	return append(doc, yaml.MapItem{Key: path[0], Value: setPath(nil, path[1:], value)})
 }
 
+func deletePath(doc yaml.MapSlice, path []string) yaml.MapSlice {
+	for i := range doc {
+		if fmt.Sprint(doc[i].Key) != path[0] {
+			continue
+		}
+		if len(path) == 1 {
+			return append(doc[:i:i], doc[i+1:]...)
+		}
+		if sub, ok := doc[i].Value.(yaml.MapSlice); ok {
+			doc[i].Value = deletePath(sub, path[1:])
+		}
+		return doc
+	}
+	return doc
+}
+
 func lookup(doc yaml.MapSlice, key string) any {
 	for _, it := range doc {
 		if fmt.Sprint(it.Key) == key {
@@ -305,7 +326,7 @@ type templateVars struct {
 	Endpoint      string // where outbound messages go
 	Port          int    // the receiver's port on this machine
 	ContainerPort int    // the port a container receiver listens on inside its container
-	Phase         string // legacy or removed
+	Phase         string // the phase: legacy, removed or a release name
 	OrgID         string // the scenario org's 18-character id
 	Username      string // the user to send as of the first outbound message
 	ConsumerKey   string // the first app with a certificate installed in the org

@@ -99,7 +99,7 @@ func TestPatchMergesNamedItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := src.YAML
-	for _, want := range []string{"permission_sets: []", "client_ip: 203.0.113.9", "outbound_session_id: legacy", "endpoint_url: http://127.0.0.1:1/outbound", "username: sender@sfemu.example"} {
+	for _, want := range []string{"permission_sets: []", "client_ip: 203.0.113.9", "release: winter-26", "endpoint_url: http://127.0.0.1:1/outbound", "username: sender@sfemu.example"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("patched fixture lacks %q:\n%s", want, text)
 		}

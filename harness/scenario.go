@@ -15,12 +15,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/sfemu/sfemu/emulator/org"
 )
 
 // Scenario is one story, loaded from a YAML file.
@@ -29,8 +32,12 @@ type Scenario struct {
 	Description string        `yaml:"description"`
 	Org         OrgSpec       `yaml:"org"`
 	Receiver    *ReceiverSpec `yaml:"receiver"`
-	// Phases are the session-ID eras to run in: legacy (before the
-	// February 2026 change), removed (after), or both. Default: both.
+	// Phases are the Salesforce releases to run in, each a separate run
+	// of the same steps: legacy (before the February 2026 session-ID
+	// removal, = winter-26), removed (after, = spring-26), or any release
+	// sfemu knows (spring-25 … summer-28, docs/RELEASES.md), whose dated
+	// changes — API versions retired, SOAP login() retired — the org then
+	// has. Default: legacy and removed.
 	Phases []string `yaml:"phases"`
 	Steps  []Step   `yaml:"steps"`
 	// ExpectFailure marks a scenario that must fail (the catalogue shows a
@@ -290,8 +297,8 @@ func (sc *Scenario) validate() error {
 		sc.Phases = []string{PhaseLegacy, PhaseRemoved}
 	}
 	for i, p := range sc.Phases {
-		if p != PhaseLegacy && p != PhaseRemoved {
-			return sc.errAt(fmt.Sprintf("$.phases[%d]", i), "phase %q: want legacy (before the February 2026 change) or removed (after)", p)
+		if _, ok := org.LookupRelease(p); !ok {
+			return sc.errAt(fmt.Sprintf("$.phases[%d]", i), "phase %q: want legacy (before the February 2026 change), removed (after), or a release: %s", p, strings.Join(org.ReleaseNames()[2:], ", "))
 		}
 	}
 	if len(sc.Steps) == 0 {
@@ -324,8 +331,8 @@ func (sc *Scenario) validate() error {
 		if n != 1 {
 			return sc.errAt(path, "step %d: want exactly one of create, update, send, advance, faults, client_ip, expire_sessions, receiver, expect (got %d)", i+1, n)
 		}
-		if st.Only != "" && st.Only != PhaseLegacy && st.Only != PhaseRemoved {
-			return sc.errAt(path+".only", "only %q: want legacy or removed", st.Only)
+		if st.Only != "" && !slices.Contains(sc.Phases, st.Only) {
+			return sc.errAt(path+".only", "only %q is not one of the scenario's phases (%s)", st.Only, strings.Join(sc.Phases, ", "))
 		}
 		switch {
 		case st.Create != nil:

@@ -73,11 +73,14 @@ type env struct {
 	acme  *org.Org
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t, acmeOrg) }
+
+// newEnvWith is newEnv with another Acme fixture.
+func newEnvWith(t *testing.T, fixture string) *env {
 	t.Helper()
 	clk := clock.NewVirtual(restNow)
 	store, err := org.NewStore(clk,
-		org.Source{Name: "acme.yaml", Data: []byte(acmeOrg)},
+		org.Source{Name: "acme.yaml", Data: []byte(fixture)},
 		org.Source{Name: "other.yaml", Data: []byte(otherOrg)})
 	if err != nil {
 		t.Fatal(err)

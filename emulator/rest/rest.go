@@ -152,10 +152,14 @@ type versionInfo struct {
 	Version string `json:"version"`
 }
 
-// versions serves GET /services/data/: every version, oldest first, no auth needed.
+// versions serves GET /services/data/: every version the org still serves
+// (its release retired the older ones), oldest first, no auth needed.
 func (s *Service) versions(c *gateway.Call) (gateway.Response, error) {
-	var out []versionInfo
+	out := []versionInfo{}
 	for v := int(OldestVersion); v <= int(s.cfg.LatestVersion); v++ {
+		if o := c.DefaultOrg(); o != nil && o.APIVersion(fmt.Sprintf("%d.0", v)) == org.APIVersionRetired {
+			continue
+		}
 		out = append(out, versionInfo{Label: releaseName(v), URL: fmt.Sprintf("/services/data/v%d.0", v), Version: fmt.Sprintf("%d.0", v)})
 	}
 	return gateway.JSON(http.StatusOK, out)

@@ -20,9 +20,35 @@ func TestVersionsNeedNoAuthAndEchoSalesforceReleases(t *testing.T) {
 		}
 		var vs []versionInfo
 		json.Unmarshal([]byte(got.body), &vs)
-		if len(vs) != 47 || vs[0] != (versionInfo{"Winter '11", "/services/data/v20.0", "20.0"}) ||
-			vs[11] != (versionInfo{"Summer '14", "/services/data/v31.0", "31.0"}) || vs[46] != (versionInfo{"Spring '26", "/services/data/v66.0", "66.0"}) {
-			t.Errorf("versions: %d entries, first %+v, v31 %+v, last %+v", len(vs), vs[0], vs[11], vs[len(vs)-1])
+		// A current org (Winter '27) no longer serves 21.0–30.0 (retired in Summer '25).
+		if len(vs) != 36 || vs[0] != (versionInfo{"Summer '14", "/services/data/v31.0", "31.0"}) ||
+			vs[35] != (versionInfo{"Spring '26", "/services/data/v66.0", "66.0"}) {
+			t.Errorf("versions: %d entries, first %+v, last %+v", len(vs), vs[0], vs[len(vs)-1])
+		}
+	}
+}
+
+func TestRetiredAndDeprecatedVersions(t *testing.T) {
+	tests := []struct {
+		release, version string
+		status           int
+		warning          bool
+	}{
+		{"winter-27", "29.0", 410, false},
+		{"winter-27", "31.0", 200, false},
+		{"spring-25", "29.0", 200, false}, // before Summer '25 a 29.0 call still worked
+		{"summer-27", "35.0", 200, true},  // deprecated: served, with a Warning
+		{"summer-28", "35.0", 410, false},
+		{"summer-28", "41.0", 200, false},
+	}
+	for _, tt := range tests {
+		e := newEnvWith(t, strings.Replace(acmeOrg, "org: {name: Acme,", "org: {name: Acme, release: "+tt.release+",", 1))
+		got := e.do("GET", "/services/data/v"+tt.version+"/limits", "")
+		if got.status != tt.status || (got.header.Get("Warning") != "") != tt.warning {
+			t.Errorf("%s, v%s: %d Warning=%q %s", tt.release, tt.version, got.status, got.header.Get("Warning"), got.body)
+		}
+		if tt.status == 410 && !strings.Contains(got.body, `"errorCode":"UNSUPPORTED_API_VERSION"`) {
+			t.Errorf("%s, v%s: body %s", tt.release, tt.version, got.body)
 		}
 	}
 }

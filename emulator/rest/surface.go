@@ -39,6 +39,11 @@ func (sf surface) Admit(c *gateway.Call) error {
 		return errNotFound
 	}
 	c.Entry.APIVersion = strings.TrimPrefix(v, "v")
+	if o := c.DefaultOrg(); o != nil && o.APIVersion(c.Entry.APIVersion) == org.APIVersionRetired {
+		// The knowledge articles on the 21.0–30.0 and 31.0–40.0 retirements:
+		// "REST API returns 410: GONE". The body's code and text are UNKNOWN.
+		return &apiError{http.StatusGone, "UNSUPPORTED_API_VERSION", o.RetiredVersionText(c.Entry.APIVersion)}
+	}
 	return nil
 }
 
@@ -80,6 +85,12 @@ func (surface) FaultError(_ *gateway.Call, f wire.Fault) error {
 func (surface) Decorate(c *gateway.Call, resp *gateway.Response) {
 	used, limit := c.APIUsage()
 	resp.SetHeader("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", used, limit))
+	// REST has answered deprecated versions with a Warning header since
+	// Summer '21 (Salesforce Developers blog, "An Important Update to Our
+	// Legacy API Retirement Plan", 2023).
+	if v := c.Entry.APIVersion; v != "" && c.Org.APIVersion(v) == org.APIVersionDeprecated {
+		resp.SetHeader("Warning", c.Org.DeprecatedVersionWarning(v))
+	}
 }
 
 // Encode answers err as Salesforce's JSON error array.
