@@ -39,8 +39,11 @@ func (c *call) appendRecord(b []byte, elem string, row *soql.Row) []byte {
 	}
 	b = append(b, `">`...)
 	fields := row.Fields
+	var order []int
 	if c.api.typed() {
-		fields = enterpriseOrder(fields, row.Object != nil)
+		if row.Object != nil {
+			order = c.order.of(row)
+		}
 	} else {
 		b = appendElem(b, "sf:type", typeName)
 		id := ""
@@ -51,28 +54,66 @@ func (c *call) appendRecord(b []byte, elem string, row *soql.Row) []byte {
 		}
 		b = appendElemOrNil(b, "sf:Id", id)
 	}
-	for _, fv := range fields {
-		b = c.appendFieldValue(b, fv)
+	if order != nil {
+		for _, i := range order {
+			b = c.appendFieldValue(b, fields[i])
+		}
+	} else {
+		for _, fv := range fields {
+			b = c.appendFieldValue(b, fv)
+		}
 	}
 	b = append(b, "</"...)
 	b = append(b, elem...)
 	return append(b, '>')
 }
 
-// enterpriseOrder puts Id first and the rest alphabetically (aggregate
-// rows keep their SELECT order: their elements are any).
-func enterpriseOrder(fields []soql.FieldValue, typed bool) []soql.FieldValue {
-	if !typed {
-		return fields
-	}
-	out := append([]soql.FieldValue(nil), fields...)
-	sort.SliceStable(out, func(i, j int) bool {
-		if (out[i].Name == "Id") != (out[j].Name == "Id") {
-			return out[i].Name == "Id"
+// fieldOrder remembers the Enterprise order of a row shape: Id first, the
+// rest alphabetically (aggregate rows keep their SELECT order: their
+// elements are any). Every row of one query has the same shape, so the
+// order is worked out once per shape, not per row.
+type fieldOrder struct {
+	shapes []shape
+}
+
+type shape struct {
+	object *org.Object
+	names  []string
+	perm   []int
+}
+
+func (fo *fieldOrder) of(row *soql.Row) []int {
+	for _, sh := range fo.shapes {
+		if sh.object == row.Object && sameNames(sh.names, row.Fields) {
+			return sh.perm
 		}
-		return out[i].Name < out[j].Name
+	}
+	names := make([]string, len(row.Fields))
+	perm := make([]int, len(row.Fields))
+	for i, fv := range row.Fields {
+		names[i], perm[i] = fv.Name, i
+	}
+	sort.SliceStable(perm, func(i, j int) bool {
+		a, b := names[perm[i]], names[perm[j]]
+		if (a == "Id") != (b == "Id") {
+			return a == "Id"
+		}
+		return a < b
 	})
-	return out
+	fo.shapes = append(fo.shapes, shape{row.Object, names, perm})
+	return perm
+}
+
+func sameNames(names []string, fields []soql.FieldValue) bool {
+	if len(names) != len(fields) {
+		return false
+	}
+	for i := range names {
+		if names[i] != fields[i].Name {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *call) appendFieldValue(b []byte, fv soql.FieldValue) []byte {

@@ -214,6 +214,7 @@ type call struct {
 	req     *request
 	session *org.Session
 	org     *org.Org
+	order   fieldOrder // Enterprise field orders of the rows written so far
 }
 
 // operation answers one call, appending its response element to b.
