@@ -686,18 +686,23 @@ func (r *run) faults(ctx context.Context, f *FaultsStep) error {
 			return fmt.Errorf("faults.outbound: %v", err)
 		}
 	}
-	for _, af := range f.REST {
-		fault := wire.Fault{Surface: wire.SurfaceREST, Org: r.org, Method: af.Method, Path: af.Path, Status: af.Status, ErrorCode: af.ErrorCode,
-			Message: af.Message, ExpireSession: af.ExpireSession, Times: af.Times}
-		if af.Latency != "" {
-			d, err := time.ParseDuration(af.Latency)
-			if err != nil {
-				return fmt.Errorf("faults.rest latency %q is not a duration", af.Latency)
+	for _, group := range []struct {
+		surface string
+		faults  []RESTFault
+	}{{wire.SurfaceREST, f.REST}, {wire.SurfaceSOAP, f.SOAP}, {wire.SurfaceOAuth, f.OAuth}} {
+		for _, af := range group.faults {
+			fault := wire.Fault{Surface: group.surface, Org: r.org, Method: af.Method, Path: af.Path, Operation: af.Operation,
+				Status: af.Status, ErrorCode: af.ErrorCode, Message: af.Message, ExpireSession: af.ExpireSession, Times: af.Times}
+			if af.Latency != "" {
+				d, err := time.ParseDuration(af.Latency)
+				if err != nil {
+					return fmt.Errorf("faults.%s latency %q is not a duration", group.surface, af.Latency)
+				}
+				fault.Latency = wire.Duration(d)
 			}
-			fault.Latency = wire.Duration(d)
-		}
-		if _, err := r.ctl.AddFault(ctx, fault); err != nil {
-			return fmt.Errorf("faults.rest: %v", err)
+			if _, err := r.ctl.AddFault(ctx, fault); err != nil {
+				return fmt.Errorf("faults.%s: %v", group.surface, err)
+			}
 		}
 	}
 	return nil

@@ -129,6 +129,10 @@ type FaultsStep struct {
 	Outbound *OutboundFaults `yaml:"outbound"`
 	// REST: errors, latency or session expiry on the REST API.
 	REST []RESTFault `yaml:"rest"`
+	// SOAP: the same on the SOAP API, by call (operation: query, update…).
+	SOAP []RESTFault `yaml:"soap"`
+	// OAuth: the same on the token endpoint and the identity URLs.
+	OAuth []RESTFault `yaml:"oauth"`
 	// Clear removes every fault first.
 	Clear bool `yaml:"clear"`
 }
@@ -145,10 +149,11 @@ type OutboundFaults struct {
 	Delay                string  `yaml:"delay"`
 }
 
-// RESTFault mirrors the control API's REST faults.
+// RESTFault mirrors the control API's faults (wire.Fault) of one surface.
 type RESTFault struct {
 	Method        string `yaml:"method"`
 	Path          string `yaml:"path"`
+	Operation     string `yaml:"operation"` // SOAP only: the call`
 	Status        int    `yaml:"status"`
 	ErrorCode     string `yaml:"error_code"`
 	Message       string `yaml:"message"`

@@ -21,9 +21,10 @@ import (
 // xsi:nil elements; a parent is a nested sObject; a child subquery a nested
 // QueryResult.
 //
-// Enterprise: xsi:type="sf:<Object>", then Id (when selected) and the other
-// selected fields in the order the Enterprise WSDL declares them —
-// alphabetical — so that schema-bound clients read every one.
+// Enterprise: xsi:type="sf:<Object>", then Id (nil when not selected, as
+// the WSDL's sObject base type requires it) and the other selected fields in
+// the order the Enterprise WSDL declares them — alphabetical — so that
+// schema-bound clients read every one.
 func (c *call) appendRecord(b []byte, elem string, row *soql.Row) []byte {
 	typeName := "AggregateResult"
 	if row.Object != nil {
@@ -39,18 +40,25 @@ func (c *call) appendRecord(b []byte, elem string, row *soql.Row) []byte {
 	}
 	b = append(b, `">`...)
 	fields := row.Fields
+	selectsID := false
+	for _, fv := range fields {
+		selectsID = selectsID || fv.Name == "Id"
+	}
 	var order []int
 	if c.api.typed() {
 		if row.Object != nil {
 			order = c.order.of(row)
 		}
+		if !selectsID {
+			// The Enterprise WSDL's sObject base type requires its Id element
+			// (nillable): a record without Id selected carries it nil.
+			b = appendNil(b, "sf:Id")
+		}
 	} else {
 		b = appendElem(b, "sf:type", typeName)
 		id := ""
-		for _, fv := range fields {
-			if fv.Name == "Id" {
-				id = string(row.ID)
-			}
+		if selectsID {
+			id = string(row.ID)
 		}
 		b = appendElemOrNil(b, "sf:Id", id)
 	}

@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -127,7 +128,13 @@ func (g *Gateway) Mount(r *mux.Router, prefix string, s Surface, routes []Route)
 		if rt.Surface != nil {
 			surface = rt.Surface
 		}
-		sub.Handle(rt.Path, g.Handler(surface, rt)).Methods(rt.Methods...)
+		methods := rt.Methods
+		if slices.Contains(methods, http.MethodGet) && !slices.Contains(methods, http.MethodHead) {
+			// A 405 lists HEAD wherever GET is allowed, as Salesforce's does;
+			// so HEAD is served there (net/http drops the body).
+			methods = append(slices.Clone(methods), http.MethodHead)
+		}
+		sub.Handle(rt.Path, g.Handler(surface, rt)).Methods(methods...)
 	}
 	// gorilla/mux 1.8.1 forgets a method mismatch when a later route shares
 	// the prefix, so the unmatched answer probes for allowed methods itself.

@@ -100,24 +100,28 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 		return nil, nil
 	}
 	var src io.Reader = r.Body
+	gzipped := false
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
 		if r.ContentLength > limit {
 			return nil, &BodyError{TooLarge: true, Limit: limit}
 		}
 	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(io.LimitReader(r.Body, limit+1))
+		// The compressed stream may be a little larger than what it expands
+		// to (data that does not compress); its own bound only stops a
+		// stream of empty members from being read for ever.
+		zr, err := gzip.NewReader(io.LimitReader(r.Body, 2*limit+64<<10))
 		if err != nil {
 			return nil, &BodyError{Err: fmt.Errorf("Content-Encoding gzip: %v", err)}
 		}
 		defer zr.Close()
-		src = zr
+		src, gzipped = zr, true
 	default:
 		return nil, &BodyError{Err: fmt.Errorf("Content-Encoding %q is not supported (send gzip or none)", enc)}
 	}
 	data, err := io.ReadAll(io.LimitReader(src, limit+1))
 	if err != nil {
-		if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if gzipped && (errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF)) {
 			return nil, &BodyError{Err: fmt.Errorf("Content-Encoding gzip: %v", err)}
 		}
 		return nil, &BodyError{Err: err}
