@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sfemu/sfemu/emulator"
+	"github.com/sfemu/sfemu/emulator/outbound"
 )
 
 // TestScenariosThatMustFailDo: the harness is only useful if it catches a
@@ -255,5 +259,39 @@ func TestURLReceiverWithAFixedEmulatorAddress(t *testing.T) {
 		if !r.Passed {
 			t.Errorf("%s: %s", r.Name(), r.Failure)
 		}
+	}
+}
+
+// TestRunningEmulatorDrivenThroughItsControlAPI runs catalogue stories
+// against an sfemu that is already running (as `sfemu run --emulator URL`
+// does with a service container): each run loads its org there over the
+// control API, and every expectation is read back the same way.
+func TestRunningEmulatorDrivenThroughItsControlAPI(t *testing.T) {
+	emu, err := emulator.New(emulator.Options{Clock: emulator.VirtualClock, VirtualStart: virtualEpoch(),
+		Outbound: outbound.Settings{SessionOverHTTP: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	emu.SetPublicURL(srv.URL)
+	results, err := Run(context.Background(), Options{EmulatorURL: srv.URL},
+		"../scenarios/session-id/same-outcome-in-both-eras.yaml", "../scenarios/auth-errors/session-timeout-shorter-than-job.yaml",
+		"../scenarios/delivery/receiver-down-then-back.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) < 3 {
+		t.Fatalf("%d runs", len(results))
+	}
+	for _, r := range results {
+		if !r.Passed {
+			t.Errorf("%s failed against the running emulator:\n%s", r.Name(), r.Failure)
+		}
+	}
+	orgs, _ := emu.Orgs(context.Background())
+	if len(orgs) != 1 || !strings.Contains(orgs[0].Source, "patched by") {
+		t.Errorf("the running emulator serves %+v, want the last scenario's org", orgs)
 	}
 }
