@@ -141,8 +141,9 @@ func (s *Service) grant(c *gateway.Call, req *tokenRequest, now time.Time) ([]by
 	return nil, &tokenError{status: 400, code: "unsupported_grant_type", description: "grant type not supported", reason: reason}
 }
 
-// jwtBearer runs the JWT bearer checks in Salesforce's order (SALESFORCE.md
-// §1): assertion syntax → app by iss → RS256 signature against the app's
+// jwtBearer runs the JWT bearer checks in the order Salesforce's flow
+// implies (Salesforce Help, "OAuth 2.0 JWT Bearer Flow for Server-to-Server
+// Integration"): assertion syntax → app by iss → RS256 signature against the app's
 // certificate → aud → exp → user → app installed in the user's org →
 // approval → login IP ranges and hours → user active/frozen → login rate.
 func (s *Service) jwtBearer(req *tokenRequest, now time.Time) ([]byte, *tokenError) {

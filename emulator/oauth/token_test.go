@@ -20,8 +20,8 @@ import (
 	"github.com/sfemu/sfemu/emulator/org"
 )
 
-// TestTokenErrorsMatchSalesforce has one row per line of SALESFORCE.md §1's
-// error table (and the rows the issue adds), each asserting Salesforce's
+// TestTokenErrorsMatchSalesforce has one row per JWT bearer failure
+// Salesforce documents or clients report (docs/OAUTH.md), each asserting Salesforce's
 // exact status and body, and the Login History status left behind.
 func TestTokenErrorsMatchSalesforce(t *testing.T) {
 	k := mustKeys(t)

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Key prefixes of the objects sfemu issues ids for (SALESFORCE.md §4).
+// Key prefixes of the objects sfemu issues ids for (the standard objects' key prefixes).
 const (
 	PrefixAccount      = "001"
 	PrefixContact      = "003"

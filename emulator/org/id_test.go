@@ -3,7 +3,7 @@ package org
 import "testing"
 
 func TestParseIDAddsSalesforceChecksum(t *testing.T) {
-	// Vectors from SALESFORCE.md §4.
+	// Vectors: 15-character ids and the 18-character forms Salesforce gives them.
 	tests := []struct{ in, want string }{
 		{"001M000000qfPyS", "001M000000qfPySIAU"},
 		{"a0RE000000IJmcN", "a0RE000000IJmcNMAT"},

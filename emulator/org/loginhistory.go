@@ -6,7 +6,7 @@ import (
 	"github.com/sfemu/sfemu/wire"
 )
 
-// Login History Status values Salesforce shows (SALESFORCE.md §3).
+// Login History Status values Salesforce shows (Setup → Login History).
 const (
 	LoginSuccess           = "Success"
 	LoginNotApproved       = "Failed: Not approved for access"

@@ -41,7 +41,7 @@ func (t Type) LoginAudience() string {
 // the February 2026 security update (legacy) or after it (removed).
 type SessionIDEra string
 
-// Session-ID eras (SALESFORCE.md §5, KB 005232763).
+// Session-ID eras (KB 005232763).
 const (
 	SessionIDLegacy  SessionIDEra = "legacy"
 	SessionIDRemoved SessionIDEra = "removed"

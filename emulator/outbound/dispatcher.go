@@ -555,7 +555,7 @@ func (d *Dispatcher) post(endpoint string, body []byte) (AckResult, int, []byte)
 	return ParseAck(resp.StatusCode, resp.Header.Get("Content-Type"), respBody), resp.StatusCode, respBody
 }
 
-// Request headers of every delivery (SOAP 1.1, SALESFORCE.md §5).
+// Request headers of every delivery (SOAP 1.1, as captured deliveries show).
 var (
 	soapContentType = []string{"text/xml; charset=UTF-8"}
 	emptySOAPAction = []string{`""`}

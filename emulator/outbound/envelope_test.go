@@ -18,7 +18,7 @@ import (
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-// The ids of SALESFORCE.md §5's example.
+// The ids of the documented example envelope.
 const (
 	docOrgID    org.ID = "00Dxx0000001gPFEAY"
 	docActionID org.ID = "04kxx00000000blAAA"
@@ -187,7 +187,8 @@ func wellFormed(doc []byte) error {
 	}
 }
 
-// The example of SALESFORCE.md §5, byte for byte (plus the final newline).
+// The shape of the envelope in Salesforce's Outbound Messaging chapter and in
+// deliveries captured from real orgs, byte for byte (plus the final newline).
 const documentedEnvelope = `<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
  <soapenv:Body>

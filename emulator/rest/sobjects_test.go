@@ -340,7 +340,7 @@ func TestDescribe(t *testing.T) {
 	}
 	var required []string
 	for _, f := range d.Fields {
-		// "Required on create" = not nillable, not defaulted, not boolean (SALESFORCE.md §4).
+		// "Required on create" = not nillable, not defaulted, not boolean (REST API Developer Guide, describe).
 		if !f.Nillable && !f.DefaultedOnCreate && f.Type != "boolean" && f.Createable {
 			required = append(required, f.Name)
 		}
