@@ -144,6 +144,7 @@ func printBanner(w io.Writer, emu *emulator.Emulator, base, clockMode string, de
 	fmt.Fprintf(w, "sfemu %s serving on %s (clock: %s)\n", version(), base, clockMode)
 	fmt.Fprintf(w, "  token endpoint  %s/services/oauth2/token\n", base)
 	fmt.Fprintf(w, "  REST API        %s/services/data/v%.1f/ (query, sobjects, composite, search)\n", base, rest.DefaultLatestVersion)
+	fmt.Fprintf(w, "  SOAP API        %s/services/Soap/u/%.1f (Partner), /services/Soap/c/%.1f (Enterprise); WSDLs at /soap/wsdl.jsp\n", base, rest.DefaultLatestVersion, rest.DefaultLatestVersion)
 	fmt.Fprintf(w, "  control API     %s%s/ (health, orgs, apps, login history, requests, faults, clock, reset)\n", base, emulator.ControlPrefix)
 	for _, o := range orgs {
 		fmt.Fprintf(w, "org %q %s (%s, outbound session IDs %s) from %s\n", o.Name, o.ID, o.Type, o.OutboundSessionID, o.Source)
