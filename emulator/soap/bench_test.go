@@ -98,4 +98,3 @@ func BenchmarkCreate200(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*200)/b.Elapsed().Seconds(), "records/s")
 }
-

@@ -103,7 +103,7 @@ func (s *Service) Routes() []gateway.Route {
 
 // WSDLRoutes are the WSDL downloads, relative to WSDLPrefix.
 func (s *Service) WSDLRoutes() []gateway.Route {
-	return []gateway.Route{{Methods: []string{http.MethodGet}, Path: "/wsdl.jsp", Handler: s.wsdlHandler(), Public: true}}
+	return []gateway.Route{{Methods: []string{http.MethodGet}, Path: "/wsdl.jsp", Handler: s.wsdl, Public: true}}
 }
 
 // contentType is what SOAP answers carry.
