@@ -115,6 +115,9 @@ func New(opts Options) (*Emulator, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
+	if opts.LatestAPIVersion == 0 {
+		opts.LatestAPIVersion = rest.DefaultLatestVersion
+	}
 	for _, f := range opts.Fixtures {
 		opts.Orgs = append(opts.Orgs, fixtureSource(f))
 	}

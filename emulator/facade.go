@@ -112,10 +112,7 @@ func (e *Emulator) Users(_ context.Context, orgName string) ([]wire.User, error)
 	out := []wire.User{}
 	for _, u := range o.Users {
 		s := wire.User{ID: string(u.ID), Username: u.Username, Name: u.Name(), Email: u.Email, Profile: u.Profile.Name,
-			PermissionSets: []string{}, Active: u.Active, Frozen: u.Frozen}
-		for _, ps := range u.PermissionSets {
-			s.PermissionSets = append(s.PermissionSets, ps.Name)
-		}
+			PermissionSets: names(u.PermissionSets), Active: u.Active, Frozen: u.Frozen}
 		out = append(out, s)
 	}
 	return out, nil
@@ -143,14 +140,21 @@ func (e *Emulator) Apps(context.Context) ([]wire.App, error) {
 			for _, pr := range in.Policy.Profiles {
 				p.Profiles = append(p.Profiles, pr.Name)
 			}
-			for _, ps := range in.Policy.PermissionSets {
-				p.PermissionSets = append(p.PermissionSets, ps.Name)
-			}
+			p.PermissionSets = names(in.Policy.PermissionSets)
 			s.Installations[o.Name] = p
 		}
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// names lists permission sets' names ([] rather than null when none).
+func names(sets []*org.PermissionSet) []string {
+	out := make([]string, 0, len(sets))
+	for _, ps := range sets {
+		out = append(out, ps.Name)
+	}
+	return out
 }
 
 // LoginHistory is an org's Login History, oldest first.
@@ -356,17 +360,9 @@ func (e *Emulator) Query(_ context.Context, orgName, query string) (wire.Rows, e
 	if err != nil {
 		return wire.Rows{}, err
 	}
-	q, err := soql.Parse(query)
-	var res *soql.Result
-	if err == nil {
-		res, err = q.Run(soql.Env{Schema: o.Schema, Data: o.Data, Now: e.clock.Now(), Location: o.TimeZone})
-	}
+	res, err := e.runSOQL(o, query, "")
 	if err != nil {
-		var qe *soql.Error
-		if errors.As(err, &qe) {
-			return wire.Rows{}, &wire.Error{Status: http.StatusBadRequest, Code: qe.Code, Message: qe.Code + ": " + qe.Message}
-		}
-		return wire.Rows{}, wire.BadRequest("%v", err)
+		return wire.Rows{}, err
 	}
 	out := wire.Rows{TotalSize: res.TotalSize, Rows: make([]map[string]any, 0, len(res.Rows))}
 	for _, row := range res.Rows {
@@ -375,6 +371,24 @@ func (e *Emulator) Query(_ context.Context, orgName, query string) (wire.Rows, e
 		out.Rows = append(out.Rows, m)
 	}
 	return out, nil
+}
+
+// runSOQL runs a query over o's records; a SOQL error is a 400 carrying
+// Salesforce's code, its message prefixed with what (the parameter at fault).
+func (e *Emulator) runSOQL(o *org.Org, query, what string) (*soql.Result, error) {
+	q, err := soql.Parse(query)
+	var res *soql.Result
+	if err == nil {
+		res, err = q.Run(soql.Env{Schema: o.Schema, Data: o.Data, Now: e.clock.Now(), Location: o.TimeZone})
+	}
+	if err != nil {
+		var qe *soql.Error
+		if errors.As(err, &qe) {
+			return nil, &wire.Error{Status: http.StatusBadRequest, Code: qe.Code, Message: what + qe.Code + ": " + qe.Message}
+		}
+		return nil, wire.BadRequest("%s%v", what, err)
+	}
+	return res, nil
 }
 
 // flattenRow names parent fields by path (Account.Name), child subqueries

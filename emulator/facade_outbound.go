@@ -2,14 +2,11 @@ package emulator
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/outbound"
-	"github.com/sfemu/sfemu/emulator/soql"
 	"github.com/sfemu/sfemu/wire"
 )
 
@@ -110,17 +107,9 @@ func article(s string) string {
 
 // matching runs SELECT Id FROM object WHERE condition in o.
 func (e *Emulator) matching(o *org.Org, obj *org.Object, condition string) ([]org.ID, error) {
-	q, err := soql.Parse("SELECT Id FROM " + obj.Name + " WHERE " + condition)
-	var res *soql.Result
-	if err == nil {
-		res, err = q.Run(soql.Env{Schema: o.Schema, Data: o.Data, Now: e.clock.Now(), Location: o.TimeZone})
-	}
+	res, err := e.runSOQL(o, "SELECT Id FROM "+obj.Name+" WHERE "+condition, "where: ")
 	if err != nil {
-		var qe *soql.Error
-		if errors.As(err, &qe) {
-			return nil, &wire.Error{Status: http.StatusBadRequest, Code: qe.Code, Message: fmt.Sprintf("where: %s: %s", qe.Code, qe.Message)}
-		}
-		return nil, wire.BadRequest("where: %v", err)
+		return nil, err
 	}
 	ids := make([]org.ID, 0, len(res.Rows))
 	for _, row := range res.Rows {

@@ -322,12 +322,18 @@ func externalIDField(c *call, o *org.Object) (*org.Field, error) {
 	return f, nil
 }
 
-func (s *Service) readByExternalID(c *call) (gateway.Response, error) {
+// externalTarget resolves /sobjects/{object}/{field}/{value}'s object and field.
+func (s *Service) externalTarget(c *call) (*org.Object, *org.Field, error) {
 	o, err := s.object(c)
 	if err != nil {
-		return gateway.Response{}, err
+		return nil, nil, err
 	}
 	f, err := externalIDField(c, o)
+	return o, f, err
+}
+
+func (s *Service) readByExternalID(c *call) (gateway.Response, error) {
+	o, f, err := s.externalTarget(c)
 	if err != nil {
 		return gateway.Response{}, err
 	}
@@ -356,11 +362,7 @@ func multipleChoices(c *call, recs []*org.Record) (gateway.Response, error) {
 // upsert serves PATCH /sobjects/X/{externalIdField}/{value}: 201 created,
 // 200 (204 before API 46.0) updated, 300 when several records match.
 func (s *Service) upsert(c *call) (gateway.Response, error) {
-	o, err := s.object(c)
-	if err != nil {
-		return gateway.Response{}, err
-	}
-	f, err := externalIDField(c, o)
+	o, f, err := s.externalTarget(c)
 	if err != nil {
 		return gateway.Response{}, err
 	}

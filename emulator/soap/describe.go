@@ -15,25 +15,34 @@ func describeGlobal(c *call, b []byte) ([]byte, error) {
 	b = appendIntElem(b, "maxBatchSize", maxRecords)
 	for _, o := range c.org.Schema.Objects() {
 		b = append(b, "<sobjects>"...)
-		b = appendObjectFlags(b, o, true)
+		b = appendObjectFlags(b, o)
 		b = append(b, "</sobjects>"...)
 	}
 	return append(b, "</result></describeGlobalResponse>"...), nil
 }
 
 // appendObjectFlags writes the object properties DescribeGlobalSObjectResult
-// has, in its order; with global false the DescribeSObjectResult subset that
-// sits between its fields, written by the caller.
-func appendObjectFlags(b []byte, o *org.Object, global bool) []byte {
+// has, in its order.
+func appendObjectFlags(b []byte, o *org.Object) []byte {
 	b = appendBool(b, "activateable", false)
+	b = appendObjectHead(b, o)
+	b = appendBool(b, "hasSubtypes", false)
+	b = appendBool(b, "idEnabled", true)
+	return appendObjectTail(b, o)
+}
+
+// appendObjectHead and appendObjectTail are the properties both describe
+// results list, before and after what only one of them has.
+func appendObjectHead(b []byte, o *org.Object) []byte {
 	b = appendBool(b, "createable", o.Createable)
 	b = appendBool(b, "custom", o.Custom)
 	b = appendBool(b, "customSetting", false)
 	b = appendBool(b, "deletable", o.Deletable)
 	b = appendBool(b, "deprecatedAndHidden", false)
-	b = appendBool(b, "feedEnabled", false)
-	b = appendBool(b, "hasSubtypes", false)
-	b = appendBool(b, "idEnabled", true)
+	return appendBool(b, "feedEnabled", false)
+}
+
+func appendObjectTail(b []byte, o *org.Object) []byte {
 	b = appendElemOrNil(b, "keyPrefix", o.KeyPrefix)
 	b = appendElem(b, "label", o.Label)
 	b = appendElem(b, "labelPlural", o.LabelPlural)
@@ -104,29 +113,11 @@ func (c *call) appendDescribe(b []byte, o *org.Object) []byte {
 		b = appendBool(b, "restrictedDelete", cr.RestrictedDelete)
 		b = append(b, "</childRelationships>"...)
 	}
-	b = appendBool(b, "createable", o.Createable)
-	b = appendBool(b, "custom", o.Custom)
-	b = appendBool(b, "customSetting", false)
-	b = appendBool(b, "deletable", o.Deletable)
-	b = appendBool(b, "deprecatedAndHidden", false)
-	b = appendBool(b, "feedEnabled", false)
+	b = appendObjectHead(b, o)
 	for _, f := range o.DescribeFields() {
 		b = appendFieldDescribe(b, f)
 	}
-	b = appendElemOrNil(b, "keyPrefix", o.KeyPrefix)
-	b = appendElem(b, "label", o.Label)
-	b = appendElem(b, "labelPlural", o.LabelPlural)
-	b = appendBool(b, "layoutable", o.Createable)
-	b = appendBool(b, "mergeable", false)
-	b = appendBool(b, "mruEnabled", false)
-	b = appendElem(b, "name", o.Name)
-	b = appendBool(b, "queryable", o.Queryable)
-	b = appendBool(b, "replicateable", o.Queryable)
-	b = appendBool(b, "retrieveable", true)
-	b = appendBool(b, "searchable", o.Searchable)
-	b = appendBool(b, "triggerable", o.Createable)
-	b = appendBool(b, "undeletable", o.Deletable)
-	b = appendBool(b, "updateable", o.Updateable)
+	b = appendObjectTail(b, o)
 	base := c.BaseURL + "/"
 	b = appendElem(b, "urlDetail", base+"{ID}")
 	b = appendElem(b, "urlEdit", base+"{ID}/e")

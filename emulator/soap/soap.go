@@ -39,6 +39,10 @@ type Config struct {
 	MaxRequestBytes int64
 }
 
+// DefaultLatestVersion is the newest version served unless told otherwise
+// (the emulator passes the same as to REST).
+const DefaultLatestVersion = 66.0
+
 // DefaultMaxRequestBytes is Salesforce's SOAP request size limit, 50 MB.
 const DefaultMaxRequestBytes = 50 << 20
 
@@ -56,7 +60,7 @@ type Service struct {
 // New returns a Service.
 func New(cfg Config) *Service {
 	if cfg.LatestVersion == 0 {
-		cfg.LatestVersion = 66.0
+		cfg.LatestVersion = DefaultLatestVersion
 	}
 	if cfg.MaxRequestBytes == 0 {
 		cfg.MaxRequestBytes = DefaultMaxRequestBytes
