@@ -30,6 +30,18 @@ const (
 	WritebackTask  = "task"  // create a completed Task on the record
 )
 
+// APIs the receiver calls back with.
+const (
+	APIREST = "rest" // /services/data (query, PATCH or POST)
+	APISOAP = "soap" // the Partner API at the message's PartnerUrl (query, update or create)
+)
+
+// Logins of a migrated receiver when the message carries no session ID.
+const (
+	LoginJWT       = "jwt"        // OAuth 2.0 JWT bearer as the send user
+	LoginSOAPLogin = "soap-login" // SOAP login() with username and password: retired in Summer '27
+)
+
 // Audiences of the JWT bearer assertion.
 const (
 	AudienceProduction = "https://login.salesforce.com"
@@ -41,6 +53,8 @@ type Config struct {
 	Listen      string
 	Path        string
 	Mode        string
+	API         string // rest | soap
+	Login       string // jwt | soap-login
 	APIVersion  string // "60.0"
 	Writeback   string
 	StatusField string
@@ -61,6 +75,8 @@ type OrgConfig struct {
 	Username       string `json:"username"`
 	PrivateKey     string `json:"private_key"`
 	PrivateKeyFile string `json:"private_key_file"`
+	// Password is the send user's, for SOAP login() (--login soap-login).
+	Password string `json:"password"`
 
 	key *rsa.PrivateKey
 }
@@ -76,14 +92,14 @@ func (s setting) errorf(format string, args ...any) error {
 
 // orgNames are the names to blame for each org setting.
 type orgNames struct {
-	OrgID, LoginURL, Audience, ConsumerKey, Username, PrivateKey, PrivateKeyFile setting
+	OrgID, LoginURL, Audience, ConsumerKey, Username, PrivateKey, PrivateKeyFile, Password setting
 }
 
 var idPattern = regexp.MustCompile(`^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$`)
 
-// finish validates o and loads its key. needJWT is false for unmigrated
-// receivers, which never log in.
-func (o *OrgConfig) finish(n orgNames, needJWT bool) error {
+// finish validates o and loads its key. login is how the receiver logs in
+// (LoginJWT or LoginSOAPLogin), "" for unmigrated receivers, which never do.
+func (o *OrgConfig) finish(n orgNames, login string) error {
 	o.OrgID = strings.TrimSpace(o.OrgID)
 	if o.OrgID == "" {
 		return n.OrgID.errorf("missing: the organization id (15 or 18 characters, 00D…) messages come from")
@@ -102,7 +118,16 @@ func (o *OrgConfig) finish(n orgNames, needJWT bool) error {
 	if o.Audience == "" {
 		o.Audience = defaultAudience(u)
 	}
-	if !needJWT {
+	switch login {
+	case "":
+		return nil
+	case LoginSOAPLogin:
+		if o.Username == "" {
+			return n.Username.errorf("missing: the username login() signs in as")
+		}
+		if o.Password == "" {
+			return n.Password.errorf("missing: the password login() signs in with (and the security token appended, where the org asks for one)")
+		}
 		return nil
 	}
 	if o.ConsumerKey == "" {
@@ -158,7 +183,7 @@ type configFile struct {
 }
 
 // loadConfigFile reads the orgs of a JSON config file.
-func loadConfigFile(name setting, path string, needJWT bool) ([]*OrgConfig, error) {
+func loadConfigFile(name setting, path string, login string) ([]*OrgConfig, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, name.errorf("%v", err)
@@ -177,8 +202,8 @@ func loadConfigFile(name setting, path string, needJWT bool) ([]*OrgConfig, erro
 			return nil, name.errorf("%s: orgs[%d] is null", path, i)
 		}
 		p := func(k string) setting { return setting(fmt.Sprintf("%s: orgs[%d].%s", path, i, k)) }
-		n := orgNames{p("org_id"), p("login_url"), p("audience"), p("consumer_key"), p("username"), p("private_key"), p("private_key_file")}
-		if err := o.finish(n, needJWT); err != nil {
+		n := orgNames{p("org_id"), p("login_url"), p("audience"), p("consumer_key"), p("username"), p("private_key"), p("private_key_file"), p("password")}
+		if err := o.finish(n, login); err != nil {
 			return nil, err
 		}
 	}

@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	for i, o := range cfg.Orgs {
 		orgs[i] = o.OrgID
 	}
-	log.Info("listening", "url", "http://"+ln.Addr().String()+cfg.Path, "mode", cfg.Mode,
+	log.Info("listening", "url", "http://"+ln.Addr().String()+cfg.Path, "mode", cfg.Mode, "api", cfg.API, "login", cfg.Login,
 		"writeback", cfg.Writeback, "api_version", cfg.APIVersion, "orgs", strings.Join(orgs, ","))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -98,7 +98,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*C
 		{flag: "listen", env: "RECEIVER_LISTEN", def: "127.0.0.1:8086", usage: "address to listen on"},
 		{flag: "path", env: "RECEIVER_PATH", def: "/outbound", usage: "path outbound messages are POSTed to"},
 		{flag: "mode", env: "RECEIVER_MODE", def: ModeMigrated, usage: "migrated (session ID, else JWT bearer) | unmigrated (session ID only)"},
-		{flag: "api-version", env: "SF_API_VERSION", def: "60.0", usage: "REST API version called"},
+		{flag: "api", env: "RECEIVER_API", def: APIREST, usage: "rest (REST API) | soap (the Partner API at the message's PartnerUrl, or at the instance after a login)"},
+		{flag: "login", env: "RECEIVER_LOGIN", def: LoginJWT, usage: "jwt (OAuth JWT bearer) | soap-login (SOAP login() with --username and --password; retired in Summer '27)"},
+		{flag: "api-version", env: "SF_API_VERSION", def: "60.0", usage: "REST API version called (SOAP calls use the version of the message's PartnerUrl)"},
 		{flag: "writeback", env: "RECEIVER_WRITEBACK", def: WritebackField, usage: "field (PATCH the status field) | task (create a Task)"},
 		{flag: "status-field", env: "RECEIVER_STATUS_FIELD", def: "Receiver_Status__c", usage: "field written with \"processed <notification id>\""},
 		{flag: "fields", env: "RECEIVER_FIELDS", def: "Id", usage: "comma-separated fields queried from the record"},
@@ -112,6 +114,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*C
 		{flag: "username", env: "SF_USERNAME", usage: "the org's registered send user (sub of the JWT)"},
 		{flag: "private-key", env: "SF_PRIVATE_KEY", usage: "inline PEM private key (PKCS#1 or PKCS#8; \\n-escaped accepted)"},
 		{flag: "private-key-file", env: "SF_PRIVATE_KEY_FILE", usage: "path of the PEM private key"},
+		{flag: "password", env: "SF_PASSWORD", usage: "the send user's password, for --login soap-login"},
 	}
 	byFlag := map[string]*option{}
 	for _, o := range opts {
@@ -148,6 +151,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*C
 		Listen:      get("listen"),
 		Path:        get("path"),
 		Mode:        strings.ToLower(get("mode")),
+		API:         strings.ToLower(get("api")),
+		Login:       strings.ToLower(get("login")),
 		Writeback:   strings.ToLower(get("writeback")),
 		StatusField: get("status-field"),
 	}
@@ -160,6 +165,12 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*C
 	}
 	if cfg.Mode != ModeMigrated && cfg.Mode != ModeUnmigrated {
 		return nil, 0, name("mode").errorf("%q: want %s or %s", cfg.Mode, ModeMigrated, ModeUnmigrated)
+	}
+	if cfg.API != APIREST && cfg.API != APISOAP {
+		return nil, 0, name("api").errorf("%q: want %s or %s", cfg.API, APIREST, APISOAP)
+	}
+	if cfg.Login != LoginJWT && cfg.Login != LoginSOAPLogin {
+		return nil, 0, name("login").errorf("%q: want %s or %s", cfg.Login, LoginJWT, LoginSOAPLogin)
 	}
 	if cfg.Writeback != WritebackField && cfg.Writeback != WritebackTask {
 		return nil, 0, name("writeback").errorf("%q: want %s or %s", cfg.Writeback, WritebackField, WritebackTask)
@@ -191,15 +202,18 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*C
 	}
 	cfg.DedupeSize = n
 
-	needJWT := cfg.Mode == ModeMigrated
+	login := "" // unmigrated receivers never log in
+	if cfg.Mode == ModeMigrated {
+		login = cfg.Login
+	}
 	if path := get("config"); path != "" {
-		orgs, err := loadConfigFile(name("config"), path, needJWT)
+		orgs, err := loadConfigFile(name("config"), path, login)
 		if err != nil {
 			return nil, 0, err
 		}
 		cfg.Orgs = append(cfg.Orgs, orgs...)
 	}
-	single := []string{"org-id", "login-url", "audience", "consumer-key", "username", "private-key", "private-key-file"}
+	single := []string{"org-id", "login-url", "audience", "consumer-key", "username", "private-key", "private-key-file", "password"}
 	anySingle := false
 	for _, f := range single {
 		anySingle = anySingle || get(f) != ""
@@ -207,14 +221,14 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*C
 	if anySingle || len(cfg.Orgs) == 0 {
 		o := &OrgConfig{OrgID: get("org-id"), LoginURL: get("login-url"), Audience: get("audience"),
 			ConsumerKey: get("consumer-key"), Username: get("username"),
-			PrivateKey: get("private-key"), PrivateKeyFile: get("private-key-file")}
+			PrivateKey: get("private-key"), PrivateKeyFile: get("private-key-file"), Password: get("password")}
 		n := orgNames{name("org-id"), name("login-url"), name("audience"), name("consumer-key"), name("username"),
-			name("private-key"), name("private-key-file")}
+			name("private-key"), name("private-key-file"), name("password")}
 		if len(cfg.Orgs) == 0 && o.OrgID == "" {
 			return nil, 0, fmt.Errorf("no org configured: set %s (with %s, %s, %s and %s or %s), or give %s with several orgs",
 				name("org-id"), name("login-url"), name("consumer-key"), name("username"), name("private-key"), name("private-key-file"), name("config"))
 		}
-		if err := o.finish(n, needJWT); err != nil {
+		if err := o.finish(n, login); err != nil {
 			return nil, 0, err
 		}
 		cfg.Orgs = append(cfg.Orgs, o)

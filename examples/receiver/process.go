@@ -12,9 +12,10 @@ import (
 
 // How a notification was authenticated.
 const (
-	authNone    = "none"    // not processed (duplicate, or refused before any call)
-	authSession = "session" // the message's SessionId
-	authJWT     = "jwt"     // a JWT bearer login as the org's send user
+	authNone    = "none"       // not processed (duplicate, or refused before any call)
+	authSession = "session"    // the message's SessionId
+	authJWT     = "jwt"        // a JWT bearer login as the org's send user
+	authLogin   = "soap-login" // a SOAP login() with the send user's password
 )
 
 // Outcomes of a notification.
@@ -62,6 +63,10 @@ type job struct {
 	auth    string
 	relogin bool
 	step    string
+	// SOAP mode: the message's API version and the Partner endpoint the
+	// credentials go with (the PartnerUrl, or the instance's after a login).
+	version string
+	soapURL string
 }
 
 func (j *job) fail(err error) result {
@@ -76,20 +81,18 @@ func (j *job) run(ctx context.Context, msg *OutboundMessage, n Notification) res
 	if !idPattern.MatchString(n.RecordID) {
 		return j.fail(fmt.Errorf("the notification's sObject has no usable Id (got %q)", n.RecordID))
 	}
+	j.version = versionOf(msg.PartnerURL, j.rc.cfg.APIVersion)
 	if err := j.authenticate(ctx, msg); err != nil {
 		return j.fail(err)
 	}
 
 	j.step = "query"
 	soql := fmt.Sprintf("SELECT %s FROM %s WHERE Id = '%s'", strings.Join(j.rc.cfg.Fields, ", "), n.Object, n.RecordID)
-	var page struct {
-		TotalSize int              `json:"totalSize"`
-		Records   []map[string]any `json:"records"`
-	}
-	if err := j.call(ctx, http.MethodGet, "/query?q="+url.QueryEscape(soql), nil, &page); err != nil {
+	records, err := j.query(ctx, soql)
+	if err != nil {
 		return j.fail(err)
 	}
-	if len(page.Records) == 0 {
+	if len(records) == 0 {
 		return j.fail(fmt.Errorf("%s %s not found: deleted, or not visible to the user", n.Object, n.RecordID))
 	}
 
@@ -100,30 +103,73 @@ func (j *job) run(ctx context.Context, msg *OutboundMessage, n Notification) res
 			"Subject": "Outbound message processed",
 			"Status":  "Completed",
 			"Description": fmt.Sprintf("Notification %s of outbound message %s processed for %s %s%s.",
-				n.ID, msg.ActionID, n.Object, n.RecordID, nameSuffix(page.Records[0])),
+				n.ID, msg.ActionID, n.Object, n.RecordID, nameSuffix(records[0])),
 		}
 		if n.Object == "Lead" || n.Object == "Contact" {
 			task["WhoId"] = n.RecordID
 		} else {
 			task["WhatId"] = n.RecordID
 		}
-		var created struct {
-			ID string `json:"id"`
-		}
-		if err := j.call(ctx, http.MethodPost, "/sobjects/Task/", task, &created); err != nil {
-			return j.fail(err)
-		}
+		err = j.create(ctx, "Task", task)
 	default:
-		patch := map[string]any{j.rc.cfg.StatusField: "processed " + n.ID}
-		if err := j.call(ctx, http.MethodPatch, "/sobjects/"+n.Object+"/"+n.RecordID, patch, nil); err != nil {
-			return j.fail(err)
-		}
+		err = j.update(ctx, n.Object, n.RecordID, map[string]any{j.rc.cfg.StatusField: "processed " + n.ID})
+	}
+	if err != nil {
+		return j.fail(err)
 	}
 	return result{auth: j.auth, outcome: outcomeProcessed, relogin: j.relogin}
 }
 
+// query reads records over the configured API.
+func (j *job) query(ctx context.Context, soql string) ([]map[string]any, error) {
+	var records []map[string]any
+	err := j.retryOnInvalidSession(ctx, func() error {
+		if j.rc.cfg.API == APISOAP {
+			var err error
+			records, err = j.rc.sf.soapQuery(ctx, j.soapURL, j.tok.AccessToken, soql)
+			return err
+		}
+		var page struct {
+			Records []map[string]any `json:"records"`
+		}
+		err := j.rc.sf.Call(ctx, j.tok, http.MethodGet, "/query?q="+url.QueryEscape(soql), nil, &page)
+		records = page.Records
+		return err
+	})
+	return records, err
+}
+
+// update changes one record over the configured API.
+func (j *job) update(ctx context.Context, object, id string, fields map[string]any) error {
+	return j.retryOnInvalidSession(ctx, func() error {
+		if j.rc.cfg.API == APISOAP {
+			with := map[string]any{"Id": id}
+			for k, v := range fields {
+				with[k] = v
+			}
+			_, err := j.rc.sf.soapSave(ctx, j.soapURL, j.tok.AccessToken, "update", object, with)
+			return err
+		}
+		return j.rc.sf.Call(ctx, j.tok, http.MethodPatch, "/sobjects/"+object+"/"+id, fields, nil)
+	})
+}
+
+// create inserts one record over the configured API.
+func (j *job) create(ctx context.Context, object string, fields map[string]any) error {
+	return j.retryOnInvalidSession(ctx, func() error {
+		if j.rc.cfg.API == APISOAP {
+			_, err := j.rc.sf.soapSave(ctx, j.soapURL, j.tok.AccessToken, "create", object, fields)
+			return err
+		}
+		var created struct {
+			ID string `json:"id"`
+		}
+		return j.rc.sf.Call(ctx, j.tok, http.MethodPost, "/sobjects/"+object+"/", fields, &created)
+	})
+}
+
 // authenticate picks the credentials: the message's session when it has
-// one, else (migrated receivers only) a JWT bearer login.
+// one, else (migrated receivers only) a login — JWT bearer, or SOAP login().
 func (j *job) authenticate(ctx context.Context, msg *OutboundMessage) error {
 	if msg.SessionID != "" {
 		src := msg.PartnerURL
@@ -135,43 +181,56 @@ func (j *job) authenticate(ctx context.Context, msg *OutboundMessage) error {
 			return fmt.Errorf("the message has a session ID but no usable PartnerUrl: %v", err)
 		}
 		j.tok, j.auth = &Token{AccessToken: msg.SessionID, InstanceURL: instance}, authSession
+		j.soapURL = msg.PartnerURL
 		return nil
 	}
 	if j.rc.cfg.Mode == ModeUnmigrated {
 		return errNotMigrated
 	}
+	return j.login(ctx, nil)
+}
+
+// login logs in (again, when stale is the token just refused) and points
+// the SOAP calls at the instance the login is good for.
+func (j *job) login(ctx context.Context, stale *Token) error {
 	j.auth, j.step = authJWT, "login"
-	tok, err := j.rc.sf.Token(ctx, j.org, nil)
+	if j.rc.cfg.Login == LoginSOAPLogin {
+		j.auth = authLogin
+	}
+	tok, err := j.rc.sf.Token(ctx, j.org, stale, j.version)
 	if err != nil {
 		return err
 	}
 	j.tok = tok
+	j.soapURL = tok.SOAPURL
+	if j.soapURL == "" {
+		j.soapURL = partnerURL(tok.InstanceURL, j.version, j.org.OrgID)
+	}
 	return nil
 }
 
-// call makes a REST call; on 401 INVALID_SESSION_ID it logs in again once
-// (a migrated receiver whose message session was refused falls back to
-// JWT bearer) and retries.
-func (j *job) call(ctx context.Context, method, path string, in, out any) error {
-	err := j.rc.sf.Call(ctx, j.tok, method, path, in, out)
+// retryOnInvalidSession makes a call; when the API refuses the session
+// (REST 401 INVALID_SESSION_ID, SOAP fault sf:INVALID_SESSION_ID) it logs
+// in again once — a migrated receiver whose message session was refused
+// falls back to its login — and retries.
+func (j *job) retryOnInvalidSession(ctx context.Context, call func() error) error {
+	err := call()
 	if !isInvalidSession(err) || j.relogin || j.rc.cfg.Mode == ModeUnmigrated {
 		return err
 	}
 	stale := j.tok
 	if j.auth == authSession {
-		stale = nil // the cached JWT token, if any, was not the one refused
+		stale = nil // the cached login, if any, was not the one refused
 	}
-	step := j.step
-	j.step = "login"
-	tok, lerr := j.rc.sf.Token(ctx, j.org, stale)
-	if lerr != nil {
-		if j.auth == authSession {
-			return fmt.Errorf("the message's session ID was refused (%v) and logging in with JWT bearer failed: %w", err, lerr)
+	step, auth := j.step, j.auth
+	if lerr := j.login(ctx, stale); lerr != nil {
+		if auth == authSession {
+			return fmt.Errorf("the message's session ID was refused (%v) and logging in failed: %w", err, lerr)
 		}
 		return lerr
 	}
-	j.tok, j.auth, j.relogin, j.step = tok, authJWT, true, step
-	return j.rc.sf.Call(ctx, j.tok, method, path, in, out)
+	j.relogin, j.step = true, step
+	return call()
 }
 
 func nameSuffix(rec map[string]any) string {

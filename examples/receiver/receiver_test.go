@@ -25,10 +25,11 @@ import (
 // fixtures/keys/server.crt) when it holds SendUserPS.
 const fixtureYAML = `
 org: {name: Acme, id: 00Dxx0000001gPL, type: production, outbound_session_id: {{era}}}
+settings: {{settings}}
 profiles: [{name: Integration, session_timeout: 2h}]
 permission_sets: [{name: SendUserPS}]
 users:
-  - {username: sender@acme.example, profile: Integration, permission_sets: {{sendUserPS}}}
+  - {username: sender@acme.example, profile: Integration, permission_sets: {{sendUserPS}}, password: s3cret}
 apps:
   - name: receiver_eca
     kind: external_client_app
@@ -79,6 +80,7 @@ type world struct {
 type worldSetup struct {
 	era        string            // legacy | removed
 	sendUserPS string            // the send user's permission sets, YAML (default [SendUserPS])
+	settings   string            // the org's settings, YAML (default {})
 	env        map[string]string // receiver environment on top of the defaults; "" unsets
 }
 
@@ -87,10 +89,13 @@ func newWorld(t *testing.T, s worldSetup) *world {
 	if s.sendUserPS == "" {
 		s.sendUserPS = "[SendUserPS]"
 	}
+	if s.settings == "" {
+		s.settings = "{}"
+	}
 	// The receiver's listener exists first: the fixture names its URL.
 	rs := httptest.NewUnstartedServer(nil)
 	endpoint := "http://" + rs.Listener.Addr().String() + "/outbound"
-	fixture := strings.NewReplacer("{{era}}", s.era, "{{sendUserPS}}", s.sendUserPS, "{{endpoint}}", endpoint).Replace(fixtureYAML)
+	fixture := strings.NewReplacer("{{era}}", s.era, "{{sendUserPS}}", s.sendUserPS, "{{settings}}", s.settings, "{{endpoint}}", endpoint).Replace(fixtureYAML)
 	emu, err := emulator.New(emulator.Options{
 		Fixtures: []wire.Fixture{{Name: "acme.yaml", YAML: fixture, Files: map[string]string{"../keys/server.crt": string(mustRead(t, keysDir+"/server.crt"))}}},
 		Clock:    emulator.VirtualClock,
@@ -242,6 +247,30 @@ func (w *world) field(id, name string) any {
 		return nil
 	}
 	return rows[0][name]
+}
+
+// wantCalls checks the API calls the receiver made ("soap query", "rest GET"
+// …, surface then SOAP operation or HTTP method) and returns them.
+func (w *world) wantCalls(t *testing.T, want ...string) []wire.APIRequest {
+	t.Helper()
+	entries, _ := w.emu.APIRequests(context.Background())
+	var got []string
+	var calls []wire.APIRequest
+	for _, e := range entries {
+		what := e.Method
+		switch e.Surface {
+		case wire.SurfaceOAuth:
+			continue
+		case wire.SurfaceSOAP:
+			what = e.Operation
+		}
+		got = append(got, e.Surface+" "+what)
+		calls = append(calls, e)
+	}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("API calls = %v; want %v", got, want)
+	}
+	return calls
 }
 
 func (w *world) tasks() []row {
@@ -502,6 +531,74 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
 			want: outcome{acked: false, tokenRequests: 1, reason: "INVALID_FIELD",
 				logs: []string{"outcome=failed step=query", "INVALID_FIELD: "}},
+		},
+		{
+			name:  "SOAP before the change: the PartnerUrl called with the message's session, no login",
+			setup: worldSetup{era: "legacy", env: map[string]string{"RECEIVER_API": "soap"}},
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want:  outcome{acked: true, tokenRequests: 0, statusWritten: true, logs: []string{"auth=session outcome=processed", "api=soap"}},
+			check: func(t *testing.T, w *world, _ []string) { w.wantCalls(t, "soap query", "soap update") },
+		},
+		{
+			name:  "SOAP after the change: a JWT login, the access token in the SessionHeader of the Partner API",
+			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_API": "soap"}},
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want:  outcome{acked: true, tokenRequests: 1, statusWritten: true, logs: []string{"auth=jwt outcome=processed", "api=soap"}},
+			check: func(t *testing.T, w *world, _ []string) {
+				entries := w.wantCalls(t, "soap query", "soap update")
+				for _, e := range entries {
+					if e.Username != testUsername || e.APIVersion != "60.0" {
+						t.Errorf("SOAP call %+v; want the send user at the PartnerUrl's version 60.0", e)
+					}
+				}
+			},
+		},
+		{
+			name:  "SOAP write-back as a Task: a Partner create",
+			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_API": "soap", "RECEIVER_WRITEBACK": "task"}},
+			story: func(w *world) []string { return w.send("Lead_Changed", "Lead", "Boxer") },
+			want:  outcome{acked: true, tokenRequests: 1},
+			check: func(t *testing.T, w *world, _ []string) {
+				w.wantCalls(t, "soap query", "soap create")
+				if tasks := w.tasks(); len(tasks) != 1 || tasks[0].GetName("WhoId") != w.recordID("Lead", "Boxer") {
+					t.Errorf("tasks = %v; want one on the Lead", tasks)
+				}
+			},
+		},
+		{
+			name:  "SOAP: a restricted picklist refuses the update; the SaveResult's statusCode faults the message",
+			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_API": "soap"}},
+			story: func(w *world) []string { return w.send("Lead_Changed", "Lead", "Boxer") },
+			want: outcome{acked: false, tokenRequests: 1, reason: "update Lead: INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+				logs: []string{"outcome=failed step=writeback"}},
+		},
+		{
+			name:  "SOAP: the cached session expired; sf:INVALID_SESSION_ID, one login again, processed",
+			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_API": "soap"}},
+			story: func(w *world) []string {
+				w.send("Account_Changed", "Account", "Burlington Textiles")
+				if n, _ := w.emu.ExpireSessions(context.Background(), ""); n == 0 {
+					w.t.Fatal("no session to expire")
+				}
+				return w.send("Account_Changed", "Account", "Edge Communications")
+			},
+			want: outcome{acked: true, tokenRequests: 2, statusWritten: true, logs: []string{"auth=jwt outcome=processed relogin=true"}},
+		},
+		{
+			name: "SOAP login() instead of JWT after the change: works while login() is available",
+			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_API": "soap", "RECEIVER_LOGIN": "soap-login",
+				"SF_PASSWORD": "s3cret", "SF_CONSUMER_KEY": "", "SF_PRIVATE_KEY_FILE": ""}},
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want:  outcome{acked: true, tokenRequests: 0, statusWritten: true, logs: []string{"auth=soap-login outcome=processed"}},
+			check: func(t *testing.T, w *world, _ []string) { w.wantCalls(t, "soap login", "soap query", "soap update") },
+		},
+		{
+			name: "SOAP login() once it is retired (Summer '27): the fault names login() in the Delivery Failure Reason",
+			setup: worldSetup{era: "removed", settings: "{soap_login: retired}", env: map[string]string{"RECEIVER_API": "soap",
+				"RECEIVER_LOGIN": "soap-login", "SF_PASSWORD": "s3cret", "SF_CONSUMER_KEY": "", "SF_PRIVATE_KEY_FILE": ""}},
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want: outcome{acked: false, tokenRequests: 0, reason: "soap login(): INVALID_OPERATION: SOAP API login() has been retired",
+				logs: []string{"auth=soap-login outcome=failed step=login"}},
 		},
 	}
 	for _, tt := range tests {

@@ -76,14 +76,19 @@ func (e *APIError) Code() string {
 // was revoked, and logging in again may help.
 func isInvalidSession(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae) && ae.Status == http.StatusUnauthorized &&
-		(ae.Code() == "INVALID_SESSION_ID" || ae.Code() == "")
+	if errors.As(err, &ae) {
+		return ae.Status == http.StatusUnauthorized && (ae.Code() == "INVALID_SESSION_ID" || ae.Code() == "")
+	}
+	var sf *SOAPFault
+	return errors.As(err, &sf) && sf.ExceptionCode() == "INVALID_SESSION_ID"
 }
 
-// Token is an access token and the instance it is good for.
+// Token is an access token (or a SOAP session) and the instance it is good
+// for; SOAPURL is the serverUrl a SOAP login() answered, where its calls go.
 type Token struct {
 	AccessToken string
 	InstanceURL string
+	SOAPURL     string
 }
 
 // Salesforce is the HTTP client side: JWT bearer logins with a token cache
@@ -91,6 +96,7 @@ type Token struct {
 type Salesforce struct {
 	http       *http.Client
 	apiVersion string
+	loginWith  string // LoginJWT or LoginSOAPLogin
 	now        func() time.Time
 
 	mu     sync.Mutex
@@ -104,12 +110,13 @@ type orgTokens struct {
 	token *Token
 }
 
-// NewSalesforce returns a client. hc nil means a client with a 30-second timeout.
-func NewSalesforce(hc *http.Client, apiVersion string) *Salesforce {
+// NewSalesforce returns a client that logs in with loginWith (LoginJWT or
+// LoginSOAPLogin). hc nil means a client with a 30-second timeout.
+func NewSalesforce(hc *http.Client, apiVersion, loginWith string) *Salesforce {
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
-	return &Salesforce{http: hc, apiVersion: apiVersion, now: time.Now, tokens: map[string]*orgTokens{}}
+	return &Salesforce{http: hc, apiVersion: apiVersion, loginWith: loginWith, now: time.Now, tokens: map[string]*orgTokens{}}
 }
 
 func (sf *Salesforce) orgTokens(o *OrgConfig) *orgTokens {
@@ -126,7 +133,8 @@ func (sf *Salesforce) orgTokens(o *OrgConfig) *orgTokens {
 // Token returns o's cached token, logging in when there is none. When stale
 // is the cached token (the API just refused it), it logs in again; when
 // another caller has already replaced it, that newer token is returned.
-func (sf *Salesforce) Token(ctx context.Context, o *OrgConfig, stale *Token) (*Token, error) {
+// version is the API version a SOAP login() is made at.
+func (sf *Salesforce) Token(ctx context.Context, o *OrgConfig, stale *Token, version string) (*Token, error) {
 	ot := sf.orgTokens(o)
 	ot.mu.Lock()
 	defer ot.mu.Unlock()
@@ -134,7 +142,11 @@ func (sf *Salesforce) Token(ctx context.Context, o *OrgConfig, stale *Token) (*T
 		return ot.token, nil
 	}
 	ot.token = nil
-	tok, err := sf.login(ctx, o)
+	login := sf.login
+	if sf.loginWith == LoginSOAPLogin {
+		login = func(ctx context.Context, o *OrgConfig) (*Token, error) { return sf.soapLogin(ctx, o, version) }
+	}
+	tok, err := login(ctx, o)
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func NewReceiver(cfg *Config, log *slog.Logger, hc *http.Client) *Receiver {
 	r := &Receiver{
 		cfg:  cfg,
 		orgs: map[string]*OrgConfig{},
-		sf:   NewSalesforce(hc, cfg.APIVersion),
+		sf:   NewSalesforce(hc, cfg.APIVersion, cfg.Login),
 		seen: NewDedupe(cfg.DedupeSize),
 		log:  log,
 	}
@@ -120,9 +120,9 @@ func (rc *Receiver) logOutcome(msg *OutboundMessage, n Notification, res result)
 		attrs = append(attrs, "relogin", true)
 	}
 	if res.err != nil {
-		attrs = append(attrs, "step", res.step, "error", res.err.Error())
+		attrs = append(attrs, "step", res.step, "error", res.err.Error(), "api", rc.cfg.API)
 		rc.log.Error("notification", attrs...)
 		return
 	}
-	rc.log.Info("notification", attrs...)
+	rc.log.Info("notification", append(attrs, "api", rc.cfg.API)...)
 }
