@@ -106,6 +106,17 @@ func call[T any](ctx context.Context, c *Client, method, path string, in any) (T
 
 func esc(s string) string { return url.PathEscape(s) }
 
+// idSegment is a Salesforce ID as a path segment. An empty ID or one with
+// a slash cannot be one (the router would clean or split the path and
+// answer 404 for the wrong reason), so it is refused here with the 400 the
+// emulator gives a malformed ID in-process.
+func idSegment(what, id string) (string, error) {
+	if id == "" || strings.ContainsRune(id, '/') {
+		return "", wire.BadRequest("%q is not a %s ID", id, what)
+	}
+	return esc(id), nil
+}
+
 // Health is GET /health.
 func (c *Client) Health(ctx context.Context) (wire.Health, error) {
 	return call[wire.Health](ctx, c, http.MethodGet, "/health", nil)
@@ -206,7 +217,11 @@ func (c *Client) CreateRecord(ctx context.Context, org string, req wire.CreateRe
 
 // UpdateRecord is PATCH /orgs/{org}/records/{id}.
 func (c *Client) UpdateRecord(ctx context.Context, org, id string, req wire.UpdateRecord) (wire.Record, error) {
-	return call[wire.Record](ctx, c, http.MethodPatch, "/orgs/"+esc(org)+"/records/"+esc(id), req)
+	seg, err := idSegment("record", id)
+	if err != nil {
+		return wire.Record{}, err
+	}
+	return call[wire.Record](ctx, c, http.MethodPatch, "/orgs/"+esc(org)+"/records/"+seg, req)
 }
 
 // Query is GET /orgs/{org}/query?q=.
@@ -235,12 +250,20 @@ func (c *Client) Queue(ctx context.Context, all bool) ([]wire.QueueEntry, error)
 
 // RetryNow is POST /outbound/queue/{id}/retry.
 func (c *Client) RetryNow(ctx context.Context, notification string) error {
-	return c.Do(ctx, http.MethodPost, "/outbound/queue/"+esc(notification)+"/retry", nil, nil)
+	seg, err := idSegment("notification", notification)
+	if err != nil {
+		return err
+	}
+	return c.Do(ctx, http.MethodPost, "/outbound/queue/"+seg+"/retry", nil, nil)
 }
 
 // DeleteQueued is DELETE /outbound/queue/{id}.
 func (c *Client) DeleteQueued(ctx context.Context, notification string) error {
-	return c.Do(ctx, http.MethodDelete, "/outbound/queue/"+esc(notification), nil, nil)
+	seg, err := idSegment("notification", notification)
+	if err != nil {
+		return err
+	}
+	return c.Do(ctx, http.MethodDelete, "/outbound/queue/"+seg, nil, nil)
 }
 
 // Deliveries is GET /outbound/deliveries.

@@ -296,10 +296,20 @@ func actor(o *org.Org, username string) (*org.User, error) {
 	return nil, wire.BadRequest("org %q has no user to act as", o.Name)
 }
 
+// jsonFields copies a record's fields as a JSON client would send them,
+// so a Go caller's ints and times mean what the control API's JSON does.
+func jsonFields(in map[string]any) map[string]any {
+	out := make(map[string]any, len(in))
+	for k, v := range in {
+		out[k] = org.JSONValue(v)
+	}
+	return out
+}
+
 // dmlError is a DML failure as a control error: Salesforce's status code
 // and message.
 func dmlError(what string, errs []org.DMLError) error {
-	return &wire.Error{Status: http.StatusBadRequest, Code: errs[0].StatusCode, Message: fmt.Sprintf("%s: %s: %s", what, errs[0].StatusCode, errs[0].Message)}
+	return &wire.Error{Status: http.StatusBadRequest, Code: errs[0].StatusCode, Message: what + ": " + errs[0].Message}
 }
 
 // CreateRecord inserts a record with the API's checks; rules fire.
@@ -316,10 +326,7 @@ func (e *Emulator) CreateRecord(_ context.Context, orgName string, req wire.Crea
 	if err != nil {
 		return wire.Record{}, err
 	}
-	fields := map[string]any{}
-	for k, v := range req.Fields {
-		fields[k] = v
-	}
+	fields := jsonFields(req.Fields)
 	rec, errs := o.Data.Insert(obj, fields, user, e.clock.Now(), org.DMLOptions{})
 	if errs != nil {
 		return wire.Record{}, dmlError("create "+obj.Name, errs)
@@ -344,10 +351,7 @@ func (e *Emulator) UpdateRecord(_ context.Context, orgName, id string, req wire.
 	if err != nil {
 		return wire.Record{}, err
 	}
-	fields := map[string]any{}
-	for k, v := range req.Fields {
-		fields[k] = v
-	}
+	fields := jsonFields(req.Fields)
 	if _, errs := o.Data.Update(rid, fields, user, e.clock.Now()); errs != nil {
 		return wire.Record{}, dmlError("update "+id, errs)
 	}
@@ -384,7 +388,7 @@ func (e *Emulator) runSOQL(o *org.Org, query, what string) (*soql.Result, error)
 	if err != nil {
 		var qe *soql.Error
 		if errors.As(err, &qe) {
-			return nil, &wire.Error{Status: http.StatusBadRequest, Code: qe.Code, Message: what + qe.Code + ": " + qe.Message}
+			return nil, &wire.Error{Status: http.StatusBadRequest, Code: qe.Code, Message: what + qe.Message}
 		}
 		return nil, wire.BadRequest("%s%v", what, err)
 	}
@@ -408,6 +412,14 @@ func flattenRow(m map[string]any, prefix string, row *soql.Row) {
 				m[prefix+fv.Name] = float64(v.TotalSize)
 			} else {
 				m[prefix+fv.Name] = float64(0)
+			}
+		case nil:
+			// On a record row (not an AggregateResult), a value without a
+			// field is a child subquery; none matched: zero rows.
+			if fv.Field == nil && row.Object != nil && row.Object.ChildRelationship(fv.Name) != nil {
+				m[prefix+fv.Name] = float64(0)
+			} else {
+				m[prefix+fv.Name] = nil
 			}
 		case time.Time:
 			if fv.Field != nil && fv.Field.Type == org.TypeDate {

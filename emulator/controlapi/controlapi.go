@@ -20,10 +20,12 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 
+	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/wire"
 )
 
@@ -75,12 +77,17 @@ func Mount(r *mux.Router, f wire.Control) {
 	s.HandleFunc("/outbound/client-certificate", h.clientCertificate).Methods(http.MethodGet)
 	s.HandleFunc("/outbound/{name}/wsdl", h.outboundWSDL).Methods(http.MethodGet)
 	s.HandleFunc("/test-receiver/{answer}", testReceiver).Methods(http.MethodPost)
-	s.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// gorilla/mux 1.8.1 forgets a method mismatch when a later route shares
+	// the prefix, so one answer probes the allowed methods itself.
+	unmatched := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allowed := gateway.AllowedMethods(s, r); len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeError(w, wire.Errorf(http.StatusMethodNotAllowed, "%s is not allowed on %s", r.Method, r.URL.Path))
+			return
+		}
 		writeError(w, wire.NotFound("no control endpoint %s %s (see docs/CONTROL.md)", r.Method, r.URL.Path))
 	})
-	s.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, wire.Errorf(http.StatusMethodNotAllowed, "%s is not allowed on %s", r.Method, r.URL.Path))
-	})
+	s.NotFoundHandler, s.MethodNotAllowedHandler = unmatched, unmatched
 }
 
 type handlers struct{ f wire.Control }
@@ -232,7 +239,8 @@ func (h *handlers) updateRecord(r *http.Request) (int, any, error) {
 func (h *handlers) query(r *http.Request) (int, any, error) {
 	q := r.URL.Query().Get("q")
 	if q == "" {
-		return 0, nil, wire.BadRequest("give the SOQL query in ?q=")
+		// The code the facade gives an empty query, for callers that branch on it.
+		return 0, nil, &wire.Error{Status: http.StatusBadRequest, Code: "MALFORMED_QUERY", Message: "give the SOQL query in ?q="}
 	}
 	return ok(h.f.Query(r.Context(), vars(r)["org"], q))
 }

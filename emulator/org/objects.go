@@ -238,15 +238,31 @@ func yamlScalarString(v any) (string, error) {
 
 // JSONValue turns a value decoded from YAML into what a JSON client would
 // send: numbers as float64, timestamps as RFC 3339 (date fields take them
-// too), a list as a multi-select picklist's "a;b". Fixtures and scenarios
-// write records through it.
+// too), a list as a multi-select picklist's "a;b". Fixtures, scenarios and
+// Go callers of the facade (whose maps hold ints) write records through it.
 func JSONValue(v any) any {
 	switch x := v.(type) {
 	case int:
 		return float64(x)
+	case int8:
+		return float64(x)
+	case int16:
+		return float64(x)
+	case int32:
+		return float64(x)
 	case int64:
 		return float64(x)
+	case uint:
+		return float64(x)
+	case uint8:
+		return float64(x)
+	case uint16:
+		return float64(x)
+	case uint32:
+		return float64(x)
 	case uint64:
+		return float64(x)
+	case float32:
 		return float64(x)
 	case time.Time:
 		return x.UTC().Format(time.RFC3339)
