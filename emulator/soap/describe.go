@@ -6,6 +6,7 @@ import (
 
 	"github.com/sfemu/sfemu/emulator/internal/soapxml"
 	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/emulator/soql"
 )
 
 // describeGlobal lists the org's objects (DescribeGlobalResult).
@@ -63,7 +64,7 @@ func (c *call) object(name string) (*org.Object, error) {
 	o := c.org.Schema.Object(name)
 	if o == nil {
 		return nil, &fault{code: "INVALID_TYPE", kind: "InvalidSObjectFault",
-			message: fmt.Sprintf("sObject type '%s' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.", name)}
+			message: soql.UnsupportedTypeText(name)}
 	}
 	return o, nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/emulator/soql"
 )
 
 // maxRecords is the SOAP API's limit of records per create, update, upsert,
@@ -107,6 +108,14 @@ func (c *call) sobjects() ([]sobject, error) {
 	out := make([]sobject, len(nodes))
 	for i, n := range nodes {
 		out[i] = c.readSObject(n)
+		if u := out[i].unknown; u != nil {
+			// The whole call fails, as a Partner update with an unknown field
+			// does (developerforce/Force.com-Toolkit-for-PHP issue 25:
+			// "[sf:INVALID_FIELD] INVALID_FIELD: No such column '' on entity
+			// 'Lead'…"), where REST fails only that record.
+			obj := c.org.Schema.Object(out[i].object)
+			return nil, &fault{code: "INVALID_FIELD", kind: "InvalidFieldFault", message: soql.NoSuchColumnText(*u, obj.Name)}
+		}
 	}
 	return out, nil
 }

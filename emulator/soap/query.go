@@ -1,7 +1,6 @@
 package soap
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,7 +103,7 @@ func retrieve(c *call, b []byte) ([]byte, error) {
 	obj := c.org.Schema.Object(object)
 	if obj == nil {
 		return nil, &fault{code: "INVALID_TYPE", kind: "InvalidSObjectFault",
-			message: fmt.Sprintf("sObject type '%s' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.", object)}
+			message: soql.UnsupportedTypeText(object)}
 	}
 	var ids []string
 	for _, n := range body.all("ids") {

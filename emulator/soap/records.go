@@ -181,6 +181,9 @@ type sobject struct {
 	object string         // "" when the sObject names no type
 	id     string         // the Id element's text
 	fields map[string]any // by field name, Id excluded
+	// unknown is the first field (element or fieldsToNull name) the type
+	// lacks, in document order; "" when all are known or the type is.
+	unknown *string
 }
 
 // readSObject reads an sObject argument. Partner names the type in a type
@@ -201,16 +204,24 @@ func (c *call) readSObject(n *node) sobject {
 			}
 		case "Id":
 			so.id = strings.TrimSpace(f.text.String())
-		case "fieldsToNull":
-			so.fields[strings.TrimSpace(f.text.String())] = nil
 		}
 	}
 	if so.object != "" && c.org != nil {
 		schemaObj = c.org.Schema.Object(so.object)
 	}
 	for _, f := range n.children {
-		switch f.local {
-		case "type", "Id", "fieldsToNull":
+		name := f.local
+		switch name {
+		case "type", "Id":
+			continue
+		case "fieldsToNull":
+			name = strings.TrimSpace(f.text.String())
+		}
+		if schemaObj != nil && so.unknown == nil && schemaObj.Field(name) == nil {
+			so.unknown = &name
+		}
+		if f.local == "fieldsToNull" {
+			so.fields[name] = nil
 			continue
 		}
 		if f.isNil {

@@ -278,6 +278,32 @@ func TestDMLRoundTrip(t *testing.T) {
 	}
 }
 
+// TestUnknownFieldFailsTheWholeCall: an sObject element (or fieldsToNull
+// name) the type lacks is an sf:INVALID_FIELD fault for the call, nothing
+// saved, as a real Partner update answers (developerforce/
+// Force.com-Toolkit-for-PHP issue 25), not a per-record SaveResult as REST.
+func TestUnknownFieldFailsTheWholeCall(t *testing.T) {
+	e := newEnv(t)
+	tok := e.session("sender@acme.example")
+	lead := e.acme.Schema.Object("Lead")
+	for _, tt := range []struct{ name, call, column string }{
+		{"create with an unknown element", `<urn:create><urn:sObjects><urn1:type>Lead</urn1:type><urn1:LastName>Ok</urn1:LastName><urn1:Company>X</urn1:Company></urn:sObjects>` +
+			`<urn:sObjects><urn1:type>Lead</urn1:type><urn1:LastName>Doe</urn1:LastName><urn1:Nope__c>x</urn1:Nope__c></urn:sObjects></urn:create>`, "Nope__c"},
+		{"update with an empty fieldsToNull", `<urn:update><urn:sObjects><urn1:type>Lead</urn1:type><urn1:Id>00Q000000000001</urn1:Id><urn1:fieldsToNull></urn1:fieldsToNull></urn:sObjects></urn:update>`, ""},
+	} {
+		before := e.acme.Data.Count(lead)
+		got := e.partnerCall(tok, "", tt.call)
+		want := "INVALID_FIELD: No such column '" + tt.column + "' on entity 'Lead'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names."
+		if got.status != 500 || text(got.body, "faultcode") != "sf:INVALID_FIELD" || text(got.body, "faultstring") != want ||
+			!strings.Contains(got.body, `xsi:type="sf:InvalidFieldFault"`) {
+			t.Errorf("%s: %d %s", tt.name, got.status, got.body)
+		}
+		if after := e.acme.Data.Count(lead); after != before {
+			t.Errorf("%s: %d Leads after the fault, want %d", tt.name, after, before)
+		}
+	}
+}
+
 func TestAllOrNoneRollsBack(t *testing.T) {
 	e := newEnv(t)
 	tok := e.session("sender@acme.example")

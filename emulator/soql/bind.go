@@ -17,9 +17,21 @@ func (b *binder) errAt(code string, pos int, text string) *Error {
 	return errorAt(code, b.src, pos, false, text)
 }
 
+// NoSuchColumnText is Salesforce's text for a field an object lacks, the
+// same in a query and in a SOAP sObject.
+func NoSuchColumnText(field, object string) string {
+	return "No such column '" + field + "' on entity '" + object +
+		"'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name." + wsdlHint
+}
+
+// UnsupportedTypeText is Salesforce's text for an object the org lacks.
+func UnsupportedTypeText(object string) string {
+	return "sObject type '" + object +
+		"' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name." + wsdlHint
+}
+
 func (b *binder) noSuchColumn(name string, o *org.Object, pos int) *Error {
-	return b.errAt(CodeInvalidField, pos, "No such column '"+name+"' on entity '"+o.Name+
-		"'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name."+wsdlHint)
+	return b.errAt(CodeInvalidField, pos, NoSuchColumnText(name, o.Name))
 }
 
 func (b *binder) badRelationship(name string, pos int) *Error {
@@ -28,8 +40,7 @@ func (b *binder) badRelationship(name string, pos int) *Error {
 }
 
 func (b *binder) unsupportedType(name string, pos int) *Error {
-	return b.errAt(CodeInvalidType, pos, "sObject type '"+name+
-		"' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name."+wsdlHint)
+	return b.errAt(CodeInvalidType, pos, UnsupportedTypeText(name))
 }
 
 func (b *binder) badChildRelationship(name string, pos int) *Error {
@@ -95,7 +106,7 @@ func (b *binder) bindPath(o *org.Object, alias *Name, path Path) (*boundPath, *E
 					return bp, nil
 				}
 			}
-			return nil, b.errAt(CodeInvalidField, pos, "No such column '"+part.Text+"' on entity 'Name'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name."+wsdlHint)
+			return nil, b.errAt(CodeInvalidField, pos, NoSuchColumnText(part.Text, "Name"))
 		}
 		if last {
 			f := cur.Field(part.Text)

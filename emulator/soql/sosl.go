@@ -137,7 +137,7 @@ func (q *Search) Run(env Env) ([]*Row, error) {
 	for _, r := range returning {
 		o := env.Schema.Object(r.object)
 		if o == nil {
-			return nil, &Error{Code: CodeInvalidType, Message: fmt.Sprintf("sObject type '%s' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.", r.object)}
+			return nil, &Error{Code: CodeInvalidType, Message: UnsupportedTypeText(r.object)}
 		}
 		fields := "Id"
 		if r.fields != "" {
