@@ -202,3 +202,70 @@ func TestOrgsMatchOnTheFirst15Characters(t *testing.T) {
 		t.Error("ids are case-sensitive: 00Dxx0000001gPL matched 00Dxx0000001gpl")
 	}
 }
+
+func TestLoadConfigAPIAndLogin(t *testing.T) {
+	dir := t.TempDir()
+	orgsFile := filepath.Join(dir, "orgs.json")
+	if err := os.WriteFile(orgsFile, []byte(`{"orgs":[{"org_id":"00Dxx0000001gPL","login_url":"http://127.0.0.1:8085","username":"a@x.example","password":"pw<&>"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	noPassword := filepath.Join(dir, "nopw.json")
+	if err := os.WriteFile(noPassword, []byte(`{"orgs":[{"org_id":"00Dxx0000001gPL","username":"a@x.example"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	jwtOrg := map[string]string{"SF_ORG_ID": "00Dxx0000001gPL", "SF_LOGIN_URL": "http://127.0.0.1:8085",
+		"SF_CONSUMER_KEY": "k", "SF_USERNAME": "u@x.example", "SF_PRIVATE_KEY_FILE": keysDir + "/server.key"}
+	loginOrg := map[string]string{"SF_ORG_ID": "00Dxx0000001gPL", "SF_USERNAME": "u@x.example", "SF_PASSWORD": "pw",
+		"RECEIVER_LOGIN": "soap-login"}
+	with := func(base map[string]string, kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	tests := []struct {
+		name                 string
+		args                 []string
+		env                  map[string]string
+		api, login, password string
+		wantErr              string
+	}{
+		{name: "defaults: REST and JWT bearer, as before", env: jwtOrg, api: "rest", login: "jwt"},
+		{name: "RECEIVER_API=soap", env: with(jwtOrg, "RECEIVER_API", "SOAP"), api: "soap", login: "jwt"},
+		{name: "flags win", args: []string{"--api", "soap", "--login", "soap-login", "--password", "flagpw"},
+			env: with(loginOrg, "RECEIVER_API", "rest", "RECEIVER_LOGIN", "jwt"), api: "soap", login: "soap-login", password: "flagpw"},
+		{name: "soap-login needs neither consumer key nor private key", env: loginOrg, api: "rest", login: "soap-login", password: "pw"},
+		{name: "the password from the config file", env: map[string]string{"RECEIVER_CONFIG": orgsFile, "RECEIVER_LOGIN": "soap-login"},
+			api: "rest", login: "soap-login", password: "pw<&>"},
+		{name: "an unmigrated receiver needs no password", env: map[string]string{"SF_ORG_ID": "00Dxx0000001gPL", "RECEIVER_MODE": "unmigrated",
+			"RECEIVER_LOGIN": "soap-login", "RECEIVER_API": "soap"}, api: "soap", login: "soap-login"},
+		{name: "an unknown API", env: with(jwtOrg, "RECEIVER_API", "bulk"), wantErr: `RECEIVER_API: "bulk": want rest or soap`},
+		{name: "an unknown login", args: []string{"--login", "password"}, env: jwtOrg, wantErr: `--login: "password": want jwt or soap-login`},
+		{name: "soap-login without a password", env: with(loginOrg, "SF_PASSWORD", ""), wantErr: "--password / SF_PASSWORD: missing"},
+		{name: "soap-login without a username", env: with(loginOrg, "SF_USERNAME", ""), wantErr: "--username / SF_USERNAME: missing"},
+		{name: "soap-login, a config file entry without a password", env: map[string]string{"RECEIVER_CONFIG": noPassword, "RECEIVER_LOGIN": "soap-login"},
+			wantErr: "nopw.json: orgs[0].password: missing"},
+		{name: "jwt still needs its key", env: with(loginOrg, "RECEIVER_LOGIN", "jwt"), wantErr: "--consumer-key / SF_CONSUMER_KEY: missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, _, err := loadConfig(tt.args, func(k string) string { return tt.env[k] }, io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v; want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.API != tt.api || cfg.Login != tt.login || cfg.Orgs[0].Password != tt.password {
+				t.Errorf("api %q login %q password %q; want %q %q %q", cfg.API, cfg.Login, cfg.Orgs[0].Password, tt.api, tt.login, tt.password)
+			}
+		})
+	}
+}

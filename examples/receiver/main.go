@@ -4,6 +4,9 @@
 // one and otherwise with the OAuth 2.0 JWT bearer flow as the org's
 // registered send user, reads the record, writes the outcome back, dedupes
 // on the Notification Id and acknowledges only when everything succeeded.
+// It calls back over REST, or (--api soap) over the Partner SOAP API as
+// receivers written before February 2026 did; --login soap-login logs in
+// with SOAP login() instead of JWT bearer.
 //
 // It stands for a vendor's independent code: it imports nothing from sfemu.
 // Configuration is by flags with environment fallbacks; see README.md.

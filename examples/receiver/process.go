@@ -81,7 +81,7 @@ func (j *job) run(ctx context.Context, msg *OutboundMessage, n Notification) res
 	if !idPattern.MatchString(n.RecordID) {
 		return j.fail(fmt.Errorf("the notification's sObject has no usable Id (got %q)", n.RecordID))
 	}
-	j.version = versionOf(msg.PartnerURL, j.rc.cfg.APIVersion)
+	j.version = versionOf(msg.PartnerURL, versionOf(msg.EnterpriseURL, j.rc.cfg.APIVersion))
 	if err := j.authenticate(ctx, msg); err != nil {
 		return j.fail(err)
 	}
@@ -182,6 +182,9 @@ func (j *job) authenticate(ctx context.Context, msg *OutboundMessage) error {
 		}
 		j.tok, j.auth = &Token{AccessToken: msg.SessionID, InstanceURL: instance}, authSession
 		j.soapURL = msg.PartnerURL
+		if j.soapURL == "" { // only an EnterpriseUrl: the Partner endpoint of its instance
+			j.soapURL = partnerURL(instance, j.version, msg.OrganizationID)
+		}
 		return nil
 	}
 	if j.rc.cfg.Mode == ModeUnmigrated {

@@ -24,7 +24,7 @@ import (
 // in through the receiver's External Client App (certificate
 // fixtures/keys/server.crt) when it holds SendUserPS.
 const fixtureYAML = `
-org: {name: Acme, id: 00Dxx0000001gPL, type: production, outbound_session_id: {{era}}}
+org: {name: Acme, id: 00Dxx0000001gPL, type: production, outbound_session_id: {{era}}{{release}}}
 settings: {{settings}}
 profiles: [{name: Integration, session_timeout: 2h}]
 permission_sets: [{name: SendUserPS}]
@@ -55,6 +55,8 @@ outbound_messages:
      user_to_send_as: sender@acme.example, include_session_id: true, api_version: "60.0"}
   - {name: Lead_Changed, object: Lead, fields: [Company, LastName], endpoint_url: "{{endpoint}}",
      user_to_send_as: sender@acme.example, include_session_id: true, api_version: "60.0"}
+  - {name: Account_Changed_v66, object: Account, fields: [Name], endpoint_url: "{{endpoint}}",
+     user_to_send_as: sender@acme.example, include_session_id: true, api_version: "66.0"}
 `
 
 const (
@@ -81,6 +83,7 @@ type worldSetup struct {
 	era        string            // legacy | removed
 	sendUserPS string            // the send user's permission sets, YAML (default [SendUserPS])
 	settings   string            // the org's settings, YAML (default {})
+	release    string            // the org's release (default: the emulator's current one)
 	env        map[string]string // receiver environment on top of the defaults; "" unsets
 }
 
@@ -95,7 +98,12 @@ func newWorld(t *testing.T, s worldSetup) *world {
 	// The receiver's listener exists first: the fixture names its URL.
 	rs := httptest.NewUnstartedServer(nil)
 	endpoint := "http://" + rs.Listener.Addr().String() + "/outbound"
-	fixture := strings.NewReplacer("{{era}}", s.era, "{{sendUserPS}}", s.sendUserPS, "{{settings}}", s.settings, "{{endpoint}}", endpoint).Replace(fixtureYAML)
+	release := ""
+	if s.release != "" {
+		release = ", release: " + s.release
+	}
+	fixture := strings.NewReplacer("{{era}}", s.era, "{{release}}", release, "{{sendUserPS}}", s.sendUserPS,
+		"{{settings}}", s.settings, "{{endpoint}}", endpoint).Replace(fixtureYAML)
 	emu, err := emulator.New(emulator.Options{
 		Fixtures: []wire.Fixture{{Name: "acme.yaml", YAML: fixture, Files: map[string]string{"../keys/server.crt": string(mustRead(t, keysDir+"/server.crt"))}}},
 		Clock:    emulator.VirtualClock,
@@ -536,41 +544,101 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 			name:  "SOAP before the change: the PartnerUrl called with the message's session, no login",
 			setup: worldSetup{era: "legacy", env: map[string]string{"RECEIVER_API": "soap"}},
 			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
-			want:  outcome{acked: true, tokenRequests: 0, statusWritten: true, logs: []string{"auth=session outcome=processed", "api=soap"}},
-			check: func(t *testing.T, w *world, _ []string) { w.wantCalls(t, "soap query", "soap update") },
-		},
-		{
-			name:  "SOAP after the change: a JWT login, the access token in the SessionHeader of the Partner API",
-			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_API": "soap"}},
-			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
-			want:  outcome{acked: true, tokenRequests: 1, statusWritten: true, logs: []string{"auth=jwt outcome=processed", "api=soap"}},
+			want: outcome{acked: true, tokenRequests: 0, statusWritten: true,
+				logs: []string{"auth=session outcome=processed api=soap"}},
 			check: func(t *testing.T, w *world, _ []string) {
-				entries := w.wantCalls(t, "soap query", "soap update")
-				for _, e := range entries {
-					if e.Username != testUsername || e.APIVersion != "60.0" {
-						t.Errorf("SOAP call %+v; want the send user at the PartnerUrl's version 60.0", e)
+				for _, e := range w.wantCalls(t, "soap query", "soap update") {
+					if e.Path != "/services/Soap/u/60.0/00Dxx0000001gPL" || e.Username != testUsername || e.Status != 200 {
+						t.Errorf("SOAP call %+v; want 200 at the PartnerUrl (/services/Soap/u/60.0/00Dxx0000001gPL) as the send user", e)
 					}
 				}
 			},
 		},
 		{
-			name:  "SOAP write-back as a Task: a Partner create",
+			name:  "SOAP after the change: a JWT login, the access token in the SessionHeader of the Partner API",
+			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_API": "soap"}},
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want: outcome{acked: true, tokenRequests: 1, statusWritten: true,
+				logs: []string{"auth=jwt outcome=processed api=soap"}},
+			check: func(t *testing.T, w *world, _ []string) {
+				for _, e := range w.wantCalls(t, "soap query", "soap update") {
+					if e.Path != "/services/Soap/u/60.0/00Dxx0000001gPL" || e.Username != testUsername || e.Status != 200 {
+						t.Errorf("SOAP call %+v; want 200 at {instance_url}/services/Soap/u/60.0/00Dxx0000001gPL as the send user", e)
+					}
+				}
+			},
+		},
+		{
+			name:  "SOAP after the change, a 66.0 definition: the Partner API of the PartnerUrl's version",
+			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_API": "soap"}},
+			story: func(w *world) []string { return w.send("Account_Changed_v66", "Account", "Edge Communications") },
+			want:  outcome{acked: true, tokenRequests: 1, statusWritten: true},
+			check: func(t *testing.T, w *world, _ []string) {
+				for _, e := range w.wantCalls(t, "soap query", "soap update") {
+					if e.Path != "/services/Soap/u/66.0/00Dxx0000001gPL" {
+						t.Errorf("SOAP call at %s; want /services/Soap/u/66.0/00Dxx0000001gPL", e.Path)
+					}
+				}
+			},
+		},
+		{
+			name:  "SOAP write-back as a Task: a Partner create, WhatId the Account",
+			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_API": "soap", "RECEIVER_WRITEBACK": "task", "RECEIVER_FIELDS": "Id,Name"}},
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want:  outcome{acked: true, tokenRequests: 1, logs: []string{"auth=jwt outcome=processed api=soap"}},
+			check: func(t *testing.T, w *world, nids []string) {
+				w.wantCalls(t, "soap query", "soap create")
+				tasks := w.tasks()
+				if len(tasks) != 1 {
+					t.Fatalf("%d tasks; want 1", len(tasks))
+				}
+				task, account := tasks[0], w.recordID("Account", "Edge Communications")
+				wantDesc := "Notification " + nids[0] + " of outbound message "
+				if task.GetName("WhatId") != account || task.GetName("WhoId") != nil ||
+					task.GetName("Status") != "Completed" || task.GetName("Subject") != "Outbound message processed" ||
+					!strings.HasPrefix(task.GetName("Description").(string), wantDesc) ||
+					!strings.HasSuffix(task.GetName("Description").(string), " processed for Account "+account+" (Edge Communications).") {
+					t.Errorf("task = %v; want WhatId %s, Completed, the REST mode's Description (with the queried Name)", task, account)
+				}
+			},
+		},
+		{
+			name:  "SOAP write-back as a Task: a Lead is the Task's WhoId",
 			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_API": "soap", "RECEIVER_WRITEBACK": "task"}},
 			story: func(w *world) []string { return w.send("Lead_Changed", "Lead", "Boxer") },
 			want:  outcome{acked: true, tokenRequests: 1},
 			check: func(t *testing.T, w *world, _ []string) {
 				w.wantCalls(t, "soap query", "soap create")
-				if tasks := w.tasks(); len(tasks) != 1 || tasks[0].GetName("WhoId") != w.recordID("Lead", "Boxer") {
-					t.Errorf("tasks = %v; want one on the Lead", tasks)
+				if tasks := w.tasks(); len(tasks) != 1 || tasks[0].GetName("WhoId") != w.recordID("Lead", "Boxer") || tasks[0].GetName("WhatId") != nil {
+					t.Errorf("tasks = %v; want one with WhoId = the Lead", tasks)
 				}
 			},
 		},
 		{
-			name:  "SOAP: a restricted picklist refuses the update; the SaveResult's statusCode faults the message",
+			name:  "SOAP: a restricted picklist refuses the update; the SaveResult's statusCode: message faults the message",
 			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_API": "soap"}},
 			story: func(w *world) []string { return w.send("Lead_Changed", "Lead", "Boxer") },
-			want: outcome{acked: false, tokenRequests: 1, reason: "update Lead: INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-				logs: []string{"outcome=failed step=writeback"}},
+			want: outcome{acked: false, tokenRequests: 1, reason: ": INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: ",
+				logs: []string{"object=Lead auth=jwt outcome=failed step=writeback", "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: ",
+					"bad value for restricted picklist field: processed 04l", "api=soap"},
+				noLogs: []string{"outcome=processed"}},
+			check: func(t *testing.T, w *world, _ []string) {
+				calls := w.wantCalls(t, "soap query", "soap update")
+				if calls[1].Status != 200 {
+					t.Errorf("update answered HTTP %d; a SaveResult with success false is a 200", calls[1].Status)
+				}
+				if w.field(w.recordID("Lead", "Boxer"), "Receiver_Status__c") != nil {
+					t.Error("the Lead was written though the update failed")
+				}
+			},
+		},
+		{
+			name:  "SOAP: a query of a field that does not exist: the fault's code and string fail the notification",
+			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_API": "soap", "RECEIVER_FIELDS": "Id,Name,Nope__c"}},
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want: outcome{acked: false, tokenRequests: 1, reason: ": INVALID_FIELD: ",
+				logs: []string{"outcome=failed step=query", "INVALID_FIELD: ", "api=soap"}, noLogs: []string{"INVALID_FIELD: INVALID_FIELD"}},
+			check: func(t *testing.T, w *world, _ []string) { w.wantCalls(t, "soap query") },
 		},
 		{
 			name:  "SOAP: the cached session expired; sf:INVALID_SESSION_ID, one login again, processed",
@@ -582,23 +650,123 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 				}
 				return w.send("Account_Changed", "Account", "Edge Communications")
 			},
-			want: outcome{acked: true, tokenRequests: 2, statusWritten: true, logs: []string{"auth=jwt outcome=processed relogin=true"}},
+			want: outcome{acked: true, tokenRequests: 2, statusWritten: true, logs: []string{"auth=jwt outcome=processed relogin=true api=soap"}},
+			check: func(t *testing.T, w *world, _ []string) {
+				calls := w.wantCalls(t, "soap query", "soap update", "soap query", "soap query", "soap update")
+				if calls[2].ErrorCode != "INVALID_SESSION_ID" || calls[3].ErrorCode != "" {
+					t.Errorf("second query answered %q, its retry %q; want INVALID_SESSION_ID, then success", calls[2].ErrorCode, calls[3].ErrorCode)
+				}
+			},
 		},
 		{
-			name: "SOAP login() instead of JWT after the change: works while login() is available",
-			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_API": "soap", "RECEIVER_LOGIN": "soap-login",
+			name: "SOAP login() instead of JWT after the change (Spring '26, a 60.0 definition): works, logs in once",
+			setup: worldSetup{era: "removed", release: "spring-26", env: map[string]string{"RECEIVER_API": "soap", "RECEIVER_LOGIN": "soap-login",
 				"SF_PASSWORD": "s3cret", "SF_CONSUMER_KEY": "", "SF_PRIVATE_KEY_FILE": ""}},
-			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
-			want:  outcome{acked: true, tokenRequests: 0, statusWritten: true, logs: []string{"auth=soap-login outcome=processed"}},
-			check: func(t *testing.T, w *world, _ []string) { w.wantCalls(t, "soap login", "soap query", "soap update") },
+			story: func(w *world) []string {
+				w.send("Account_Changed", "Account", "Burlington Textiles")
+				return w.send("Account_Changed", "Account", "Edge Communications")
+			},
+			want: outcome{acked: true, tokenRequests: 0, statusWritten: true, logs: []string{"auth=soap-login outcome=processed api=soap"}},
+			check: func(t *testing.T, w *world, _ []string) {
+				calls := w.wantCalls(t, "soap login", "soap query", "soap update", "soap query", "soap update")
+				if calls[0].Path != "/services/Soap/u/60.0" {
+					t.Errorf("login() at %s; want the login URL's /services/Soap/u/60.0 (the PartnerUrl's version)", calls[0].Path)
+				}
+				for _, e := range calls[1:] {
+					if e.Path != "/services/Soap/u/60.0/00Dxx0000001gPL" || e.Username != testUsername {
+						t.Errorf("SOAP call %+v; want the serverUrl login() answered, as the send user", e)
+					}
+				}
+				hist, err := w.emu.LoginHistory(context.Background(), "Acme")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(hist) != 1 || hist[0].Status != "Success" || hist[0].APIType != "SOAP Partner" || hist[0].APIVersion != "60.0" {
+					t.Errorf("Login History = %+v; want one successful SOAP Partner login at 60.0 (the session is cached)", hist)
+				}
+			},
 		},
 		{
 			name: "SOAP login() once it is retired (Summer '27): the fault names login() in the Delivery Failure Reason",
 			setup: worldSetup{era: "removed", settings: "{soap_login: retired}", env: map[string]string{"RECEIVER_API": "soap",
 				"RECEIVER_LOGIN": "soap-login", "SF_PASSWORD": "s3cret", "SF_CONSUMER_KEY": "", "SF_PRIVATE_KEY_FILE": ""}},
 			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
-			want: outcome{acked: false, tokenRequests: 0, reason: "soap login(): INVALID_OPERATION: SOAP API login() has been retired",
-				logs: []string{"auth=soap-login outcome=failed step=login"}},
+			want: outcome{acked: false, tokenRequests: 0, reason: ": soap login(): INVALID_OPERATION: SOAP API login() has been retired",
+				logs: []string{`auth=soap-login outcome=failed step=login error="soap login(): INVALID_OPERATION: SOAP API login() has been retired`}},
+			check: func(t *testing.T, w *world, _ []string) { w.wantCalls(t, "soap login") },
+		},
+		{
+			name: "SOAP login() from a 66.0 definition: not available from API 65.0, the fault names login()",
+			setup: worldSetup{era: "removed", release: "spring-26", env: map[string]string{"RECEIVER_API": "soap", "RECEIVER_LOGIN": "soap-login",
+				"SF_PASSWORD": "s3cret", "SF_CONSUMER_KEY": "", "SF_PRIVATE_KEY_FILE": ""}},
+			story: func(w *world) []string { return w.send("Account_Changed_v66", "Account", "Edge Communications") },
+			want: outcome{acked: false, tokenRequests: 0, reason: ": soap login(): INVALID_OPERATION: ",
+				logs: []string{"auth=soap-login outcome=failed step=login", "66.0"}},
+			check: func(t *testing.T, w *world, _ []string) {
+				if calls := w.wantCalls(t, "soap login"); len(calls) == 1 && calls[0].Path != "/services/Soap/u/66.0" {
+					t.Errorf("login() at %s; want /services/Soap/u/66.0", calls[0].Path)
+				}
+			},
+		},
+		{
+			name: "SOAP login() with a wrong password: INVALID_LOGIN names login()",
+			setup: worldSetup{era: "removed", release: "spring-26", env: map[string]string{"RECEIVER_API": "soap", "RECEIVER_LOGIN": "soap-login",
+				"SF_PASSWORD": "<wrong&>", "SF_CONSUMER_KEY": "", "SF_PRIVATE_KEY_FILE": ""}},
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want: outcome{acked: false, tokenRequests: 0,
+				reason: ": soap login(): INVALID_LOGIN: Invalid username, password, security token; or user locked out."},
+		},
+		{
+			name: "REST calls with a SOAP login() session (--login soap-login alone)",
+			setup: worldSetup{era: "removed", release: "spring-26", env: map[string]string{"RECEIVER_LOGIN": "soap-login",
+				"SF_PASSWORD": "s3cret", "SF_CONSUMER_KEY": "", "SF_PRIVATE_KEY_FILE": ""}},
+			story: func(w *world) []string { return w.send("Account_Changed", "Account", "Edge Communications") },
+			want: outcome{acked: true, tokenRequests: 0, statusWritten: true,
+				logs: []string{"auth=soap-login outcome=processed"}, noLogs: []string{"api="}},
+			check: func(t *testing.T, w *world, _ []string) { w.wantCalls(t, "soap login", "rest GET", "rest PATCH") },
+		},
+		{
+			name:  "SOAP: values with XML's special characters round-trip (a Name with & < > \" into the Task's Description)",
+			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_API": "soap", "RECEIVER_WRITEBACK": "task", "RECEIVER_FIELDS": "Id,Name"}},
+			story: func(w *world) []string {
+				if _, err := w.emu.CreateRecord(context.Background(), testOrgID, wire.CreateRecord{Object: "Account",
+					Fields: map[string]any{"Name": `Smith & <Sons> "Ltd" ]]>`}}); err != nil {
+					w.t.Fatal(err)
+				}
+				return w.send("Account_Changed", "Account", `Smith & <Sons> "Ltd" ]]>`)
+			},
+			want: outcome{acked: true, tokenRequests: 1},
+			check: func(t *testing.T, w *world, _ []string) {
+				tasks := w.tasks()
+				if len(tasks) != 1 || !strings.HasSuffix(tasks[0].GetName("Description").(string), ` (Smith & <Sons> "Ltd" ]]>).`) {
+					t.Errorf("tasks = %v; want one whose Description ends with the Name as it is", tasks)
+				}
+			},
+		},
+		{
+			name:  "SOAP: a fault on the write-back (UNABLE_TO_LOCK_ROW) fails the notification; the retry processes it",
+			setup: worldSetup{era: "removed", env: map[string]string{"RECEIVER_API": "soap"}},
+			story: func(w *world) []string {
+				ctx := context.Background()
+				if _, err := w.emu.AddFault(ctx, wire.Fault{Surface: wire.SurfaceSOAP, Operation: "update", ErrorCode: "UNABLE_TO_LOCK_ROW", Times: 1}); err != nil {
+					w.t.Fatal(err)
+				}
+				nids := w.send("Account_Changed", "Account", "Edge Communications")
+				if a := w.attempts(); len(a) != 1 || a[0].Acked || !strings.Contains(a[0].Reason, "notification "+nids[0]+": UNABLE_TO_LOCK_ROW: ") {
+					w.t.Errorf("first delivery = %+v; want a fault naming the notification and UNABLE_TO_LOCK_ROW once", a)
+				}
+				if _, err := w.emu.Advance(ctx, wire.Advance{By: wire.Duration(10 * time.Second)}); err != nil {
+					w.t.Fatal(err)
+				}
+				w.idle()
+				return nids
+			},
+			want: outcome{acked: true, tokenRequests: 1, statusWritten: true,
+				logs:   []string{"outcome=failed step=writeback error=\"UNABLE_TO_LOCK_ROW: ", "auth=jwt outcome=processed api=soap"},
+				noLogs: []string{"UNABLE_TO_LOCK_ROW: UNABLE_TO_LOCK_ROW", "relogin=true"}},
+			check: func(t *testing.T, w *world, _ []string) {
+				w.wantCalls(t, "soap query", "soap update", "soap query", "soap update")
+			},
 		},
 	}
 	for _, tt := range tests {
@@ -646,27 +814,38 @@ func TestReceiverAgainstTheEmulator(t *testing.T) {
 // whose session ID the API refuses (revoked, or timed out while the message
 // waited for a retry) is still processed by a migrated receiver.
 func TestMigratedReceiverFallsBackToJWTWhenTheSessionIsRefused(t *testing.T) {
-	w := newWorld(t, worldSetup{era: "legacy"})
-	account := w.recordID("Account", "Edge Communications")
-	body := strings.NewReplacer("127.0.0.1:8085", strings.TrimPrefix(w.emuURL, "http://"),
-		"001xx000003DGb2AAG", account).Replace(envelope("<SessionId>00Dxx0000001gPL!revoked</SessionId>", oneAccount))
-	resp, err := http.Post(w.rcvURL, "text/xml; charset=UTF-8", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	answer, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(answer), "<Ack>true</Ack>") {
-		t.Errorf("answer = %d %s; want the Ack", resp.StatusCode, answer)
-	}
-	if n := len(w.tokenRequests()); n != 1 {
-		t.Errorf("%d token requests; want 1 (the fallback login)", n)
-	}
-	if got := w.field(account, "Receiver_Status__c"); got != "processed 04lxx000000CaSdAAK" {
-		t.Errorf("Receiver_Status__c = %v; want processed 04lxx000000CaSdAAK", got)
-	}
-	if logs := w.logs.String(); !strings.Contains(logs, "auth=jwt outcome=processed relogin=true") {
-		t.Errorf("log lacks the fallback:\n%s", logs)
+	for _, api := range []string{APIREST, APISOAP} {
+		t.Run(api, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, worldSetup{era: "legacy", env: map[string]string{"RECEIVER_API": api}})
+			account := w.recordID("Account", "Edge Communications")
+			body := strings.NewReplacer("127.0.0.1:8085", strings.TrimPrefix(w.emuURL, "http://"),
+				"001xx000003DGb2AAG", account).Replace(envelope("<SessionId>00Dxx0000001gPL!revoked</SessionId>", oneAccount))
+			resp, err := http.Post(w.rcvURL, "text/xml; charset=UTF-8", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			answer, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(answer), "<Ack>true</Ack>") {
+				t.Errorf("answer = %d %s; want the Ack", resp.StatusCode, answer)
+			}
+			if n := len(w.tokenRequests()); n != 1 {
+				t.Errorf("%d token requests; want 1 (the fallback login)", n)
+			}
+			if got := w.field(account, "Receiver_Status__c"); got != "processed 04lxx000000CaSdAAK" {
+				t.Errorf("Receiver_Status__c = %v; want processed 04lxx000000CaSdAAK", got)
+			}
+			if logs := w.logs.String(); !strings.Contains(logs, "auth=jwt outcome=processed relogin=true") {
+				t.Errorf("log lacks the fallback:\n%s", logs)
+			}
+			if api == APISOAP {
+				calls := w.wantCalls(t, "soap query", "soap query", "soap update")
+				if calls[0].ErrorCode != "INVALID_SESSION_ID" {
+					t.Errorf("the first query answered %q; want INVALID_SESSION_ID for the revoked message session", calls[0].ErrorCode)
+				}
+			}
+		})
 	}
 }
 

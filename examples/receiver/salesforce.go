@@ -72,15 +72,16 @@ func (e *APIError) Code() string {
 	return e.Errors[0].ErrorCode
 }
 
-// isInvalidSession reports a 401 INVALID_SESSION_ID: the token expired or
-// was revoked, and logging in again may help.
+// isInvalidSession reports a REST 401 INVALID_SESSION_ID or a SOAP fault
+// sf:INVALID_SESSION_ID: the token expired or was revoked, and logging in
+// again may help.
 func isInvalidSession(err error) bool {
 	var ae *APIError
 	if errors.As(err, &ae) {
 		return ae.Status == http.StatusUnauthorized && (ae.Code() == "INVALID_SESSION_ID" || ae.Code() == "")
 	}
 	var sf *SOAPFault
-	return errors.As(err, &sf) && sf.ExceptionCode() == "INVALID_SESSION_ID"
+	return errors.As(err, &sf) && sf.ExceptionName() == "INVALID_SESSION_ID"
 }
 
 // Token is an access token (or a SOAP session) and the instance it is good

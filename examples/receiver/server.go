@@ -120,9 +120,15 @@ func (rc *Receiver) logOutcome(msg *OutboundMessage, n Notification, res result)
 		attrs = append(attrs, "relogin", true)
 	}
 	if res.err != nil {
-		attrs = append(attrs, "step", res.step, "error", res.err.Error(), "api", rc.cfg.API)
+		attrs = append(attrs, "step", res.step, "error", res.err.Error())
+	}
+	// REST mode's lines are as they always were; SOAP mode's say so.
+	if rc.cfg.API == APISOAP {
+		attrs = append(attrs, "api", APISOAP)
+	}
+	if res.err != nil {
 		rc.log.Error("notification", attrs...)
 		return
 	}
-	rc.log.Info("notification", append(attrs, "api", rc.cfg.API)...)
+	rc.log.Info("notification", attrs...)
 }

@@ -16,78 +16,141 @@ import (
 // The Partner API, written by hand the way receivers built before February
 // 2026 called back the PartnerUrl of an outbound message: a SOAP 1.1
 // envelope with the session in a SessionHeader, generic sObjects (type and
-// fields by name), faults with faultcode sf:<CODE>.
+// fields by name), faults with faultcode sf:<CODE>. Answers are read by
+// namespace, never by prefix, as the outbound-message parser reads messages.
 
 const (
 	soapEnvNS     = "http://schemas.xmlsoap.org/soap/envelope/"
 	partnerNS     = "urn:partner.soap.sforce.com"
 	partnerObjNS  = "urn:sobject.partner.soap.sforce.com"
+	partnerFltNS  = "urn:fault.partner.soap.sforce.com"
 	xsiNS         = "http://www.w3.org/2001/XMLSchema-instance"
 	maxSOAPAnswer = maxResponseSize
+	// maxAnswerDepth bounds the nesting of an answer: a query result with a
+	// parent relationship and a subquery is under 12 levels.
+	maxAnswerDepth = 64
 )
 
-// SOAPFault is a fault the SOAP API answered: faultcode (sf:INVALID_FIELD)
-// and faultstring ("INVALID_FIELD: No such column …").
+// SOAPFault is a fault the SOAP API answered: HTTP 500, faultcode
+// (sf:INVALID_FIELD), faultstring ("INVALID_FIELD: No such column …") and,
+// from Salesforce, a detail with exceptionCode and exceptionMessage.
 type SOAPFault struct {
 	Status int
-	Code   string
+	// Code is the faultcode as sent; CodeNS the namespace its prefix is
+	// bound to ("" when unbound).
+	Code, CodeNS string
+	// String is the faultstring.
 	String string
+	// ExceptionCode and ExceptionMessage are the detail's, when it has them.
+	ExceptionCode, ExceptionMessage string
 }
 
-func (f *SOAPFault) Error() string {
-	if f.String == "" {
+// ExceptionName is the fault's Salesforce code: the detail's exceptionCode,
+// else the faultcode's local part (INVALID_SESSION_ID), or the whole
+// faultcode for SOAP's own codes (soapenv:Client).
+func (f *SOAPFault) ExceptionName() string {
+	if f.ExceptionCode != "" {
+		return f.ExceptionCode
+	}
+	if f.CodeNS == soapEnvNS {
 		return f.Code
 	}
-	return f.String
-}
-
-// ExceptionCode is the fault's code without its prefix (INVALID_SESSION_ID).
-func (f *SOAPFault) ExceptionCode() string {
-	if i := strings.IndexByte(f.Code, ':'); i >= 0 {
+	if i := strings.LastIndexByte(f.Code, ':'); i >= 0 {
 		return f.Code[i+1:]
 	}
 	return f.Code
 }
 
-// xmlNode is an element of a SOAP answer, by local name.
+// Error is "faultcode: faultstring", without the code twice: Salesforce's
+// faultstring already starts with it ("INVALID_FIELD: No such column …").
+func (f *SOAPFault) Error() string {
+	code := f.ExceptionName()
+	text := strings.TrimSpace(f.String)
+	if text == "" {
+		text = f.ExceptionMessage
+	}
+	text = strings.TrimPrefix(text, code+": ")
+	switch {
+	case code == "" && text == "":
+		return fmt.Sprintf("SOAP fault without faultcode or faultstring (HTTP %d)", f.Status)
+	case code == "":
+		return text
+	case text == "":
+		return code
+	}
+	return code + ": " + text
+}
+
+// SaveError is a create or update whose SaveResult has success false:
+// its errors, worded as REST's ("statusCode: message").
+type SaveError struct {
+	Call, Object string
+	Errors       []RESTError // ErrorCode holds the statusCode
+}
+
+func (e *SaveError) Error() string {
+	if len(e.Errors) == 0 {
+		return fmt.Sprintf("%s %s: the SaveResult has success false and no errors", e.Call, e.Object)
+	}
+	return (&APIError{Errors: e.Errors}).Error()
+}
+
+// xmlNode is an element of a SOAP answer, its name namespace-resolved.
 type xmlNode struct {
-	name     string
-	attrs    []xml.Attr
+	name     xml.Name
+	parent   *xmlNode
+	decls    map[string]string // namespace prefixes the element declares
 	children []*xmlNode
-	text     string
+	text     strings.Builder
 	isNil    bool
 }
 
-func (n *xmlNode) child(name string) *xmlNode {
+func (n *xmlNode) child(space, local string) *xmlNode {
+	if n == nil {
+		return nil
+	}
 	for _, c := range n.children {
-		if c.name == name {
+		if c.name.Space == space && c.name.Local == local {
 			return c
 		}
 	}
 	return nil
 }
 
-func (n *xmlNode) all(name string) []*xmlNode {
+func (n *xmlNode) all(space, local string) []*xmlNode {
+	if n == nil {
+		return nil
+	}
 	var out []*xmlNode
 	for _, c := range n.children {
-		if c.name == name {
+		if c.name.Space == space && c.name.Local == local {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
-func (n *xmlNode) childText(name string) string {
-	if c := n.child(name); c != nil {
-		return strings.TrimSpace(c.text)
+func (n *xmlNode) childText(space, local string) string {
+	if c := n.child(space, local); c != nil {
+		return strings.TrimSpace(c.text.String())
 	}
 	return ""
 }
 
-// maxAnswerDepth bounds the nesting of a SOAP answer sfemu-like servers send.
-const maxAnswerDepth = 64
+// resolve is the namespace prefix is bound to where n is ("" when unbound).
+// encoding/xml resolves element and attribute names, not QName values such
+// as a faultcode's.
+func (n *xmlNode) resolve(prefix string) string {
+	for ; n != nil; n = n.parent {
+		if ns, ok := n.decls[prefix]; ok {
+			return ns
+		}
+	}
+	return ""
+}
 
-// parseSOAPAnswer reads an envelope into a tree and returns its Body.
+// parseSOAPAnswer reads a SOAP 1.1 envelope into a tree and returns its
+// Body. It never panics; what is not such an envelope is an error.
 func parseSOAPAnswer(data []byte) (*xmlNode, error) {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	var stack []*xmlNode
@@ -103,17 +166,25 @@ func parseSOAPAnswer(data []byte) (*xmlNode, error) {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if len(stack) >= maxAnswerDepth {
-				return nil, errors.New("the answer nests deeper than any SOAP answer")
+				return nil, fmt.Errorf("the answer nests elements deeper than %d levels", maxAnswerDepth)
 			}
-			n := &xmlNode{name: t.Name.Local, attrs: t.Attr}
+			if root != nil && len(stack) == 0 {
+				return nil, errors.New("the answer has more than one root element")
+			}
+			n := &xmlNode{name: t.Name}
 			for _, a := range t.Attr {
-				if a.Name.Space == xsiNS && a.Name.Local == "nil" && a.Value == "true" {
-					n.isNil = true
+				switch {
+				case a.Name.Space == "xmlns":
+					n.declare(a.Name.Local, a.Value)
+				case a.Name.Space == "" && a.Name.Local == "xmlns":
+					n.declare("", a.Value)
+				case a.Name.Space == xsiNS && a.Name.Local == "nil":
+					n.isNil = isTrue(a.Value)
 				}
 			}
 			if len(stack) > 0 {
-				p := stack[len(stack)-1]
-				p.children = append(p.children, n)
+				n.parent = stack[len(stack)-1]
+				n.parent.children = append(n.parent.children, n)
 			} else {
 				root = n
 			}
@@ -122,18 +193,62 @@ func parseSOAPAnswer(data []byte) (*xmlNode, error) {
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
 			if len(stack) > 0 {
-				stack[len(stack)-1].text += string(t)
+				stack[len(stack)-1].text.Write(t)
 			}
 		}
 	}
-	if root == nil || root.name != "Envelope" || root.child("Body") == nil {
-		return nil, errors.New("the answer is not a SOAP envelope")
+	if root == nil {
+		return nil, errors.New("the answer has no element")
 	}
-	return root.child("Body"), nil
+	if root.name.Space != soapEnvNS || root.name.Local != "Envelope" {
+		return nil, fmt.Errorf("the answer is not a SOAP 1.1 envelope: the root is <%s> in namespace %q", root.name.Local, root.name.Space)
+	}
+	body := root.child(soapEnvNS, "Body")
+	if body == nil {
+		return nil, errors.New("the answer's envelope has no Body")
+	}
+	return body, nil
 }
 
-// soapPost sends one call to endpoint and returns the answer's Body; a SOAP
-// fault is a *SOAPFault.
+func (n *xmlNode) declare(prefix, ns string) {
+	if n.decls == nil {
+		n.decls = map[string]string{}
+	}
+	n.decls[prefix] = ns
+}
+
+// faultOf reads a Body's soapenv:Fault, nil when there is none.
+func faultOf(body *xmlNode, status int) *SOAPFault {
+	f := body.child(soapEnvNS, "Fault")
+	if f == nil {
+		return nil
+	}
+	sf := &SOAPFault{Status: status, String: f.childText("", "faultstring")}
+	if fc := f.child("", "faultcode"); fc != nil {
+		sf.Code = strings.TrimSpace(fc.text.String())
+		prefix, _, found := strings.Cut(sf.Code, ":")
+		if !found {
+			prefix = ""
+		}
+		sf.CodeNS = fc.resolve(prefix)
+	}
+	// detail holds one typed element (sf:UnexpectedErrorFault, sf:LoginFault…).
+	if detail := f.child("", "detail"); detail != nil {
+		for _, typed := range detail.children {
+			if typed.name.Space != partnerFltNS {
+				continue
+			}
+			sf.ExceptionCode = typed.childText(partnerFltNS, "exceptionCode")
+			sf.ExceptionMessage = typed.childText(partnerFltNS, "exceptionMessage")
+			break
+		}
+	}
+	return sf
+}
+
+// soapPost sends one Partner call to endpoint and returns the answer's
+// Body; a SOAP fault is a *SOAPFault. Every value in call must be escaped
+// already (escape).
 func (sf *Salesforce) soapPost(ctx context.Context, endpoint, session, call string) (*xmlNode, error) {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="` + soapEnvNS + `" xmlns:urn="` + partnerNS +
@@ -146,42 +261,57 @@ func (sf *Salesforce) soapPost(ctx context.Context, endpoint, session, call stri
 	b.WriteString("</soapenv:Header><soapenv:Body>")
 	b.WriteString(call)
 	b.WriteString("</soapenv:Body></soapenv:Envelope>")
+	where := shortURL(endpoint)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(b.String()))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("SOAP call to %s: %v", where, err)
 	}
 	req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
 	req.Header.Set("SOAPAction", `""`)
 	resp, err := sf.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("SOAP call to %s: %v", endpoint, err)
+		return nil, fmt.Errorf("SOAP call to %s: %v", where, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxSOAPAnswer))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxSOAPAnswer+1))
 	if err != nil {
-		return nil, fmt.Errorf("SOAP answer from %s: %v", endpoint, err)
+		return nil, fmt.Errorf("SOAP answer from %s: %v", where, err)
+	}
+	if len(data) > maxSOAPAnswer {
+		return nil, fmt.Errorf("SOAP answer from %s: HTTP %d: over %d bytes", where, resp.StatusCode, maxSOAPAnswer)
 	}
 	body, perr := parseSOAPAnswer(data)
 	if perr != nil {
-		return nil, fmt.Errorf("SOAP call to %s: HTTP %d: %v: %s", endpoint, resp.StatusCode, perr, excerpt(data))
+		return nil, fmt.Errorf("SOAP call to %s: HTTP %d: %v: %s", where, resp.StatusCode, perr, excerpt(data))
 	}
-	if f := body.child("Fault"); f != nil {
-		return nil, &SOAPFault{Status: resp.StatusCode, Code: f.childText("faultcode"), String: f.childText("faultstring")}
+	if f := faultOf(body, resp.StatusCode); f != nil {
+		return nil, f
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("SOAP call to %s: HTTP %d: %s", endpoint, resp.StatusCode, excerpt(data))
+		return nil, fmt.Errorf("SOAP call to %s: HTTP %d without a fault: %s", where, resp.StatusCode, excerpt(data))
 	}
 	return body, nil
 }
 
+// escape makes s safe as XML text content.
 func escape(s string) string {
 	var b bytes.Buffer
 	_ = xml.EscapeText(&b, []byte(s))
 	return b.String()
 }
 
-// soapLogin calls login() at loginURL's Partner endpoint of version and
-// returns the session as a token, with the serverUrl later calls go to.
+// soapResult is the <result> of a call's <{call}Response>, or an error
+// saying the answer has none.
+func soapResult(body *xmlNode, call string) (*xmlNode, error) {
+	res := body.child(partnerNS, call+"Response").child(partnerNS, "result")
+	if res == nil {
+		return nil, fmt.Errorf("%s: the answer has no %sResponse/result in namespace %s", call, call, partnerNS)
+	}
+	return res, nil
+}
+
+// soapLogin calls login() at the login URL's Partner endpoint of version
+// and returns the session as a token, with the serverUrl later calls go to.
 func (sf *Salesforce) soapLogin(ctx context.Context, o *OrgConfig, version string) (*Token, error) {
 	endpoint := o.LoginURL + "/services/Soap/u/" + version
 	call := "<urn:login><urn:username>" + escape(o.Username) + "</urn:username><urn:password>" + escape(o.Password) + "</urn:password></urn:login>"
@@ -189,11 +319,14 @@ func (sf *Salesforce) soapLogin(ctx context.Context, o *OrgConfig, version strin
 	if err != nil {
 		return nil, fmt.Errorf("soap login(): %w", err)
 	}
-	res := body.child("loginResponse")
-	if res == nil || res.child("result") == nil {
-		return nil, errors.New("soap login(): the answer has no loginResponse result")
+	res, err := soapResult(body, "login")
+	if err != nil {
+		return nil, fmt.Errorf("soap login(): %v", err)
 	}
-	server, session := res.child("result").childText("serverUrl"), res.child("result").childText("sessionId")
+	if isTrue(res.childText(partnerNS, "passwordExpired")) {
+		return nil, fmt.Errorf("soap login(): the password of %s has expired: only setPassword() is allowed until it is changed", o.Username)
+	}
+	server, session := res.childText(partnerNS, "serverUrl"), res.childText(partnerNS, "sessionId")
 	instance, err := instanceOf(server)
 	if err != nil || session == "" {
 		return nil, fmt.Errorf("soap login(): no usable serverUrl and sessionId in the answer (serverUrl %q)", server)
@@ -202,45 +335,63 @@ func (sf *Salesforce) soapLogin(ctx context.Context, o *OrgConfig, version strin
 }
 
 // soapQuery runs SOQL and returns the records' fields by name (nil for
-// xsi:nil), Id included.
+// xsi:nil; a parent relationship as a nested map), Id included.
 func (sf *Salesforce) soapQuery(ctx context.Context, endpoint, session, soql string) ([]map[string]any, error) {
 	body, err := sf.soapPost(ctx, endpoint, session, "<urn:query><urn:queryString>"+escape(soql)+"</urn:queryString></urn:query>")
 	if err != nil {
 		return nil, err
 	}
-	qr := body.child("queryResponse")
-	if qr == nil || qr.child("result") == nil {
-		return nil, errors.New("query: the answer has no queryResponse result")
+	res, err := soapResult(body, "query")
+	if err != nil {
+		return nil, err
 	}
 	var out []map[string]any
-	for _, rec := range qr.child("result").all("records") {
-		m := map[string]any{}
-		for _, f := range rec.children {
-			switch {
-			case f.name == "type":
-			case f.isNil:
-				if _, seen := m[f.name]; !seen {
-					m[f.name] = nil
-				}
-			default:
-				m[f.name] = strings.TrimSpace(f.text)
-			}
-		}
-		out = append(out, m)
+	for _, rec := range res.all(partnerNS, "records") {
+		out = append(out, soapRecord(rec))
 	}
 	return out, nil
 }
 
+// soapRecord reads a Partner sObject: <sf:type>, then its fields in the
+// sObject namespace. The Id comes twice (the sObject's and the field
+// queried); a nil one does not hide the other.
+func soapRecord(rec *xmlNode) map[string]any {
+	m := map[string]any{}
+	for _, f := range rec.children {
+		if f.name.Space != partnerObjNS || f.name.Local == "type" {
+			continue
+		}
+		switch {
+		case f.isNil:
+			if _, seen := m[f.name.Local]; !seen {
+				m[f.name.Local] = nil
+			}
+		case f.child(partnerObjNS, "type") != nil: // a parent relationship
+			m[f.name.Local] = soapRecord(f)
+		case len(f.children) > 0: // a subquery's QueryResult: not read
+		default:
+			m[f.name.Local] = strings.TrimSpace(f.text.String())
+		}
+	}
+	return m
+}
+
 // soapSave runs create or update of one sObject and returns its id; a
-// SaveResult with success false is an error "statusCode: message".
+// SaveResult with success false is a *SaveError. Field names are API names
+// (checked by the configuration); values are escaped.
 func (sf *Salesforce) soapSave(ctx context.Context, endpoint, session, call, object string, fields map[string]any) (string, error) {
 	var b strings.Builder
 	b.WriteString("<urn:" + call + "><urn:sObjects><urn1:type>" + escape(object) + "</urn1:type>")
 	names := make([]string, 0, len(fields))
 	for k := range fields {
-		names = append(names, k)
+		if k != "Id" {
+			names = append(names, k)
+		}
 	}
 	sort.Strings(names)
+	if _, ok := fields["Id"]; ok { // Id first, as the WSDL orders sObject
+		names = append([]string{"Id"}, names...)
+	}
 	for _, k := range names {
 		fmt.Fprintf(&b, "<urn1:%s>%s</urn1:%s>", k, escape(fmt.Sprint(fields[k])), k)
 	}
@@ -249,22 +400,22 @@ func (sf *Salesforce) soapSave(ctx context.Context, endpoint, session, call, obj
 	if err != nil {
 		return "", err
 	}
-	resp := body.child(call + "Response")
-	if resp == nil || resp.child("result") == nil {
-		return "", fmt.Errorf("%s: the answer has no %sResponse result", call, call)
+	res, err := soapResult(body, call)
+	if err != nil {
+		return "", err
 	}
-	res := resp.child("result")
-	if res.childText("success") != "true" {
-		var parts []string
-		for _, e := range res.all("errors") {
-			parts = append(parts, e.childText("statusCode")+": "+e.childText("message"))
+	if !isTrue(res.childText(partnerNS, "success")) {
+		se := &SaveError{Call: call, Object: object}
+		for _, e := range res.all(partnerNS, "errors") {
+			re := RESTError{ErrorCode: e.childText(partnerNS, "statusCode"), Message: e.childText(partnerNS, "message")}
+			for _, f := range e.all(partnerNS, "fields") {
+				re.Fields = append(re.Fields, strings.TrimSpace(f.text.String()))
+			}
+			se.Errors = append(se.Errors, re)
 		}
-		if len(parts) == 0 {
-			parts = []string{"success false without errors"}
-		}
-		return "", fmt.Errorf("%s %s: %s", call, object, strings.Join(parts, "; "))
+		return "", se
 	}
-	return res.childText("id"), nil
+	return res.childText(partnerNS, "id"), nil
 }
 
 // partnerURL is the Partner endpoint of version for org orgID at instance.
@@ -288,4 +439,12 @@ func versionOf(soapURL, fallback string) string {
 		}
 	}
 	return fallback
+}
+
+// shortURL is an endpoint without its query, for error messages.
+func shortURL(endpoint string) string {
+	if i := strings.IndexAny(endpoint, "?#"); i >= 0 {
+		return endpoint[:i]
+	}
+	return endpoint
 }
