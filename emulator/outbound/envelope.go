@@ -127,11 +127,6 @@ func (e *Envelope) appendRecordFields(b []byte, r *org.Record) []byte {
 // appendTextElement writes indent<name>text</name> and a newline.
 func appendTextElement(b []byte, indent, name, text string) []byte {
 	b = append(b, indent...)
-	b = append(b, '<')
-	b = append(b, name...)
-	b = append(b, '>')
-	b = soapxml.AppendText(b, text)
-	b = append(b, "</"...)
-	b = append(b, name...)
-	return append(b, ">\n"...)
+	b = soapxml.AppendElement(b, name, text)
+	return append(b, '\n')
 }

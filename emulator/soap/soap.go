@@ -335,15 +335,7 @@ func acceptsGzip(h string) bool {
 
 // Small XML writers for results.
 
-func appendElem(b []byte, name, text string) []byte {
-	b = append(b, '<')
-	b = append(b, name...)
-	b = append(b, '>')
-	b = soapxml.AppendText(b, text)
-	b = append(b, "</"...)
-	b = append(b, name...)
-	return append(b, '>')
-}
+func appendElem(b []byte, name, text string) []byte { return soapxml.AppendElement(b, name, text) }
 
 func appendNil(b []byte, name string) []byte {
 	b = append(b, '<')

@@ -77,6 +77,10 @@ var (
 	wsdlSessionHeaders = []string{"SessionHeader", "CallOptions"}
 	wsdlQueryHeaders   = []string{"SessionHeader", "CallOptions", "QueryOptions"}
 	wsdlDMLHeaders     = []string{"SessionHeader", "CallOptions", "AllOrNoneHeader"}
+	// The faults Salesforce's WSDL declares for create, update and upsert,
+	// and for query and queryAll.
+	wsdlDMLFaults   = []string{"InvalidSObjectFault", "UnexpectedErrorFault", "InvalidIdFault", "InvalidFieldFault"}
+	wsdlQueryFaults = []string{"InvalidSObjectFault", "InvalidFieldFault", "MalformedQueryFault", "InvalidIdFault", "UnexpectedErrorFault", "InvalidQueryLocatorFault"}
 )
 
 // wsdlOps are the calls sfemu answers, in the order of Salesforce's port type.
@@ -104,17 +108,17 @@ var wsdlOps = []wsdlOp{
 		request:  []string{"sObjects ens:sObject 0..*"},
 		response: []string{"result tns:SaveResult 0..*"},
 		headers:  wsdlDMLHeaders,
-		faults:   []string{"InvalidSObjectFault", "UnexpectedErrorFault", "InvalidIdFault", "InvalidFieldFault"}},
+		faults:   wsdlDMLFaults},
 	{name: "update", doc: "Update existing records",
 		request:  []string{"sObjects ens:sObject 0..*"},
 		response: []string{"result tns:SaveResult 0..*"},
 		headers:  wsdlDMLHeaders,
-		faults:   []string{"InvalidSObjectFault", "UnexpectedErrorFault", "InvalidIdFault", "InvalidFieldFault"}},
+		faults:   wsdlDMLFaults},
 	{name: "upsert", doc: "Insert or update records, matched on an external ID field",
 		request:  []string{"externalIDFieldName xsd:string", "sObjects ens:sObject 0..*"},
 		response: []string{"result tns:UpsertResult 0..*"},
 		headers:  wsdlDMLHeaders,
-		faults:   []string{"InvalidSObjectFault", "UnexpectedErrorFault", "InvalidIdFault", "InvalidFieldFault"}},
+		faults:   wsdlDMLFaults},
 	{name: "delete", doc: "Delete records to the Recycle Bin",
 		request:  []string{"ids tns:ID 0..*"},
 		response: []string{"result tns:DeleteResult 0..*"},
@@ -137,12 +141,12 @@ var wsdlOps = []wsdlOp{
 		request:  []string{"queryString xsd:string"},
 		response: []string{"result tns:QueryResult"},
 		headers:  wsdlQueryHeaders,
-		faults:   []string{"InvalidSObjectFault", "InvalidFieldFault", "MalformedQueryFault", "InvalidIdFault", "UnexpectedErrorFault", "InvalidQueryLocatorFault"}},
+		faults:   wsdlQueryFaults},
 	{name: "queryAll", doc: "Run a SOQL query that also returns deleted records",
 		request:  []string{"queryString xsd:string"},
 		response: []string{"result tns:QueryResult"},
 		headers:  wsdlQueryHeaders,
-		faults:   []string{"InvalidSObjectFault", "InvalidFieldFault", "MalformedQueryFault", "InvalidIdFault", "UnexpectedErrorFault", "InvalidQueryLocatorFault"}},
+		faults:   wsdlQueryFaults},
 	{name: "queryMore", doc: "Fetch the next batch of a query",
 		request:  []string{"queryLocator tns:QueryLocator"},
 		response: []string{"result tns:QueryResult"},

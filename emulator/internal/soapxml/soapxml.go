@@ -122,6 +122,17 @@ func AppendText(b []byte, s string) []byte {
 	return b
 }
 
+// AppendElement appends <name>text</name>, text escaped.
+func AppendElement(b []byte, name, text string) []byte {
+	b = append(b, '<')
+	b = append(b, name...)
+	b = append(b, '>')
+	b = AppendText(b, text)
+	b = append(b, "</"...)
+	b = append(b, name...)
+	return append(b, '>')
+}
+
 // AppendAttr escapes an attribute value written in double quotes.
 func AppendAttr(b []byte, s string) []byte {
 	for _, c := range AppendText(nil, s) {
