@@ -3,7 +3,6 @@ package harness
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -53,40 +52,41 @@ func (r *run) check(ctx context.Context, e *Expectations) error {
 			problems = append(problems, msg)
 		}
 	}
-	if e.TokenRequests != nil {
+	if e.TokenRequests != nil || e.TokenRequestsInclude != nil {
 		got, err := r.ctl.TokenRequests(ctx)
 		if err != nil {
 			return err
 		}
-		if msg := matchList("token requests", e.TokenRequests, toMaps(got)); msg != "" {
-			problems = append(problems, msg)
-		}
+		problems = appendProblem(problems, matchList("token requests", e.TokenRequests, toMaps(got)))
+		problems = appendProblem(problems, matchInclude("token requests", e.TokenRequestsInclude, toMaps(got)))
 	}
-	if e.LoginHistory != nil {
+	if e.LoginHistory != nil || e.LoginHistoryInclude != nil {
 		got, err := r.ctl.LoginHistory(ctx, r.org)
 		if err != nil {
 			return err
 		}
-		if msg := matchList("Login History", e.LoginHistory, toMaps(got)); msg != "" {
-			problems = append(problems, msg)
-		}
+		problems = appendProblem(problems, matchList("Login History", e.LoginHistory, toMaps(got)))
+		problems = appendProblem(problems, matchInclude("Login History", e.LoginHistoryInclude, toMaps(got)))
 	}
-	if e.RESTCalls != nil || e.APICalls != nil {
+	if e.RESTCalls != nil || e.APICalls != nil || e.RESTCallsInclude != nil || e.APICallsInclude != nil || e.APICallsEvery != nil {
 		entries, err := r.ctl.APIRequests(ctx)
 		if err != nil {
 			return err
 		}
-		if e.RESTCalls != nil {
-			if msg := matchList("the receiver's REST calls", e.RESTCalls, toMaps(onSurfaces(entries, wire.SurfaceREST))); msg != "" {
-				problems = append(problems, msg)
-			}
+		rest := toMaps(onSurfaces(entries, wire.SurfaceREST))
+		api := toMaps(onSurfaces(entries, wire.SurfaceREST, wire.SurfaceSOAP))
+		problems = appendProblem(problems, matchList("the receiver's REST calls", e.RESTCalls, rest))
+		problems = appendProblem(problems, matchInclude("the receiver's REST calls", e.RESTCallsInclude, rest))
+		problems = appendProblem(problems, matchList("the receiver's API calls", e.APICalls, api))
+		problems = appendProblem(problems, matchInclude("the receiver's API calls", e.APICallsInclude, api))
+		problems = appendProblem(problems, matchEvery("the receiver's API calls", e.APICallsEvery, api))
+	}
+	if e.Effect != nil {
+		msg, err := r.checkEffect(ctx, e.Effect)
+		if err != nil {
+			return err
 		}
-		if e.APICalls != nil {
-			got := toMaps(onSurfaces(entries, wire.SurfaceREST, wire.SurfaceSOAP))
-			if msg := matchList("the receiver's API calls", e.APICalls, got); msg != "" {
-				problems = append(problems, msg)
-			}
-		}
+		problems = appendProblem(problems, msg)
 	}
 	for _, rq := range e.Records {
 		msg, err := r.checkRecords(ctx, rq)
@@ -116,7 +116,14 @@ func (r *run) check(ctx context.Context, e *Expectations) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("expectation failed:\n%s", strings.Join(problems, "\n"))
+	return &expectationError{"expectation failed:\n" + strings.Join(problems, "\n")}
+}
+
+func appendProblem(problems []string, msg string) []string {
+	if msg == "" {
+		return problems
+	}
+	return append(problems, msg)
 }
 
 // onSurfaces keeps the journal entries of the given surfaces.
@@ -177,28 +184,9 @@ func (r *run) checkDeliveries(ctx context.Context, d *DeliveryExpect) (string, e
 			problems = append(problems, "notifications per message (-want +got):\n"+diff)
 		}
 	}
-	if d.Failure != "" {
-		failed := 0
-		for _, s := range queue {
-			if s.DeliveryFailureReason == "" {
-				continue
-			}
-			failed++
-			if !strings.Contains(s.DeliveryFailureReason, d.Failure) {
-				problems = append(problems, fmt.Sprintf("notification %s failed with %q, want a reason containing %q", s.ID, s.DeliveryFailureReason, d.Failure))
-			}
-		}
-		if failed == 0 {
-			seen := false
-			for _, a := range attempts {
-				if !a.Acked && strings.Contains(a.Reason, d.Failure) {
-					seen = true
-				}
-			}
-			if !seen {
-				problems = append(problems, fmt.Sprintf("no delivery failed with a reason containing %q", d.Failure))
-			}
-		}
+	problems = append(problems, failureReasons(queue, attempts, d.Failure)...)
+	if d.Cause != "" && r.profile.FaultNamesCause && r.profile.Unprocessable == AnswerFault {
+		problems = append(problems, failureReasons(queue, attempts, d.Cause)...)
 	}
 	if len(problems) > 0 {
 		var lines []string
@@ -210,25 +198,44 @@ func (r *run) checkDeliveries(ctx context.Context, d *DeliveryExpect) (string, e
 	return strings.Join(problems, "\n"), nil
 }
 
+// failureReasons checks that every failed notification's last Delivery
+// Failure Reason contains text (or, when none is failed any more, that an
+// attempt failed with it).
+func failureReasons(queue []wire.QueueEntry, attempts []wire.Delivery, text string) []string {
+	if text == "" {
+		return nil
+	}
+	var problems []string
+	failed := 0
+	for _, s := range queue {
+		if s.DeliveryFailureReason == "" {
+			continue
+		}
+		failed++
+		if !strings.Contains(s.DeliveryFailureReason, text) {
+			problems = append(problems, fmt.Sprintf("notification %s failed with %q, want a reason containing %q", s.ID, s.DeliveryFailureReason, text))
+		}
+	}
+	if failed == 0 {
+		for _, a := range attempts {
+			if !a.Acked && strings.Contains(a.Reason, text) {
+				return nil
+			}
+		}
+		problems = append(problems, fmt.Sprintf("no delivery failed with a reason containing %q", text))
+	}
+	return problems
+}
+
 // refPattern finds $name references in a query.
 var refPattern = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)
 
 // checkRecords runs a query over the org; err is an emulator that could
 // not be asked (a bad query is a problem of the scenario, reported).
 func (r *run) checkRecords(ctx context.Context, rq RecordsExpect) (string, error) {
-	query := refPattern.ReplaceAllStringFunc(rq.Query, func(m string) string {
-		if id, ok := r.names[m[1:]]; ok {
-			return id
-		}
-		return m
-	})
-	res, err := r.ctl.Query(ctx, r.org, query)
+	res, err := r.ctl.Query(ctx, r.org, r.expandRefs(rq.Query))
 	if err != nil {
-		var we *wire.Error
-		if errors.As(err, &we) && we.Code != "" {
-			return fmt.Sprintf("records: %v", err), nil
-		}
-		return "", err
+		return queryProblem("records", err)
 	}
 	got := res.Rows
 	var problems []string
@@ -260,6 +267,9 @@ func toMaps[T any](items []T) []map[string]any {
 // (a string starting with "~" is a regular expression). The report is a
 // go-cmp diff over the keys the scenario named.
 func matchList(what string, want, got []map[string]any) string {
+	if want == nil {
+		return ""
+	}
 	wantN := make([]map[string]any, len(want))
 	for i, w := range want {
 		wantN[i] = normalize(w).(map[string]any)
@@ -299,6 +309,100 @@ func matchList(what string, want, got []map[string]any) string {
 		return what + " (-want +got):\n" + diff
 	}
 	return ""
+}
+
+// matches reports whether got has each of want's keys equal (a "~"
+// string is a regular expression).
+func matches(want, got map[string]any) bool {
+	for k, wv := range want {
+		gv, ok := got[k]
+		if !ok {
+			return false
+		}
+		gv, wv = normalize(gv), normalize(wv)
+		if ws, isStr := wv.(string); isStr && strings.HasPrefix(ws, "~") {
+			re, err := regexp.Compile(ws[1:])
+			if err != nil || !re.MatchString(fmt.Sprint(gv)) {
+				return false
+			}
+			continue
+		}
+		if !cmp.Equal(wv, gv) {
+			return false
+		}
+	}
+	return true
+}
+
+// matchInclude checks that want's items happen in got in this order, with
+// anything else around them.
+func matchInclude(what string, want, got []map[string]any) string {
+	pos := 0
+	for i, w := range want {
+		found := false
+		for ; pos < len(got); pos++ {
+			if matches(w, got[pos]) {
+				found, pos = true, pos+1
+				break
+			}
+		}
+		if !found {
+			after := ""
+			if i > 0 {
+				after = fmt.Sprintf(" after the match of item %d", i)
+			}
+			return fmt.Sprintf("%s: nothing matches item %d %s%s; they were:\n%s", what, i+1, brief(w), after, listing(got))
+		}
+	}
+	return ""
+}
+
+// matchEvery checks that there is at least one item and every one matches.
+func matchEvery(what string, want map[string]any, got []map[string]any) string {
+	if want == nil {
+		return ""
+	}
+	if len(got) == 0 {
+		return fmt.Sprintf("%s: none, want every one to match %s", what, brief(want))
+	}
+	for i, g := range got {
+		if !matches(want, g) {
+			return fmt.Sprintf("%s: item %d does not match %s; they were:\n%s", what, i+1, brief(want), listing(got))
+		}
+	}
+	return ""
+}
+
+// brief prints a want item with sorted keys.
+func brief(m map[string]any) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %v", k, m[k])
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// listing prints actual items, one per line, with the keys people read.
+func listing(items []map[string]any) string {
+	if len(items) == 0 {
+		return "  (none)"
+	}
+	var lines []string
+	for i, it := range items {
+		var parts []string
+		for _, k := range []string{"surface", "method", "operation", "path", "status", "error_code", "error", "api_version", "username", "grant_type", "Status", "LoginType"} {
+			if v, ok := it[k]; ok && v != nil && v != "" {
+				parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+			}
+		}
+		lines = append(lines, fmt.Sprintf("  %d. %s", i+1, strings.Join(parts, " ")))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // normalize makes YAML and JSON values comparable: numbers as float64.

@@ -26,7 +26,7 @@ var identityKeys = []string{"name", "username", "_ref"}
 // template, e.g. "{{.ReceiverURL}}/wrong-path"). The certificates it names
 // travel with it, so an emulator in another process or container can load
 // it as it is.
-func (sc *Scenario) orgFixture(phase string, vars *templateVars) (wire.Fixture, error) {
+func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch map[string]any) (wire.Fixture, error) {
 	var data []byte
 	var readFile func(string) ([]byte, error)
 	name := sc.Org.Fixture
@@ -55,7 +55,17 @@ func (sc *Scenario) orgFixture(phase string, vars *templateVars) (wire.Fixture, 
 	if err := yaml.UnmarshalWithOptions(data, &doc, yaml.UseOrderedMap()); err != nil {
 		return wire.Fixture{}, fmt.Errorf("%s: %v", name, err)
 	}
-	merged, err := mergeValue(doc, toOrdered(sc.Org.Patch), "patch")
+	// The receiver's profile patches first (the fields it writes), then the
+	// scenario, whose patch may name the profile's fields by template.
+	withProfile, err := mergeValue(doc, toOrdered(profilePatch), "the profile's org_patch")
+	if err != nil {
+		return wire.Fixture{}, fmt.Errorf("%s: %v", name, err)
+	}
+	patch, err := renderPatch(toOrdered(sc.Org.Patch), vars)
+	if err != nil {
+		return wire.Fixture{}, sc.errAt("$.org.patch", "%v", err)
+	}
+	merged, err := mergeValue(withProfile, patch, "patch")
 	if err != nil {
 		return wire.Fixture{}, sc.errAt("$.org.patch", "%v", err)
 	}
@@ -81,6 +91,50 @@ func (sc *Scenario) orgFixture(phase string, vars *templateVars) (wire.Fixture, 
 		}
 	}
 	return fx, nil
+}
+
+// renderPatch renders the templates in a patch's keys and values
+// ({{.Profile.Effect.Field}}), except endpoint_url values, which
+// pointOutbound renders: a templated endpoint is what keeps it from being
+// pointed at the receiver.
+func renderPatch(v any, vars *templateVars) (any, error) {
+	switch x := v.(type) {
+	case yaml.MapSlice:
+		out := make(yaml.MapSlice, 0, len(x))
+		for _, it := range x {
+			key := fmt.Sprint(it.Key)
+			if strings.Contains(key, "{{") {
+				rendered, err := vars.render(key)
+				if err != nil {
+					return nil, err
+				}
+				key = rendered
+			}
+			value := it.Value
+			if key != "endpoint_url" {
+				var err error
+				if value, err = renderPatch(value, vars); err != nil {
+					return nil, err
+				}
+			}
+			out = append(out, yaml.MapItem{Key: key, Value: value})
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			var err error
+			if out[i], err = renderPatch(e, vars); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case string:
+		if strings.Contains(x, "{{") {
+			return vars.render(x)
+		}
+	}
+	return v, nil
 }
 
 // certificateRefs are the files a fixture names: its apps' certificates.
@@ -333,6 +387,9 @@ type templateVars struct {
 	Audience      string // the org type's login audience
 	KeysDir       string // fixtures/keys, absolute
 	KeyFile       string // KeysDir/server.key
+	// Profile is the receiver's (with its mode): {{.Profile.Effect.Field}}
+	// in a patch names the field the receiver writes.
+	Profile *Profile
 }
 
 func (v *templateVars) render(text string) (string, error) {

@@ -60,9 +60,9 @@ func TestScenariosThatMustFailDo(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	passed, failed := Summary(&out, results)
-	if passed != 0 || failed != 3 || !strings.HasSuffix(out.String(), "\n0 passed, 3 failed\n") {
-		t.Errorf("summary: %d passed, %d failed:\n%s", passed, failed, out.String())
+	counts := Summary(&out, results)
+	if counts.Passed != 0 || counts.Failed != 3 || !strings.HasSuffix(out.String(), "\n0 passed, 3 failed, 0 skipped\n") {
+		t.Errorf("summary: %+v:\n%s", counts, out.String())
 	}
 	junit := filepath.Join(t.TempDir(), "junit.xml")
 	if err := WriteJUnit(junit, results); err != nil {
@@ -98,7 +98,7 @@ func TestPatchMergesNamedItems(t *testing.T) {
 		"users":    []any{map[string]any{"username": "admin@sfemu.example", "_delete": true}},
 		"settings": map[string]any{"client_ip": "203.0.113.9"},
 	}}, lines: func(string) int { return 0 }}
-	src, err := sc.orgFixture("legacy", &templateVars{Endpoint: "http://127.0.0.1:1/outbound"})
+	src, err := sc.orgFixture("legacy", &templateVars{Endpoint: "http://127.0.0.1:1/outbound"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 // DefaultReceiverEnv is the environment the bundled example receiver (and
 // receivers written like it) get, as templates.
 var DefaultReceiverEnv = map[string]string{
+	"PORT":                "{{.Port}}",
 	"RECEIVER_LISTEN":     "127.0.0.1:{{.Port}}",
 	"SF_LOGIN_URL":        "{{.EmulatorURL}}",
 	"SF_ORG_ID":           "{{.OrgID}}",
@@ -48,10 +49,11 @@ func (u *urlReceiver) endpoint() string { return u.url }
 
 // processReceiver runs the receiver as a local process, capturing its log.
 type processReceiver struct {
-	command []string
-	env     []string
-	ready   string // URL polled until 200
-	url     string // outbound endpoint
+	command  []string
+	env      []string
+	ready    string // URL polled until 200
+	readyLog string // or a text its output prints when it is ready
+	url      string // outbound endpoint
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -88,14 +90,22 @@ func (p *processReceiver) start(ctx context.Context) error {
 			return ctx.Err()
 		default:
 		}
-		if resp, err := client.Get(p.ready); err == nil {
+		if p.readyLog != "" {
+			if strings.Contains(p.log.all(), p.readyLog) {
+				return nil
+			}
+		} else if resp, err := client.Get(p.ready); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("receiver not ready at %s after 15s:\n%s", p.ready, p.log.tail(20))
+			what := "at " + p.ready
+			if p.readyLog != "" {
+				what = fmt.Sprintf("(no %q in its output)", p.readyLog)
+			}
+			return fmt.Errorf("receiver not ready %s after 15s:\n%s", what, p.log.tail(20))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

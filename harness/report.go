@@ -11,83 +11,196 @@ import (
 	"time"
 )
 
-// Summary prints one line per result and the closing count line
-// "N passed, M failed" that CI systems read.
-func Summary(w io.Writer, results []Result) (passed, failed int) {
+// Counts are a run's outcomes.
+type Counts struct{ Passed, Failed, Errors, Skipped, NotRun int }
+
+// Count tallies results by outcome.
+func Count(results []Result) Counts {
+	var c Counts
 	for _, r := range results {
-		if r.Passed {
-			passed++
-			continue
+		switch r.Outcome {
+		case Passed:
+			c.Passed++
+		case Failed:
+			c.Failed++
+		case Errored:
+			c.Errors++
+		case Skipped:
+			c.Skipped++
+		case NotRun:
+			c.NotRun++
 		}
-		failed++
-		fmt.Fprintf(w, "\n--- FAIL %s (%s)\n%s\n", r.Name(), r.Duration.Round(time.Millisecond), indent(r.Failure))
 	}
-	fmt.Fprintf(w, "\n%d passed, %d failed\n", passed, failed)
-	return passed, failed
+	return c
+}
+
+// String is the closing line CI systems read: "N passed, M failed, K
+// skipped", with errors and runs not started when there are any.
+func (c Counts) String() string {
+	s := fmt.Sprintf("%d passed, %d failed, %d skipped", c.Passed, c.Failed, c.Skipped)
+	if c.Errors > 0 {
+		s += fmt.Sprintf(", %d errors", c.Errors)
+	}
+	if c.NotRun > 0 {
+		s += fmt.Sprintf(", %d not run", c.NotRun)
+	}
+	return s
+}
+
+// OK reports whether nothing failed, errored or was left unrun.
+func (c Counts) OK() bool { return c.Failed == 0 && c.Errors == 0 && c.NotRun == 0 }
+
+// Summary prints each failure and error with its scenario's description
+// (the cause and the fix), the skipped runs' reasons grouped, and the
+// closing count line.
+func Summary(w io.Writer, results []Result) Counts {
+	skipped := map[string][]string{}
+	var reasons []string
+	for _, r := range results {
+		switch r.Outcome {
+		case Failed, Errored:
+			label := "FAIL"
+			if r.Outcome == Errored {
+				label = "ERROR"
+			}
+			fmt.Fprintf(w, "\n--- %s %s (%s)\n", label, r.Name(), r.Duration.Round(time.Millisecond))
+			if d := strings.TrimSpace(r.Scenario.Description); d != "" {
+				fmt.Fprintf(w, "%s\n%s\n\n", r.Scenario.Name, indent(d))
+			}
+			fmt.Fprintf(w, "%s\n", indent(r.Failure))
+		case Skipped:
+			if _, seen := skipped[r.Failure]; !seen {
+				reasons = append(reasons, r.Failure)
+			}
+			skipped[r.Failure] = append(skipped[r.Failure], r.Name())
+		}
+	}
+	if len(reasons) > 0 {
+		fmt.Fprintln(w, "\nskipped, as not applying to this receiver:")
+		for _, why := range reasons {
+			fmt.Fprintf(w, "  %s:\n    %s\n", why, strings.Join(skipped[why], "\n    "))
+		}
+	}
+	c := Count(results)
+	fmt.Fprintf(w, "\n%s\n", c)
+	return c
 }
 
 // Line is the one-line progress report of a finished result.
 func Line(r Result) string {
-	status := "PASS"
-	if !r.Passed {
-		status = "FAIL"
+	status := map[Outcome]string{Passed: "PASS", Failed: "FAIL", Errored: "ERROR", Skipped: "SKIP", NotRun: "NOT RUN"}[r.Outcome]
+	line := fmt.Sprintf("%s %s (%s)", status, r.Name(), r.Duration.Round(time.Millisecond))
+	if r.Mode != "" {
+		line += " [mode " + r.Mode + "]"
 	}
-	return fmt.Sprintf("%s %s (%s)", status, r.Name(), r.Duration.Round(time.Millisecond))
+	if r.Outcome == Skipped {
+		line += ": " + r.Failure
+	}
+	return line
 }
 
 type junitSuites struct {
 	XMLName xml.Name     `xml:"testsuites"`
 	Tests   int          `xml:"tests,attr"`
 	Fails   int          `xml:"failures,attr"`
+	Errors  int          `xml:"errors,attr"`
+	Skipped int          `xml:"skipped,attr"`
 	Time    string       `xml:"time,attr"`
 	Suites  []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
-	Name  string      `xml:"name,attr"`
-	Tests int         `xml:"tests,attr"`
-	Fails int         `xml:"failures,attr"`
-	Time  string      `xml:"time,attr"`
-	Cases []junitCase `xml:"testcase"`
+	Name      string      `xml:"name,attr"`
+	Tests     int         `xml:"tests,attr"`
+	Fails     int         `xml:"failures,attr"`
+	Errors    int         `xml:"errors,attr"`
+	Skipped   int         `xml:"skipped,attr"`
+	Time      string      `xml:"time,attr"`
+	Timestamp string      `xml:"timestamp,attr"`
+	Cases     []junitCase `xml:"testcase"`
 }
 
 type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	ClassName string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
+	File      string        `xml:"file,attr,omitempty"`
+	Line      int           `xml:"line,attr,omitempty"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 }
 
-type junitFailure struct {
+type junitProblem struct {
 	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
 	Text    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 
+// span is the wall time from the first start to the last end.
+type span struct{ start, end time.Time }
+
+func (s *span) add(r Result) {
+	if r.Start.IsZero() {
+		return
+	}
+	if s.start.IsZero() || r.Start.Before(s.start) {
+		s.start = r.Start
+	}
+	if end := r.Start.Add(r.Duration); end.After(s.end) {
+		s.end = end
+	}
+}
+
+func (s span) seconds() string { return seconds(s.end.Sub(s.start)) }
+
 // WriteJUnit writes the results as JUnit XML: one suite per scenario group
-// (directory), one case per scenario and phase.
+// (directory), one case per scenario and phase. Suite and total times are
+// wall times (runs go in parallel); a failure's type is "expectation" or
+// the run's "error", its text starts with the scenario's description.
 func WriteJUnit(path string, results []Result) error {
 	groups := map[string]*junitSuite{}
-	var total time.Duration
+	spans := map[string]*span{}
+	total := &span{}
 	out := junitSuites{}
 	for _, r := range results {
 		g := groups[r.Scenario.Group]
 		if g == nil {
 			g = &junitSuite{Name: r.Scenario.Group}
-			groups[r.Scenario.Group] = g
+			groups[r.Scenario.Group], spans[r.Scenario.Group] = g, &span{}
 		}
-		c := junitCase{Name: strings.TrimPrefix(r.Name(), r.Scenario.Group+"/"), ClassName: "sfemu." + r.Scenario.Group, Time: seconds(r.Duration)}
-		if !r.Passed {
-			first, _, _ := strings.Cut(r.Failure, "\n")
-			c.Failure = &junitFailure{Message: first, Text: r.Failure}
+		c := junitCase{Name: strings.TrimPrefix(r.Name(), r.Scenario.Group+"/"), ClassName: "sfemu." + r.Scenario.Group,
+			Time: seconds(r.Duration), File: r.Scenario.File, Line: r.Line}
+		first, _, _ := strings.Cut(r.Failure, "\n")
+		text := r.Failure
+		if d := strings.TrimSpace(r.Scenario.Description); d != "" {
+			text = r.Scenario.Name + "\n" + d + "\n\n" + r.Failure
+		}
+		switch r.Outcome {
+		case Failed:
+			c.Failure = &junitProblem{Message: first, Type: "expectation", Text: text}
 			g.Fails++
 			out.Fails++
+		case Errored:
+			c.Error = &junitProblem{Message: first, Type: "error", Text: text}
+			g.Errors++
+			out.Errors++
+		case Skipped, NotRun:
+			c.Skipped = &junitSkipped{Message: r.Failure}
+			g.Skipped++
+			out.Skipped++
 		}
 		g.Tests++
 		out.Tests++
 		g.Cases = append(g.Cases, c)
-		total += r.Duration
+		spans[r.Scenario.Group].add(r)
+		total.add(r)
 	}
 	names := make([]string, 0, len(groups))
 	for n := range groups {
@@ -95,17 +208,14 @@ func WriteJUnit(path string, results []Result) error {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		g := groups[n]
-		var d time.Duration
-		for _, c := range g.Cases {
-			var f float64
-			fmt.Sscanf(c.Time, "%f", &f)
-			d += time.Duration(f * float64(time.Second))
+		g, sp := groups[n], spans[n]
+		g.Time = sp.seconds()
+		if !sp.start.IsZero() {
+			g.Timestamp = sp.start.UTC().Format("2006-01-02T15:04:05")
 		}
-		g.Time = seconds(d)
 		out.Suites = append(out.Suites, *g)
 	}
-	out.Time = seconds(total)
+	out.Time = total.seconds()
 	b, err := xml.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return err
@@ -137,8 +247,12 @@ func RunTests(t *testing.T, opts Options, paths ...string) {
 						t.Parallel()
 					}
 					res := RunScenario(t.Context(), sc, phase, opts)
-					if !res.Passed {
-						t.Errorf("%s\n%s", sc.Name, res.Failure)
+					switch res.Outcome {
+					case Skipped:
+						t.Skip(res.Failure)
+					case Passed:
+					default:
+						t.Errorf("%s: %s\n%s", res.Outcome, sc.Name, res.Failure)
 					}
 				})
 			}

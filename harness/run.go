@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http/httptest"
@@ -46,6 +47,10 @@ type Options struct {
 	// Runs are then one at a time; scenarios that move time need it started
 	// with --clock virtual.
 	EmulatorURL string
+	// Profile says what the receiver does that Salesforce can see
+	// (docs/RECEIVERS.md). Nil: the bundled receiver's profile when the
+	// bundled receiver runs, else MinimalProfile.
+	Profile *Profile
 
 	containers *containerEnv // shared by the run's container receivers
 }
@@ -63,14 +68,41 @@ func (o Options) withContainers() (Options, func()) {
 	return o, o.containers.close
 }
 
+// Outcome is how a scenario run ended.
+type Outcome string
+
+const (
+	Passed Outcome = "passed"
+	// Failed: an expectation did not hold (or an expect_failure scenario's
+	// all did): the receiver's behaviour is wrong.
+	Failed Outcome = "failed"
+	// Errored: the run could not be carried out — the receiver did not
+	// start, Docker failed, a step the scenario asked for was refused.
+	// It never satisfies expect_failure.
+	Errored Outcome = "error"
+	// Skipped: the scenario does not apply to this receiver (Reason says
+	// why).
+	Skipped Outcome = "skipped"
+	// NotRun: the run was interrupted before this one started.
+	NotRun Outcome = "not run"
+)
+
 // Result is one scenario in one phase.
 type Result struct {
 	Scenario *Scenario
 	Phase    string
-	Passed   bool
+	Outcome  Outcome
+	// Passed is Outcome == Passed.
+	Passed bool
 	// Failure says what went wrong: the step, a go-cmp diff of want and
-	// got, and the receiver's log tail.
-	Failure  string
+	// got, and the receiver's log tail. For a skipped run, why it does not
+	// apply.
+	Failure string
+	// Mode is the profile mode the run used, if any.
+	Mode string
+	// Line is the scenario line of the step that failed (0: none).
+	Line     int
+	Start    time.Time
 	Duration time.Duration
 }
 
@@ -176,24 +208,42 @@ func virtualEpoch() time.Time {
 	return time.Now().UTC().Add(-30 * 24 * time.Hour).Truncate(time.Hour)
 }
 
-// RunScenario runs one scenario in one phase with its own emulator and receiver.
+// RunScenario runs one scenario in one phase with its own emulator and
+// receiver, or skips it when the receiver's profile does not offer what it
+// requires.
 func RunScenario(ctx context.Context, sc *Scenario, phase string, opts Options) (res Result) {
 	start := time.Now()
-	res = Result{Scenario: sc, Phase: phase}
+	res = Result{Scenario: sc, Phase: phase, Start: start}
 	defer func() {
 		res.Duration = time.Since(start)
 		if sc.ExpectFailure {
-			if res.Passed {
-				res.Passed, res.Failure = false, "the scenario is marked expect_failure, but every expectation held"
-			} else {
-				res.Passed, res.Failure = true, "failed as expected:\n"+res.Failure
+			switch res.Outcome {
+			case Passed:
+				res.Outcome, res.Failure = Failed, "the scenario is marked expect_failure, but every expectation held"
+			case Failed:
+				res.Outcome, res.Failure = Passed, "failed as expected:\n"+res.Failure
 			}
 		}
+		res.Passed = res.Outcome == Passed
 	}()
-	r := &run{sc: sc, phase: phase, opts: opts, names: map[string]string{}}
+	r := &run{sc: sc, phase: phase, opts: opts, names: map[string]string{}, objects: map[string]string{}}
+	spec := r.receiverSpec()
+	profile, why := opts.profileFor(spec).resolve(sc.requirements(), spec.kind())
+	if why != "" {
+		res.Outcome, res.Failure = Skipped, why
+		return res
+	}
+	r.profile, res.Mode = profile, profile.Mode
 	defer r.close()
-	if err := r.setUp(ctx); err != nil {
-		res.Failure = err.Error()
+	if ctx.Err() != nil {
+		res.Outcome, res.Failure = NotRun, "the run was interrupted before this one started"
+		return res
+	}
+	if err := r.setUp(ctx, spec); err != nil {
+		res.Outcome, res.Failure = Errored, err.Error()
+		if r.rcv != nil {
+			res.Failure += "\n\nreceiver log (last lines):\n" + indent(r.rcv.logTail(25))
+		}
 		return res
 	}
 	for i, st := range sc.Steps {
@@ -201,16 +251,37 @@ func RunScenario(ctx context.Context, sc *Scenario, phase string, opts Options) 
 			continue
 		}
 		if err := r.step(ctx, st); err != nil {
-			if r.rcv == nil {
-				res.Failure = fmt.Sprintf("%s:%d: step %d: %v", sc.File, st.line, i+1, err)
-				return res
+			res.Outcome, res.Line = Errored, st.line
+			var fe *expectationError
+			if errors.As(err, &fe) {
+				res.Outcome = Failed
 			}
-			res.Failure = fmt.Sprintf("%s:%d: step %d: %v\n\nreceiver log (last lines):\n%s", sc.File, st.line, i+1, err, indent(r.rcv.logTail(25)))
+			res.Failure = fmt.Sprintf("%s:%d: step %d: %v", sc.File, st.line, i+1, err)
+			if r.rcv != nil {
+				res.Failure += "\n\nreceiver log (last lines):\n" + indent(r.rcv.logTail(25))
+			}
 			return res
 		}
 	}
-	res.Passed = true
+	res.Outcome = Passed
 	return res
+}
+
+// expectationError is an expectation that did not hold: the receiver's
+// fault, where any other error of a step is the run's.
+type expectationError struct{ msg string }
+
+func (e *expectationError) Error() string { return e.msg }
+
+// profileFor is the profile of the run's receiver.
+func (o Options) profileFor(spec ReceiverSpec) *Profile {
+	if o.Profile != nil {
+		return o.Profile
+	}
+	if spec.bundled() {
+		return BundledProfile()
+	}
+	return MinimalProfile()
 }
 
 func indent(s string) string {
@@ -231,12 +302,13 @@ type run struct {
 	srv   *httptest.Server
 	rcv   receiver
 	org   string // the scenario org's id
-	names map[string]string
-	log   *tailBuffer
+	// names are the records created "as: name", objects their objects.
+	names, objects map[string]string
+	log            *tailBuffer
+	profile        *Profile // the receiver's, with the mode the scenario needs
 }
 
-func (r *run) setUp(ctx context.Context) error {
-	spec := r.receiverSpec()
+func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
 	keys := r.opts.KeysDir
 	if keys == "" {
 		keys = findKeysDir()
@@ -284,15 +356,13 @@ func (r *run) setUp(ctx context.Context) error {
 		Phase:         r.phase,
 		KeysDir:       keys,
 		KeyFile:       filepath.Join(keys, "server.key"),
+		Profile:       r.profile,
 	}
 	if c := spec.Container; c != nil {
-		vars.ContainerPort = c.Port
-		if vars.ContainerPort == 0 {
-			vars.ContainerPort = 8086
-		}
+		vars.ContainerPort = firstNonZero(c.Port, spec.Port, r.profile.Receiver.Port, 8086)
 		vars.KeysDir, vars.KeyFile = "/keys", "/keys/server.key"
 	}
-	vars.Endpoint = vars.ReceiverURL + "/outbound"
+	vars.Endpoint = vars.ReceiverURL + firstNonEmpty(spec.EndpointPath, r.profile.Receiver.EndpointPath, "/outbound")
 	if spec.Endpoint != "" {
 		if vars.Endpoint, err = vars.render(spec.Endpoint); err != nil {
 			return err
@@ -301,7 +371,7 @@ func (r *run) setUp(ctx context.Context) error {
 	if spec.URL != "" {
 		vars.Endpoint = spec.URL
 	}
-	fx, err := r.sc.orgFixture(r.phase, vars)
+	fx, err := r.sc.orgFixture(r.phase, vars, r.profile.OrgPatch)
 	if err != nil {
 		return err
 	}
@@ -315,14 +385,12 @@ func (r *run) setUp(ctx context.Context) error {
 		r.rcv = &urlReceiver{url: spec.URL}
 		return nil
 	}
-	env, err := receiverEnv(spec, vars)
+	env, err := receiverEnv(spec, r.profile, vars)
 	if err != nil {
 		return err
 	}
-	ready := spec.Ready
-	if ready == "" {
-		ready = "/healthz"
-	}
+	ready := firstNonEmpty(spec.Ready, r.profile.Receiver.Ready, "/healthz")
+	readyLog, isLog := strings.CutPrefix(ready, "log:")
 	r.log = newTailBuffer(2000)
 	if c := spec.Container; c != nil {
 		image := c.Image
@@ -339,8 +407,16 @@ func (r *run) setUp(ctx context.Context) error {
 			k, v, _ := strings.Cut(kv, "=")
 			envMap[k] = v
 		}
+		if c.ReadyLog != "" {
+			readyLog, isLog = c.ReadyLog, true
+		}
+		if isLog {
+			ready = ""
+		} else {
+			readyLog = ""
+		}
 		cr := &containerReceiver{image: image, port: vars.ContainerPort, hostPort: port, env: envMap, ready: ready,
-			readyLog: c.ReadyLog, network: r.opts.containers.network.Name, runID: r.opts.RunID, keysDir: keys, url: vars.Endpoint, log: r.log}
+			readyLog: readyLog, network: r.opts.containers.network.Name, runID: r.opts.RunID, keysDir: keys, url: vars.Endpoint, log: r.log}
 		r.rcv = cr
 		return cr.start(ctx)
 	}
@@ -359,7 +435,12 @@ func (r *run) setUp(ctx context.Context) error {
 		}
 		command = []string{bin}
 	}
-	p := &processReceiver{command: command, env: env, ready: vars.ReceiverURL + ready, url: vars.Endpoint, log: r.log}
+	p := &processReceiver{command: command, env: env, url: vars.Endpoint, log: r.log}
+	if isLog {
+		p.readyLog = readyLog
+	} else {
+		p.ready = vars.ReceiverURL + ready
+	}
 	r.rcv = p
 	return p.start(ctx)
 }
@@ -464,15 +545,20 @@ func listenRetry(addr string) (net.Listener, error) {
 	return nil, fmt.Errorf("the emulator cannot listen on %s: %w", addr, err)
 }
 
-// receiverEnv renders the receiver's environment: the defaults the bundled
-// receiver reads, then the scenario's and the run's additions.
-func receiverEnv(spec ReceiverSpec, vars *templateVars) ([]string, error) {
+// receiverEnv renders the receiver's environment: the contract's variables
+// (docs/RECEIVERS.md), then the profile's (and its mode's), then the run's
+// and the scenario's additions.
+func receiverEnv(spec ReceiverSpec, profile *Profile, vars *templateVars) ([]string, error) {
 	env := map[string]string{}
 	for k, v := range DefaultReceiverEnv {
 		env[k] = v
 	}
 	if spec.Container != nil {
 		env["RECEIVER_LISTEN"] = "0.0.0.0:{{.ContainerPort}}"
+		env["PORT"] = "{{.ContainerPort}}"
+	}
+	for k, v := range profile.Receiver.Env {
+		env[k] = v
 	}
 	for k, v := range spec.Env {
 		env[k] = v
@@ -502,8 +588,19 @@ func (r *run) receiverSpec() ReceiverSpec {
 		if o.Endpoint != "" {
 			spec.Endpoint = o.Endpoint
 		}
+		if o.EndpointPath != "" {
+			spec.EndpointPath = o.EndpointPath
+		}
 		if o.Ready != "" {
 			spec.Ready = o.Ready
+		}
+		if o.Port != 0 {
+			spec.Port = o.Port
+			if spec.Container != nil {
+				c := *spec.Container
+				c.Port = o.Port
+				spec.Container = &c
+			}
 		}
 		if len(o.Env) > 0 {
 			merged := map[string]string{}
@@ -517,6 +614,43 @@ func (r *run) receiverSpec() ReceiverSpec {
 		}
 	}
 	return spec
+}
+
+// kind is how the harness runs a receiver of this spec.
+func (s ReceiverSpec) kind() receiverKind {
+	switch {
+	case s.URL != "":
+		return kindURL
+	case s.Container != nil:
+		return kindContainer
+	}
+	return kindProcess
+}
+
+// bundled reports whether the spec runs sfemu's own example receiver.
+func (s ReceiverSpec) bundled() bool {
+	if s.URL != "" || len(s.Command) > 0 {
+		return false
+	}
+	return s.Container == nil || (s.Container.Image == "example" && s.Container.Dockerfile == "")
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func firstNonZero(values ...int) int {
+	for _, v := range values {
+		if v != 0 {
+			return v
+		}
+	}
+	return 0
 }
 
 func (r *run) close() {
@@ -573,6 +707,7 @@ func (r *run) step(ctx context.Context, st Step) error {
 			}
 			if st.Create.As != "" {
 				r.names[st.Create.As] = rec.ID
+				r.objects[st.Create.As] = st.Create.Object
 			}
 		}
 	case st.Update != nil:

@@ -43,6 +43,12 @@ type Scenario struct {
 	// ExpectFailure marks a scenario that must fail (the catalogue shows a
 	// broken receiver being caught); it passes when an expectation fails.
 	ExpectFailure bool `yaml:"expect_failure"`
+	// Requires names what the receiver must do for the scenario to apply
+	// (api:soap, dedupes, stoppable…, docs/RECEIVERS.md); a receiver whose
+	// profile does not offer it skips the scenario with the reason.
+	Requires []string `yaml:"requires"`
+	// Tags select scenarios: sfemu run --tags soap, --skip-tags slow.
+	Tags []string `yaml:"tags"`
 
 	// File is where the scenario came from; Group its directory name.
 	File  string `yaml:"-"`
@@ -77,8 +83,15 @@ type ReceiverSpec struct {
 	// Endpoint is the URL outbound messages go to (a template); default
 	// http://127.0.0.1:{{.Port}}/outbound.
 	Endpoint string `yaml:"endpoint"`
-	// Ready is the path polled until it answers 200 (default /healthz).
+	// EndpointPath is the path outbound messages go to on the receiver
+	// (default: the profile's, else /outbound).
+	EndpointPath string `yaml:"endpoint_path"`
+	// Ready is the path polled until it answers 200, or log:TEXT to wait
+	// for a line of its output (default: the profile's, else /healthz).
 	Ready string `yaml:"ready"`
+	// Port is where a container receiver listens inside its container
+	// (default: the profile's, else 8086).
+	Port int `yaml:"port"`
 	// Container runs the receiver as a container instead of a process.
 	Container *ContainerSpec `yaml:"container"`
 }
@@ -172,9 +185,42 @@ type Expectations struct {
 	RESTCalls     []map[string]any `yaml:"rest_calls"`
 	// APICalls are the REST and SOAP calls together, in order; each has a
 	// surface (rest or soap) and, for SOAP, an operation (query, create…).
-	APICalls    []map[string]any `yaml:"api_calls"`
-	Records     []RecordsExpect  `yaml:"records"`
-	ReceiverLog *LogExpect       `yaml:"receiver_log"`
+	APICalls []map[string]any `yaml:"api_calls"`
+	// The _include forms name calls that must happen in this order, with
+	// anything else before, between and after: what any correct receiver
+	// does, not one receiver's exact sequence.
+	TokenRequestsInclude []map[string]any `yaml:"token_requests_include"`
+	LoginHistoryInclude  []map[string]any `yaml:"login_history_include"`
+	RESTCallsInclude     []map[string]any `yaml:"rest_calls_include"`
+	APICallsInclude      []map[string]any `yaml:"api_calls_include"`
+	// APICallsEvery is what every REST and SOAP call matches (there is at
+	// least one), e.g. {api_version: "29.0"}.
+	APICallsEvery map[string]any `yaml:"api_calls_every"`
+	// Effect checks the receiver's business effect on records, as its
+	// profile describes it (docs/RECEIVERS.md).
+	Effect      *EffectExpect   `yaml:"effect"`
+	Records     []RecordsExpect `yaml:"records"`
+	ReceiverLog *LogExpect      `yaml:"receiver_log"`
+}
+
+// EffectExpect names records ($name) the receiver's effect must, or must
+// not, be on.
+type EffectExpect struct {
+	Applied    []string `yaml:"applied"`
+	NotApplied []string `yaml:"not_applied"`
+	// AppliedOnce: the effect is on the record once (one created record for
+	// a create effect; for other effects, applied).
+	AppliedOnce []string `yaml:"applied_once"`
+	// AppliedWhere: the effect is on every record of Object matching Where
+	// (SOQL), and Count says how many there are.
+	AppliedWhere *EffectWhere `yaml:"applied_where"`
+}
+
+// EffectWhere selects records by SOQL.
+type EffectWhere struct {
+	Object string `yaml:"object"`
+	Where  string `yaml:"where"`
+	Count  *int   `yaml:"count"`
 }
 
 // DeliveryExpect checks the outbound queue and its history.
@@ -188,8 +234,13 @@ type DeliveryExpect struct {
 	// AttemptsAtLeast is a lower bound on attempts.
 	AttemptsAtLeast *int `yaml:"attempts_at_least"`
 	// Failure is a text every failed notification's last Delivery Failure
-	// Reason must contain.
+	// Reason must contain: Salesforce's words (a status, a parser error, a
+	// nack), or a test receiver's.
 	Failure string `yaml:"failure"`
+	// Cause is Salesforce's error the receiver's fault names
+	// (invalid_app_access): checked like Failure when the profile says its
+	// faults name causes, else not at all.
+	Cause string `yaml:"cause"`
 	// Messages counts SOAP requests whose notifications number each given
 	// size, e.g. [100] for one full batch.
 	BatchSizes []int `yaml:"batch_sizes"`
@@ -309,6 +360,16 @@ func (sc *Scenario) validate() error {
 	if len(sc.Steps) == 0 {
 		return sc.errAt("$", "steps are required")
 	}
+	for i, req := range sc.Requires {
+		if !slices.Contains(requirementNames, req) {
+			return sc.errAt(fmt.Sprintf("$.requires[%d]", i), "requires %q: want one of %s", req, strings.Join(requirementNames, ", "))
+		}
+	}
+	for i, tag := range sc.Tags {
+		if strings.TrimSpace(tag) == "" || strings.ContainsAny(tag, ", ") {
+			return sc.errAt(fmt.Sprintf("$.tags[%d]", i), "tag %q: want a word without spaces or commas", tag)
+		}
+	}
 	if r := sc.Receiver; r != nil {
 		n := 0
 		for _, set := range []bool{r.URL != "", len(r.Command) > 0, r.Container != nil} {
@@ -372,6 +433,21 @@ func (sc *Scenario) validate() error {
 				return sc.errAt(path+".receiver", "receiver %q: want stop or start", st.Receiver)
 			}
 		case st.Expect != nil:
+			if ef := st.Expect.Effect; ef != nil {
+				for key, refs := range map[string][]string{"applied": ef.Applied, "not_applied": ef.NotApplied, "applied_once": ef.AppliedOnce} {
+					for j, ref := range refs {
+						if !strings.HasPrefix(ref, "$") {
+							return sc.errAt(fmt.Sprintf("%s.expect.effect.%s[%d]", path, key, j), "effect.%s: want $name of a created record, got %q", key, ref)
+						}
+						if err := sc.checkRef(fmt.Sprintf("%s.expect.effect.%s[%d]", path, key, j), ref, names); err != nil {
+							return err
+						}
+					}
+				}
+				if w := ef.AppliedWhere; w != nil && (w.Object == "" || w.Where == "") {
+					return sc.errAt(path+".expect.effect.applied_where", "effect.applied_where needs an object and a where")
+				}
+			}
 			if e := st.Expect.Eventually; e != "" {
 				if d, err := time.ParseDuration(e); err != nil || d <= 0 || d > time.Minute {
 					return sc.errAt(path+".expect.eventually", "eventually %q: want a duration up to 1m, such as 5s", e)
@@ -394,4 +470,25 @@ func (sc *Scenario) checkRef(path, ref string, names map[string]bool) error {
 		return sc.errAt(path, "a record is required")
 	}
 	return nil
+}
+
+// requirements are what the scenario needs of the receiver: its requires:
+// list, plus stoppable when a step stops or starts the receiver and
+// configurable when it changes the receiver's environment.
+func (sc *Scenario) requirements() []string {
+	reqs := append([]string(nil), sc.Requires...)
+	add := func(r string) {
+		if !slices.Contains(reqs, r) {
+			reqs = append(reqs, r)
+		}
+	}
+	for _, st := range sc.Steps {
+		if st.Receiver != "" {
+			add("stoppable")
+		}
+	}
+	if sc.Receiver != nil && len(sc.Receiver.Env) > 0 {
+		add("configurable")
+	}
+	return reqs
 }

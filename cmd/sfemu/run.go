@@ -101,11 +101,11 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "interrupted: the runs still going were stopped and their receivers removed")
 	}
 	// The count line comes last: CI systems read the closing line.
-	_, failed := harness.Summary(stdout, results)
+	counts := harness.Summary(stdout, results)
 	if ctx.Err() != nil {
 		return 130
 	}
-	if failed > 0 {
+	if !counts.OK() {
 		return 1
 	}
 	return 0
