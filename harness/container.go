@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -357,8 +359,10 @@ func listenOn(host string) (net.Listener, error) {
 
 // Leftovers lists the containers and networks harness runs created that
 // still exist (a killed run cannot clean up after itself; there is no
-// reaper) — those of one run when runID is set — and with remove, removes them.
-func Leftovers(ctx context.Context, runID string, remove bool) (containers, networks []string, err error) {
+// reaper) — those of one run when runID is set — and with remove, removes
+// them. With onlyDead it leaves alone what runs whose process is still
+// alive made (a run's id names its process: run-PID-…).
+func Leftovers(ctx context.Context, runID string, remove, onlyDead bool) (containers, networks []string, err error) {
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -374,6 +378,9 @@ func Leftovers(ctx context.Context, runID string, remove bool) (containers, netw
 		return nil, nil, err
 	}
 	for _, c := range cs.Items {
+		if onlyDead && runAlive(c.Labels[RunLabel]) {
+			continue
+		}
 		containers = append(containers, c.ID)
 		if remove {
 			if _, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true}); err != nil {
@@ -386,6 +393,9 @@ func Leftovers(ctx context.Context, runID string, remove bool) (containers, netw
 		return containers, nil, err
 	}
 	for _, n := range ns.Items {
+		if onlyDead && runAlive(n.Labels[RunLabel]) {
+			continue
+		}
 		networks = append(networks, n.ID)
 		if remove {
 			if _, err := cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil {
@@ -394,6 +404,19 @@ func Leftovers(ctx context.Context, runID string, remove bool) (containers, netw
 		}
 	}
 	return containers, networks, nil
+}
+
+// runAlive reports whether the process a run id names (run-PID-…) still
+// runs on this machine; an id of another form counts as alive, so only
+// --force removes what sfemu cannot place.
+func runAlive(runID string) bool {
+	var pid int
+	var nanos int64
+	if _, err := fmt.Sscanf(runID, "run-%d-%d", &pid, &nanos); err != nil || pid <= 0 {
+		return true
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 func clientNetworkInspectOptions() client.NetworkInspectOptions {

@@ -199,7 +199,7 @@ func TestFailingContainerScenarioLeavesNothingBehind(t *testing.T) {
 	if !strings.Contains(results[0].Failure, "msg=listening") {
 		t.Errorf("the failure report lacks the container's log:\n%s", results[0].Failure)
 	}
-	containers, networks, err := Leftovers(ctx, opts.RunID, false)
+	containers, networks, err := Leftovers(ctx, opts.RunID, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}

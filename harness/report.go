@@ -58,6 +58,10 @@ func Summary(w io.Writer, results []Result) Counts {
 	var reasons []string
 	for _, r := range results {
 		switch r.Outcome {
+		case Passed:
+			if r.Evidence != "" {
+				fmt.Fprintf(w, "\n--- PASS %s (%s)\n%s\n", r.Name(), r.Duration.Round(time.Millisecond), indent(r.Evidence))
+			}
 		case Failed, Errored:
 			label := "FAIL"
 			if r.Outcome == Errored {
@@ -68,6 +72,9 @@ func Summary(w io.Writer, results []Result) Counts {
 				fmt.Fprintf(w, "%s\n%s\n\n", r.Scenario.Name, indent(d))
 			}
 			fmt.Fprintf(w, "%s\n", indent(r.Failure))
+			if r.Evidence != "" {
+				fmt.Fprintf(w, "\n  what happened:\n%s\n", indent(indent(r.Evidence)))
+			}
 		case Skipped:
 			if _, seen := skipped[r.Failure]; !seen {
 				reasons = append(reasons, r.Failure)

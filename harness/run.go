@@ -32,8 +32,14 @@ type Options struct {
 	// KeysDir holds the test keys (default: fixtures/keys found upwards
 	// from the working directory).
 	KeysDir string
-	// Log receives one line per finished scenario run (nil: silent).
-	Log func(Result)
+	// Progress hears of each run starting and finishing (nil: silent); it
+	// may be called from several goroutines at once.
+	Progress func(Event)
+	// Select picks the runs: tags, a name pattern, a shard.
+	Select Selection
+	// Evidence records in each Result what happened (deliveries, token
+	// requests, API calls), for sfemu run --show.
+	Evidence bool
 	// RunID labels the containers and network the run creates (default: a
 	// fresh id), to find them with Leftovers.
 	RunID string
@@ -101,7 +107,9 @@ type Result struct {
 	// Mode is the profile mode the run used, if any.
 	Mode string
 	// Line is the scenario line of the step that failed (0: none).
-	Line     int
+	Line int
+	// Evidence is what happened, when Options.Evidence asked for it.
+	Evidence string
 	Start    time.Time
 	Duration time.Duration
 }
@@ -140,38 +148,13 @@ func Discover(paths ...string) ([]string, error) {
 	return out, nil
 }
 
-// Run loads the scenarios under paths and runs each in each of its phases,
-// in parallel. Load errors stop the run before anything starts.
+// Run loads the scenarios under paths and runs the selected ones in each
+// of their phases, in parallel. Load errors stop the run before anything
+// starts; an interrupted run reports the runs it never started as NotRun.
 func Run(ctx context.Context, opts Options, paths ...string) ([]Result, error) {
-	files, err := Discover(paths...)
+	jobs, err := selectJobs(opts, paths)
 	if err != nil {
 		return nil, err
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no scenario files under %s", strings.Join(paths, ", "))
-	}
-	var scenarios []*Scenario
-	var loadErrs []string
-	for _, f := range files {
-		sc, err := LoadFile(f)
-		if err != nil {
-			loadErrs = append(loadErrs, err.Error())
-			continue
-		}
-		scenarios = append(scenarios, sc)
-	}
-	if len(loadErrs) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(loadErrs, "\n"))
-	}
-	type job struct {
-		sc    *Scenario
-		phase string
-	}
-	var jobs []job
-	for _, sc := range scenarios {
-		for _, ph := range sc.Phases {
-			jobs = append(jobs, job{sc, ph})
-		}
 	}
 	opts, cleanup := opts.withContainers()
 	defer cleanup()
@@ -182,23 +165,44 @@ func Run(ctx context.Context, opts Options, paths ...string) ([]Result, error) {
 	if opts.EmulatorListen != "" || opts.EmulatorURL != "" {
 		par = 1 // one emulator at a time on the fixed address
 	}
+	if opts.Progress != nil {
+		opts.Progress(Event{Total: len(jobs)})
+	}
 	results := make([]Result, len(jobs))
 	sem := make(chan struct{}, par)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
 	for i, j := range jobs {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			results[i] = RunScenario(ctx, j.sc, j.phase, opts)
-			if opts.Log != nil {
-				opts.Log(results[i])
+			if opts.Progress != nil && ctx.Err() == nil {
+				opts.Progress(Event{Job: &j, Total: len(jobs)})
+			}
+			results[i] = RunScenario(ctx, j.Scenario, j.Phase, opts)
+			if opts.Progress != nil {
+				mu.Lock()
+				done++
+				ev := Event{Result: &results[i], Done: done, Total: len(jobs)}
+				mu.Unlock()
+				opts.Progress(ev)
 			}
 		}()
 	}
 	wg.Wait()
 	return results, nil
+}
+
+// Event is what Options.Progress hears: the number of runs (first, with
+// neither Job nor Result), a run starting (Job), a run finished (Result,
+// with Done of Total).
+type Event struct {
+	Job         *Job
+	Result      *Result
+	Done, Total int
 }
 
 // virtualEpoch places a scenario's virtual clock 30 days before the real
@@ -235,6 +239,9 @@ func RunScenario(ctx context.Context, sc *Scenario, phase string, opts Options) 
 	}
 	r.profile, res.Mode = profile, profile.Mode
 	defer r.close()
+	if opts.Evidence {
+		defer func() { res.Evidence = r.evidence(context.WithoutCancel(ctx)) }()
+	}
 	if ctx.Err() != nil {
 		res.Outcome, res.Failure = NotRun, "the run was interrupted before this one started"
 		return res

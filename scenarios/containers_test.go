@@ -23,7 +23,7 @@ func TestCatalogueInContainers(t *testing.T) {
 	opts := harness.Options{RunID: "scenarios-in-containers", Receiver: &harness.ReceiverSpec{Container: &harness.ContainerSpec{Image: "example"}}}
 	// Registered first, so it runs after the run's own clean-up.
 	t.Cleanup(func() {
-		containers, networks, err := harness.Leftovers(context.Background(), opts.RunID, false)
+		containers, networks, err := harness.Leftovers(context.Background(), opts.RunID, false, false)
 		if err != nil {
 			t.Errorf("listing leftovers: %v", err)
 		}
