@@ -224,13 +224,15 @@ type containerReceiver struct {
 	port     int // inside the container
 	hostPort int
 	env      map[string]string
-	ready    string
-	readyLog string
-	network  string
-	runID    string
-	keysDir  string
-	url      string
-	log      *tailBuffer
+	// readyTimeout bounds the wait for ready or readyLog.
+	readyTimeout time.Duration
+	ready        string
+	readyLog     string
+	network      string
+	runID        string
+	keysDir      string
+	url          string
+	log          *tailBuffer
 
 	mu  sync.Mutex
 	ctr testcontainers.Container
@@ -261,7 +263,7 @@ func (c *containerReceiver) start(ctx context.Context) error {
 	// published (testcontainers' own HTTP wait may try "localhost" over IPv6).
 	var strategy wait.Strategy
 	if c.readyLog != "" {
-		strategy = wait.ForLog(c.readyLog).WithStartupTimeout(20 * time.Second).WithPollInterval(10 * time.Millisecond)
+		strategy = wait.ForLog(c.readyLog).WithStartupTimeout(c.readyTimeout).WithPollInterval(10 * time.Millisecond)
 	}
 	var files []testcontainers.ContainerFile
 	if c.keysDir != "" {
@@ -307,7 +309,7 @@ func (c *containerReceiver) start(ctx context.Context) error {
 func (c *containerReceiver) waitHTTP(ctx context.Context) error {
 	url := fmt.Sprintf("http://127.0.0.1:%d%s", c.hostPort, c.ready)
 	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(c.readyTimeout)
 	for {
 		if resp, err := client.Get(url); err == nil {
 			resp.Body.Close()
@@ -316,7 +318,7 @@ func (c *containerReceiver) waitHTTP(ctx context.Context) error {
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("receiver container %s not ready at %s after 20s:\n%s", c.image, url, c.log.tail(20))
+			return fmt.Errorf("receiver container %s not ready at %s after %s:\n%s", c.image, url, c.readyTimeout, c.log.tail(20))
 		}
 		select {
 		case <-ctx.Done():

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -225,3 +226,28 @@ func FuzzParseProfile(f *testing.F) {
 }
 
 func regexpMust(s string) *regexp.Regexp { return regexp.MustCompile(s) }
+
+// TestPreflightSaysOnceWhatIsWrong: a receiver that cannot run is one
+// message before any scenario, naming the fix.
+func TestPreflightSaysOnceWhatIsWrong(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"a command that does not exist", Options{Receiver: &ReceiverSpec{Command: []string{"/no/such/receiver"}}}, `the receiver command "/no/such/receiver" cannot be run`},
+		{"a URL nothing answers at", Options{Receiver: &ReceiverSpec{URL: "http://127.0.0.1:1/outbound"}}, "nothing answers at http://127.0.0.1:1/outbound"},
+		{"a ready path the receiver does not serve", Options{Receiver: &ReceiverSpec{Ready: "/no-such-ready-path"}, ReadyTimeout: 500 * time.Millisecond}, "give the path it answers 200 at with --ready PATH"},
+		{"a ready line the receiver never prints", Options{Receiver: &ReceiverSpec{Ready: "log:never printed"}, ReadyTimeout: 500 * time.Millisecond}, `no "never printed" in its output`},
+	} {
+		err := Preflight(context.Background(), tt.opts)
+		var pe *PreflightError
+		if !errors.As(err, &pe) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want a preflight error containing %q", tt.name, err, tt.want)
+		}
+	}
+	if err := Preflight(context.Background(), Options{}); err != nil {
+		t.Errorf("the bundled receiver fails its preflight: %v", err)
+	}
+}

@@ -53,7 +53,9 @@ type processReceiver struct {
 	env      []string
 	ready    string // URL polled until 200
 	readyLog string // or a text its output prints when it is ready
-	url      string // outbound endpoint
+	// readyTimeout bounds the wait for either.
+	readyTimeout time.Duration
+	url          string // outbound endpoint
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -79,7 +81,7 @@ func (p *processReceiver) start(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
 	p.cmd, p.done = cmd, done
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(p.readyTimeout)
 	client := &http.Client{Timeout: time.Second}
 	for {
 		select {
@@ -105,7 +107,7 @@ func (p *processReceiver) start(ctx context.Context) error {
 			if p.readyLog != "" {
 				what = fmt.Sprintf("(no %q in its output)", p.readyLog)
 			}
-			return fmt.Errorf("receiver not ready %s after 15s:\n%s", what, p.log.tail(20))
+			return fmt.Errorf("receiver not ready %s after %s:\n%s", what, p.readyTimeout, p.log.tail(20))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -37,6 +37,9 @@ type Options struct {
 	Progress func(Event)
 	// Select picks the runs: tags, a name pattern, a shard.
 	Select Selection
+	// ReadyTimeout bounds the wait for a receiver to become ready (default
+	// 20s).
+	ReadyTimeout time.Duration
 	// Evidence records in each Result what happened (deliveries, token
 	// requests, API calls), for sfemu run --show.
 	Evidence bool
@@ -280,6 +283,13 @@ type expectationError struct{ msg string }
 
 func (e *expectationError) Error() string { return e.msg }
 
+func (o Options) readyTimeout() time.Duration {
+	if o.ReadyTimeout > 0 {
+		return o.ReadyTimeout
+	}
+	return 20 * time.Second
+}
+
 // profileFor is the profile of the run's receiver.
 func (o Options) profileFor(spec ReceiverSpec) *Profile {
 	if o.Profile != nil {
@@ -422,7 +432,7 @@ func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
 		} else {
 			readyLog = ""
 		}
-		cr := &containerReceiver{image: image, port: vars.ContainerPort, hostPort: port, env: envMap, ready: ready,
+		cr := &containerReceiver{image: image, readyTimeout: r.opts.readyTimeout(), port: vars.ContainerPort, hostPort: port, env: envMap, ready: ready,
 			readyLog: readyLog, network: r.opts.containers.network.Name, runID: r.opts.RunID, keysDir: keys, url: vars.Endpoint, log: r.log}
 		r.rcv = cr
 		return cr.start(ctx)
@@ -442,7 +452,7 @@ func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
 		}
 		command = []string{bin}
 	}
-	p := &processReceiver{command: command, env: env, url: vars.Endpoint, log: r.log}
+	p := &processReceiver{command: command, env: env, url: vars.Endpoint, log: r.log, readyTimeout: r.opts.readyTimeout()}
 	if isLog {
 		p.readyLog = readyLog
 	} else {

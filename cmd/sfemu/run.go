@@ -126,6 +126,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if *list {
 		return listRuns(stdout, stderr, opts, paths)
 	}
+	if err := harness.Preflight(ctx, opts); err != nil {
+		fmt.Fprintf(stderr, "sfemu run: %v\n", err)
+		return 2
+	}
 	progress := newProgress(stdout, *verbose)
 	opts.Progress = progress.event
 	defer progress.stop()
