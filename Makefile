@@ -10,13 +10,15 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -o bin/sfemu ./cmd/sfemu
 
-## e2e: the scenario catalogue, both eras, against the bundled example receiver —
-## in a container when a Docker engine answers, else as a process (it says which;
-## with CI=true a missing engine fails). The summary ends "N passed, M failed";
-## JUnit XML goes to out/junit.xml.
+## e2e: the scenario catalogue against the bundled Go receiver — in a container
+## when a Docker engine answers, else as a process (it says which; with CI=true a
+## missing engine fails) — then against the Python receiver, which shares no code
+## with sfemu, as a process, a container and a running URL (docs/RECEIVERS.md).
+## Each summary ends "N passed, M failed, K skipped"; JUnit XML goes to out/.
 e2e: build
 	@mkdir -p out
 	bin/sfemu run -v --receiver auto --junit out/junit.xml scenarios
+	examples/python-receiver/e2e.sh cmd container url
 
 ## test: formatting, vet, and every test with the race detector
 test: lint

@@ -151,13 +151,18 @@ var (
 	bundled     *Profile
 )
 
-// LoadProfile reads and checks a profile file; errors name file:line.
+// LoadProfile reads and checks a profile file; errors name file:line. The
+// bundled receiver's own file counts as bundled.
 func LoadProfile(path string) (*Profile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return ParseProfile(path, data)
+	p, err := ParseProfile(path, data)
+	if err == nil && bytes.Equal(data, examples.ReceiverProfile) {
+		p.Bundled = true
+	}
+	return p, err
 }
 
 // ParseProfile parses a profile.
@@ -372,6 +377,17 @@ var requirementNames = []string{
 	"retries-failures", "stoppable", "configurable", "bundled-receiver",
 }
 
+func kindText(reqs []string) string {
+	var verbs []string
+	if slices.Contains(reqs, "stoppable") {
+		verbs = append(verbs, "stop and start")
+	}
+	if slices.Contains(reqs, "configurable") {
+		verbs = append(verbs, "give its own environment")
+	}
+	return strings.Join(verbs, " and ")
+}
+
 // receiverKind is how the harness runs the receiver: what it can do to it.
 type receiverKind int
 
@@ -438,10 +454,21 @@ func (p *Profile) resolve(reqs []string, kind receiverKind) (*Profile, string) {
 			return q, ""
 		}
 	}
-	sort.Strings(base)
-	why := fmt.Sprintf("needs %s, which profile %q does not offer", strings.Join(base, ", "), p.Name)
-	if kind == kindURL && (slices.Contains(base, "stoppable") || slices.Contains(base, "configurable")) {
-		why += " (a url: receiver runs elsewhere: the harness cannot stop it or change its environment)"
+	var ofProfile, ofKind []string
+	for _, r := range base {
+		if r == "stoppable" || r == "configurable" {
+			ofKind = append(ofKind, r)
+		} else {
+			ofProfile = append(ofProfile, r)
+		}
 	}
-	return nil, why
+	sort.Strings(ofProfile)
+	var parts []string
+	if len(ofProfile) > 0 {
+		parts = append(parts, fmt.Sprintf("needs %s, which profile %q does not offer", strings.Join(ofProfile, ", "), p.Name))
+	}
+	if len(ofKind) > 0 {
+		parts = append(parts, fmt.Sprintf("needs a receiver the harness can %s: a url: receiver runs elsewhere", kindText(ofKind)))
+	}
+	return nil, strings.Join(parts, "; ")
 }

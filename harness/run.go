@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -387,6 +388,10 @@ func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
 	}
 	if spec.URL != "" {
 		vars.Endpoint = spec.URL
+		// {{.ReceiverURL}} is where that receiver runs, not a port of ours.
+		if u, err := url.Parse(spec.URL); err == nil && u.Host != "" {
+			vars.ReceiverURL = u.Scheme + "://" + u.Host
+		}
 	}
 	fx, err := r.sc.orgFixture(r.phase, vars, r.profile.OrgPatch)
 	if err != nil {
