@@ -295,3 +295,31 @@ func TestRunningEmulatorDrivenThroughItsControlAPI(t *testing.T) {
 		t.Errorf("the running emulator serves %+v, want the last scenario's org", orgs)
 	}
 }
+
+// TestRunningRealClockEmulatorSkipsWhatMovesTime: an sfemu driven with
+// --emulator on the real clock cannot move time; the stories that do are
+// skipped with the reason, the others run.
+func TestRunningRealClockEmulatorSkipsWhatMovesTime(t *testing.T) {
+	emu, err := emulator.New(emulator.Options{Clock: emulator.RealClock, Outbound: outbound.Settings{SessionOverHTTP: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	emu.SetPublicURL(srv.URL)
+	results, err := Run(context.Background(), Options{EmulatorURL: srv.URL},
+		"../scenarios/session-id/works-after-removal-with-jwt.yaml", "../scenarios/delivery/receiver-down-then-back.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		moves := strings.Contains(r.Scenario.File, "receiver-down")
+		switch {
+		case moves && (r.Outcome != Skipped || !strings.Contains(r.Failure, "--clock virtual")):
+			t.Errorf("%s: %s %q, want skipped for the real clock", r.Name(), r.Outcome, r.Failure)
+		case !moves && r.Outcome != Passed:
+			t.Errorf("%s: %s\n%s", r.Name(), r.Outcome, r.Failure)
+		}
+	}
+}

@@ -190,7 +190,7 @@ func TestProfiles(t *testing.T) {
 		{[]string{"stoppable"}, kindURL, "", "a url: receiver runs elsewhere"},
 		{[]string{"api:soap", "effect:create"}, kindProcess, "", "needs api:soap, effect:create"},
 	} {
-		p, why := b.resolve(tt.reqs, tt.kind)
+		p, why := b.resolve(tt.reqs, runEnv{kind: tt.kind})
 		switch {
 		case tt.skipping != "" && !strings.Contains(why, tt.skipping):
 			t.Errorf("%v: skip reason %q, want %q", tt.reqs, why, tt.skipping)

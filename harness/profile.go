@@ -374,7 +374,14 @@ var requirementNames = []string{
 	"login:jwt", "login:soap-login", "login:session-only",
 	"effect:update", "effect:create", "effect:read",
 	"uses-session-id", "dedupes", "checks-org-id", "relogin", "version-from-message",
-	"retries-failures", "stoppable", "configurable", "bundled-receiver",
+	"retries-failures", "stoppable", "configurable", "virtual-clock", "bundled-receiver",
+}
+
+// runEnv is what, besides the profile, decides whether a scenario applies:
+// how the receiver runs, and whether the emulator's clock can be moved.
+type runEnv struct {
+	kind      receiverKind
+	realClock bool // a running sfemu (--emulator) on the real clock
 }
 
 func kindText(reqs []string) string {
@@ -397,8 +404,8 @@ const (
 	kindURL
 )
 
-// offers reports whether the profile, run as kind, meets one requirement.
-func (p *Profile) offers(req string, kind receiverKind) bool {
+// offers reports whether the profile, run in env, meets one requirement.
+func (p *Profile) offers(req string, env runEnv) bool {
 	if what, value, ok := strings.Cut(req, ":"); ok {
 		switch what {
 		case "api":
@@ -424,7 +431,9 @@ func (p *Profile) offers(req string, kind receiverKind) bool {
 	case "retries-failures":
 		return p.Unprocessable == AnswerFault || p.Unprocessable == AnswerNack
 	case "stoppable", "configurable":
-		return kind != kindURL
+		return env.kind != kindURL
+	case "virtual-clock":
+		return !env.realClock
 	case "bundled-receiver":
 		return p.Bundled
 	}
@@ -434,11 +443,11 @@ func (p *Profile) offers(req string, kind receiverKind) bool {
 // resolve picks, for what a scenario requires, the profile itself or the
 // first of its modes that offers everything; otherwise it says why the
 // scenario does not apply.
-func (p *Profile) resolve(reqs []string, kind receiverKind) (*Profile, string) {
+func (p *Profile) resolve(reqs []string, env runEnv) (*Profile, string) {
 	missing := func(q *Profile) []string {
 		var out []string
 		for _, r := range reqs {
-			if !q.offers(r, kind) {
+			if !q.offers(r, env) {
 				out = append(out, r)
 			}
 		}
@@ -455,10 +464,14 @@ func (p *Profile) resolve(reqs []string, kind receiverKind) (*Profile, string) {
 		}
 	}
 	var ofProfile, ofKind []string
+	clock := false
 	for _, r := range base {
-		if r == "stoppable" || r == "configurable" {
+		switch r {
+		case "stoppable", "configurable":
 			ofKind = append(ofKind, r)
-		} else {
+		case "virtual-clock":
+			clock = true
+		default:
 			ofProfile = append(ofProfile, r)
 		}
 	}
@@ -469,6 +482,9 @@ func (p *Profile) resolve(reqs []string, kind receiverKind) (*Profile, string) {
 	}
 	if len(ofKind) > 0 {
 		parts = append(parts, fmt.Sprintf("needs a receiver the harness can %s: a url: receiver runs elsewhere", kindText(ofKind)))
+	}
+	if clock {
+		parts = append(parts, "moves the emulator's clock, and the sfemu it drives runs on the real clock (start it with --clock virtual)")
 	}
 	return nil, strings.Join(parts, "; ")
 }

@@ -236,7 +236,7 @@ func RunScenario(ctx context.Context, sc *Scenario, phase string, opts Options) 
 	}()
 	r := &run{sc: sc, phase: phase, opts: opts, names: map[string]string{}, objects: map[string]string{}}
 	spec := r.receiverSpec()
-	profile, why := opts.profileFor(spec).resolve(sc.requirements(), spec.kind())
+	profile, why := opts.profileFor(spec).resolve(sc.requirements(), opts.env(ctx, spec))
 	if why != "" {
 		res.Outcome, res.Failure = Skipped, why
 		return res
@@ -283,6 +283,27 @@ func RunScenario(ctx context.Context, sc *Scenario, phase string, opts Options) 
 type expectationError struct{ msg string }
 
 func (e *expectationError) Error() string { return e.msg }
+
+// env is what decides, with the profile, whether a scenario applies.
+func (o Options) env(ctx context.Context, spec ReceiverSpec) runEnv {
+	return runEnv{kind: spec.kind(), realClock: o.EmulatorURL != "" && remoteClockIsReal(ctx, o.EmulatorURL)}
+}
+
+// remoteClocks caches, per running sfemu, whether its clock is the real one.
+var remoteClocks sync.Map
+
+func remoteClockIsReal(ctx context.Context, emulatorURL string) bool {
+	if v, ok := remoteClocks.Load(emulatorURL); ok {
+		return v.(bool)
+	}
+	c, err := control.New(emulatorURL).Clock(ctx)
+	if err != nil {
+		return false // the run itself will report the emulator it cannot reach
+	}
+	real := c.Mode != "virtual"
+	remoteClocks.Store(emulatorURL, real)
+	return real
+}
 
 func (o Options) readyTimeout() time.Duration {
 	if o.ReadyTimeout > 0 {

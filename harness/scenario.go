@@ -473,8 +473,9 @@ func (sc *Scenario) checkRef(path, ref string, names map[string]bool) error {
 }
 
 // requirements are what the scenario needs of the receiver: its requires:
-// list, plus stoppable when a step stops or starts the receiver and
-// configurable when it changes the receiver's environment.
+// list, plus stoppable when a step stops or starts the receiver,
+// configurable when it changes the receiver's environment, and
+// virtual-clock when it moves time.
 func (sc *Scenario) requirements() []string {
 	reqs := append([]string(nil), sc.Requires...)
 	add := func(r string) {
@@ -485,6 +486,9 @@ func (sc *Scenario) requirements() []string {
 	for _, st := range sc.Steps {
 		if st.Receiver != "" {
 			add("stoppable")
+		}
+		if st.Advance != "" {
+			add("virtual-clock")
 		}
 	}
 	if sc.Receiver != nil && len(sc.Receiver.Env) > 0 {

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"encoding/xml"
 	"fmt"
 	"os"
@@ -177,7 +178,7 @@ func Plan(opts Options, paths ...string) ([]Planned, error) {
 	for i, j := range jobs {
 		r := &run{sc: j.Scenario, phase: j.Phase, opts: opts}
 		spec := r.receiverSpec()
-		profile, why := opts.profileFor(spec).resolve(j.Scenario.requirements(), spec.kind())
+		profile, why := opts.profileFor(spec).resolve(j.Scenario.requirements(), opts.env(context.Background(), spec))
 		out[i] = Planned{Job: j, Skip: why}
 		if profile != nil {
 			out[i].Mode = profile.Mode
