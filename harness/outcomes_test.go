@@ -251,3 +251,43 @@ func TestPreflightSaysOnceWhatIsWrong(t *testing.T) {
 		t.Errorf("the bundled receiver fails its preflight: %v", err)
 	}
 }
+
+// TestShardReportsMergeIntoTheWhole: the JUnit files of --shard 1/3 … 3/3
+// merge into one report of every run once; overlapping reports are refused.
+func TestShardReportsMergeIntoTheWhole(t *testing.T) {
+	t.Parallel()
+	var scenarios []*Scenario
+	for i := range 7 {
+		scenarios = append(scenarios, &Scenario{File: fmt.Sprintf("g%d/s%d.yaml", i%2, i), Group: fmt.Sprintf("g%d", i%2), Phases: []string{PhaseLegacy, PhaseRemoved}})
+	}
+	dir := t.TempDir()
+	var files []string
+	start := time.Now()
+	for k := 1; k <= 3; k++ {
+		var results []Result
+		for i, j := range (Selection{Shard: k, Shards: 3}).jobs(scenarios) {
+			outcome := Passed
+			if i == 0 && k == 2 {
+				outcome = Failed
+			}
+			results = append(results, Result{Scenario: j.Scenario, Phase: j.Phase, Outcome: outcome, Start: start, Duration: time.Second})
+		}
+		f := filepath.Join(dir, fmt.Sprintf("shard-%d.xml", k))
+		if err := WriteJUnit(f, results); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	out := filepath.Join(dir, "all.xml")
+	c, err := MergeJUnit(out, files...)
+	if err != nil || c.Passed != 13 || c.Failed != 1 {
+		t.Fatalf("merge: %+v %v", c, err)
+	}
+	timings, err := ReadJUnitTimings(out)
+	if err != nil || len(timings) != 14 {
+		t.Errorf("the merged report has %d runs (%v), want 14", len(timings), err)
+	}
+	if _, err := MergeJUnit(filepath.Join(dir, "twice.xml"), files[0], files[0]); err == nil || !strings.Contains(err.Error(), "overlap") {
+		t.Errorf("merging a report with itself: %v", err)
+	}
+}

@@ -273,3 +273,62 @@ func baseName(p string) string {
 	}
 	return p
 }
+
+// MergeJUnit merges JUnit reports WriteJUnit wrote (the shards of a CI
+// matrix) into one at out: suites of the same group become one, their
+// cases in order, counts added; times are the shards' added up, since they
+// ran on different machines. It returns the merged counts.
+func MergeJUnit(out string, inputs ...string) (Counts, error) {
+	merged := junitSuites{}
+	index := map[string]int{}
+	seen := map[string]string{}
+	for _, in := range inputs {
+		data, err := os.ReadFile(in)
+		if err != nil {
+			return Counts{}, err
+		}
+		var s junitSuites
+		if err := xml.Unmarshal(data, &s); err != nil {
+			return Counts{}, fmt.Errorf("%s: not a JUnit report: %v", in, err)
+		}
+		for _, suite := range s.Suites {
+			for _, c := range suite.Cases {
+				key := suite.Name + "/" + c.Name
+				if prev, dup := seen[key]; dup {
+					return Counts{}, fmt.Errorf("%s and %s both ran %s: the reports overlap (each shard runs its own scenarios)", prev, in, key)
+				}
+				seen[key] = in
+			}
+			i, ok := index[suite.Name]
+			if !ok {
+				index[suite.Name] = len(merged.Suites)
+				merged.Suites = append(merged.Suites, suite)
+				continue
+			}
+			m := &merged.Suites[i]
+			m.Cases = append(m.Cases, suite.Cases...)
+			m.Tests, m.Fails, m.Errors, m.Skipped = m.Tests+suite.Tests, m.Fails+suite.Fails, m.Errors+suite.Errors, m.Skipped+suite.Skipped
+			m.Time = addSeconds(m.Time, suite.Time)
+			if suite.Timestamp != "" && (m.Timestamp == "" || suite.Timestamp < m.Timestamp) {
+				m.Timestamp = suite.Timestamp
+			}
+		}
+		merged.Tests, merged.Fails, merged.Errors, merged.Skipped = merged.Tests+s.Tests, merged.Fails+s.Fails, merged.Errors+s.Errors, merged.Skipped+s.Skipped
+		merged.Time = addSeconds(merged.Time, s.Time)
+	}
+	sort.Slice(merged.Suites, func(a, b int) bool { return merged.Suites[a].Name < merged.Suites[b].Name })
+	b, err := xml.MarshalIndent(merged, "", "  ")
+	if err != nil {
+		return Counts{}, err
+	}
+	c := Counts{Failed: merged.Fails, Errors: merged.Errors, Skipped: merged.Skipped}
+	c.Passed = merged.Tests - merged.Fails - merged.Errors - merged.Skipped
+	return c, os.WriteFile(out, append([]byte(xml.Header), append(b, '\n')...), 0o644)
+}
+
+func addSeconds(a, b string) string {
+	var x, y float64
+	fmt.Sscanf(a, "%f", &x)
+	fmt.Sscanf(b, "%f", &y)
+	return fmt.Sprintf("%.3f", x+y)
+}

@@ -17,7 +17,8 @@ Usage:
   sfemu jwt     --key FILE --iss CONSUMER_KEY --sub USERNAME [--aud URL] [--exp 3m]
   sfemu send    [--emulator URL] --message NAME (--record ID... | --where 'SOQL condition')
   sfemu queue   [--emulator URL] [--all] [--retry ID | --delete ID]
-  sfemu run     [--receiver example|url:URL|cmd:'COMMAND'] [--junit FILE] [PATH...]
+  sfemu run     [--receiver example|container:IMAGE|url:URL|cmd:'COMMAND'] [--profile FILE] [--junit FILE] [PATH...]
+  sfemu merge-junit --out FILE REPORT...   (the shards of a CI matrix into one report)
   sfemu health  [--url URL]
   sfemu version
 
@@ -46,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runQueue(rest, stdout, stderr)
 	case "run":
 		return runRun(rest, stdout, stderr)
+	case "merge-junit":
+		return runMergeJUnit(args[1:], stdout, stderr)
 	case "health":
 		return runHealth(rest, stdout, stderr)
 	case "version", "--version":
