@@ -200,7 +200,7 @@ func TestProfiles(t *testing.T) {
 	}
 	for _, tt := range []struct{ yaml, want string }{
 		{"name: x\napi: grpc\n", "p.yaml:2: api \"grpc\": want rest, soap"},
-		{"name: x\nefect: {kind: read}\n", "p.yaml:2: unknown key"},
+		{"name: x\nefect: {kind: read}\n", "p.yaml:2:1: unknown key"},
 		{"name: x\neffect: {kind: create}\n", "p.yaml:2: effect create needs the object"},
 		{"name: x\nmodes:\n  - {name: m, login: password}\n", "p.yaml:3: mode m: login \"password\""},
 		{"name: x\neffect: {kind: update, field: F, applied: \"SELECT {{.Nope}}\"}\n", "effect.applied"},

@@ -15,7 +15,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -54,6 +56,7 @@ type Scenario struct {
 	File  string `yaml:"-"`
 	Group string `yaml:"-"`
 	lines func(path string) int
+	cols  func(path string) int
 }
 
 // OrgSpec is the org a scenario runs against: a fixture and changes to it.
@@ -265,18 +268,43 @@ const (
 	PhaseRemoved = "removed"
 )
 
-// LoadError is a problem in a scenario file, at a line when known.
+// LoadError is a problem in a scenario file, at a line and column when
+// known.
 type LoadError struct {
-	File string
-	Line int
-	Msg  string
+	File      string
+	Line, Col int
+	Msg       string
 }
 
 func (e *LoadError) Error() string {
-	if e.Line > 0 {
+	switch {
+	case e.Line > 0 && e.Col > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	case e.Line > 0:
 		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
 	}
 	return e.File + ": " + e.Msg
+}
+
+// LoadErrors are every problem of one file, in the order of the file.
+type LoadErrors []*LoadError
+
+func (es LoadErrors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (es LoadErrors) sorted() LoadErrors {
+	sort.SliceStable(es, func(a, b int) bool {
+		if es[a].Line != es[b].Line {
+			return es[a].Line < es[b].Line
+		}
+		return es[a].Col < es[b].Col
+	})
+	return es
 }
 
 // LoadFile reads and checks one scenario.
@@ -288,7 +316,9 @@ func LoadFile(path string) (*Scenario, error) {
 	return Load(path, data)
 }
 
-// Load parses a scenario; errors name file:line.
+// Load parses a scenario. Every problem of the file is reported at once,
+// each at file:line:col (a LoadErrors): unknown keys, then the first value
+// of the wrong type, or else every rule the steps break.
 func Load(name string, data []byte) (sc *Scenario, err error) {
 	defer func() {
 		if p := recover(); p != nil { // the YAML library can panic on malformed input
@@ -302,15 +332,25 @@ func Load(name string, data []byte) (sc *Scenario, err error) {
 	if len(file.Docs) != 1 || file.Docs[0].Body == nil {
 		return nil, &LoadError{File: name, Msg: "want one YAML document with name, org and steps"}
 	}
-	sc = &Scenario{File: name, Group: filepath.Base(filepath.Dir(name))}
-	if err := yaml.NodeToValue(file.Docs[0].Body, sc, yaml.DisallowUnknownField()); err != nil {
-		return nil, yamlError(name, err)
+	var errs LoadErrors
+	for _, k := range unknownKeys(file.Docs[0].Body, reflect.TypeOf(Scenario{}), "$") {
+		errs = append(errs, &LoadError{File: name, Line: k.line, Col: k.col, Msg: k.message()})
 	}
-	sc.lines = func(path string) int { return lineOf(file, path) }
+	sc = &Scenario{File: name, Group: filepath.Base(filepath.Dir(name))}
+	if err := yaml.NodeToValue(file.Docs[0].Body, sc); err != nil {
+		return nil, append(errs, yamlError(name, err).(*LoadError)).sorted()
+	}
+	sc.lines = func(path string) int { line, _ := posOf(file, path); return line }
+	sc.cols = func(path string) int { _, col := posOf(file, path); return col }
 	for i := range sc.Steps {
 		sc.Steps[i].line = sc.lines(fmt.Sprintf("$.steps[%d]", i))
 	}
-	return sc, sc.validate()
+	errs = append(errs, sc.validate()...)
+	errs = append(errs, sc.checkPatchKeys(file)...)
+	if len(errs) > 0 {
+		return nil, errs.sorted()
+	}
+	return sc, nil
 }
 
 func yamlError(name string, err error) error {
@@ -321,53 +361,71 @@ func yamlError(name string, err error) error {
 		if errors.As(err, &u) {
 			msg = "unknown key: " + strings.TrimPrefix(msg, "unknown field ")
 		}
-		return &LoadError{File: name, Line: ye.GetToken().Position.Line, Msg: msg}
+		pos := ye.GetToken().Position
+		return &LoadError{File: name, Line: pos.Line, Col: pos.Column, Msg: msg}
 	}
 	return &LoadError{File: name, Msg: err.Error()}
 }
 
-func lineOf(file *ast.File, path string) int {
+// posOf is the line and column of the node at a YAML path (0, 0: none).
+func posOf(file *ast.File, path string) (int, int) {
 	p, err := yaml.PathString(path)
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	n, err := p.FilterFile(file)
 	if err != nil || n == nil || n.GetToken() == nil {
-		return 0
+		return 0, 0
 	}
-	return n.GetToken().Position.Line
+	return n.GetToken().Position.Line, n.GetToken().Position.Column
 }
 
-func (sc *Scenario) errAt(path, format string, args ...any) error {
-	return &LoadError{File: sc.File, Line: sc.lines(path), Msg: fmt.Sprintf(format, args...)}
+func lineOf(file *ast.File, path string) int {
+	line, _ := posOf(file, path)
+	return line
 }
 
-func (sc *Scenario) validate() error {
+func (sc *Scenario) errAt(path, format string, args ...any) *LoadError {
+	e := &LoadError{File: sc.File, Line: sc.lines(path), Msg: fmt.Sprintf(format, args...)}
+	if sc.cols != nil && path != "$" { // the whole file has a line, not a column
+		e.Col = sc.cols(path)
+	}
+	return e
+}
+
+// validate lists every rule the scenario breaks.
+func (sc *Scenario) validate() LoadErrors {
+	var errs LoadErrors
+	add := func(e *LoadError) {
+		if e != nil {
+			errs = append(errs, e)
+		}
+	}
 	if strings.TrimSpace(sc.Name) == "" {
-		return sc.errAt("$", "name is required")
+		add(sc.errAt("$", "name is required"))
 	}
 	if sc.Org.Fixture == "" {
-		return sc.errAt("$.org", "org.fixture is required (a fixture file relative to this scenario, or \"default\")")
+		add(sc.errAt("$.org", "org.fixture is required (a fixture file relative to this scenario, or \"default\")"))
 	}
 	if len(sc.Phases) == 0 {
 		sc.Phases = []string{PhaseLegacy, PhaseRemoved}
 	}
 	for i, p := range sc.Phases {
 		if _, ok := org.LookupRelease(p); !ok {
-			return sc.errAt(fmt.Sprintf("$.phases[%d]", i), "phase %q: want legacy (before the February 2026 change), removed (after), or a release: %s", p, strings.Join(org.ReleaseNames()[2:], ", "))
+			add(sc.errAt(fmt.Sprintf("$.phases[%d]", i), "phase %q: want legacy (before the February 2026 change), removed (after), or a release: %s", p, strings.Join(org.ReleaseNames()[2:], ", ")))
 		}
 	}
 	if len(sc.Steps) == 0 {
-		return sc.errAt("$", "steps are required")
+		add(sc.errAt("$", "steps are required"))
 	}
 	for i, req := range sc.Requires {
 		if !slices.Contains(requirementNames, req) {
-			return sc.errAt(fmt.Sprintf("$.requires[%d]", i), "requires %q: want one of %s", req, strings.Join(requirementNames, ", "))
+			add(sc.errAt(fmt.Sprintf("$.requires[%d]", i), "requires %q: want one of %s", req, strings.Join(requirementNames, ", ")))
 		}
 	}
 	for i, tag := range sc.Tags {
 		if strings.TrimSpace(tag) == "" || strings.ContainsAny(tag, ", ") {
-			return sc.errAt(fmt.Sprintf("$.tags[%d]", i), "tag %q: want a word without spaces or commas", tag)
+			add(sc.errAt(fmt.Sprintf("$.tags[%d]", i), "tag %q: want a word without spaces or commas", tag))
 		}
 	}
 	if r := sc.Receiver; r != nil {
@@ -378,88 +436,102 @@ func (sc *Scenario) validate() error {
 			}
 		}
 		if n > 1 {
-			return sc.errAt("$.receiver", "receiver: give one of url, command or container")
+			add(sc.errAt("$.receiver", "receiver: give one of url, command or container"))
 		}
 		if c := r.Container; c != nil && c.Image == "" && c.Dockerfile == "" {
-			return sc.errAt("$.receiver.container", "receiver.container needs an image or a dockerfile")
+			add(sc.errAt("$.receiver.container", "receiver.container needs an image or a dockerfile"))
 		}
 	}
 	names := map[string]bool{}
 	for i, st := range sc.Steps {
-		path := fmt.Sprintf("$.steps[%d]", i)
-		n := 0
-		for _, set := range []bool{st.Create != nil, st.Update != nil, st.Send != nil, st.Advance != "", st.Faults != nil,
-			st.ClientIP != nil, st.Expire != nil, st.Receiver != "", st.Expect != nil} {
-			if set {
-				n++
-			}
+		for _, e := range sc.validateStep(i, st, names) {
+			add(e)
 		}
-		if n != 1 {
-			return sc.errAt(path, "step %d: want exactly one of create, update, send, advance, faults, client_ip, expire_sessions, receiver, expect (got %d)", i+1, n)
+	}
+	return errs
+}
+
+// validateStep lists the rules one step breaks; names are the records
+// created so far (create … as: name), which it adds to.
+func (sc *Scenario) validateStep(i int, st Step, names map[string]bool) []*LoadError {
+	var errs []*LoadError
+	add := func(e *LoadError) {
+		if e != nil {
+			errs = append(errs, e)
 		}
-		if st.Only != "" && !slices.Contains(sc.Phases, st.Only) {
-			return sc.errAt(path+".only", "only %q is not one of the scenario's phases (%s)", st.Only, strings.Join(sc.Phases, ", "))
+	}
+	path := fmt.Sprintf("$.steps[%d]", i)
+	n := 0
+	for _, set := range []bool{st.Create != nil, st.Update != nil, st.Send != nil, st.Advance != "", st.Faults != nil,
+		st.ClientIP != nil, st.Expire != nil, st.Receiver != "", st.Expect != nil} {
+		if set {
+			n++
 		}
-		switch {
-		case st.Create != nil:
-			if st.Create.Object == "" {
-				return sc.errAt(path+".create", "create needs an object")
-			}
-			if st.Create.As != "" {
-				names[st.Create.As] = true
-			}
-		case st.Update != nil:
-			if err := sc.checkRef(path+".update.record", st.Update.Record, names); err != nil {
-				return err
-			}
-		case st.Send != nil:
-			if st.Send.Message == "" {
-				return sc.errAt(path+".send", "send needs a message")
-			}
-			if len(st.Send.Records) == 0 && st.Send.Where == "" {
-				return sc.errAt(path+".send", "send needs records or where")
-			}
-			for j, r := range st.Send.Records {
-				if err := sc.checkRef(fmt.Sprintf("%s.send.records[%d]", path, j), r, names); err != nil {
-					return err
-				}
-			}
-		case st.Advance != "":
-			if d, err := time.ParseDuration(st.Advance); err != nil || d <= 0 {
-				return sc.errAt(path+".advance", "advance %q is not a positive duration such as 30s or 25h", st.Advance)
-			}
-		case st.Receiver != "":
-			if st.Receiver != "stop" && st.Receiver != "start" {
-				return sc.errAt(path+".receiver", "receiver %q: want stop or start", st.Receiver)
-			}
-		case st.Expect != nil:
-			if ef := st.Expect.Effect; ef != nil {
-				for key, refs := range map[string][]string{"applied": ef.Applied, "not_applied": ef.NotApplied, "applied_once": ef.AppliedOnce} {
-					for j, ref := range refs {
-						if !strings.HasPrefix(ref, "$") {
-							return sc.errAt(fmt.Sprintf("%s.expect.effect.%s[%d]", path, key, j), "effect.%s: want $name of a created record, got %q", key, ref)
-						}
-						if err := sc.checkRef(fmt.Sprintf("%s.expect.effect.%s[%d]", path, key, j), ref, names); err != nil {
-							return err
-						}
+	}
+	if n != 1 {
+		return []*LoadError{sc.errAt(path, "step %d: want exactly one of create, update, send, advance, faults, client_ip, expire_sessions, receiver, expect (got %d)", i+1, n)}
+	}
+	if st.Only != "" && !slices.Contains(sc.Phases, st.Only) {
+		add(sc.errAt(path+".only", "only %q is not one of the scenario's phases (%s)", st.Only, strings.Join(sc.Phases, ", ")))
+	}
+	switch {
+	case st.Create != nil:
+		if st.Create.Object == "" {
+			add(sc.errAt(path+".create", "create needs an object"))
+		}
+		if st.Create.As != "" {
+			names[st.Create.As] = true
+		}
+	case st.Update != nil:
+		add(sc.checkRef(path+".update.record", st.Update.Record, names))
+	case st.Send != nil:
+		if st.Send.Message == "" {
+			add(sc.errAt(path+".send", "send needs a message"))
+		}
+		if len(st.Send.Records) == 0 && st.Send.Where == "" {
+			add(sc.errAt(path+".send", "send needs records or where"))
+		}
+		for j, r := range st.Send.Records {
+			add(sc.checkRef(fmt.Sprintf("%s.send.records[%d]", path, j), r, names))
+		}
+	case st.Advance != "":
+		if d, err := time.ParseDuration(st.Advance); err != nil || d <= 0 {
+			add(sc.errAt(path+".advance", "advance %q is not a positive duration such as 30s or 25h", st.Advance))
+		}
+	case st.Receiver != "":
+		if st.Receiver != "stop" && st.Receiver != "start" {
+			add(sc.errAt(path+".receiver", "receiver %q: want stop or start", st.Receiver))
+		}
+	case st.Expect != nil:
+		if ef := st.Expect.Effect; ef != nil {
+			for _, group := range []struct {
+				key  string
+				refs []string
+			}{{"applied", ef.Applied}, {"not_applied", ef.NotApplied}, {"applied_once", ef.AppliedOnce}} {
+				for j, ref := range group.refs {
+					at := fmt.Sprintf("%s.expect.effect.%s[%d]", path, group.key, j)
+					if !strings.HasPrefix(ref, "$") {
+						add(sc.errAt(at, "effect.%s: want $name of a created record, got %q", group.key, ref))
+						continue
 					}
-				}
-				if w := ef.AppliedWhere; w != nil && (w.Object == "" || w.Where == "") {
-					return sc.errAt(path+".expect.effect.applied_where", "effect.applied_where needs an object and a where")
+					add(sc.checkRef(at, ref, names))
 				}
 			}
-			if e := st.Expect.Eventually; e != "" {
-				if d, err := time.ParseDuration(e); err != nil || d <= 0 || d > time.Minute {
-					return sc.errAt(path+".expect.eventually", "eventually %q: want a duration up to 1m, such as 5s", e)
-				}
+			if w := ef.AppliedWhere; w != nil && (w.Object == "" || w.Where == "") {
+				add(sc.errAt(path+".expect.effect.applied_where", "effect.applied_where needs an object and a where"))
+			}
+		}
+		if e := st.Expect.Eventually; e != "" {
+			if d, err := time.ParseDuration(e); err != nil || d <= 0 || d > time.Minute {
+				add(sc.errAt(path+".expect.eventually", "eventually %q: want a duration up to 1m, such as 5s", e))
 			}
 		}
 	}
-	return nil
+	return errs
 }
 
 // checkRef accepts $name of an earlier create, or a literal id.
-func (sc *Scenario) checkRef(path, ref string, names map[string]bool) error {
+func (sc *Scenario) checkRef(path, ref string, names map[string]bool) *LoadError {
 	if strings.HasPrefix(ref, "$") {
 		if !names[ref[1:]] {
 			return sc.errAt(path, "%s names no record created by an earlier step (create … as: %s)", ref, ref[1:])
@@ -470,6 +542,25 @@ func (sc *Scenario) checkRef(path, ref string, names map[string]bool) error {
 		return sc.errAt(path, "a record is required")
 	}
 	return nil
+}
+
+// checkPatchKeys checks org.patch against the fixture format: a key the
+// fixture does not have is reported where the patch names it, not later
+// in a generated fixture's line numbers.
+func (sc *Scenario) checkPatchKeys(file *ast.File) LoadErrors {
+	p, err := yaml.PathString("$.org.patch")
+	if err != nil {
+		return nil
+	}
+	node, err := p.FilterFile(file)
+	if err != nil || node == nil {
+		return nil
+	}
+	var errs LoadErrors
+	for _, k := range unknownKeys(node, org.FixtureType(), "$.org.patch") {
+		errs = append(errs, &LoadError{File: sc.File, Line: k.line, Col: k.col, Msg: "org.patch: " + k.message() + " (not a key of an org fixture, docs/FIXTURES.md)"})
+	}
+	return errs
 }
 
 // requirements are what the scenario needs of the receiver: its requires:

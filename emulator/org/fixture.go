@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -80,6 +81,11 @@ type fixtureYAML struct {
 	Records          yaml.MapSlice         `yaml:"records"`
 	OutboundMessages []outboundYAML        `yaml:"outbound_messages"`
 }
+
+// FixtureType is the Go type a fixture decodes into, for tools that check
+// a fixture's keys before it loads (the harness checks scenarios' patches
+// with it, so a typo is reported where the patch makes it).
+func FixtureType() reflect.Type { return reflect.TypeOf(fixtureYAML{}) }
 
 type orgYAML struct {
 	Name              string   `yaml:"name"`
