@@ -26,7 +26,7 @@ var identityKeys = []string{"name", "username", "_ref"}
 // template, e.g. "{{.ReceiverURL}}/wrong-path"). The certificates it names
 // travel with it, so an emulator in another process or container can load
 // it as it is.
-func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch map[string]any) (wire.Fixture, error) {
+func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch map[string]any) (wire.Fixture, *fixtureOrigin, error) {
 	var data []byte
 	var readFile func(string) ([]byte, error)
 	name := sc.Org.Fixture
@@ -40,7 +40,7 @@ func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch ma
 		}
 		var err error
 		if data, err = os.ReadFile(path); err != nil {
-			return wire.Fixture{}, sc.errAt("$.org.fixture", "org.fixture: %v", err)
+			return wire.Fixture{}, nil, sc.errAt("$.org.fixture", "org.fixture: %v", err)
 		}
 		dir := filepath.Dir(path)
 		readFile = func(rel string) ([]byte, error) {
@@ -53,21 +53,22 @@ func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch ma
 	}
 	var doc yaml.MapSlice
 	if err := yaml.UnmarshalWithOptions(data, &doc, yaml.UseOrderedMap()); err != nil {
-		return wire.Fixture{}, fmt.Errorf("%s: %v", name, err)
+		return wire.Fixture{}, nil, fmt.Errorf("%s: %v", name, err)
 	}
+	original := toOrderedCopy(doc)
 	// The receiver's profile patches first (the fields it writes), then the
 	// scenario, whose patch may name the profile's fields by template.
 	withProfile, err := mergeValue(doc, toOrdered(profilePatch), "the profile's org_patch")
 	if err != nil {
-		return wire.Fixture{}, fmt.Errorf("%s: %v", name, err)
+		return wire.Fixture{}, nil, fmt.Errorf("%s: %v", name, err)
 	}
 	patch, err := renderPatch(toOrdered(sc.Org.Patch), vars)
 	if err != nil {
-		return wire.Fixture{}, sc.errAt("$.org.patch", "%v", err)
+		return wire.Fixture{}, nil, sc.errAt("$.org.patch", "%v", err)
 	}
 	merged, err := mergeValue(withProfile, patch, "patch")
 	if err != nil {
-		return wire.Fixture{}, sc.errAt("$.org.patch", "%v", err)
+		return wire.Fixture{}, nil, sc.errAt("$.org.patch", "%v", err)
 	}
 	doc = merged.(yaml.MapSlice)
 	// The phase is a release: it decides the org's dated changes, the
@@ -76,13 +77,19 @@ func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch ma
 	doc = setPath(doc, []string{"org", "release"}, rel.Name)
 	doc = deletePath(doc, []string{"org", "outbound_session_id"})
 	if err := pointOutbound(doc, vars); err != nil {
-		return wire.Fixture{}, sc.errAt("$.org.patch", "%v", err)
+		return wire.Fixture{}, nil, sc.errAt("$.org.patch", "%v", err)
 	}
 	out, err := yaml.Marshal(doc)
 	if err != nil {
-		return wire.Fixture{}, err
+		return wire.Fixture{}, nil, err
 	}
 	fx := wire.Fixture{Name: fmt.Sprintf("%s (patched by %s, %s phase)", name, filepath.Base(sc.File), phase), YAML: string(out), Files: map[string]string{}}
+	origin := &fixtureOrigin{sc: sc, fixtureName: name, fixtureData: data, fixtureDoc: original, patch: patch,
+		generated: fx.YAML, generatedAs: fx.Name}
+	var gen yaml.MapSlice
+	if yaml.UnmarshalWithOptions(out, &gen, yaml.UseOrderedMap()) == nil {
+		origin.generatedDoc = gen
+	}
 	for _, ref := range certificateRefs(doc) {
 		// A certificate that cannot be read is left out: the emulator then
 		// reports it at its line in the fixture.
@@ -90,7 +97,20 @@ func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch ma
 			fx.Files[ref] = string(data)
 		}
 	}
-	return fx, nil
+	return fx, origin, nil
+}
+
+// toOrderedCopy decodes a fixture again, so later merges cannot touch it.
+func toOrderedCopy(doc yaml.MapSlice) any {
+	text, err := yaml.Marshal(doc)
+	if err != nil {
+		return nil
+	}
+	var out yaml.MapSlice
+	if yaml.UnmarshalWithOptions(text, &out, yaml.UseOrderedMap()) != nil {
+		return nil
+	}
+	return out
 }
 
 // renderPatch renders the templates in a patch's keys and values

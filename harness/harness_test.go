@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,7 +99,7 @@ func TestPatchMergesNamedItems(t *testing.T) {
 		"users":    []any{map[string]any{"username": "admin@sfemu.example", "_delete": true}},
 		"settings": map[string]any{"client_ip": "203.0.113.9"},
 	}}, lines: func(string) int { return 0 }}
-	src, err := sc.orgFixture("legacy", &templateVars{Endpoint: "http://127.0.0.1:1/outbound"}, nil)
+	src, _, err := sc.orgFixture("legacy", &templateVars{Endpoint: "http://127.0.0.1:1/outbound"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,6 +349,41 @@ func TestEveryErrorOfAFileAtOnce(t *testing.T) {
 	for i, w := range want {
 		if !strings.HasPrefix(lines[i], w) {
 			t.Errorf("problem %d:\n got %s\nwant %s…", i+1, lines[i], w)
+		}
+	}
+}
+
+// TestFixtureLinesThroughAScenario: an org the emulator refuses is reported
+// at the line of the text that broke it — the fixture's own file, or the
+// scenario's patch — not in the generated fixture; a fixture file among the
+// scenarios is skipped with a note.
+func TestFixtureLinesThroughAScenario(t *testing.T) {
+	var notes []string
+	var mu sync.Mutex
+	results, err := Run(context.Background(), Options{Progress: func(ev Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		if ev.Note != "" {
+			notes = append(notes, ev.Note)
+		}
+	}}, "testdata/with-fixture")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "broken-org.yaml: an org fixture, not a scenario: skipped") {
+		t.Errorf("notes: %q", notes)
+	}
+	want := map[string]string{
+		"uses-broken-org.yaml":      `testdata/with-fixture/broken-org.yaml:12:14: user "sender@broken.example": profile "Integraton" does not exist`,
+		"patch-breaks-the-org.yaml": `testdata/with-fixture/patch-breaks-the-org.yaml:6:50: user "added@sfemu.example": profile "Nope" does not exist`,
+	}
+	if len(results) != len(want) {
+		t.Fatalf("%d results, want %d", len(results), len(want))
+	}
+	for _, r := range results {
+		w := want[filepath.Base(r.Scenario.File)]
+		if r.Outcome != Errored || !strings.HasPrefix(r.Failure, w) {
+			t.Errorf("%s: %s\n%s\nwant a failure starting %s", r.Name(), r.Outcome, r.Failure, w)
 		}
 	}
 }

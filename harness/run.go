@@ -200,13 +200,16 @@ func Run(ctx context.Context, opts Options, paths ...string) ([]Result, error) {
 	return results, nil
 }
 
-// Event is what Options.Progress hears: the number of runs (first, with
-// neither Job nor Result), a run starting (Job), a run finished (Result,
-// with Done of Total).
+// Event is what Options.Progress hears: a note, the number of runs (first,
+// with neither Job nor Result), a run starting (Job), a run finished
+// (Result, with Done of Total).
 type Event struct {
 	Job         *Job
 	Result      *Result
 	Done, Total int
+	// Note is something the run says once, such as a fixture file among
+	// the scenarios that it skipped.
+	Note string
 }
 
 // virtualEpoch places a scenario's virtual clock 30 days before the real
@@ -414,12 +417,12 @@ func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
 			vars.ReceiverURL = u.Scheme + "://" + u.Host
 		}
 	}
-	fx, err := r.sc.orgFixture(r.phase, vars, r.profile.OrgPatch)
+	fx, origin, err := r.sc.orgFixture(r.phase, vars, r.profile.OrgPatch)
 	if err != nil {
 		return err
 	}
 	if err := r.startEmulator(ctx, fx); err != nil {
-		return err
+		return origin.locate(err)
 	}
 	if err := r.learnOrg(ctx, vars); err != nil {
 		return err

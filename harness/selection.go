@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/goccy/go-yaml"
 )
 
 // Selection picks which scenario runs a run makes: by tag, by name, and
@@ -200,6 +202,12 @@ func selectJobs(opts Options, paths []string) ([]Job, error) {
 	var scenarios []*Scenario
 	var loadErrs []string
 	for _, f := range files {
+		if isFixtureFile(f) {
+			if opts.Progress != nil {
+				opts.Progress(Event{Note: f + ": an org fixture, not a scenario: skipped (a scenario names it in org.fixture)"})
+			}
+			continue
+		}
 		sc, err := LoadFile(f)
 		if err != nil {
 			loadErrs = append(loadErrs, err.Error())
@@ -211,4 +219,36 @@ func selectJobs(opts Options, paths []string) ([]Job, error) {
 		return nil, fmt.Errorf("%s", strings.Join(loadErrs, "\n"))
 	}
 	return opts.Select.jobs(scenarios), nil
+}
+
+// fixtureKeys are top-level keys only org fixtures have.
+var fixtureKeys = []string{"users", "apps", "profiles", "permission_sets", "objects", "records", "outbound_messages", "settings", "network_access"}
+
+// isFixtureFile recognises an org fixture kept beside scenarios (one a
+// scenario names in org.fixture): no steps, and an org with a name or keys
+// only fixtures have. It is skipped with a note, not parsed as a broken
+// scenario.
+func isFixtureFile(path string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var top map[string]any
+	if yaml.Unmarshal(data, &top) != nil || top == nil {
+		return false
+	}
+	if _, ok := top["steps"]; ok {
+		return false
+	}
+	if o, ok := top["org"].(map[string]any); ok {
+		if _, named := o["name"]; named {
+			return true
+		}
+	}
+	for _, k := range fixtureKeys {
+		if _, ok := top[k]; ok {
+			return true
+		}
+	}
+	return false
 }
