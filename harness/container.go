@@ -41,6 +41,33 @@ type ContainerSpec struct {
 // ExampleReceiverImage is the tag the bundled receiver's image gets.
 const ExampleReceiverImage = "sfemu-example-receiver:dev"
 
+// ImageLabel marks the images sfemu builds (the bundled receivers'), so
+// sfemu run --clean can find the ones left dangling.
+const ImageLabel = "org.sfemu.image"
+
+// imageID is the id of the image a tag names ("" when none).
+func imageID(ctx context.Context, tag string) string {
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return ""
+	}
+	defer cli.Close()
+	info, err := cli.ImageInspect(ctx, tag)
+	if err != nil {
+		return ""
+	}
+	return info.ID
+}
+
+func removeImage(ctx context.Context, id string) {
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return
+	}
+	defer cli.Close()
+	_, _ = cli.ImageRemove(ctx, id, client.ImageRemoveOptions{})
+}
+
 // RunLabel marks every container and network a harness run creates, with
 // the run's id as its value, so leftovers can be found (there is no reaper
 // on this kind of machine).
@@ -191,11 +218,17 @@ func BuildExampleReceiverImage(ctx context.Context) (string, error) {
 		return "", err
 	}
 	dockerfile := filepath.Join(dir, "Dockerfile")
-	if err := os.WriteFile(dockerfile, []byte("FROM scratch\nCOPY receiver /receiver\nEXPOSE 8086\nENTRYPOINT [\"/receiver\"]\n"), 0o644); err != nil {
+	if err := os.WriteFile(dockerfile, []byte("FROM scratch\nCOPY receiver /receiver\nEXPOSE 8086\nLABEL "+ImageLabel+"=example-receiver\nENTRYPOINT [\"/receiver\"]\n"), 0o644); err != nil {
 		return "", err
 	}
+	previous := imageID(ctx, ExampleReceiverImage)
 	if err := dockerBuild(ctx, dir, dockerfile, ExampleReceiverImage); err != nil {
 		return "", err
+	}
+	// The image the tag named before is dangling now: remove it, so runs do
+	// not pile up images (it stays if a container still uses it).
+	if previous != "" && previous != imageID(ctx, ExampleReceiverImage) {
+		removeImage(ctx, previous)
 	}
 	buildMu.Lock()
 	builtBin["image:"+ExampleReceiverImage] = ExampleReceiverImage
@@ -435,4 +468,38 @@ func networkGateway(info client.NetworkInspectResult) string {
 		}
 	}
 	return ""
+}
+
+// Cleaned is what CleanLeftovers removed.
+type Cleaned struct {
+	Containers, Networks, Images, Folders int
+}
+
+// CleanLeftovers removes what killed runs left behind: their containers and
+// networks, the temporary folders they built receivers in, and dangling
+// images sfemu built. Without force it leaves alone what runs still alive
+// made.
+func CleanLeftovers(ctx context.Context, force bool) (Cleaned, error) {
+	var c Cleaned
+	c.Folders = removeBuildFolders(!force)
+	containers, networks, err := Leftovers(ctx, "", true, !force)
+	c.Containers, c.Networks = len(containers), len(networks)
+	if err != nil {
+		return c, err
+	}
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return c, err
+	}
+	defer cli.Close()
+	images, err := cli.ImageList(ctx, client.ImageListOptions{Filters: client.Filters{}.Add("label", ImageLabel).Add("dangling", "true")})
+	if err != nil {
+		return c, err
+	}
+	for _, img := range images.Items {
+		if _, err := cli.ImageRemove(ctx, img.ID, client.ImageRemoveOptions{}); err == nil {
+			c.Images++
+		}
+	}
+	return c, nil
 }

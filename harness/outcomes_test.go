@@ -291,3 +291,31 @@ func TestShardReportsMergeIntoTheWhole(t *testing.T) {
 		t.Errorf("merging a report with itself: %v", err)
 	}
 }
+
+// TestCleanRemovesOnlyWhatDeadRunsLeft: --clean removes the build folders
+// of processes that are gone and keeps those of live ones, unless forced.
+func TestCleanRemovesOnlyWhatDeadRunsLeft(t *testing.T) {
+	if err := DockerAvailable(context.Background()); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true and no Docker engine answers: %v", err)
+		}
+		t.Skipf("no Docker engine: %v", err)
+	}
+	dead := filepath.Join(os.TempDir(), "sfemu-build-4206649-test") // above Linux's pid_max: never alive
+	live := filepath.Join(os.TempDir(), fmt.Sprintf("sfemu-build-%d-test", os.Getppid()))
+	for _, d := range []string{dead, live} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(d) })
+	}
+	if _, err := CleanLeftovers(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Errorf("the dead process's build folder is still there (%v)", err)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("the live process's build folder was removed: %v", err)
+	}
+}

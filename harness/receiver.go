@@ -182,11 +182,48 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// builtReceivers caches receivers built from source, once per run.
+// builtReceivers caches receivers built from source, once per process, in
+// folders named after the process (sfemu-build-PID-…) so that
+// CleanLeftovers can tell a dead process's from a live one's.
 var (
-	buildMu  sync.Mutex
-	builtBin = map[string]string{}
+	buildMu   sync.Mutex
+	builtBin  = map[string]string{}
+	buildDirs []string
 )
+
+func buildFolderPrefix() string { return fmt.Sprintf("sfemu-build-%d-", os.Getpid()) }
+
+// RemoveBuilds removes the receivers this process built (sfemu run calls
+// it when it ends).
+func RemoveBuilds() {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	for _, d := range buildDirs {
+		os.RemoveAll(d)
+	}
+	buildDirs = nil
+	clear(builtBin)
+}
+
+// removeBuildFolders removes build folders of processes that are gone (all
+// but this process's, when onlyDead is false) and says how many.
+func removeBuildFolders(onlyDead bool) int {
+	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), "sfemu-build-*"))
+	n := 0
+	for _, m := range matches {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(m), "sfemu-build-%d-", &pid); err != nil || pid == os.Getpid() {
+			continue
+		}
+		if onlyDead && runAlive(fmt.Sprintf("run-%d-0", pid)) {
+			continue
+		}
+		if os.RemoveAll(m) == nil {
+			n++
+		}
+	}
+	return n
+}
 
 // BuildExampleReceiver builds the bundled example receiver once per process
 // and returns the binary's path.
@@ -200,10 +237,11 @@ func buildGoPackage(pkg string) (string, error) {
 	if bin, ok := builtBin[pkg]; ok {
 		return bin, nil
 	}
-	dir, err := os.MkdirTemp("", "sfemu-receiver-")
+	dir, err := os.MkdirTemp("", buildFolderPrefix())
 	if err != nil {
 		return "", err
 	}
+	buildDirs = append(buildDirs, dir)
 	bin := filepath.Join(dir, filepath.Base(pkg))
 	cmd := exec.Command("go", "build", "-o", bin, pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

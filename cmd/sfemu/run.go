@@ -56,14 +56,16 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *clean {
-		containers, networks, err := harness.Leftovers(context.Background(), "", true, !*force)
+		c, err := harness.CleanLeftovers(context.Background(), *force)
+		fmt.Fprintf(stdout, "removed %d containers, %d networks, %d dangling images and %d build folders left by earlier runs\n",
+			c.Containers, c.Networks, c.Images, c.Folders)
 		if err != nil {
 			fmt.Fprintf(stderr, "sfemu run: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "removed %d containers and %d networks left by earlier runs\n", len(containers), len(networks))
 		return 0
 	}
+	defer harness.RemoveBuilds()
 	paths := fs.Args()
 	if len(paths) == 0 {
 		paths = []string{"scenarios"}
@@ -163,6 +165,11 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 
 // listRuns prints what a run would do, without running anything.
 func listRuns(stdout, stderr io.Writer, opts harness.Options, paths []string) int {
+	opts.Progress = func(ev harness.Event) {
+		if ev.Note != "" {
+			fmt.Fprintln(stdout, "note: "+ev.Note)
+		}
+	}
 	planned, err := harness.Plan(opts, paths...)
 	if err != nil {
 		fmt.Fprintf(stderr, "sfemu run: %v\n", err)
@@ -221,8 +228,13 @@ func newProgress(out io.Writer, verbose bool) *progress {
 func (p *progress) event(ev harness.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.total = ev.Total
+	if ev.Note == "" {
+		p.total = ev.Total
+	}
 	switch {
+	case ev.Note != "":
+		fmt.Fprintln(p.out, "note: "+ev.Note)
+		return
 	case ev.Job != nil:
 		p.running[ev.Job.Name()] = time.Now()
 		if p.verbose {
