@@ -27,6 +27,7 @@ import (
 
 	"github.com/sfemu/sfemu/emulator"
 	"github.com/sfemu/sfemu/emulator/outbound"
+	"github.com/sfemu/sfemu/examples/internal/orgtest"
 	"github.com/sfemu/sfemu/wire"
 )
 
@@ -248,50 +249,23 @@ func mustRead(t *testing.T, path string) []byte {
 	return data
 }
 
-func (w *world) query(soql string) []map[string]any {
-	w.t.Helper()
-	res, err := w.emu.Query(context.Background(), testOrgID, soql)
-	if err != nil {
-		w.t.Fatalf("%s: %v", soql, err)
-	}
-	return res.Rows
-}
+func (w *world) org() orgtest.Org { return orgtest.Org{T: w.t, Ctl: w.emu, ID: testOrgID18} }
 
-// recordID finds a fixture record by its Name (Account) or LastName (Lead).
+func (w *world) query(soql string) []map[string]any { w.t.Helper(); return w.org().Query(soql) }
+
 func (w *world) recordID(object, name string) string {
 	w.t.Helper()
-	field := map[string]string{"Account": "Name", "Lead": "LastName"}[object]
-	rows := w.query(fmt.Sprintf("SELECT Id FROM %s WHERE %s = '%s'", object, field, name))
-	if len(rows) == 0 {
-		w.t.Fatalf("no %s named %q", object, name)
-	}
-	return rows[0]["Id"].(string)
+	return w.org().RecordID(object, name)
 }
 
 // send triggers message for the named records, waits until the deliveries
 // are over and returns the notification ids.
 func (w *world) send(message, object string, names ...string) []string {
 	w.t.Helper()
-	var ids []string
-	for _, n := range names {
-		ids = append(ids, w.recordID(object, n))
-	}
-	sent, err := w.emu.SendOutbound(context.Background(), message, wire.Send{Records: ids})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	w.idle()
-	return sent.Notifications
+	return w.org().Send(message, object, names...)
 }
 
-func (w *world) idle() {
-	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := w.emu.Idle(ctx); err != nil {
-		w.t.Fatalf("outbound queue never idle: %v", err)
-	}
-}
+func (w *world) idle() { w.t.Helper(); w.org().Idle() }
 
 // advance moves the virtual clock past the first retry (5 s).
 func (w *world) advance() {
@@ -302,24 +276,9 @@ func (w *world) advance() {
 	w.idle()
 }
 
-func (w *world) deliveries() []wire.Delivery {
-	d, _ := w.emu.Deliveries(context.Background())
-	return d
-}
-
-func (w *world) lastDelivery() wire.Delivery {
-	w.t.Helper()
-	d := w.deliveries()
-	if len(d) == 0 {
-		w.t.Fatal("no delivery attempt")
-	}
-	return d[len(d)-1]
-}
-
-func (w *world) tokenRequests() []wire.TokenRequest {
-	r, _ := w.emu.TokenRequests(context.Background())
-	return r
-}
+func (w *world) deliveries() []wire.Delivery        { return w.org().Deliveries() }
+func (w *world) lastDelivery() wire.Delivery        { w.t.Helper(); return w.org().LastDelivery() }
+func (w *world) tokenRequests() []wire.TokenRequest { return w.org().TokenRequests() }
 
 // restCalls are the receiver's REST calls as "METHOD path".
 func (w *world) restCalls() []string {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sfemu/sfemu/emulator"
 	"github.com/sfemu/sfemu/emulator/outbound"
+	"github.com/sfemu/sfemu/examples/internal/orgtest"
 	"github.com/sfemu/sfemu/wire"
 )
 
@@ -154,65 +155,36 @@ func mustRead(t *testing.T, path string) []byte {
 }
 
 // query runs SOQL in the test org through the facade.
+func (w *world) org() orgtest.Org { return orgtest.Org{T: w.t, Ctl: w.emu, ID: testOrgID} }
+
 func (w *world) query(soql string) []row {
 	w.t.Helper()
-	res, err := w.emu.Query(context.Background(), testOrgID, soql)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	out := make([]row, len(res.Rows))
-	for i, r := range res.Rows {
+	rows := w.org().Query(soql)
+	out := make([]row, len(rows))
+	for i, r := range rows {
 		out[i] = r
 	}
 	return out
 }
 
-// row is one flattened query row.
 type row map[string]any
 
 func (r row) GetName(name string) any { return r[name] }
 
-// recordID finds a fixture record by its Name (Account) or LastName (Lead).
 func (w *world) recordID(object, name string) string {
 	w.t.Helper()
-	field := "Name"
-	if object == "Lead" {
-		field = "LastName"
-	}
-	rows := w.query(fmt.Sprintf("SELECT Id FROM %s WHERE %s = '%s'", object, field, name))
-	if len(rows) == 0 {
-		w.t.Fatalf("no %s named %q in the fixture", object, name)
-	}
-	return rows[0]["Id"].(string)
+	return w.org().RecordID(object, name)
 }
 
 // send triggers message for the named records and waits until the
 // deliveries it caused are over; it returns the notification ids.
 func (w *world) send(message, object string, names ...string) []string {
 	w.t.Helper()
-	var ids []string
-	for _, n := range names {
-		ids = append(ids, w.recordID(object, n))
-	}
-	sent, err := w.emu.SendOutbound(context.Background(), message, wire.Send{Records: ids})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	w.idle()
-	return sent.Notifications
+	return w.org().Send(message, object, names...)
 }
 
-func (w *world) idle() {
-	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := w.emu.Idle(ctx); err != nil {
-		w.t.Fatalf("outbound queue never idle: %v", err)
-	}
-}
+func (w *world) idle() { w.t.Helper(); w.org().Idle() }
 
-// waitFor polls cond: the emulator re-queues a duplicate just after the
-// Ack, a moment Idle can fall between.
 func (w *world) waitFor(what string, cond func() bool) {
 	w.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -225,24 +197,9 @@ func (w *world) waitFor(what string, cond func() bool) {
 	w.idle()
 }
 
-func (w *world) attempts() []wire.Delivery {
-	a, _ := w.emu.Deliveries(context.Background())
-	return a
-}
-
-func (w *world) tokenRequests() []wire.TokenRequest {
-	a, _ := w.emu.TokenRequests(context.Background())
-	return a
-}
-
-func (w *world) lastAttempt() wire.Delivery {
-	w.t.Helper()
-	a := w.attempts()
-	if len(a) == 0 {
-		w.t.Fatal("no delivery attempt")
-	}
-	return a[len(a)-1]
-}
+func (w *world) attempts() []wire.Delivery          { return w.org().Deliveries() }
+func (w *world) tokenRequests() []wire.TokenRequest { return w.org().TokenRequests() }
+func (w *world) lastAttempt() wire.Delivery         { w.t.Helper(); return w.org().LastDelivery() }
 
 // field reads one field of an Account (001…) or a Lead (00Q…).
 func (w *world) field(id, name string) any {
