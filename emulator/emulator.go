@@ -161,9 +161,20 @@ func (e *Emulator) reset() error {
 
 // replaceOrgs loads other fixtures in place of the current ones; on error
 // the emulator keeps what it had.
-func (e *Emulator) replaceOrgs(sources []org.Source, notificationIDBase uint64) error {
+func (e *Emulator) replaceOrgs(sources []org.Source, notificationIDBase uint64, clockStart time.Time) error {
 	e.resetMu.Lock()
 	defer e.resetMu.Unlock()
+	if !clockStart.IsZero() {
+		// A fresh start: the new orgs' queue and sessions begin at clockStart.
+		was := e.virtual.Now()
+		e.virtual.Restart(clockStart)
+		if err := e.resetLocked(sources, notificationIDBase); err != nil {
+			e.virtual.Restart(was)
+			return err
+		}
+		e.opts.Orgs, e.opts.NotificationIDBase = sources, notificationIDBase
+		return nil
+	}
 	if err := e.resetLocked(sources, notificationIDBase); err != nil {
 		return err
 	}

@@ -36,7 +36,8 @@ func (e *Emulator) Reset(context.Context) (wire.Health, error) {
 	return wire.Health{Status: "reset", Orgs: len(e.store().Orgs())}, nil
 }
 
-// LoadOrgs replaces the fixtures with req's and resets. A fixture that does
+// LoadOrgs replaces the fixtures with req's and resets; with ClockStart, a
+// virtual clock starts over there (earlier or later). A fixture that does
 // not load is a 400 naming file:line:column; the orgs loaded before stay.
 func (e *Emulator) LoadOrgs(ctx context.Context, req wire.LoadOrgs) ([]wire.Org, error) {
 	if len(req.Fixtures) == 0 {
@@ -46,7 +47,10 @@ func (e *Emulator) LoadOrgs(ctx context.Context, req wire.LoadOrgs) ([]wire.Org,
 	for i, f := range req.Fixtures {
 		sources[i] = fixtureSource(f)
 	}
-	if err := e.replaceOrgs(sources, req.NotificationIDBase); err != nil {
+	if !req.ClockStart.IsZero() && e.virtual == nil {
+		return nil, wire.Conflict("clock_start: the clock is real: start the emulator with --clock virtual to set its time")
+	}
+	if err := e.replaceOrgs(sources, req.NotificationIDBase, req.ClockStart); err != nil {
 		return nil, wire.BadRequest("%v", err)
 	}
 	return e.Orgs(ctx)

@@ -319,3 +319,19 @@ func TestCleanRemovesOnlyWhatDeadRunsLeft(t *testing.T) {
 		t.Errorf("the live process's build folder was removed: %v", err)
 	}
 }
+
+// TestInterruptedRunSaysWhatNeverStarted: runs an interrupted run never
+// started are "not run", counted so, and fail the run.
+func TestInterruptedRunSaysWhatNeverStarted(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	results, err := Run(ctx, Options{}, "../scenarios/session-id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Count(results)
+	if c.NotRun != len(results) || c.OK() || !strings.Contains(c.String(), fmt.Sprintf("%d not run", len(results))) {
+		t.Errorf("after an interrupt before anything started: %s", c)
+	}
+}

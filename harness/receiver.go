@@ -18,7 +18,7 @@ import (
 // receivers written like it) get, as templates.
 var DefaultReceiverEnv = map[string]string{
 	"PORT":                "{{.Port}}",
-	"RECEIVER_LISTEN":     "127.0.0.1:{{.Port}}",
+	"RECEIVER_LISTEN":     "{{.ReceiverHost}}:{{.Port}}",
 	"SF_LOGIN_URL":        "{{.EmulatorURL}}",
 	"SF_ORG_ID":           "{{.OrgID}}",
 	"SF_CONSUMER_KEY":     "{{.ConsumerKey}}",

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -57,6 +58,15 @@ type Options struct {
 	// Runs are then one at a time; scenarios that move time need it started
 	// with --clock virtual.
 	EmulatorURL string
+	// ReceiverHost is the address a process receiver listens on and
+	// outbound messages go to (default 127.0.0.1): with an emulator in a
+	// container (EmulatorURL), the host's address on the container's Docker
+	// network, which it can reach.
+	ReceiverHost string
+	// EmulatorSelf is how the emulator at EmulatorURL reaches itself, for
+	// endpoints written "{{.EmulatorURL}}/_sfemu/test-receiver/…": inside a
+	// container, http://127.0.0.1:8085 (default: EmulatorURL).
+	EmulatorSelf string
 	// Profile says what the receiver does that Salesforce can see
 	// (docs/RECEIVERS.md). Nil: the bundled receiver's profile when the
 	// bundled receiver runs, else MinimalProfile.
@@ -392,7 +402,9 @@ func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
 	}
 	vars := &templateVars{
 		EmulatorURL:   emulatorURL,
-		ReceiverURL:   fmt.Sprintf("http://127.0.0.1:%d", port),
+		ReceiverHost:  firstNonEmpty(r.opts.ReceiverHost, "127.0.0.1"),
+		ReceiverURL:   fmt.Sprintf("http://%s", net.JoinHostPort(firstNonEmpty(r.opts.ReceiverHost, "127.0.0.1"), strconv.Itoa(port))),
+		EmulatorSelf:  strings.TrimRight(firstNonEmpty(r.opts.EmulatorSelf, emulatorURL), "/"),
 		Port:          port,
 		ContainerPort: port,
 		Phase:         r.phase,
@@ -500,7 +512,13 @@ func (r *run) startEmulator(ctx context.Context, fx wire.Fixture) error {
 	base := notificationIDBase()
 	if r.opts.EmulatorURL != "" {
 		c := control.New(r.opts.EmulatorURL)
-		if _, err := c.LoadOrgs(ctx, wire.LoadOrgs{Fixtures: []wire.Fixture{fx}, NotificationIDBase: base}); err != nil {
+		load := wire.LoadOrgs{Fixtures: []wire.Fixture{fx}, NotificationIDBase: base}
+		if !remoteClockIsReal(ctx, r.opts.EmulatorURL) {
+			// Each run starts the clock where an in-process one would: 30 days
+			// back, whatever earlier runs advanced it to.
+			load.ClockStart = virtualEpoch()
+		}
+		if _, err := c.LoadOrgs(ctx, load); err != nil {
 			return fmt.Errorf("the scenario's org does not load into the emulator at %s: %v", r.opts.EmulatorURL, err)
 		}
 		r.ctl = c

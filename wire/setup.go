@@ -121,4 +121,9 @@ type LoadOrgs struct {
 	// NotificationIDBase numbers outbound Notification Ids from here, so a
 	// receiver that outlives one set of orgs never sees an id twice.
 	NotificationIDBase uint64 `json:"notification_id_base,omitempty"`
+	// ClockStart puts a virtual clock at this time, earlier or later: loading
+	// orgs is a fresh start (queue, sessions and journals begin empty), so
+	// each scenario run against one running sfemu starts where it expects.
+	// A 409 on the real clock.
+	ClockStart time.Time `json:"clock_start,omitzero"`
 }

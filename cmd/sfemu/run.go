@@ -20,7 +20,8 @@ import (
 const runUsage = `usage: sfemu run [--receiver example|example-container|auto|container:IMAGE|url:URL|cmd:'COMMAND ARGS']
                  [--profile FILE] [--ready PATH|log:TEXT] [--endpoint-path PATH] [--port N] [--env K=V]...
                  [--tags T,…] [--skip-tags T,…] [--run REGEX] [--shard K/N [--shard-timings JUNIT]] [--list]
-                 [--emulator URL | --emulator-listen ADDR] [--junit FILE] [--parallel N] [-v] [--show] [PATH...]
+                 [--emulator URL [--emulator-self URL] [--receiver-host ADDR] | --emulator-listen ADDR]
+                 [--junit FILE] [--parallel N] [-v] [--show] [PATH...]
        sfemu run --clean [--force]`
 
 // runRun implements `sfemu run`: the scenario catalogue against a receiver.
@@ -47,6 +48,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	clean := fs.Bool("clean", false, "remove the containers, networks and images that killed runs left behind, then exit")
 	force := fs.Bool("force", false, "with --clean: also what runs still going made")
 	emulatorListen := fs.String("emulator-listen", "", "fixed `ADDR` for every scenario's emulator (e.g. 127.0.0.1:8085), for a url: receiver already configured with it; runs go one at a time")
+	receiverHost := fs.String("receiver-host", "", "the `ADDR` a process receiver listens on and outbound messages go to (default 127.0.0.1); with --emulator in a container, this machine's address on the container's Docker network")
+	emulatorSelf := fs.String("emulator-self", "", "with --emulator: the `URL` the emulator reaches itself at, for stories that send to its test receiver (inside a container: http://127.0.0.1:8085)")
 	emulatorURL := fs.String("emulator", "", "drive the sfemu already running at `URL` (sfemu serve, a CI service container) instead of one per scenario: each run loads its org there; runs go one at a time; scenarios that move time need it started with --clock virtual")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -103,7 +106,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if *emulatorListen != "" && *emulatorURL != "" {
 		return usage("give --emulator (a running sfemu) or --emulator-listen (sfemu's own, at a fixed address), not both")
 	}
-	opts := harness.Options{Receiver: spec, Parallel: *parallel, EmulatorListen: *emulatorListen, EmulatorURL: *emulatorURL, Evidence: *show}
+	opts := harness.Options{Receiver: spec, Parallel: *parallel, EmulatorListen: *emulatorListen, EmulatorURL: *emulatorURL,
+		EmulatorSelf: *emulatorSelf, ReceiverHost: *receiverHost, Evidence: *show}
 	if *profile != "" {
 		if opts.Profile, err = harness.LoadProfile(*profile); err != nil {
 			return usage("--profile: %v", err)

@@ -74,6 +74,15 @@ func (v *Virtual) Set(t time.Time) (time.Time, error) {
 	return v.Advance(t.Sub(now))
 }
 
+// Restart puts the clock at t, earlier or later, without calling the
+// listeners: only for a fresh start with nothing keeping time (the
+// emulator loading new orgs, whose queue and sessions start empty).
+func (v *Virtual) Restart(t time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.now = t
+}
+
 // OnAdvance registers f to be called with the new time after every Advance
 // or Set, and returns a function that unregisters it. f must not call
 // Advance or Set.

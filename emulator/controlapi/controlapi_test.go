@@ -380,6 +380,24 @@ func controlRows() []controlRow {
 			},
 		},
 		{
+			name: "PUT /orgs with clock_start starts a virtual clock over there, earlier than it was",
+			setup: func(t *testing.T, e *env) {
+				e.must(t, 200, "POST", "/clock/advance", `{"by": "25h"}`)
+			},
+			method: "PUT", path: "/orgs", body: `{"fixtures":[{"name":"acme.yaml","yaml":"org: {name: Acme}\n"}],"clock_start":"2026-01-05T09:00:00Z"}`, status: 200,
+			check: func(t *testing.T, e *env, a answer) {
+				if c := decodeJSON[wire.Clock](t, e.call(t, "GET", "/clock", "").body); !c.Now.Equal(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)) {
+					t.Errorf("clock after PUT /orgs with clock_start = %v", c.Now)
+				}
+			},
+		},
+		{
+			name:   "PUT /orgs with clock_start on the real clock is a 409",
+			real:   true,
+			method: "PUT", path: "/orgs", body: `{"fixtures":[{"name":"acme.yaml","yaml":"org: {name: Acme}\n"}],"clock_start":"2026-01-05T09:00:00Z"}`, status: 409,
+			check: wantError("the clock is real"),
+		},
+		{
 			name: "PUT /orgs with notification_id_base numbers outbound notifications from there",
 			setup: func(t *testing.T, e *env) {
 				body, _ := json.Marshal(wire.LoadOrgs{Fixtures: []wire.Fixture{{Name: "acme.yaml", YAML: receiverFixture(e.srv.URL, "ack", "ack")}},
