@@ -401,13 +401,13 @@ func pointOutbound(doc yaml.MapSlice, vars *templateVars) error {
 
 // templateVars are what receiver env values and templated endpoints may use.
 type templateVars struct {
-	EmulatorURL   string // the emulator's base URL: token endpoint host and instance
-	ReceiverHost  string // where a process receiver listens: 127.0.0.1, or Options.ReceiverHost
-	ReceiverURL   string // the receiver's base URL, http://ReceiverHost:PORT
+	EmulatorURL  string // the emulator's base URL: token endpoint host and instance
+	ReceiverHost string // where a process receiver listens: 127.0.0.1, or Options.ReceiverHost
+	ReceiverURL  string // the receiver's base URL, http://ReceiverHost:PORT
 	// EmulatorSelf is how the emulator reaches itself: {{.EmulatorURL}} in
 	// an outbound endpoint means this (the same, unless the emulator runs
 	// in a container).
-	EmulatorSelf string
+	EmulatorSelf  string
 	Endpoint      string // where outbound messages go
 	Port          int    // the receiver's port on this machine
 	ContainerPort int    // the port a container receiver listens on inside its container
