@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"text/template"
@@ -86,7 +85,7 @@ type world struct {
 	emu    *emulator.Emulator
 	emuURL string
 	base   string // the receiver: http://127.0.0.1:port
-	logs   *syncBuffer
+	logs   *orgtest.Log
 }
 
 func requirePython(t *testing.T) {
@@ -114,7 +113,7 @@ func newWorld(t *testing.T, s setup) *world {
 	// The emulator's address first (the receiver's SF_LOGIN_URL), then the
 	// receiver (the fixture names its endpoint), then the emulator itself.
 	es := httptest.NewUnstartedServer(nil)
-	w := &world{t: t, emuURL: "http://" + es.Listener.Addr().String(), logs: &syncBuffer{}}
+	w := &world{t: t, emuURL: "http://" + es.Listener.Addr().String(), logs: &orgtest.Log{}}
 	env := map[string]string{
 		"SF_LOGIN_URL":        w.emuURL,
 		"SF_AUDIENCE":         production,
@@ -159,7 +158,7 @@ func newWorld(t *testing.T, s setup) *world {
 
 // startReceiver runs receiver.py with env and returns its base URL once
 // /health answers. At cleanup it sends SIGTERM and expects exit status 0.
-func startReceiver(t *testing.T, env map[string]string, logs *syncBuffer) string {
+func startReceiver(t *testing.T, env map[string]string, logs *orgtest.Log) string {
 	t.Helper()
 	cmd := exec.Command(python, "-B", "receiver.py")
 	cmd.Env = []string{"PYTHONDONTWRITEBYTECODE=1"} // nothing of the test's environment (proxies…)
@@ -661,22 +660,4 @@ func checkBadRequests(t *testing.T, w *world) {
 	if n, calls := len(w.tokenRequests()), w.restCalls(); n != 0 || len(calls) != 0 {
 		t.Errorf("%d token requests, REST calls %v; want none", n, calls)
 	}
-}
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -75,7 +73,7 @@ type world struct {
 	t    *testing.T
 	emu  *emulator.Emulator // driven only through its facade (wire.Control)
 	rcv  *Receiver
-	logs *syncBuffer
+	logs *orgtest.Log
 	// emuURL and rcvURL are the emulator's base URL and the receiver's endpoint.
 	emuURL, rcvURL string
 }
@@ -130,7 +128,7 @@ func newWorld(t *testing.T, s worldSetup) *world {
 	if err != nil {
 		t.Fatalf("receiver config: %v", err)
 	}
-	w := &world{t: t, emu: emu, logs: &syncBuffer{}, emuURL: es.URL, rcvURL: endpoint}
+	w := &world{t: t, emu: emu, logs: &orgtest.Log{}, emuURL: es.URL, rcvURL: endpoint}
 	w.rcv = NewReceiver(cfg, slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: level})), nil)
 	rs.Config.Handler = w.rcv
 	rs.Start()
@@ -804,22 +802,4 @@ func TestMigratedReceiverFallsBackToJWTWhenTheSessionIsRefused(t *testing.T) {
 			}
 		})
 	}
-}
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

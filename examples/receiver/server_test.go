@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sfemu/sfemu/examples/internal/orgtest"
 )
 
 // TestHTTPSurface pins what the receiver answers before any Salesforce
@@ -23,7 +25,7 @@ func TestHTTPSurface(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &orgtest.Log{}
 	srv := httptest.NewServer(NewReceiver(cfg, slog.New(slog.NewTextHandler(logs, nil)), nil))
 	defer srv.Close()
 
@@ -77,7 +79,7 @@ func TestHTTPSurface(t *testing.T) {
 func TestRunServesUntilCancelled(t *testing.T) {
 	env := map[string]string{"SF_ORG_ID": "00Dxx0000001gPL", "SF_CONSUMER_KEY": "k", "SF_USERNAME": "u@x.example",
 		"SF_PRIVATE_KEY_FILE": keysDir + "/server.key", "RECEIVER_LISTEN": "127.0.0.1:0"}
-	stderr := &syncBuffer{}
+	stderr := &orgtest.Log{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
 	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, stderr) }()

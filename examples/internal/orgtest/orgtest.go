@@ -7,6 +7,8 @@ package orgtest
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,4 +92,22 @@ func (o Org) LastDelivery() wire.Delivery {
 func (o Org) TokenRequests() []wire.TokenRequest {
 	r, _ := o.Ctl.TokenRequests(context.Background())
 	return r
+}
+
+// Log is a log sink safe for concurrent writers: a receiver's output.
+type Log struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *Log) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *Log) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
