@@ -78,6 +78,10 @@ type Options struct {
 	// OutboundTrustedCAs are PEM certificates of receivers' CAs the outbound
 	// sender trusts for https endpoints, besides the system roots.
 	OutboundTrustedCAs []byte
+	// TLSCA is the PEM certificate of the CA behind the https listeners'
+	// certificate (`sfemu serve --tls`), served at GET /_sfemu/tls/ca.pem so
+	// clients can fetch what to trust; nil: that answers 404, TLS is off.
+	TLSCA []byte
 	// NotificationIDBase numbers outbound Notification Ids from this value
 	// instead of 1. Salesforce's ids are unique for ever; a receiver that
 	// outlives one emulator (it dedupes on the Notification Id) must not see
@@ -93,6 +97,9 @@ type Emulator struct {
 
 	publicURL  atomic.Pointer[string] // set by SetPublicURL, else opts.PublicURL
 	clientCert clientCert             // the outbound sender's mutual-TLS certificate
+	// signingKey signs id_tokens; one for the emulator's life, so a reset
+	// does not change the key set clients cached from /id/keys.
+	signingKey *oauth.SigningKey
 
 	resetMu sync.Mutex
 	state   atomic.Pointer[state]
@@ -124,7 +131,7 @@ func New(opts Options) (*Emulator, error) {
 	if len(opts.Orgs) == 0 {
 		opts.Orgs = []org.Source{fixtures.DefaultOrg()}
 	}
-	e := &Emulator{opts: opts}
+	e := &Emulator{opts: opts, signingKey: oauth.NewSigningKey()}
 	switch opts.Clock {
 	case "", RealClock:
 		e.clock = clock.Real{}
@@ -198,7 +205,7 @@ func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64) 
 	}
 	st := &state{store: store}
 	st.gateway = gateway.New(gateway.Config{Store: store, BaseURL: e.BaseURL, Logger: e.opts.Logger, TrustForwardedFor: e.opts.TrustForwardedFor})
-	st.oauth = oauth.New(oauth.Config{Store: store, Logger: e.opts.Logger})
+	st.oauth = oauth.New(oauth.Config{Store: store, Logger: e.opts.Logger, SigningKey: e.signingKey})
 	cursors := cursor.New(store.Clock, 0) // one store: REST and SOAP page the same query cursors
 	st.rest = rest.New(rest.Config{Store: store, LatestVersion: e.opts.LatestAPIVersion, Cursors: cursors})
 	st.soap = soap.New(soap.Config{Store: store, LatestVersion: e.opts.LatestAPIVersion, Cursors: cursors})
@@ -272,6 +279,7 @@ func (e *Emulator) routes(st *state) *mux.Router {
 	gw := st.gateway
 	gw.Mount(r, oauth.Prefix, st.oauth.Surface(), st.oauth.Routes())
 	gw.Mount(r, oauth.IdentityPrefix, st.oauth.Surface(), st.oauth.IdentityRoutes())
+	gw.Mount(r, oauth.WellKnownPrefix, st.oauth.Surface(), st.oauth.WellKnownRoutes())
 	gw.Mount(r, rest.Prefix, st.rest.Surface(), st.rest.Routes())
 	gw.Mount(r, soap.Prefix, st.soap.Surface(), st.soap.Routes())
 	gw.Mount(r, soap.WSDLPrefix, st.soap.Surface(), st.soap.WSDLRoutes())

@@ -96,7 +96,41 @@ users:
   - {username: inactive@acme.example, profile: Integration, permission_sets: [SendUserPS], active: false}
   - {username: frozen@acme.example, profile: Integration, permission_sets: [SendUserPS], frozen: true}
   - {username: approver@acme.example, profile: Integration, approved_apps: [selfauth_app]}
+  - {username: booker@acme.example, first_name: Bea, last_name: Booker, profile: Integration, password: "Booking-Pass1", security_token: TOKEN1}
+  - {username: staff@acme.example, profile: Integration, permission_sets: [SendUserPS], password: "Staff-Pass1"}
+  - {username: officeonly@acme.example, profile: Vendor Restricted, password: "Office-Pass1"}
+  - {username: ccrunner@acme.example, profile: Integration}
 apps:
+  - name: booking_saas
+    kind: connected_app
+    consumer_key: KEY_WEB
+    consumer_secret: SECRET_WEB
+    scopes: [api, refresh_token, openid, id]
+    callback_urls: ["https://booking.example/oauth/callback", "http://127.0.0.1/cb"]
+    policy: {permitted_users: all_users, refresh_token_policy: expire_if_unused, refresh_token_validity: 24h}
+  - name: pkce_spa
+    consumer_key: KEY_PKCE
+    scopes: [api, refresh_token]
+    callback_urls: ["https://spa.example/cb"]
+    require_pkce: true
+    require_secret: false
+    require_secret_for_refresh: false
+    policy: {permitted_users: all_users, ip_relaxation: relax_for_refresh_tokens}
+  - name: staff_portal
+    consumer_key: KEY_STAFF
+    consumer_secret: SECRET_STAFF
+    scopes: [api, refresh_token]
+    callback_urls: ["https://staff.example/cb"]
+    policy: {permitted_users: admin_approved, permission_sets: [SendUserPS], refresh_token_policy: immediately}
+  - name: nightly_sync
+    consumer_key: KEY_CC
+    consumer_secret: SECRET_CC
+    client_credentials: true
+    policy: {run_as: ccrunner@acme.example}
+  - name: cc_without_user
+    consumer_key: KEY_CC_NOUSER
+    consumer_secret: SECRET_CC_NOUSER
+    client_credentials: true
   - name: opro_connector_eca
     consumer_key: KEY_ECA
     certificate_pem: |
@@ -166,6 +200,7 @@ func newTestEnv(t testing.TB, acmeExtra string, gwOpts ...func(*gateway.Config))
 	r := mux.NewRouter()
 	gw.Mount(r, Prefix, svc.Surface(), svc.Routes())
 	gw.Mount(r, IdentityPrefix, svc.Surface(), svc.IdentityRoutes())
+	gw.Mount(r, WellKnownPrefix, svc.Surface(), svc.WellKnownRoutes())
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	return &testEnv{store: store, svc: svc, gw: gw, router: r, clock: clk, srv: srv, keys: k}

@@ -150,7 +150,9 @@ func nickname(u *org.User) string {
 }
 
 // revoke serves /services/oauth2/revoke: POST token=… (form) or a GET with
-// ?token=. 200 with an empty body on success; 400 otherwise.
+// ?token=. An access token ends its session; a refresh token is forgotten
+// along with the access tokens it issued (REST API Developer Guide, "Revoke
+// OAuth Tokens"). 200 with an empty body on success; 400 otherwise.
 func (s *Service) revoke(c *gateway.Call) (gateway.Response, error) {
 	unsupported := &tokenError{status: http.StatusBadRequest, code: "unsupported_token_type", description: "Token type not supported"}
 	form, err := readForm(c)
@@ -160,6 +162,12 @@ func (s *Service) revoke(c *gateway.Call) (gateway.Response, error) {
 	token := form.Get("token")
 	if token == "" {
 		return gateway.Response{}, unsupported
+	}
+	if accessTokens, ok := s.store.Grants.RevokeRefresh(token); ok {
+		for _, t := range accessTokens {
+			s.store.Sessions.Revoke(t)
+		}
+		return gateway.Response{Status: http.StatusOK}, nil
 	}
 	if !s.store.Sessions.Revoke(token) {
 		return gateway.Response{}, &tokenError{status: http.StatusBadRequest, code: "invalid_token", description: "Token was invalid"}

@@ -1,13 +1,16 @@
-// Package oauth serves Salesforce's OAuth 2.0 endpoints — /services/oauth2/token,
-// userinfo, revoke — and the identity URL /id/{org}/{user}, with Salesforce's
-// statuses and error bodies.
+// Package oauth serves Salesforce's OAuth 2.0 and OpenID Connect endpoints —
+// /services/oauth2/authorize (a login page and an approval page), token,
+// userinfo, revoke, introspect, /.well-known/openid-configuration, /id/keys —
+// and the identity URL /id/{org}/{user}, with Salesforce's statuses and
+// error bodies.
 //
-// The JWT bearer flow is complete: every check in Salesforce's order, Login
-// History rows, sessions on the emulator's clock, a journal of every token
-// request with the precise reason for its answer. The other grant types
-// answer with the errors Salesforce gives when they cannot succeed; none of
-// them issues a session yet. Faults and the request journal are the
-// gateway's, as on every surface.
+// Each grant type is one handler in its own file, chosen from a table
+// (grants.go): JWT bearer, authorization code (with PKCE), refresh token,
+// client credentials and username-password. Every check runs in
+// Salesforce's order; every request leaves a journal entry with the precise
+// reason for its answer and, when a user is known, a Login History row.
+// Codes, refresh tokens and sessions live on the emulator's clock. Faults
+// and the request journal are the gateway's, as on every surface.
 package oauth
 
 import (
@@ -25,6 +28,10 @@ type Config struct {
 	Store       *org.Store
 	Logger      *slog.Logger
 	JournalSize int
+	// SigningKey signs id_tokens; nil: a key of the Service's own. The
+	// emulator passes one key to every Service it builds, so a reset
+	// does not change the published key set.
+	SigningKey *SigningKey
 }
 
 // Service implements the OAuth endpoints over one org.Store.
@@ -34,6 +41,7 @@ type Service struct {
 	log     *slog.Logger
 	journal *Journal
 	rate    loginRate
+	browser *browserLogins // who is logged in on the authorize page
 }
 
 // New returns a Service.
@@ -41,7 +49,10 @@ func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Logger, journal: newJournal(cfg.JournalSize), rate: loginRate{counts: map[org.ID]*rateWindow{}}}
+	if cfg.SigningKey == nil {
+		cfg.SigningKey = NewSigningKey()
+	}
+	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Logger, journal: newJournal(cfg.JournalSize), rate: loginRate{counts: map[org.ID]*rateWindow{}}, browser: newBrowserLogins()}
 }
 
 // Journal returns the token-attempt journal.
@@ -62,12 +73,17 @@ func (s *Service) Routes() []gateway.Route {
 		{Methods: all, Path: "/token", Handler: s.token, Public: true},
 		{Methods: []string{http.MethodGet, http.MethodPost}, Path: "/userinfo", Handler: s.userInfo, Public: true},
 		{Methods: []string{http.MethodGet, http.MethodPost}, Path: "/revoke", Handler: s.revoke, Public: true},
+		{Methods: []string{http.MethodPost}, Path: "/introspect", Handler: s.introspect, Public: true},
+		{Methods: []string{http.MethodGet, http.MethodPost}, Path: "/authorize", Handler: s.authorize, Public: true},
 	}
 }
 
 // IdentityRoutes are the identity URL, under IdentityPrefix.
 func (s *Service) IdentityRoutes() []gateway.Route {
-	return []gateway.Route{{Methods: []string{http.MethodGet, http.MethodPost}, Path: "/{org}/{user}", Handler: s.identity, Public: true}}
+	return []gateway.Route{
+		{Methods: []string{http.MethodGet}, Path: "/keys", Handler: s.keys, Public: true},
+		{Methods: []string{http.MethodGet, http.MethodPost}, Path: "/{org}/{user}", Handler: s.identity, Public: true},
+	}
 }
 
 // Surface is OAuth's conventions for the gateway: errors as OAuth's error

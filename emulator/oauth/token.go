@@ -1,9 +1,6 @@
 package oauth
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,13 +9,9 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
-
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/org"
@@ -70,6 +63,9 @@ type tokenRequest struct {
 	peer    netip.Addr
 	r       *http.Request
 	base    string // the emulator's base URL as the client reached it
+	// noLoginRow: the flow recorded its login elsewhere (a code exchange:
+	// the authorize page recorded it), so the outcome adds no Login History row.
+	noLoginRow bool
 }
 
 // token serves /services/oauth2/token.
@@ -102,6 +98,37 @@ func (s *Service) grant(c *gateway.Call, req *tokenRequest, now time.Time) ([]by
 	if r.Method != http.MethodPost {
 		return nil, &tokenError{status: http.StatusBadRequest, code: "invalid_request", description: "must use HTTP POST", reason: r.Method + " is not POST"}
 	}
+	form, terr := readTokenForm(c)
+	if terr != nil {
+		return nil, terr
+	}
+	r.Form = form
+	grant := r.Form.Get("grant_type")
+	req.attempt.GrantType = grant
+	handle, ok := grantHandlers[grant]
+	if !ok {
+		reason := "grant_type is missing"
+		if grant != "" {
+			reason = fmt.Sprintf("grant_type %q is not one Salesforce supports", grant)
+		}
+		if ct := r.Header.Get("Content-Type"); grant == "" && ct != "" && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+			reason += fmt.Sprintf(" (Content-Type is %q; send application/x-www-form-urlencoded)", ct)
+		}
+		return nil, &tokenError{status: 400, code: "unsupported_grant_type", description: "grant type not supported", reason: reason}
+	}
+	if terr := singleValued(r.Form); terr != nil {
+		return nil, terr
+	}
+	out, terr := handle(s, req, now)
+	if terr != nil {
+		return nil, terr
+	}
+	return s.respond(req, out, now), nil
+}
+
+// readTokenForm reads the token request's parameters within maxFormBytes.
+func readTokenForm(c *gateway.Call) (url.Values, *tokenError) {
+	r := c.Request
 	if r.ContentLength > maxFormBytes {
 		return nil, &tokenError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", description: "request body too large",
 			reason: fmt.Sprintf("Content-Length %d is over sfemu's %d-byte limit for token requests", r.ContentLength, maxFormBytes)}
@@ -115,240 +142,20 @@ func (s *Service) grant(c *gateway.Call, req *tokenRequest, now time.Time) ([]by
 		}
 		return nil, &tokenError{status: http.StatusBadRequest, code: "invalid_request", description: "invalid request", reason: "form body: " + err.Error()}
 	}
-	r.Form = form
-	grant := r.Form.Get("grant_type")
-	req.attempt.GrantType = grant
-	switch grant {
-	case GrantJWTBearer:
-		return s.jwtBearer(req, now)
-	case GrantRefreshToken:
-		// sfemu issues no refresh tokens, so none can be valid.
-		return nil, &tokenError{status: 400, code: "invalid_grant", description: "expired access/refresh token", reason: "sfemu issues no refresh tokens yet"}
-	case GrantAuthorizationCode:
-		return nil, &tokenError{status: 400, code: "invalid_grant", description: "expired authorization code", reason: "sfemu issues no authorization codes yet (web-server flow not supported)"}
-	case GrantClientCredentials:
-		return nil, s.clientCredentials(req)
-	case GrantPassword:
-		return nil, s.password(req)
-	}
-	reason := "grant_type is missing"
-	if grant != "" {
-		reason = fmt.Sprintf("grant_type %q is not one Salesforce supports", grant)
-	}
-	if ct := r.Header.Get("Content-Type"); grant == "" && ct != "" && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
-		reason += fmt.Sprintf(" (Content-Type is %q; send application/x-www-form-urlencoded)", ct)
-	}
-	return nil, &tokenError{status: 400, code: "unsupported_grant_type", description: "grant type not supported", reason: reason}
+	return form, nil
 }
 
-// jwtBearer runs the JWT bearer checks in the order Salesforce's flow
-// implies (Salesforce Help, "OAuth 2.0 JWT Bearer Flow for Server-to-Server
-// Integration"): assertion syntax → app by iss → RS256 signature against the app's
-// certificate → aud → exp → user → app installed in the user's org →
-// approval → login IP ranges and hours → user active/frozen → login rate.
-func (s *Service) jwtBearer(req *tokenRequest, now time.Time) ([]byte, *tokenError) {
-	a, err := parseAssertion(req.r.Form.Get("assertion"))
-	if err != nil {
-		return nil, invalidAssertion(err.Error())
-	}
-	req.attempt.ClientID, req.attempt.Username, req.attempt.Audience = a.issuer, a.subject, a.audience
-	// The user is looked up early only to know which org's audiences apply
-	// (sfemu is every login host at once); the user checks still come after exp.
-	user := s.store.User(a.subject)
-	req.user = user
-
-	app := s.store.AppByConsumerKey(a.issuer)
-	if app == nil {
-		reason := "claim iss: no app has consumer key " + strconv.Quote(a.issuer)
-		if a.issuer == "" {
-			reason = "claim iss is missing: it must be the app's consumer key"
-		}
-		return nil, &tokenError{status: 400, code: "invalid_client_id", description: "client identifier invalid", reason: reason, loginStatus: statusInvalidClient}
-	}
-	req.app = app
-	if terr := s.checkSignature(a, app, now); terr != nil {
-		return nil, terr
-	}
-	if terr := s.checkAudience(a, user, req.base); terr != nil {
-		return nil, terr
-	}
-	if terr := checkExpiry(a, user, now); terr != nil {
-		return nil, terr
-	}
-	if user == nil {
-		reason := fmt.Sprintf("claim sub: no user has username %q", a.subject)
-		if a.subject == "" {
-			reason = "claims sub and prn are missing: one must be the username"
-		}
-		return nil, &tokenError{status: 400, code: "invalid_grant", description: s.anyOrgSettings().UnknownUserText, reason: reason}
-	}
-	o := user.Org
-	in := s.store.Installation(o, app)
-	if in == nil {
-		return nil, &tokenError{status: 400, code: "app_not_found", description: "External client app is not installed in this org",
-			reason: fmt.Sprintf("app %q is not installed in org %q", app.Name, o.Name), loginStatus: org.LoginAppNotInstalled}
-	}
-	if terr := checkApproval(in, user); terr != nil {
-		return nil, terr
-	}
-	sourceIP := s.store.ClientIP(o, req.peer)
-	req.attempt.SourceIP = sourceIP.String()
-	if !user.Profile.AllowsIP(sourceIP) {
-		return nil, &tokenError{status: 400, code: "invalid_grant", description: o.Settings.IPRestrictedText, loginStatus: org.LoginRestrictedIP,
-			reason: fmt.Sprintf("source IP %s is outside the Login IP Ranges of profile %q (JWT bearer always enforces them, whatever the app's IP relaxation)", sourceIP, user.Profile.Name)}
-	}
-	if !user.Profile.LoginHours.Allows(now, o.TimeZone) {
-		return nil, &tokenError{status: 400, code: "invalid_grant", description: o.Settings.IPRestrictedText, loginStatus: org.LoginInvalidHours,
-			reason: fmt.Sprintf("%s is outside the login hours of profile %q", now.In(o.TimeZone).Format("Monday 15:04 MST"), user.Profile.Name)}
-	}
-	if !user.Active {
-		return nil, &tokenError{status: 400, code: "invalid_grant", description: o.Settings.InactiveUserText, loginStatus: org.LoginUserInactive, reason: "user " + user.Username + " is inactive"}
-	}
-	if user.Frozen {
-		return nil, &tokenError{status: 400, code: "invalid_grant", description: o.Settings.FrozenUserText, loginStatus: org.LoginUserFrozen, reason: "user " + user.Username + " is frozen"}
-	}
-	if !s.rate.allow(user, now, o.Settings.LoginRateLimitPerHour) {
-		return nil, &tokenError{status: 400, code: "rate_limit_exceeded", description: o.Settings.RateLimitText, loginStatus: org.LoginRateExceeded,
-			reason: fmt.Sprintf("user %s logged in %d times within the hour", user.Username, o.Settings.LoginRateLimitPerHour)}
-	}
-	session := s.store.Sessions.Open(user, app, in.SessionTimeout(user), o.Settings.ReuseSessions)
-	return s.tokenResponse(req.base, session, now), nil
-}
-
-// anyOrgSettings are the settings used when no user (so no org) is known:
-// the first org's, so a single-org fixture controls every answer.
-func (s *Service) anyOrgSettings() org.Settings {
-	if orgs := s.store.Orgs(); len(orgs) > 0 {
-		return orgs[0].Settings
-	}
-	return org.DefaultSettings()
-}
-
-func (s *Service) checkSignature(a *assertion, app *org.App, now time.Time) *tokenError {
-	if a.alg != "RS256" {
-		return invalidAssertion(fmt.Sprintf("JWT header alg is %q: Salesforce accepts only RS256", a.alg))
-	}
-	if app.PublicKey == nil || !app.JWTEnabled {
-		return invalidAssertion(fmt.Sprintf("app %q has no certificate for the JWT bearer flow (Use digital signatures is off)", app.Name))
-	}
-	if err := jwt.SigningMethodRS256.Verify(a.signingInput, a.signature, app.PublicKey); err != nil {
-		return invalidAssertion(fmt.Sprintf("signature does not verify with the certificate of app %q (CN=%s): the JWT was signed with another key", app.Name, app.Certificate.Subject.CommonName))
-	}
-	if now.After(app.Certificate.NotAfter) {
-		if s.strictCertificates(app) {
-			return invalidAssertion(fmt.Sprintf("certificate of app %q expired on %s and settings.strict_certificate_expiry is on", app.Name, app.Certificate.NotAfter.Format(time.DateOnly)))
+// singleValued refuses a parameter given twice (RFC 6749 §3.2: "parameters
+// MUST NOT be included more than once"). Salesforce's exact answer is
+// UNKNOWN; sfemu answers invalid_request, naming the parameter.
+func singleValued(form url.Values) *tokenError {
+	for k, v := range form {
+		if len(v) > 1 {
+			return &tokenError{status: http.StatusBadRequest, code: "invalid_request", description: "duplicate parameter: " + k,
+				reason: fmt.Sprintf("parameter %s is given %d times (in the URL and the body, or repeated)", k, len(v))}
 		}
 	}
 	return nil
-}
-
-// strictCertificates reports whether any org that installs app asks for
-// strict certificate expiry. (The check runs before the user is known.)
-func (s *Service) strictCertificates(app *org.App) bool {
-	for _, o := range s.store.Orgs() {
-		if in := o.Installations[app.ConsumerKey]; in != nil && o.Settings.StrictCertificateExpiry {
-			return true
-		}
-	}
-	return false
-}
-
-// audiences lists the aud values o accepts: its login host by org type, its
-// My Domain URL, extra audiences from the fixture, and the emulator's own
-// base URL (sfemu stands in for the My Domain host).
-func audiences(o *org.Org, baseURL string) []string {
-	out := []string{o.Type.LoginAudience(), baseURL}
-	if u := o.MyDomainURL(); u != "" {
-		out = append(out, u)
-	}
-	return append(out, o.ExtraAudiences...)
-}
-
-func (s *Service) checkAudience(a *assertion, user *org.User, base string) *tokenError {
-	for _, got := range a.audience {
-		if user != nil {
-			if acceptsAudience(user.Org, base, got) {
-				return nil
-			}
-			continue
-		}
-		for _, o := range s.store.Orgs() {
-			if acceptsAudience(o, base, got) {
-				return nil
-			}
-		}
-	}
-	reason := "claim aud is missing"
-	if len(a.audience) > 0 {
-		reason = fmt.Sprintf("claim aud %q is not accepted", strings.Join(a.audience, ","))
-		if user != nil {
-			reason += fmt.Sprintf(" by %s org %q; want %s", user.Org.Type, user.Org.Name, strings.Join(dedupe(audiences(user.Org, base)), " or "))
-		}
-	}
-	return &tokenError{status: 400, code: "invalid_grant", description: "audience is invalid", reason: reason, loginStatus: statusInvalidAssertion}
-}
-
-func acceptsAudience(o *org.Org, base, aud string) bool {
-	if aud == o.Type.LoginAudience() || aud == base || (o.MyDomain != "" && aud == o.MyDomainURL()) {
-		return true
-	}
-	for _, extra := range o.ExtraAudiences {
-		if aud == extra {
-			return true
-		}
-	}
-	return false
-}
-
-func dedupe(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range in {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func checkExpiry(a *assertion, user *org.User, now time.Time) *tokenError {
-	settings := org.DefaultSettings()
-	if user != nil {
-		settings = user.Org.Settings
-	}
-	if !a.hasExpiry {
-		return invalidAssertion("claim exp is missing")
-	}
-	if now.After(a.expiry.Add(settings.AssertionClockSkew)) {
-		return &tokenError{status: 400, code: "invalid_grant", description: "expired authorization code", loginStatus: statusInvalidAssertion,
-			reason: fmt.Sprintf("claim exp %s is %s in the past", a.expiry.Format(time.RFC3339), now.Sub(a.expiry).Round(time.Second))}
-	}
-	if max := settings.MaxAssertionLifetime; max > 0 && a.expiry.Sub(now) > max {
-		return invalidAssertion(fmt.Sprintf("claim exp %s is more than settings.max_assertion_lifetime (%s) ahead", a.expiry.Format(time.RFC3339), max))
-	}
-	return nil
-}
-
-func checkApproval(in *org.Installation, u *org.User) *tokenError {
-	switch in.Policy.PermittedUsers {
-	case org.AllUsers:
-		if u.ApprovedApps[in.App.ConsumerKey] {
-			return nil
-		}
-		return &tokenError{status: 400, code: "invalid_grant", description: "user hasn't approved this consumer", loginStatus: org.LoginNotApproved,
-			reason: fmt.Sprintf("app %q lets users self-authorize, and %s never approved it (JWT bearer needs a prior approval)", in.App.Name, u.Username)}
-	default:
-		if in.AdminApproves(u) {
-			return nil
-		}
-		reason := fmt.Sprintf("app %q admits admin-approved users only, and neither %s's profile %q nor any of its permission sets is assigned to the app in org %q",
-			in.App.Name, u.Username, u.Profile.Name, u.Org.Name)
-		if u.Org.Settings.LegacyApprovalError {
-			return &tokenError{status: 400, code: "invalid_grant", description: "user hasn't approved this consumer", loginStatus: org.LoginNotApproved, reason: reason}
-		}
-		return &tokenError{status: 400, code: "invalid_app_access", description: "user is not admin approved to access this app", loginStatus: org.LoginNotApproved, reason: reason}
-	}
 }
 
 // readForm reads a request's parameters: the URL query, then an
@@ -378,111 +185,6 @@ func readForm(c *gateway.Call) (url.Values, error) {
 	return form, nil
 }
 
-// tokenResponse is the success body, fields in Salesforce's order.
-type tokenResponse struct {
-	AccessToken string `json:"access_token"`
-	Signature   string `json:"signature,omitempty"`
-	Scope       string `json:"scope"`
-	InstanceURL string `json:"instance_url"`
-	ID          string `json:"id"`
-	TokenType   string `json:"token_type"`
-	IssuedAt    string `json:"issued_at,omitempty"`
-}
-
-func (s *Service) tokenResponse(base string, sess *org.Session, now time.Time) []byte {
-	resp := tokenResponse{
-		AccessToken: sess.Token,
-		Scope:       strings.Join(sess.App.Scopes, " "),
-		InstanceURL: base,
-		ID:          gateway.IdentityURL(base, sess.User),
-		TokenType:   "Bearer",
-	}
-	if sess.User.Org.Settings.TokenResponseSignature {
-		resp.IssuedAt = strconv.FormatInt(now.UnixMilli(), 10)
-		mac := hmac.New(sha256.New, []byte(sess.App.ConsumerSecret))
-		mac.Write([]byte(resp.ID + resp.IssuedAt))
-		resp.Signature = base64.StdEncoding.EncodeToString(mac.Sum(nil))
-	}
-	return resp.appendJSON(make([]byte, 0, 512))
-}
-
-// appendJSON writes the response as json.Marshal would, without reflection:
-// it is on the hot path of every login.
-func (t *tokenResponse) appendJSON(b []byte) []byte {
-	field := func(b []byte, first bool, name, value string) []byte {
-		if !first {
-			b = append(b, ',')
-		}
-		b = append(b, '"')
-		b = append(b, name...)
-		b = append(b, '"', ':')
-		return appendJSONString(b, value)
-	}
-	b = append(b, '{')
-	b = field(b, true, "access_token", t.AccessToken)
-	if t.Signature != "" {
-		b = field(b, false, "signature", t.Signature)
-	}
-	b = field(b, false, "scope", t.Scope)
-	b = field(b, false, "instance_url", t.InstanceURL)
-	b = field(b, false, "id", t.ID)
-	b = field(b, false, "token_type", t.TokenType)
-	if t.IssuedAt != "" {
-		b = field(b, false, "issued_at", t.IssuedAt)
-	}
-	return append(b, '}')
-}
-
-// appendJSONString quotes s as encoding/json does by default (including its
-// escaping of <, > and &).
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b = append(b, '\\', byte(r))
-		case r == '\n':
-			b = append(b, '\\', 'n')
-		case r == '\r':
-			b = append(b, '\\', 'r')
-		case r == '\t':
-			b = append(b, '\\', 't')
-		case r < 0x20 || r == '<' || r == '>' || r == '&' || r == '\u2028' || r == '\u2029':
-			b = append(b, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
-		case r == utf8.RuneError:
-			b = append(b, `\ufffd`...)
-		default:
-			b = utf8.AppendRune(b, r)
-		}
-	}
-	return append(b, '"')
-}
-
-func (s *Service) clientCredentials(req *tokenRequest) *tokenError {
-	id, secret := req.r.Form.Get("client_id"), req.r.Form.Get("client_secret")
-	if u, p, ok := req.r.BasicAuth(); ok && id == "" {
-		id, secret = u, p
-	}
-	req.attempt.ClientID = id
-	app := s.store.AppByConsumerKey(id)
-	if app == nil {
-		return &tokenError{status: 400, code: "invalid_client_id", description: "client identifier invalid", reason: fmt.Sprintf("no app has consumer key %q", id)}
-	}
-	if app.ConsumerSecret == "" || !hmac.Equal([]byte(secret), []byte(app.ConsumerSecret)) {
-		return &tokenError{status: 400, code: "invalid_client", description: "invalid client credentials", reason: fmt.Sprintf("client_secret does not match app %q", app.Name)}
-	}
-	return &tokenError{status: 400, code: "invalid_grant", description: "no client credentials user enabled", reason: "sfemu does not model a client-credentials run-as user yet"}
-}
-
-func (s *Service) password(req *tokenRequest) *tokenError {
-	username := req.r.Form.Get("username")
-	req.attempt.Username, req.attempt.ClientID = username, req.r.Form.Get("client_id")
-	req.user = s.store.User(username)
-	return &tokenError{status: 400, code: "invalid_grant", description: "authentication failure", loginStatus: org.LoginPasswordFlowOff,
-		reason: "the username-password flow is blocked, as in orgs created since Summer '23"}
-}
-
 // record writes the journal entry, the Login History row (only when a known
 // user was named: Salesforce keeps no row for unknown usernames) and one log line.
 func (s *Service) record(req *tokenRequest, terr *tokenError) {
@@ -496,22 +198,8 @@ func (s *Service) record(req *tokenRequest, terr *tokenError) {
 		if terr != nil {
 			status = terr.loginStatus
 		}
-		if status != "" {
-			u.Org.LoginHistory().Add(org.LoginEvent{
-				UserID:      string(u.ID),
-				Username:    u.Username,
-				LoginTime:   at.Time,
-				LoginType:   org.LoginTypeRemoteAccess2,
-				LoginURL:    hostOnly(req.r.Host),
-				SourceIP:    at.SourceIP,
-				Status:      status,
-				Application: at.Application,
-				APIType:     "N/A",
-				APIVersion:  "N/A",
-				Browser:     "Unknown",
-				Platform:    "Unknown",
-				Reason:      at.Reason,
-			})
+		if status != "" && !req.noLoginRow {
+			addLoginRow(u, at.Application, req.r.Host, at.SourceIP, status, at.Reason, at.Time)
 		}
 	}
 	s.journal.add(*at)
@@ -529,6 +217,25 @@ func (s *Service) record(req *tokenRequest, terr *tokenError) {
 		attrs = append(attrs, "error", at.Error, "error_description", at.Description, "reason", at.Reason)
 	}
 	s.log.Info("token request", attrs...)
+}
+
+// addLoginRow adds an OAuth login to the user's Login History.
+func addLoginRow(u *org.User, application, host, sourceIP, status, reason string, at time.Time) {
+	u.Org.LoginHistory().Add(org.LoginEvent{
+		UserID:      string(u.ID),
+		Username:    u.Username,
+		LoginTime:   at,
+		LoginType:   org.LoginTypeRemoteAccess2,
+		LoginURL:    hostOnly(host),
+		SourceIP:    sourceIP,
+		Status:      status,
+		Application: application,
+		APIType:     "N/A",
+		APIVersion:  "N/A",
+		Browser:     "Unknown",
+		Platform:    "Unknown",
+		Reason:      reason,
+	})
 }
 
 func shortGrant(g string) string {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -127,6 +128,10 @@ type settingsYAML struct {
 	SOAPLoginUnavailableText *string `yaml:"soap_login_unavailable_text"`
 	SOAPLoginRetiredText     *string `yaml:"soap_login_retired_text"`
 	SOAPInvalidSessionText   *string `yaml:"soap_invalid_session_text"`
+
+	UsernamePasswordFlow  *bool  `yaml:"username_password_flow"`
+	TokenEndpointAudience *bool  `yaml:"token_endpoint_audience"`
+	EmulatorHost          string `yaml:"emulator_host"`
 }
 
 type networkYAML struct {
@@ -181,6 +186,12 @@ type appYAML struct {
 	Installed      *bool      `yaml:"installed"`
 	Scopes         []string   `yaml:"scopes"`
 	Policy         policyYAML `yaml:"policy"`
+
+	CallbackURLs            []string `yaml:"callback_urls"`
+	RequirePKCE             bool     `yaml:"require_pkce"`
+	RequireSecret           *bool    `yaml:"require_secret"`
+	RequireSecretForRefresh *bool    `yaml:"require_secret_for_refresh"`
+	ClientCredentials       bool     `yaml:"client_credentials"`
 }
 
 type policyYAML struct {
@@ -189,6 +200,13 @@ type policyYAML struct {
 	PermissionSets []string `yaml:"permission_sets"`
 	IPRelaxation   string   `yaml:"ip_relaxation"`
 	SessionTimeout string   `yaml:"session_timeout"`
+	// RefreshTokenPolicy is until_revoked (default), immediately,
+	// expire_after or expire_if_unused; RefreshTokenValidity the N of the
+	// last two.
+	RefreshTokenPolicy   string `yaml:"refresh_token_policy"`
+	RefreshTokenValidity string `yaml:"refresh_token_validity"`
+	// RunAs is the username the client credentials flow runs as.
+	RunAs string `yaml:"run_as"`
 }
 
 // Built-in profiles every org has, so a minimal fixture need not declare them.
@@ -247,6 +265,8 @@ type fixtureBuilder struct {
 	ids  *IDSequence
 	org  *Org
 	now  time.Time // when the fixture's records are created
+
+	runAs []runAsRef // policies' run_as users, resolved after the users
 }
 
 // errAt makes an error located at a YAML path such as "$.users[2].profile".
@@ -320,6 +340,9 @@ func (b *fixtureBuilder) build(raw *fixtureYAML) (*ParsedFixture, error) {
 		return nil, err
 	}
 	if err := b.buildUsers(raw.Users, pf); err != nil {
+		return nil, err
+	}
+	if err := b.resolveRunAs(); err != nil {
 		return nil, err
 	}
 	o.loginHistory = newLoginHistory(o.Settings.LoginHistoryLimit)
@@ -433,6 +456,15 @@ func (b *fixtureBuilder) applySettings(s *Settings, r settingsYAML) error {
 	setBool(&s.LegacyApprovalError, r.LegacyApprovalError)
 	setBool(&s.TokenResponseSignature, r.TokenResponseSignature)
 	setBool(&s.ReuseSessions, r.ReuseSessions)
+	setBool(&s.UsernamePasswordFlow, r.UsernamePasswordFlow)
+	setBool(&s.TokenEndpointAudience, r.TokenEndpointAudience)
+	switch h := EmulatorHost(strings.ToLower(r.EmulatorHost)); h {
+	case "":
+	case EmulatorHostMyDomain, EmulatorHostLogin:
+		s.EmulatorHost = h
+	default:
+		return b.errAt("$.settings.emulator_host", "settings.emulator_host %q: want my_domain or login", r.EmulatorHost)
+	}
 	setString(&s.IPRestrictedText, r.IPRestrictedText)
 	setString(&s.UnknownUserText, r.UnknownUserText)
 	setString(&s.InactiveUserText, r.InactiveUserText)
@@ -658,9 +690,28 @@ func (b *fixtureBuilder) buildApps(raws []appYAML, pf *ParsedFixture) error {
 			ConsumerKey:    r.ConsumerKey,
 			ConsumerSecret: r.ConsumerSecret,
 			Scopes:         r.Scopes,
+
+			CallbackURLs:           r.CallbackURLs,
+			RequirePKCE:            r.RequirePKCE,
+			RequireSecretWebServer: r.RequireSecret == nil || *r.RequireSecret,
+			RequireSecretRefresh:   r.RequireSecretForRefresh == nil || *r.RequireSecretForRefresh,
+			ClientCredentials:      r.ClientCredentials,
 		}
 		if len(app.Scopes) == 0 {
 			app.Scopes = []string{"api"}
+		}
+		for j, sc := range app.Scopes {
+			if !KnownScope(sc) {
+				return b.errAt(fmt.Sprintf("%s.scopes[%d]", path, j), "app %q: scope %q is not an OAuth scope Salesforce offers (%s)", r.Name, sc, strings.Join(ScopeNames(), ", "))
+			}
+		}
+		for j, cb := range r.CallbackURLs {
+			if u, err := url.Parse(cb); err != nil || u.Scheme == "" || u.Fragment != "" {
+				return b.errAt(fmt.Sprintf("%s.callback_urls[%d]", path, j), "app %q: callback URL %q is not an absolute URL without a fragment", r.Name, cb)
+			}
+		}
+		if r.ClientCredentials && r.ConsumerSecret == "" {
+			return b.errAt(path+".client_credentials", "app %q enables the client credentials flow but has no consumer_secret", r.Name)
 		}
 		if r.Kind != "" {
 			switch k := AppKind(strings.ToLower(r.Kind)); k {
@@ -687,6 +738,9 @@ func (b *fixtureBuilder) buildApps(raws []appYAML, pf *ParsedFixture) error {
 		pf.Apps = append(pf.Apps, app)
 		if r.Installed == nil || *r.Installed {
 			o.Installations[app.ConsumerKey] = &Installation{App: app, Org: o, Policy: pol}
+			if r.Policy.RunAs != "" {
+				b.runAs = append(b.runAs, runAsRef{path: path + ".policy.run_as", app: app, username: r.Policy.RunAs})
+			}
 		}
 	}
 	return nil
@@ -794,8 +848,56 @@ func (b *fixtureBuilder) policy(path, appName string, r policyYAML) (Policy, err
 		pol.PermissionSets = append(pol.PermissionSets, ps)
 	}
 	var err error
-	pol.SessionTimeout, err = b.duration(path+".session_timeout", r.SessionTimeout, 0)
-	return pol, err
+	if pol.SessionTimeout, err = b.duration(path+".session_timeout", r.SessionTimeout, 0); err != nil {
+		return pol, err
+	}
+	pol.RefreshTokens.Kind = RefreshUntilRevoked
+	switch k := RefreshTokenKind(strings.ToLower(r.RefreshTokenPolicy)); k {
+	case "", RefreshUntilRevoked, RefreshImmediately:
+		if r.RefreshTokenValidity != "" {
+			return pol, b.errAt(path+".refresh_token_validity", "app %q: refresh_token_validity goes with refresh_token_policy expire_after or expire_if_unused", appName)
+		}
+		if k != "" {
+			pol.RefreshTokens.Kind = k
+		}
+	case RefreshExpireAfter, RefreshExpireIfUnused:
+		pol.RefreshTokens.Kind = k
+		if r.RefreshTokenValidity == "" {
+			return pol, b.errAt(path+".refresh_token_policy", "app %q: refresh_token_policy %s needs refresh_token_validity (such as 720h)", appName, k)
+		}
+		if pol.RefreshTokens.For, err = b.duration(path+".refresh_token_validity", r.RefreshTokenValidity, 0); err != nil {
+			return pol, err
+		}
+		if pol.RefreshTokens.For <= 0 {
+			return pol, b.errAt(path+".refresh_token_validity", "app %q: refresh_token_validity must be more than 0", appName)
+		}
+	default:
+		return pol, b.errAt(path+".refresh_token_policy", "app %q: refresh_token_policy %q: want until_revoked, immediately, expire_after or expire_if_unused", appName, r.RefreshTokenPolicy)
+	}
+	return pol, nil
+}
+
+// runAsRef is a policy's run_as, resolved once the users are built.
+type runAsRef struct {
+	path     string
+	app      *App
+	username string
+}
+
+func (b *fixtureBuilder) resolveRunAs() error {
+	for _, ref := range b.runAs {
+		var u *User
+		for _, cand := range b.org.Users {
+			if strings.EqualFold(cand.Username, ref.username) {
+				u = cand
+			}
+		}
+		if u == nil {
+			return b.errAt(ref.path, "app %q: run_as %q is not a user of this org", ref.app.Name, ref.username)
+		}
+		b.org.Installations[ref.app.ConsumerKey].Policy.RunAs = u
+	}
+	return nil
 }
 
 func (b *fixtureBuilder) buildUsers(raws []userYAML, pf *ParsedFixture) error {
@@ -823,7 +925,7 @@ func (b *fixtureBuilder) buildUsers(raws []userYAML, pf *ParsedFixture) error {
 			Active:        r.Active == nil || *r.Active,
 			Frozen:        r.Frozen,
 			Org:           o,
-			ApprovedApps:  map[string]bool{},
+			approvedApps:  map[string]bool{},
 			Password:      r.Password,
 			SecurityToken: r.SecurityToken,
 		}
@@ -864,7 +966,7 @@ func (b *fixtureBuilder) buildUsers(raws []userYAML, pf *ParsedFixture) error {
 			if app == nil {
 				return b.errAt(fmt.Sprintf("%s.approved_apps[%d]", path, j), "user %q: approved app %q is not an app of this fixture (by name or consumer key)", r.Username, name)
 			}
-			u.ApprovedApps[app.ConsumerKey] = true
+			u.approvedApps[app.ConsumerKey] = true
 		}
 		o.Users = append(o.Users, u)
 	}

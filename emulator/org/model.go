@@ -11,9 +11,11 @@ package org
 
 import (
 	"crypto/rsa"
+	"crypto/subtle"
 	"crypto/x509"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -187,7 +189,31 @@ type Settings struct {
 	// The widely quoted text is the default; newer orgs append "Session not
 	// found, missing session hash: …" and a hint.
 	SOAPInvalidSessionText string
+
+	// UsernamePasswordFlow is Setup → OAuth and OpenID Connect Settings →
+	// "Allow OAuth Username-Password Flows". Off by default: orgs created
+	// since Summer '23 block the flow.
+	UsernamePasswordFlow bool
+	// TokenEndpointAudience accepts the token endpoint's own URL
+	// (https://login.salesforce.com/services/oauth2/token) as a JWT's aud, as
+	// one widely used CLI sends it. UNKNOWN whether Salesforce does; on.
+	TokenEndpointAudience bool
+	// EmulatorHost is which Salesforce host a request to the emulator's own
+	// address (127.0.0.1, localhost, a container name) stands for: the org's
+	// My Domain (default) or the shared login host. Requests whose Host
+	// header names a Salesforce host are taken at their word (see
+	// docs/OAUTH.md, "Hosts").
+	EmulatorHost EmulatorHost
 }
+
+// EmulatorHost is a Salesforce host kind the emulator's own address can stand for.
+type EmulatorHost string
+
+// Host kinds.
+const (
+	EmulatorHostMyDomain EmulatorHost = "my_domain"
+	EmulatorHostLogin    EmulatorHost = "login"
+)
 
 // DefaultSettings are the settings an org gets when its fixture says nothing.
 func DefaultSettings() Settings {
@@ -209,6 +235,8 @@ func DefaultSettings() Settings {
 		SOAPLoginUnavailableText: "SOAP API login() is not available in API version {version}: log in with OAuth instead",
 		SOAPLoginRetiredText:     "SOAP API login() has been retired: log in with OAuth instead",
 		SOAPInvalidSessionText:   "Invalid Session ID found in SessionHeader: Illegal Session",
+		TokenEndpointAudience:    true,
+		EmulatorHost:             EmulatorHostMyDomain,
 	}
 }
 
@@ -291,9 +319,11 @@ type User struct {
 	Org            *Org
 	Profile        *Profile
 	PermissionSets []*PermissionSet
-	// ApprovedApps are the consumer keys of self-authorize apps the user
-	// has approved before (the OAuth "Allow" screen).
-	ApprovedApps map[string]bool
+	// approvedApps are the consumer keys of apps the user has approved
+	// before (the OAuth "Allow" screen): from the fixture, and from every
+	// Allow pressed on the emulator's approval page.
+	approvedMu   sync.Mutex
+	approvedApps map[string]bool
 	// Password is what a username-password login (SOAP login()) checks;
 	// empty: the user cannot log in with a password. SecurityToken, when
 	// set, may be appended to it, as Salesforce asks from untrusted networks.
@@ -307,6 +337,34 @@ type User struct {
 // boxed once so records share it.
 func (u *User) idValue() any {
 	return u.boxedID
+}
+
+// HasApproved reports whether the user approved app before.
+func (u *User) HasApproved(app *App) bool {
+	u.approvedMu.Lock()
+	defer u.approvedMu.Unlock()
+	return u.approvedApps[app.ConsumerKey]
+}
+
+// Approve remembers that the user allowed app, as the approval page does.
+func (u *User) Approve(app *App) {
+	u.approvedMu.Lock()
+	defer u.approvedMu.Unlock()
+	if u.approvedApps == nil {
+		u.approvedApps = map[string]bool{}
+	}
+	u.approvedApps[app.ConsumerKey] = true
+}
+
+// PasswordMatches accepts the user's password, or the password followed by
+// the user's security token, as Salesforce does from untrusted networks. A
+// user without a password in the fixture matches nothing.
+func (u *User) PasswordMatches(given string) bool {
+	if u.Password == "" {
+		return false
+	}
+	eq := func(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+	return eq(given, u.Password) || (u.SecurityToken != "" && eq(given, u.Password+u.SecurityToken))
 }
 
 // Name is the user's full name as Salesforce shows it.
@@ -359,7 +417,36 @@ type App struct {
 	PublicKey   *rsa.PublicKey
 	JWTEnabled  bool
 	Scopes      []string
+
+	// CallbackURLs are the app's Callback URLs: a web-server or user-agent
+	// flow's redirect_uri must equal one of them exactly.
+	CallbackURLs []string
+	// RequirePKCE is "Require Proof Key for Code Exchange (PKCE) Extension
+	// for Supported Authorization Flows": an authorize request without a
+	// code_challenge is refused.
+	RequirePKCE bool
+	// RequireSecretWebServer is "Require Secret for Web Server Flow" (on by
+	// default); RequireSecretRefresh is "Require Secret for Refresh Token
+	// Flow" (on by default). A PKCE client without a secret needs them off.
+	RequireSecretWebServer bool
+	RequireSecretRefresh   bool
+	// ClientCredentials is "Enable Client Credentials Flow"; the user the
+	// flow runs as is the installation's policy (Policy.RunAs).
+	ClientCredentials bool
 }
+
+// AllowsCallback reports whether uri is one of the app's callback URLs.
+func (a *App) AllowsCallback(uri string) bool {
+	for _, c := range a.CallbackURLs {
+		if c == uri {
+			return true
+		}
+	}
+	return false
+}
+
+// HasScope reports whether the app's selected OAuth scopes include s.
+func (a *App) HasScope(s string) bool { return HasScope(a.Scopes, s) }
 
 // PermittedUsers is the app policy's "Permitted Users".
 type PermittedUsers string
@@ -389,6 +476,47 @@ type Policy struct {
 	PermissionSets []*PermissionSet
 	IPRelaxation   IPRelaxation
 	SessionTimeout time.Duration // 0: use the profile's, then the org's
+	// RefreshTokens is the policy's refresh-token policy.
+	RefreshTokens RefreshTokenPolicy
+	// RunAs is the client credentials flow's "Run As" user; nil: none, so
+	// the flow answers "no client credentials user enabled".
+	RunAs *User
+}
+
+// RefreshTokenKind names one of the refresh-token policies Setup offers.
+type RefreshTokenKind string
+
+// Refresh-token policies (Salesforce Help, "Manage OAuth Access Policies for
+// a Connected App": Refresh Token Policy).
+const (
+	RefreshUntilRevoked   RefreshTokenKind = "until_revoked"    // "Refresh token is valid until revoked"
+	RefreshImmediately    RefreshTokenKind = "immediately"      // "Immediately expire refresh token"
+	RefreshExpireAfter    RefreshTokenKind = "expire_after"     // "Expire refresh token after: N"
+	RefreshExpireIfUnused RefreshTokenKind = "expire_if_unused" // "Expire refresh token if not used for: N"
+)
+
+// RefreshTokenPolicy is a policy kind and, for the timed kinds, its N.
+type RefreshTokenPolicy struct {
+	Kind RefreshTokenKind
+	For  time.Duration
+}
+
+// Expired reports whether a refresh token issued at issued and last used
+// at lastUsed is dead at now under the policy, and if so why (for people).
+func (p RefreshTokenPolicy) Expired(issued, lastUsed, now time.Time) (bool, string) {
+	switch p.Kind {
+	case RefreshImmediately:
+		return true, "the app's refresh token policy is \"Immediately expire refresh token\""
+	case RefreshExpireAfter:
+		if !now.Before(issued.Add(p.For)) {
+			return true, "the app's refresh token policy expires refresh tokens " + p.For.String() + " after they are issued; this one was issued " + now.Sub(issued).Round(time.Second).String() + " ago"
+		}
+	case RefreshExpireIfUnused:
+		if !now.Before(lastUsed.Add(p.For)) {
+			return true, "the app's refresh token policy expires refresh tokens unused for " + p.For.String() + "; this one was last used " + now.Sub(lastUsed).Round(time.Second).String() + " ago"
+		}
+	}
+	return false, ""
 }
 
 // Installation is an app installed in an org with that org's policy.

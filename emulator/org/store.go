@@ -46,7 +46,9 @@ func (s *IDSequence) Next(prefix string) ID {
 type Store struct {
 	Clock    clock.Clock
 	Sessions *Sessions
-	IDs      *IDSequence
+	// Grants are the OAuth authorization codes and refresh tokens.
+	Grants *Grants
+	IDs    *IDSequence
 
 	orgs    []*Org
 	orgByID map[string]*Org // by 15-char id
@@ -62,6 +64,7 @@ func NewStore(clk clock.Clock, sources ...Source) (*Store, error) {
 	s := &Store{
 		Clock:     clk,
 		Sessions:  NewSessions(clk, 0),
+		Grants:    NewGrants(0),
 		IDs:       &IDSequence{},
 		orgByID:   map[string]*Org{},
 		users:     map[string]*User{},

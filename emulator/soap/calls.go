@@ -1,7 +1,6 @@
 package soap
 
 import (
-	"crypto/subtle"
 	"fmt"
 	"net"
 	"strconv"
@@ -56,7 +55,7 @@ func login(c *call, b []byte) ([]byte, error) {
 		return fail(statusLoginBlocked, "SOAP login() is disabled in org "+strconv.Quote(o.Name)+" (settings.soap_login: disabled)", blocked(o.Settings.SOAPLoginDisabledText))
 	case u.Password == "":
 		return fail(org.LoginInvalidPassword, "user "+u.Username+" has no password in the fixture (users[].password), so cannot log in with one", invalidLogin())
-	case !passwordMatches(u, password):
+	case !u.PasswordMatches(password):
 		return fail(org.LoginInvalidPassword, "the password does not match users[].password of "+u.Username+" (with or without its security token)", invalidLogin())
 	}
 	ip := c.s.store.ClientIP(o, c.PeerAddr())
@@ -91,13 +90,6 @@ func login(c *call, b []byte) ([]byte, error) {
 const statusLoginBlocked = "Failed: SOAP API login() Disabled"
 
 func replaceVersion(text, v string) string { return strings.ReplaceAll(text, "{version}", v) }
-
-// passwordMatches accepts the password, or the password followed by the
-// user's security token, as Salesforce does from untrusted networks.
-func passwordMatches(u *org.User, given string) bool {
-	eq := func(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
-	return eq(given, u.Password) || (u.SecurityToken != "" && eq(given, u.Password+u.SecurityToken))
-}
 
 func (c *call) recordLogin(u *org.User, status, reason string) {
 	host := c.Request.Host
