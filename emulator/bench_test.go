@@ -336,3 +336,48 @@ func TestSessionsStayBoundedUnderSustainedLogins(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkTokenAuthorizationCode is one code exchange at a time through the
+// emulator's handler, in-process: the web-server flow's second half (the
+// codes are issued outside the timer, as the approval page would).
+func BenchmarkTokenAuthorizationCode(b *testing.B) {
+	emu := newEmulator(b, oauthOrg(b), emulator.RealClock)
+	st := emu.Store()
+	u, app := st.User("owner@booking.example"), st.AppByConsumerKey("3MVG9bookingSaaS")
+	const chunk = 10_000
+	bodies := make([]string, 0, chunk)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if len(bodies) == 0 {
+			b.StopTimer()
+			for range min(chunk, b.N-i) {
+				c := st.Grants.IssueCode(org.AuthCode{User: u, App: app, RedirectURI: "http://127.0.0.1/oauth/callback", Scopes: []string{"api"}, Issued: time.Now()})
+				bodies = append(bodies, url.Values{"grant_type": {"authorization_code"}, "code": {c.Code}, "client_id": {"3MVG9bookingSaaS"},
+					"client_secret": {"booking-secret"}, "redirect_uri": {"http://127.0.0.1/oauth/callback"}}.Encode())
+			}
+			b.StartTimer()
+		}
+		if code, body := login(emu, bodies[len(bodies)-1]); code != http.StatusOK {
+			b.Fatalf("code exchange: status %d: %s", code, body)
+		}
+		bodies = bodies[:len(bodies)-1]
+	}
+	reportRate(b, "exchanges/s")
+}
+
+// BenchmarkTokenRefresh is one refresh-token request at a time, in-process.
+func BenchmarkTokenRefresh(b *testing.B) {
+	emu := newEmulator(b, oauthOrg(b), emulator.RealClock)
+	st := emu.Store()
+	rt := st.Grants.IssueRefresh(st.User("owner@booking.example"), st.AppByConsumerKey("3MVG9bookingSaaS"), []string{"api", "refresh_token"}, time.Now())
+	body := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt.Token}, "client_id": {"3MVG9bookingSaaS"}, "client_secret": {"booking-secret"}}.Encode()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if code, resp := login(emu, body); code != http.StatusOK {
+			b.Fatalf("refresh: status %d: %s", code, resp)
+		}
+	}
+	reportRate(b, "refreshes/s")
+}
