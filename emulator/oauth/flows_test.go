@@ -677,3 +677,107 @@ func TestUserAgentFlowPutsTokensInTheFragment(t *testing.T) {
 }
 
 func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+// TestForgedTokensGetNowhere replays the JWT suite's forgeries against an
+// id_token sfemu issued: none verifies with the published key set, and
+// neither the forgeries nor the real id_token work as a refresh token, a
+// code or an access token.
+func TestForgedTokensGetNowhere(t *testing.T) {
+	e := newTestEnv(t, "")
+	tk := e.mustTokens(t, exchange(e.authorizeCode(t, webRequest("scope", "api openid refresh_token"), "booker@acme.example", "Booking-Pass1")))
+	parts := strings.Split(tk.IDToken, ".")
+	if len(parts) != 3 {
+		t.Fatalf("id_token %q", tk.IDToken)
+	}
+	encode := func(v any) string {
+		b, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	pub, kid, _ := e.svc.cfg.SigningKey.Public()
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(tk.IDToken, claims); err != nil {
+		t.Fatal(err)
+	}
+	claims["preferred_username"] = "anyclient@acme.example"
+	forgeries := map[string]string{
+		"alg none":                 encode(map[string]string{"alg": "none", "kid": kid}) + "." + parts[1] + ".",
+		"tampered payload":         parts[0] + "." + encode(claims) + "." + parts[2],
+		"signature stripped":       parts[0] + "." + parts[1] + ".",
+		"re-signed with other key": sign(t, e.keys.otherKey, claims),
+		"HS256 keyed with the JWKS modulus": func() string {
+			s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(pub.N.Bytes())
+			return s
+		}(),
+	}
+	verify := func(s string) error {
+		_, err := jwt.Parse(s, func(*jwt.Token) (any, error) { return pub, nil }, jwt.WithValidMethods([]string{"RS256"}), jwt.WithTimeFunc(e.clock.Now))
+		return err
+	}
+	if err := verify(tk.IDToken); err != nil {
+		t.Fatalf("the real id_token does not verify: %v", err)
+	}
+	forgeries["the real id_token"] = tk.IDToken
+	for name, s := range forgeries {
+		t.Run(name, func(t *testing.T) {
+			if name != "the real id_token" && verify(s) == nil {
+				t.Error("verifies with sfemu's key set")
+			}
+			if r := e.postToken(t, refreshForm(s)); r.body != expiredRefresh {
+				t.Errorf("as a refresh token: %d %s", r.status, r.body)
+			}
+			if r := e.postToken(t, exchange(s)); r.body != `{"error":"invalid_grant","error_description":"expired authorization code"}` {
+				t.Errorf("as a code: %d %s", r.status, r.body)
+			}
+			req, _ := http.NewRequest("GET", e.srv.URL+"/services/oauth2/userinfo", nil)
+			req.Header.Set("Authorization", "Bearer "+s)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("as an access token: userinfo %d; want 403", resp.StatusCode)
+			}
+		})
+	}
+}
+
+// TestEveryMissingParameterHasAnExactError drops each parameter of each
+// flow in turn: every answer is an exact Salesforce error, never a 500.
+func TestEveryMissingParameterHasAnExactError(t *testing.T) {
+	e := newTestEnv(t, "settings: {username_password_flow: true}")
+	code := e.authorizeCode(t, webRequest(), "booker@acme.example", "Booking-Pass1")
+	tk := e.mustTokens(t, exchange(code))
+	flows := map[string]url.Values{
+		"authorization_code": exchange(e.authorizeCode(t, webRequest(), "booker@acme.example", "Booking-Pass1")),
+		"refresh_token":      refreshForm(tk.RefreshToken),
+		"client_credentials": {"grant_type": {"client_credentials"}, "client_id": {"KEY_CC"}, "client_secret": {"SECRET_CC"}},
+		"password":           {"grant_type": {"password"}, "client_id": {"KEY_WEB"}, "client_secret": {"SECRET_WEB"}, "username": {"booker@acme.example"}, "password": {"Booking-Pass1"}},
+	}
+	want := map[string]string{
+		"grant_type":    `{"error":"unsupported_grant_type","error_description":"grant type not supported"}`,
+		"client_id":     `{"error":"invalid_client_id","error_description":"client identifier invalid"}`,
+		"client_secret": `{"error":"invalid_client","error_description":"invalid client credentials"}`,
+		"code":          `{"error":"invalid_grant","error_description":"expired authorization code"}`,
+		"redirect_uri":  `{"error":"redirect_uri_mismatch","error_description":"redirect_uri must match configuration"}`,
+		"refresh_token": expiredRefresh,
+		"username":      `{"error":"invalid_grant","error_description":"authentication failure"}`,
+		"password":      `{"error":"invalid_grant","error_description":"authentication failure"}`,
+	}
+	for flow, form := range flows {
+		for param := range form {
+			t.Run(flow+" without "+param, func(t *testing.T) {
+				f := url.Values{}
+				for k, v := range form {
+					if k != param {
+						f[k] = v
+					}
+				}
+				r := e.postToken(t, f)
+				if r.status != 400 || r.body != want[param] {
+					t.Errorf("= %d %s; want 400 %s", r.status, r.body, want[param])
+				}
+			})
+		}
+	}
+}
