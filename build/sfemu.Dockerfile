@@ -13,9 +13,19 @@
 # certificates next to it (sfemucontainer.WithFixture copies both). Set
 # `--public-url` to the address clients reach the container at, e.g.
 #   docker run -p 8085:8085 sfemu:dev --public-url http://127.0.0.1:8085
+#
+# https (docs/TLS.md) beside http, which the health check below needs:
+#   docker run -p 8085:8085 -p 8443:8443 sfemu:dev --tls-listen 0.0.0.0:8443
+# A scratch image has no home for the local CA, so SFEMU_TLS_DIR puts it in
+# /tls: mount a directory there to keep one CA across containers (your
+# ~/.config/sfemu/tls shares the host's). Where /tls cannot be written
+# (--read-only, another user) the CA lives in memory, one per start, and
+# GET /_sfemu/tls/ca.pem serves it. Add --tls-name NAME for the names
+# clients use (a network alias).
 FROM scratch
 COPY sfemu /sfemu
-EXPOSE 8085
+ENV SFEMU_TLS_DIR=/tls
+EXPOSE 8085 8443
 # `sfemu health` GETs http://127.0.0.1:8085/_sfemu/health (2 s timeout) and
 # exits 0 only on 200: fixtures loaded. A scratch image has no curl.
 HEALTHCHECK --interval=1s --timeout=2s --retries=30 CMD ["/sfemu", "health"]

@@ -302,3 +302,10 @@ func (c *Client) OutboundWSDL(ctx context.Context, message, org string) ([]byte,
 func (c *Client) ClientCertificate(ctx context.Context) ([]byte, error) {
 	return c.raw(ctx, http.MethodGet, "/outbound/client-certificate", nil)
 }
+
+// TLSCA is GET /tls/ca.pem: the CA to trust for the emulator's https
+// listener. Fetch it over http (a side-by-side listener) or with a client
+// that does not verify yet, once.
+func (c *Client) TLSCA(ctx context.Context) ([]byte, error) {
+	return c.raw(ctx, http.MethodGet, "/tls/ca.pem", nil)
+}

@@ -272,6 +272,11 @@ func conformanceSteps(receiverBase string) []step {
 			return fmt.Sprintf("not PEM: %q", b), err
 		}},
 
+		{name: "TLSCA when TLS is off", wantErr: 404, do: func(ctx context.Context, _ *testing.T, s *side) (any, error) {
+			b, err := s.ctl.TLSCA(ctx)
+			return string(b), err
+		}},
+
 		// API faults.
 		{name: "AddFault", do: func(ctx context.Context, _ *testing.T, s *side) (any, error) {
 			return s.ctl.AddFault(ctx, wire.Fault{Org: orgName, Method: "GET", Path: "/query", ErrorCode: "REQUEST_LIMIT_EXCEEDED", Times: 1})

@@ -8,7 +8,8 @@
 // It owns starting the emulator image, waiting until GET /_sfemu/health answers
 // 200 (fixtures loaded), copying fixtures and their certificates in, and thin
 // helpers over the control API (docs/CONTROL.md): the virtual clock, outbound
-// sends and the delivery queue, token requests, reset. It does not own the
+// sends and the delivery queue, token requests, reset; and https beside http
+// for clients that need it (WithTLS, docs/TLS.md). It does not own the
 // emulator's behaviour (package emulator) nor the scenario harness (package
 // harness).
 //
@@ -23,6 +24,8 @@ package sfemucontainer
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +34,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,12 +44,15 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/sfemu/sfemu/control"
+	"github.com/sfemu/sfemu/emulator/localca"
 	"github.com/sfemu/sfemu/wire"
 )
 
 const (
 	// Port is the emulator's port inside the container.
 	Port = "8085/tcp"
+	// TLSPort is WithTLS's https port inside the container.
+	TLSPort = "8443/tcp"
 	// HealthPath answers 200 once the fixtures are loaded.
 	HealthPath = "/_sfemu/health"
 	// LabelModule labels every container Run creates, with the value ModuleName,
@@ -124,7 +131,8 @@ func Run(ctx context.Context, image string, opts ...testcontainers.ContainerCust
 		testcontainers.WithWaitStrategy(wait.ForHTTP(HealthPath).WithPort(Port).
 			WithPollInterval(25 * time.Millisecond).WithStartupTimeout(DefaultStartupTimeout)),
 	}
-	ctr, err := testcontainers.Run(ctx, image, append(defaults, opts...)...)
+	opts = append(append(defaults, opts...), testcontainers.CustomizeRequestOption(tlsAliases))
+	ctr, err := testcontainers.Run(ctx, image, opts...)
 	if err != nil {
 		if ctr != nil {
 			err = withLogTail(ctr, err)
@@ -279,6 +287,46 @@ func WithPublicURL(url string) testcontainers.CustomizeRequestOption {
 	return WithArgs("--public-url", url)
 }
 
+// WithTLS serves https beside http (`--tls-listen 0.0.0.0:8443`) for
+// clients that refuse plain http, with a certificate from sfemu's local CA
+// for localhost, 127.0.0.1, Salesforce's login hosts, the orgs' My Domains
+// and the container's network aliases; add names with WithArgs("--tls-name",
+// NAME). TLSBaseURL is where, TLSCA what to trust and TLSClient a client
+// trusting it; the health check and the control API stay on http. The CA
+// is made in the container at each start (docs/TLS.md).
+func WithTLS() testcontainers.CustomizeRequestOption {
+	return func(req *testcontainers.GenericContainerRequest) error {
+		if err := testcontainers.WithExposedPorts(TLSPort)(req); err != nil {
+			return err
+		}
+		req.Cmd = append(req.Cmd, "--tls-listen", "0.0.0.0:8443")
+		return nil
+	}
+}
+
+// tlsAliases puts the container's network aliases in WithTLS's
+// certificate, so containers on its network can verify it by the name
+// they use. It runs after every option, since network options may come
+// after WithTLS.
+func tlsAliases(req *testcontainers.GenericContainerRequest) error {
+	if !slices.Contains(req.Cmd, "--tls-listen") {
+		return nil
+	}
+	var names []string
+	for _, aliases := range req.NetworkAliases {
+		for _, a := range aliases {
+			if n, err := localca.CheckName(a); err == nil && !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		req.Cmd = append(req.Cmd, "--tls-name", n)
+	}
+	return nil
+}
+
 // WithArgs appends `sfemu serve` flags (see README.md), e.g.
 // WithArgs("--log", "json", "--outbound-ports", "any"). Do not change
 // --listen: the image listens on 0.0.0.0:8085.
@@ -290,6 +338,37 @@ func WithArgs(args ...string) testcontainers.CustomizeRequestOption {
 // token endpoint, the REST API and the control API all live under it.
 func (c *Container) BaseURL(ctx context.Context) (string, error) {
 	return c.PortEndpoint(ctx, Port, "http")
+}
+
+// TLSBaseURL is where the host reaches WithTLS's https listener:
+// https://host:mappedPort.
+func (c *Container) TLSBaseURL(ctx context.Context) (string, error) {
+	return c.PortEndpoint(ctx, TLSPort, "https")
+}
+
+// TLSCA is the CA certificate (PEM) to trust for TLSBaseURL, fetched over
+// http from GET /_sfemu/tls/ca.pem; an error without WithTLS.
+func (c *Container) TLSCA(ctx context.Context) ([]byte, error) {
+	ctl, err := c.Control(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pemBytes, err := ctl.TLSCA(ctx)
+	return pemBytes, named("GET /tls/ca.pem", err)
+}
+
+// TLSClient is an *http.Client that trusts the container's CA and no
+// other, for TLSBaseURL.
+func (c *Container) TLSClient(ctx context.Context) (*http.Client, error) {
+	pemBytes, err := c.TLSCA(ctx)
+	if err != nil {
+		return nil, err
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pemBytes) {
+		return nil, fmt.Errorf("sfemu GET /tls/ca.pem: no PEM certificate in %q", pemBytes)
+	}
+	return &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}}, nil
 }
 
 // Control is a typed client of the container's control API (docs/CONTROL.md):

@@ -61,4 +61,7 @@ type Control interface {
 	Idle(ctx context.Context) error
 	OutboundWSDL(ctx context.Context, message, org string) ([]byte, error)
 	ClientCertificate(ctx context.Context) ([]byte, error)
+	// TLSCA is the CA certificate (PEM) `sfemu serve --tls` signs its
+	// https certificate with, for clients to trust; NotFound when TLS is off.
+	TLSCA(ctx context.Context) ([]byte, error)
 }

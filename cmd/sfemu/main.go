@@ -13,6 +13,7 @@ const usage = `sfemu — a local fake Salesforce for outbound-message receivers
 
 Usage:
   sfemu serve   [--org FILE]... [--listen ADDR] [--public-url URL] [--clock real|virtual]
+                [--tls | --tls-listen ADDR] [--tls-name NAME]... [--tls-dir DIR | --tls-cert FILE --tls-key FILE]
   sfemu keygen  --out DIR [--name NAME] [--days N | --expired]
   sfemu jwt     --key FILE --iss CONSUMER_KEY --sub USERNAME [--aud URL] [--exp 3m]
   sfemu send    [--emulator URL] --message NAME (--record ID... | --where 'SOQL condition')

@@ -46,17 +46,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	var orgFiles stringList
 	fs.Var(&orgFiles, "org", "org fixture YAML `FILE` (repeatable); none: the embedded default org")
 	listen := fs.String("listen", DefaultListen, "`ADDR` to listen on")
-	publicURL := fs.String("public-url", "", "`URL` clients reach sfemu at (instance_url, identity URLs); default http://ADDR")
+	publicURL := fs.String("public-url", "", "`URL` clients reach sfemu at (instance_url, identity URLs); default http://ADDR, https://ADDR with --tls")
 	clockMode := fs.String("clock", "real", "real, or virtual (time moves only through the control API)")
 	trustXFF := fs.Bool("trust-forwarded-for", false, "take client IPs from X-Forwarded-For (only behind a proxy you control)")
 	sessionOverHTTP := fs.Bool("session-id-over-http", false, "let legacy outbound messages carry a session ID to http:// endpoints (Salesforce: https only)")
 	ports := fs.String("outbound-ports", "current", "endpoint ports outbound messages may use: current (80, 443, 1024-65535), legacy (80, 443, 7000-10000) or any")
 	logFormat := fs.String("log", "text", "request log format: text, json, or off")
+	var tf tlsFlags
+	tf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "sfemu serve: unexpected argument %q (fixtures go with --org FILE)\n", fs.Arg(0))
+		return 2
+	}
+	if err := tf.check(); err != nil {
+		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
 		return 2
 	}
 	var logger *slog.Logger
@@ -87,34 +93,91 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 		}
 		sources = append(sources, src)
 	}
+	// emu is set before any listener serves, so before any handshake asks
+	// the certificate for its names.
+	var emu *emulator.Emulator
+	var https *httpsSetup
+	if tf.on() {
+		var err error
+		if https, err = tf.setup(*publicURL, []string{*listen, tf.listen}, func() []string { return emu.MyDomainHosts() }); err != nil {
+			fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
+			return 1
+		}
+		if https.ca != nil && https.ca.Unsaved != nil {
+			logger.Warn("TLS: the local CA is in memory only, a new one at each start", "reason", https.ca.Unsaved)
+		}
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
 		return 1
 	}
+	listeners := []servedListener{{ln, tf.tls}}
+	if tf.listen != "" {
+		tln, err := net.Listen("tcp", tf.listen)
+		if err != nil {
+			ln.Close()
+			fmt.Fprintf(stderr, "sfemu serve: --tls-listen: %v\n", err)
+			return 1
+		}
+		listeners = append(listeners, servedListener{tln, true})
+	}
+	closeAll := func() {
+		for _, l := range listeners {
+			l.Close()
+		}
+	}
 	base := strings.TrimRight(*publicURL, "/")
 	if base == "" {
-		base = "http://" + ln.Addr().String()
+		base = listeners[0].url()
 	}
-	emu, err := emulator.New(emulator.Options{
+	opts := emulator.Options{
 		Orgs:              sources,
 		PublicURL:         base,
 		Clock:             emulator.ClockMode(*clockMode),
 		TrustForwardedFor: *trustXFF,
 		Logger:            logger,
 		Outbound:          outbound.Settings{SessionOverHTTP: *sessionOverHTTP, Ports: *ports},
-	})
+	}
+	if https != nil && https.ca != nil {
+		opts.TLSCA = https.ca.CertPEM
+	}
+	emu, err = emulator.New(opts)
 	if err != nil {
-		ln.Close()
+		closeAll()
 		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
 		return 1
 	}
 	defer emu.Close()
-	printBanner(stdout, emu, base, *clockMode, len(sources) == 0)
+	var httpsBanner func(io.Writer)
+	if https != nil {
+		// The first certificate now, so that a name it cannot hold fails
+		// the start rather than the first handshake, and the banner lists
+		// what it covers.
+		if err := https.issue(); err != nil {
+			closeAll()
+			fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
+			return 1
+		}
+		httpsBanner = func(w io.Writer) { https.printBanner(w, listeners) }
+	}
+	printBanner(stdout, emu, base, *clockMode, len(sources) == 0, httpsBanner)
 
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	if https != nil {
+		srv.TLSConfig = https.config
+		// Handshake failures ("bad certificate": a client that does not
+		// trust the CA) are worth seeing, in the request log.
+		srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	}
+	errc := make(chan error, len(listeners))
+	for _, l := range listeners {
+		if l.tls {
+			go func() { errc <- srv.ServeTLS(l, "", "") }()
+		} else {
+			go func() { errc <- srv.Serve(l) }()
+		}
+	}
 	if ready != nil {
 		ready(base)
 	}
@@ -135,8 +198,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 }
 
 // printBanner says where sfemu listens and what a client needs to log in,
-// from the control API's view of the orgs.
-func printBanner(w io.Writer, emu *emulator.Emulator, base, clockMode string, defaultOrg bool) {
+// from the control API's view of the orgs; httpsBanner, when https is on,
+// adds where and how to trust it.
+func printBanner(w io.Writer, emu *emulator.Emulator, base, clockMode string, defaultOrg bool, httpsBanner func(io.Writer)) {
 	ctx := context.Background()
 	orgs, _ := emu.Orgs(ctx)
 	msgs, _ := emu.OutboundMessages(ctx)
@@ -146,6 +210,9 @@ func printBanner(w io.Writer, emu *emulator.Emulator, base, clockMode string, de
 	fmt.Fprintf(w, "  REST API        %s/services/data/v%.1f/ (query, sobjects, composite, search)\n", base, rest.DefaultLatestVersion)
 	fmt.Fprintf(w, "  SOAP API        %s/services/Soap/u/%.1f (Partner), /services/Soap/c/%.1f (Enterprise); WSDLs at /soap/wsdl.jsp\n", base, rest.DefaultLatestVersion, rest.DefaultLatestVersion)
 	fmt.Fprintf(w, "  control API     %s%s/ (health, orgs, apps, login history, requests, faults, clock, reset)\n", base, emulator.ControlPrefix)
+	if httpsBanner != nil {
+		httpsBanner(w)
+	}
 	for _, o := range orgs {
 		fmt.Fprintf(w, "org %q %s (%s, outbound session IDs %s) from %s\n", o.Name, o.ID, o.Type, o.OutboundSessionID, o.Source)
 		for _, m := range msgs {

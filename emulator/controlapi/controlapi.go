@@ -76,6 +76,7 @@ func Mount(r *mux.Router, f wire.Control) {
 	route(http.MethodPost, "/outbound/{name}/send", h.send)
 	s.HandleFunc("/outbound/client-certificate", h.clientCertificate).Methods(http.MethodGet)
 	s.HandleFunc("/outbound/{name}/wsdl", h.outboundWSDL).Methods(http.MethodGet)
+	s.HandleFunc("/tls/ca.pem", h.tlsCA).Methods(http.MethodGet)
 	s.HandleFunc("/test-receiver/{answer}", testReceiver).Methods(http.MethodPost)
 	// gorilla/mux 1.8.1 forgets a method mismatch when a later route shares
 	// the prefix, so one answer probes the allowed methods itself.
@@ -378,6 +379,18 @@ func (h *handlers) clientCertificate(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/x-pem-file")
 	w.Header().Set("Content-Disposition", `attachment; filename="sfemu-outbound-client.crt"`)
+	_, _ = w.Write(pemBytes)
+}
+
+// tlsCA serves the CA of `sfemu serve --tls` for clients to trust.
+func (h *handlers) tlsCA(w http.ResponseWriter, r *http.Request) {
+	pemBytes, err := h.f.TLSCA(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	w.Header().Set("Content-Disposition", `attachment; filename="sfemu-ca.pem"`)
 	_, _ = w.Write(pemBytes)
 }
 

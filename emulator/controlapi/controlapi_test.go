@@ -35,9 +35,13 @@ type env struct {
 	vars map[string]string
 }
 
-func newEnv(t *testing.T, clockMode emulator.ClockMode) *env {
+func newEnv(t *testing.T, clockMode emulator.ClockMode, options ...func(*emulator.Options)) *env {
 	t.Helper()
-	emu, err := emulator.New(emulator.Options{Clock: clockMode, VirtualStart: start})
+	opts := emulator.Options{Clock: clockMode, VirtualStart: start}
+	for _, o := range options {
+		o(&opts)
+	}
+	emu, err := emulator.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,6 +283,8 @@ type controlRow struct {
 	name string
 	// real starts the emulator on the real clock.
 	real bool
+	// options change the emulator's options before it starts.
+	options func(*emulator.Options)
 	// setup prepares the emulator (and e.vars) before the call.
 	setup  func(t *testing.T, e *env)
 	method string
@@ -290,6 +296,10 @@ type controlRow struct {
 	ctype string
 	check func(t *testing.T, e *env, a answer)
 }
+
+// testCA stands for the PEM of `sfemu serve --tls`'s CA: the control API
+// serves what it is given.
+var testCA = []byte("-----BEGIN CERTIFICATE-----\nTUlJQg==\n-----END CERTIFICATE-----\n")
 
 // controlRows are TestControlAPI's rows, each run on an emulator of its own.
 func controlRows() []controlRow {
@@ -1473,6 +1483,32 @@ func controlRows() []controlRow {
 			},
 		},
 
+		// The CA of `sfemu serve --tls`.
+		{
+			name:   "GET /tls/ca.pem serves the https listeners' CA as a PEM download",
+			method: "GET", path: "/tls/ca.pem", status: 200, ctype: "application/x-pem-file",
+			options: func(o *emulator.Options) { o.TLSCA = testCA },
+			check: func(t *testing.T, e *env, a answer) {
+				if !bytes.Equal(a.body, testCA) {
+					t.Errorf("body %q, want the CA the emulator was given", a.body)
+				}
+				if cd := a.header.Get("Content-Disposition"); !strings.Contains(cd, "attachment") || !strings.Contains(cd, "sfemu-ca.pem") {
+					t.Errorf("Content-Disposition = %q", cd)
+				}
+			},
+		},
+		{
+			name:   "GET /tls/ca.pem without TLS is a 404 saying how to turn it on",
+			method: "GET", path: "/tls/ca.pem", status: 404,
+			check: wantError("TLS is not enabled", "sfemu serve --tls"),
+		},
+		{
+			name:   "POST /tls/ca.pem is a 405",
+			method: "POST", path: "/tls/ca.pem", status: 405,
+			options: func(o *emulator.Options) { o.TLSCA = testCA },
+			check:   wantError("POST is not allowed"),
+		},
+
 		// The test receiver.
 		{
 			name:   "POST /test-receiver/ack acknowledges in SOAP",
@@ -1577,7 +1613,11 @@ func TestControlAPI(t *testing.T) {
 			if row.real {
 				mode = emulator.RealClock
 			}
-			e := newEnv(t, mode)
+			var options []func(*emulator.Options)
+			if row.options != nil {
+				options = append(options, row.options)
+			}
+			e := newEnv(t, mode, options...)
 			if row.setup != nil {
 				row.setup(t, e)
 			}
