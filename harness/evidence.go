@@ -43,6 +43,12 @@ func (r *run) evidence(ctx context.Context) string {
 			b.WriteString(line + "\n")
 		}
 	}
+	if len(r.oauthLog) > 0 {
+		fmt.Fprintf(&b, "oauth steps (%d):\n", len(r.oauthLog))
+		for i, o := range r.oauthLog {
+			fmt.Fprintf(&b, "  %d. %s\n", i+1, o)
+		}
+	}
 	if calls, err := r.ctl.APIRequests(ctx); err == nil {
 		api := toMaps(onSurfaces(calls, wire.SurfaceREST, wire.SurfaceSOAP))
 		fmt.Fprintf(&b, "API calls (%d):\n%s\n", len(api), listing(api))

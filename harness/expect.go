@@ -97,6 +97,13 @@ func (r *run) check(ctx context.Context, e *Expectations) error {
 			problems = append(problems, msg)
 		}
 	}
+	if e.OAuth != nil {
+		msg, err := r.checkOAuth(e.OAuth)
+		if err != nil {
+			return err
+		}
+		problems = appendProblem(problems, msg)
+	}
 	if l := e.ReceiverLog; l != nil {
 		text := ""
 		if r.log != nil {

@@ -416,6 +416,7 @@ type templateVars struct {
 	Username      string // the user to send as of the first outbound message
 	ConsumerKey   string // the first app with a certificate installed in the org
 	Audience      string // the org type's login audience
+	MyDomainHost  string // the org's My Domain host name (acme.my.salesforce.com), if it has one
 	KeysDir       string // fixtures/keys, absolute
 	KeyFile       string // KeysDir/server.key
 	// Profile is the receiver's (with its mode): {{.Profile.Effect.Field}}

@@ -118,7 +118,7 @@ func TestPatchMergesNamedItems(t *testing.T) {
 }
 
 func FuzzLoadScenario(f *testing.F) {
-	for _, p := range []string{"testdata/must-fail/wrong-expectation.yaml", "testdata/bad/bad-step.yaml"} {
+	for _, p := range []string{"testdata/must-fail/wrong-expectation.yaml", "testdata/bad/bad-step.yaml", "../scenarios/oauth/refresh-token-expired-by-policy.yaml"} {
 		data, _ := os.ReadFile(p)
 		f.Add(data)
 	}
@@ -266,7 +266,8 @@ func TestURLReceiverWithAFixedEmulatorAddress(t *testing.T) {
 // TestRunningEmulatorDrivenThroughItsControlAPI runs catalogue stories
 // against an sfemu that is already running (as `sfemu run --emulator URL`
 // does with a service container): each run loads its org there over the
-// control API, and every expectation is read back the same way.
+// control API, oauth steps go to its URL, and every expectation is read
+// back the same way.
 func TestRunningEmulatorDrivenThroughItsControlAPI(t *testing.T) {
 	emu, err := emulator.New(emulator.Options{Clock: emulator.VirtualClock, VirtualStart: virtualEpoch(),
 		Outbound: outbound.Settings{SessionOverHTTP: true}})
@@ -279,7 +280,7 @@ func TestRunningEmulatorDrivenThroughItsControlAPI(t *testing.T) {
 	emu.SetPublicURL(srv.URL)
 	results, err := Run(context.Background(), Options{EmulatorURL: srv.URL},
 		"../scenarios/session-id/same-outcome-in-both-eras.yaml", "../scenarios/auth-errors/session-timeout-shorter-than-job.yaml",
-		"../scenarios/delivery/receiver-down-then-back.yaml")
+		"../scenarios/delivery/receiver-down-then-back.yaml", "../scenarios/oauth/refresh-token-expired-by-policy.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

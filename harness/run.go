@@ -247,7 +247,7 @@ func RunScenario(ctx context.Context, sc *Scenario, phase string, opts Options) 
 		}
 		res.Passed = res.Outcome == Passed
 	}()
-	r := &run{sc: sc, phase: phase, opts: opts, names: map[string]string{}, objects: map[string]string{}}
+	r := &run{sc: sc, phase: phase, opts: opts, names: map[string]string{}, objects: map[string]string{}, oauth: map[string]*oauthOutcome{}}
 	spec := r.receiverSpec()
 	profile, why := opts.profileFor(spec).resolve(sc.requirements(), opts.env(ctx, spec))
 	if why != "" {
@@ -358,6 +358,15 @@ type run struct {
 	names, objects map[string]string
 	log            *tailBuffer
 	profile        *Profile // the receiver's, with the mode the scenario needs
+	// baseURL is where the harness reaches the emulator (its oauth steps),
+	// keysDir the test keys on this machine, vars the run's templates.
+	baseURL, keysDir string
+	vars             *templateVars
+	// oauth are the outcomes of oauth steps by as: name, lastOAuth the
+	// latest one's, oauthLog every one's in order.
+	oauth     map[string]*oauthOutcome
+	lastOAuth *oauthOutcome
+	oauthLog  []*oauthOutcome
 }
 
 func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
@@ -412,6 +421,7 @@ func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
 		KeyFile:       filepath.Join(keys, "server.key"),
 		Profile:       r.profile,
 	}
+	r.baseURL, r.keysDir, r.vars = emulatorURL, keys, vars
 	if c := spec.Container; c != nil {
 		vars.ContainerPort = firstNonZero(c.Port, spec.Port, r.profile.Receiver.Port, 8086)
 		vars.KeysDir, vars.KeyFile = "/keys", "/keys/server.key"
@@ -554,6 +564,12 @@ func (r *run) learnOrg(ctx context.Context, vars *templateVars) error {
 	r.org, vars.OrgID = o.ID, o.ID
 	if len(o.LoginAudiences) > 0 {
 		vars.Audience = o.LoginAudiences[0]
+	}
+	for _, aud := range o.LoginAudiences {
+		if host, ok := strings.CutPrefix(aud, "https://"); ok && strings.HasSuffix(host, ".my.salesforce.com") {
+			vars.MyDomainHost = host
+			break
+		}
 	}
 	msgs, err := r.ctl.OutboundMessages(ctx)
 	if err != nil {
@@ -823,6 +839,8 @@ func (r *run) step(ctx context.Context, st Step) error {
 		return r.rcv.stop()
 	case st.Receiver == "start":
 		return r.rcv.start(ctx)
+	case st.OAuth != nil:
+		return r.runOAuth(ctx, st.OAuth)
 	case st.Expect != nil:
 		return r.expect(ctx, st.Expect)
 	}

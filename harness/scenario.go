@@ -110,6 +110,7 @@ type Step struct {
 	ClientIP *string       `yaml:"client_ip"`
 	Expire   *bool         `yaml:"expire_sessions"`
 	Receiver string        `yaml:"receiver"` // stop | start
+	OAuth    *OAuthStep    `yaml:"oauth"`    // the harness as an OAuth client of the org
 	Expect   *Expectations `yaml:"expect"`
 	Only     string        `yaml:"only"` // run this step in one phase only
 	Comment  string        `yaml:"comment"`
@@ -204,6 +205,9 @@ type Expectations struct {
 	Effect      *EffectExpect   `yaml:"effect"`
 	Records     []RecordsExpect `yaml:"records"`
 	ReceiverLog *LogExpect      `yaml:"receiver_log"`
+	// OAuth checks what an oauth step saw (where its flow ended, and with
+	// what error), beyond the token requests and Login History it made.
+	OAuth *OAuthExpect `yaml:"oauth"`
 }
 
 // EffectExpect names records ($name) the receiver's effect must, or must
@@ -442,7 +446,7 @@ func (sc *Scenario) validate() LoadErrors {
 			add(sc.errAt("$.receiver.container", "receiver.container needs an image or a dockerfile"))
 		}
 	}
-	names := map[string]bool{}
+	names := &loadNames{records: map[string]bool{}, oauth: map[string]string{}}
 	for i, st := range sc.Steps {
 		for _, e := range sc.validateStep(i, st, names) {
 			add(e)
@@ -451,9 +455,9 @@ func (sc *Scenario) validate() LoadErrors {
 	return errs
 }
 
-// validateStep lists the rules one step breaks; names are the records
-// created so far (create … as: name), which it adds to.
-func (sc *Scenario) validateStep(i int, st Step, names map[string]bool) []*LoadError {
+// validateStep lists the rules one step breaks; names are what earlier
+// steps named (create … as:, oauth … as:), which it adds to.
+func (sc *Scenario) validateStep(i int, st Step, names *loadNames) []*LoadError {
 	var errs []*LoadError
 	add := func(e *LoadError) {
 		if e != nil {
@@ -463,13 +467,13 @@ func (sc *Scenario) validateStep(i int, st Step, names map[string]bool) []*LoadE
 	path := fmt.Sprintf("$.steps[%d]", i)
 	n := 0
 	for _, set := range []bool{st.Create != nil, st.Update != nil, st.Send != nil, st.Advance != "", st.Faults != nil,
-		st.ClientIP != nil, st.Expire != nil, st.Receiver != "", st.Expect != nil} {
+		st.ClientIP != nil, st.Expire != nil, st.Receiver != "", st.OAuth != nil, st.Expect != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return []*LoadError{sc.errAt(path, "step %d: want exactly one of create, update, send, advance, faults, client_ip, expire_sessions, receiver, expect (got %d)", i+1, n)}
+		return []*LoadError{sc.errAt(path, "step %d: want exactly one of create, update, send, advance, faults, client_ip, expire_sessions, receiver, oauth, expect (got %d)", i+1, n)}
 	}
 	if st.Only != "" && !slices.Contains(sc.Phases, st.Only) {
 		add(sc.errAt(path+".only", "only %q is not one of the scenario's phases (%s)", st.Only, strings.Join(sc.Phases, ", ")))
@@ -480,10 +484,10 @@ func (sc *Scenario) validateStep(i int, st Step, names map[string]bool) []*LoadE
 			add(sc.errAt(path+".create", "create needs an object"))
 		}
 		if st.Create.As != "" {
-			names[st.Create.As] = true
+			names.records[st.Create.As] = true
 		}
 	case st.Update != nil:
-		add(sc.checkRef(path+".update.record", st.Update.Record, names))
+		add(sc.checkRef(path+".update.record", st.Update.Record, names.records))
 	case st.Send != nil:
 		if st.Send.Message == "" {
 			add(sc.errAt(path+".send", "send needs a message"))
@@ -492,7 +496,7 @@ func (sc *Scenario) validateStep(i int, st Step, names map[string]bool) []*LoadE
 			add(sc.errAt(path+".send", "send needs records or where"))
 		}
 		for j, r := range st.Send.Records {
-			add(sc.checkRef(fmt.Sprintf("%s.send.records[%d]", path, j), r, names))
+			add(sc.checkRef(fmt.Sprintf("%s.send.records[%d]", path, j), r, names.records))
 		}
 	case st.Advance != "":
 		if d, err := time.ParseDuration(st.Advance); err != nil || d <= 0 {
@@ -502,7 +506,12 @@ func (sc *Scenario) validateStep(i int, st Step, names map[string]bool) []*LoadE
 		if st.Receiver != "stop" && st.Receiver != "start" {
 			add(sc.errAt(path+".receiver", "receiver %q: want stop or start", st.Receiver))
 		}
+	case st.OAuth != nil:
+		errs = append(errs, sc.validateOAuth(path, st.OAuth, names)...)
 	case st.Expect != nil:
+		if st.Expect.OAuth != nil {
+			errs = append(errs, sc.validateOAuthExpect(path+".expect.oauth", st.Expect.OAuth, names)...)
+		}
 		if ef := st.Expect.Effect; ef != nil {
 			for _, group := range []struct {
 				key  string
@@ -514,7 +523,7 @@ func (sc *Scenario) validateStep(i int, st Step, names map[string]bool) []*LoadE
 						add(sc.errAt(at, "effect.%s: want $name of a created record, got %q", group.key, ref))
 						continue
 					}
-					add(sc.checkRef(at, ref, names))
+					add(sc.checkRef(at, ref, names.records))
 				}
 			}
 			if w := ef.AppliedWhere; w != nil && (w.Object == "" || w.Where == "") {

@@ -11,8 +11,10 @@ import (
 // TestCatalogueInContainers runs part of the catalogue with the bundled
 // receiver as a container (testcontainers-go, an image built FROM scratch
 // once per run): both directions across the run's Docker network, a stop
-// and start of the container, and its log in failure reports. With CI=true
-// a missing Docker engine fails the test; elsewhere it skips.
+// and start of the container, the scenario's receiver.env, the harness's
+// own OAuth client reaching the emulator on the network's gateway, and the
+// container's log in failure reports. With CI=true a missing Docker engine
+// fails the test; elsewhere it skips.
 func TestCatalogueInContainers(t *testing.T) {
 	if err := harness.DockerAvailable(context.Background()); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -31,5 +33,6 @@ func TestCatalogueInContainers(t *testing.T) {
 			t.Errorf("the run left %d containers and %d networks behind", len(containers), len(networks))
 		}
 	})
-	harness.RunTests(t, opts, "session-id", "auth-errors/invalid-app-access.yaml", "delivery/receiver-down-then-back.yaml")
+	harness.RunTests(t, opts, "session-id", "auth-errors/invalid-app-access.yaml", "delivery/receiver-down-then-back.yaml",
+		"oauth/redirect-uri-mismatch.yaml", "oauth/receiver-with-trailing-slash-audience.yaml")
 }

@@ -1,7 +1,8 @@
 // Package scenarios is the catalogue of stories sfemu users run against
 // their receivers: session-id (before and after the February 2026 change),
 // auth-errors (what customers' setups get wrong), delivery (retries,
-// duplicates, order, batches, bad answers) and api (write-back errors).
+// duplicates, order, batches, bad answers), api (write-back errors) and
+// oauth (customers' OAuth failures, the harness playing their app).
 // `go test ./scenarios/` runs them all against the bundled example receiver;
 // `go test ./scenarios/ -run 'TestCatalogue/auth-errors/.*/removed'` a part.
 package scenarios
