@@ -62,7 +62,7 @@ func renderPage(status int, name string, d pageData) gateway.Response {
 		"Content-Type":            {"text/html;charset=UTF-8"},
 		"Cache-Control":           noStore,
 		"X-Frame-Options":         {"DENY"},
-		"Content-Security-Policy": {"default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'"},
+		"Content-Security-Policy": {"default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"},
 	}, Body: buf.Bytes()}
 }
 
