@@ -373,24 +373,23 @@ func (h *handlers) send(r *http.Request) (int, any, error) {
 
 func (h *handlers) clientCertificate(w http.ResponseWriter, r *http.Request) {
 	pemBytes, err := h.f.ClientCertificate(r.Context())
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/x-pem-file")
-	w.Header().Set("Content-Disposition", `attachment; filename="sfemu-outbound-client.crt"`)
-	_, _ = w.Write(pemBytes)
+	writePEM(w, "sfemu-outbound-client.crt", pemBytes, err)
 }
 
 // tlsCA serves the CA of `sfemu serve --tls` for clients to trust.
 func (h *handlers) tlsCA(w http.ResponseWriter, r *http.Request) {
 	pemBytes, err := h.f.TLSCA(r.Context())
+	writePEM(w, "sfemu-ca.pem", pemBytes, err)
+}
+
+// writePEM answers with a certificate as a PEM download, or the error.
+func writePEM(w http.ResponseWriter, filename string, pemBytes []byte, err error) {
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-pem-file")
-	w.Header().Set("Content-Disposition", `attachment; filename="sfemu-ca.pem"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
 	_, _ = w.Write(pemBytes)
 }
 

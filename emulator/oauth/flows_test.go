@@ -82,14 +82,19 @@ var allow = url.Values{"action": {"approve"}}
 
 func webRequest(kv ...string) url.Values {
 	q := url.Values{"response_type": {"code"}, "client_id": {"KEY_WEB"}, "redirect_uri": {"https://booking.example/oauth/callback"}, "state": {"s-42"}}
+	return changed(q, kv...)
+}
+
+// changed sets the key-value pairs kv in form; an empty value removes the key.
+func changed(form url.Values, kv ...string) url.Values {
 	for i := 0; i < len(kv); i += 2 {
 		if kv[i+1] == "" {
-			q.Del(kv[i])
+			form.Del(kv[i])
 			continue
 		}
-		q.Set(kv[i], kv[i+1])
+		form.Set(kv[i], kv[i+1])
 	}
-	return q
+	return form
 }
 
 // callback is where a redirect to the app's callback URL lands.
@@ -119,14 +124,7 @@ func (e *testEnv) authorizeCode(t *testing.T, q url.Values, user, pw string) str
 
 func exchange(code string, kv ...string) url.Values {
 	f := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "client_id": {"KEY_WEB"}, "client_secret": {"SECRET_WEB"}, "redirect_uri": {"https://booking.example/oauth/callback"}}
-	for i := 0; i < len(kv); i += 2 {
-		if kv[i+1] == "" {
-			f.Del(kv[i])
-			continue
-		}
-		f.Set(kv[i], kv[i+1])
-	}
-	return f
+	return changed(f, kv...)
 }
 
 func TestWebServerFlowFromLoginPageToTokens(t *testing.T) {
@@ -300,14 +298,7 @@ func TestCodeExchangeChecks(t *testing.T) {
 	pkce := url.Values{"response_type": {"code"}, "client_id": {"KEY_PKCE"}, "redirect_uri": {"https://spa.example/cb"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}}
 	pkceExchange := func(code string, kv ...string) url.Values {
 		f := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "client_id": {"KEY_PKCE"}, "redirect_uri": {"https://spa.example/cb"}, "code_verifier": {verifier}}
-		for i := 0; i < len(kv); i += 2 {
-			if kv[i+1] == "" {
-				f.Del(kv[i])
-			} else {
-				f.Set(kv[i], kv[i+1])
-			}
-		}
-		return f
+		return changed(f, kv...)
 	}
 	tests := []struct {
 		name     string
@@ -384,10 +375,7 @@ func (e *testEnv) mustTokens(t *testing.T, form url.Values) tokens {
 
 func refreshForm(rt string, kv ...string) url.Values {
 	f := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {"KEY_WEB"}, "client_secret": {"SECRET_WEB"}}
-	for i := 0; i < len(kv); i += 2 {
-		f.Set(kv[i], kv[i+1])
-	}
-	return f
+	return changed(f, kv...)
 }
 
 const expiredRefresh = `{"error":"invalid_grant","error_description":"expired access/refresh token"}`
@@ -524,14 +512,7 @@ func TestClientCredentials(t *testing.T) {
 func TestUsernamePasswordFlow(t *testing.T) {
 	pw := func(kv ...string) url.Values {
 		f := url.Values{"grant_type": {"password"}, "client_id": {"KEY_WEB"}, "client_secret": {"SECRET_WEB"}, "username": {"booker@acme.example"}, "password": {"Booking-Pass1"}}
-		for i := 0; i < len(kv); i += 2 {
-			if kv[i+1] == "" {
-				f.Del(kv[i])
-			} else {
-				f.Set(kv[i], kv[i+1])
-			}
-		}
-		return f
+		return changed(f, kv...)
 	}
 	const authFailure = `{"error":"invalid_grant","error_description":"authentication failure"}`
 	tests := []struct {
