@@ -152,6 +152,11 @@ func (c *Client) LoginHistory(ctx context.Context, org string) ([]wire.LoginEven
 	return call[[]wire.LoginEvent](ctx, c, http.MethodGet, "/orgs/"+esc(org)+"/login-history", nil)
 }
 
+// Events is GET /orgs/{org}/events.
+func (c *Client) Events(ctx context.Context, org string) ([]wire.PlatformEvent, error) {
+	return call[[]wire.PlatformEvent](ctx, c, http.MethodGet, "/orgs/"+esc(org)+"/events", nil)
+}
+
 // SetClientIP is PUT (or, for "", DELETE) /orgs/{org}/client-ip.
 func (c *Client) SetClientIP(ctx context.Context, org, ip string) error {
 	if ip == "" {

@@ -170,6 +170,16 @@ func (e *Emulator) LoginHistory(_ context.Context, orgName string) ([]wire.Login
 	return o.LoginHistory().Events(), nil
 }
 
+// Events are the platform events published in the org (creates of its
+// __e objects), oldest first.
+func (e *Emulator) Events(_ context.Context, orgName string) ([]wire.PlatformEvent, error) {
+	o, err := e.org(orgName)
+	if err != nil {
+		return nil, err
+	}
+	return o.Events().Events(), nil
+}
+
 // SetClientIP makes requests for the org's users appear to come from ip;
 // "" goes back to the fixture's settings.client_ip, or the TCP peer.
 func (e *Emulator) SetClientIP(_ context.Context, orgName, ip string) error {

@@ -68,6 +68,14 @@ func (r *run) check(ctx context.Context, e *Expectations) error {
 		problems = appendProblem(problems, matchList("Login History", e.LoginHistory, toMaps(got)))
 		problems = appendProblem(problems, matchInclude("Login History", e.LoginHistoryInclude, toMaps(got)))
 	}
+	if e.Events != nil || e.EventsInclude != nil {
+		got, err := r.ctl.Events(ctx, r.org)
+		if err != nil {
+			return err
+		}
+		problems = appendProblem(problems, matchList("platform events", e.Events, eventMaps(got)))
+		problems = appendProblem(problems, matchInclude("platform events", e.EventsInclude, eventMaps(got)))
+	}
 	if e.RESTCalls != nil || e.APICalls != nil || e.RESTCallsInclude != nil || e.APICallsInclude != nil || e.APICallsEvery != nil {
 		entries, err := r.ctl.APIRequests(ctx)
 		if err != nil {
@@ -435,4 +443,18 @@ func normalize(v any) any {
 		return out
 	}
 	return v
+}
+
+// eventMaps are published events as expectations match them: the event's
+// fields beside its object, replay_id, published_by and publish_behavior.
+func eventMaps(events []wire.PlatformEvent) []map[string]any {
+	out := make([]map[string]any, len(events))
+	for i, ev := range events {
+		m := map[string]any{"object": ev.Object, "replay_id": ev.ReplayID, "published_by": ev.PublishedBy, "publish_behavior": ev.PublishBehavior, "event_uuid": ev.EventUUID}
+		for k, v := range ev.Fields {
+			m[k] = v
+		}
+		out[i] = m
+	}
+	return out
 }

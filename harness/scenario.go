@@ -208,6 +208,12 @@ type Expectations struct {
 	// OAuth checks what an oauth step saw (where its flow ended, and with
 	// what error), beyond the token requests and Login History it made.
 	OAuth *OAuthExpect `yaml:"oauth"`
+	// Events are the platform events published in the org, in order
+	// (events_include: these among others). Each event's fields are keys
+	// beside object, replay_id, published_by and publish_behavior:
+	// {object: Call_Ended__e, Call_Id__c: c-1}.
+	Events        []map[string]any `yaml:"events"`
+	EventsInclude []map[string]any `yaml:"events_include"`
 }
 
 // EffectExpect names records ($name) the receiver's effect must, or must

@@ -21,6 +21,8 @@ type Control interface {
 	Users(ctx context.Context, org string) ([]User, error)
 	Apps(ctx context.Context) ([]App, error)
 	LoginHistory(ctx context.Context, org string) ([]LoginEvent, error)
+	// Events are the platform events published in the org, oldest first.
+	Events(ctx context.Context, org string) ([]PlatformEvent, error)
 	// SetClientIP makes requests for the org's users appear to come from ip
 	// ("" clears it).
 	SetClientIP(ctx context.Context, org, ip string) error

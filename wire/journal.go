@@ -105,3 +105,15 @@ type Fault struct {
 	// Hits counts the requests it affected.
 	Hits int `json:"hits"`
 }
+
+// PlatformEvent is one platform event published in an org (an __e object's
+// create): what a subscriber would receive.
+type PlatformEvent struct {
+	Object          string         `json:"object"`
+	ReplayID        int64          `json:"replay_id"`
+	EventUUID       string         `json:"event_uuid"`
+	PublishedAt     time.Time      `json:"published_at"`
+	PublishedBy     string         `json:"published_by,omitempty"` // username
+	PublishBehavior string         `json:"publish_behavior"`
+	Fields          map[string]any `json:"fields"`
+}

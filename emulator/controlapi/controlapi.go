@@ -48,6 +48,7 @@ func Mount(r *mux.Router, f wire.Control) {
 	route(http.MethodPut, "/orgs", h.loadOrgs)
 	route(http.MethodGet, "/orgs/{org}/users", h.users)
 	route(http.MethodGet, "/orgs/{org}/login-history", h.loginHistory)
+	route(http.MethodGet, "/orgs/{org}/events", h.events)
 	route(http.MethodPut, "/orgs/{org}/client-ip", h.setClientIP)
 	route(http.MethodDelete, "/orgs/{org}/client-ip", h.clearClientIP)
 	route(http.MethodPost, "/orgs/{org}/records", h.createRecord)
@@ -200,6 +201,10 @@ func (h *handlers) users(r *http.Request) (int, any, error) {
 
 func (h *handlers) loginHistory(r *http.Request) (int, any, error) {
 	return ok(h.f.LoginHistory(r.Context(), vars(r)["org"]))
+}
+
+func (h *handlers) events(r *http.Request) (int, any, error) {
+	return ok(h.f.Events(r.Context(), vars(r)["org"]))
 }
 
 func (h *handlers) setClientIP(r *http.Request) (int, any, error) {

@@ -533,6 +533,22 @@ func controlRows() []controlRow {
 			check: wantError(`"Nowhere"`),
 		},
 
+		// Platform events.
+		{
+			name:   "GET /orgs/Default/events before any publish is an empty list",
+			method: "GET", path: "/orgs/Default/events", status: 200,
+			check: func(t *testing.T, _ *env, a answer) {
+				if got := strings.TrimSpace(string(a.body)); got != "[]" {
+					t.Errorf("events = %s, want []", got)
+				}
+			},
+		},
+		{
+			name:   "GET /orgs/Nowhere/events is a 404",
+			method: "GET", path: "/orgs/Nowhere/events", status: 404,
+			check: wantError(`"Nowhere"`),
+		},
+
 		// Client IP.
 		{
 			name:   "PUT /orgs/{org}/client-ip makes the org's requests come from that IP",

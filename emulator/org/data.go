@@ -319,6 +319,9 @@ func (d *Data) Insert(o *Object, fields map[string]any, user *User, now time.Tim
 	if errs := requiredMissing(o, values); len(errs) > 0 {
 		return nil, errs
 	}
+	if o.PlatformEvent {
+		return d.publishEvent(o, values, user, now), nil
+	}
 	d.mu.Lock()
 	id := d.nextIDLocked(o)
 	d.stampLocked(o, values, id, user, now, true, opt)

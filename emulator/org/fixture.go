@@ -346,6 +346,7 @@ func (b *fixtureBuilder) build(raw *fixtureYAML) (*ParsedFixture, error) {
 		return nil, err
 	}
 	o.loginHistory = newLoginHistory(o.Settings.LoginHistoryLimit)
+	o.eventBus = newEventBus(0)
 	schema, err := b.buildSchema(raw.Objects)
 	if err != nil {
 		return nil, err

@@ -90,6 +90,7 @@ type Org struct {
 	OutboundMessages []*OutboundMessage
 
 	loginHistory *LoginHistory
+	eventBus     *EventBus
 }
 
 // MyDomainURL is the org's My Domain login URL, or "" when it has none.

@@ -144,6 +144,10 @@ type Object struct {
 	Deletable   bool
 	Queryable   bool
 	Searchable  bool
+	// PlatformEvent marks an __e object: a create publishes an event
+	// (events.go) and stores nothing.
+	PlatformEvent   bool
+	PublishBehavior PublishBehavior
 
 	Fields   []*Field
 	deleted  int               // index of IsDeleted, or -1
