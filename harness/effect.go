@@ -73,6 +73,19 @@ func (r *run) checkEffect(ctx context.Context, e *EffectExpect) (string, error) 
 // effectRows counts what shows the effect on one record: rows of the
 // profile's applied query, or the record's acknowledged notifications.
 func (r *run) effectRows(ctx context.Context, object, id string) (int, error) {
+	if e := r.profile.Effect; e.Kind == EffectPublish {
+		events, err := r.ctl.Events(ctx, r.org)
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for _, ev := range events {
+			if v, ok := ev.Fields[e.Field].(string); ok && ev.Object == e.Object && sameID(v, id) {
+				n++
+			}
+		}
+		return n, nil
+	}
 	if r.profile.Effect.Applied == "" {
 		queue, err := r.ctl.Queue(ctx, true)
 		if err != nil {
@@ -105,6 +118,8 @@ func (p *Profile) effectText() string {
 		return fmt.Sprintf("profile %s writes %s: %s", p.Name, e.Field, e.Applied)
 	case EffectCreate:
 		return fmt.Sprintf("profile %s creates a %s: %s", p.Name, e.Object, e.Applied)
+	case EffectPublish:
+		return fmt.Sprintf("profile %s publishes a %s whose %s is the record's id", p.Name, e.Object, e.Field)
 	}
 	if e.Applied != "" {
 		return fmt.Sprintf("profile %s: %s", p.Name, e.Applied)

@@ -410,10 +410,13 @@ func listing(items []map[string]any) string {
 	var lines []string
 	for i, it := range items {
 		var parts []string
-		for _, k := range []string{"surface", "method", "operation", "path", "status", "error_code", "error", "api_version", "username", "grant_type", "Status", "LoginType"} {
+		for _, k := range []string{"surface", "method", "operation", "path", "status", "error_code", "error", "api_version", "username", "grant_type", "Status", "LoginType", "object", "replay_id", "published_by"} {
 			if v, ok := it[k]; ok && v != nil && v != "" {
 				parts = append(parts, fmt.Sprintf("%s=%v", k, v))
 			}
+		}
+		if _, isEvent := it["event_uuid"]; isEvent {
+			parts = append(parts, eventFieldsText(it))
 		}
 		lines = append(lines, fmt.Sprintf("  %d. %s", i+1, strings.Join(parts, " ")))
 	}
@@ -457,4 +460,16 @@ func eventMaps(events []wire.PlatformEvent) []map[string]any {
 		out[i] = m
 	}
 	return out
+}
+
+// eventFieldsText is a published event's own fields (the __c keys), sorted.
+func eventFieldsText(m map[string]any) string {
+	var parts []string
+	for k, v := range m {
+		if strings.HasSuffix(k, "__c") {
+			parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+		}
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
 }

@@ -116,6 +116,9 @@ const (
 	EffectUpdate = "update"
 	EffectCreate = "create"
 	EffectRead   = "read"
+	// EffectPublish: the receiver publishes a platform event (Object, an
+	// __e) whose Field holds the notified record's id.
+	EffectPublish = "publish"
 
 	AnswerFault = "fault"
 	AnswerNack  = "nack"
@@ -239,7 +242,7 @@ func (p *Profile) check(at func(key, format string, args ...any) error) error {
 	}{
 		{"api", p.API, []string{APIRest, APISOAP}},
 		{"login", p.Login, []string{LoginJWT, LoginSOAP, LoginSessionOnly}},
-		{"effect.kind", p.Effect.Kind, []string{EffectUpdate, EffectCreate, EffectRead}},
+		{"effect.kind", p.Effect.Kind, []string{EffectUpdate, EffectCreate, EffectRead, EffectPublish}},
 		{"unprocessable", p.Unprocessable, []string{AnswerFault, AnswerNack, AnswerAck}},
 	} {
 		if !slices.Contains(c.allowed, c.value) {
@@ -257,6 +260,10 @@ func (p *Profile) check(at func(key, format string, args ...any) error) error {
 	case EffectUpdate:
 		if p.Effect.Field == "" || p.Effect.Applied == "" {
 			return at("effect", "effect update needs the field it writes and the applied query that sees it")
+		}
+	case EffectPublish:
+		if !strings.HasSuffix(p.Effect.Object, "__e") || p.Effect.Field == "" || p.Effect.Applied != "" {
+			return at("effect", "effect publish needs the platform event it publishes (object, an __e) and the event field that holds the record's id (field); events are not queryable, so no applied query")
 		}
 	}
 	if p.Effect.Applied != "" {
@@ -372,7 +379,7 @@ func plain(v any) any {
 var requirementNames = []string{
 	"api:rest", "api:soap",
 	"login:jwt", "login:soap-login", "login:session-only",
-	"effect:update", "effect:create", "effect:read",
+	"effect:update", "effect:create", "effect:read", "effect:publish",
 	"uses-session-id", "dedupes", "checks-org-id", "relogin", "version-from-message",
 	"retries-failures", "stoppable", "configurable", "virtual-clock", "bundled-receiver",
 }

@@ -28,6 +28,11 @@ const (
 const (
 	WritebackField = "field" // PATCH the record's status field
 	WritebackTask  = "task"  // create a completed Task on the record
+	WritebackEvent = "event" // publish a platform event naming the record
+
+	// OutboundProcessedEvent is the platform event the event write-back
+	// publishes: Record_Id__c and Notification_Id__c, both text.
+	OutboundProcessedEvent = "Outbound_Processed__e"
 )
 
 // APIs the receiver calls back with.

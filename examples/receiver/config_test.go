@@ -150,7 +150,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "an org id that is not one", env: with(oneOrg, "SF_ORG_ID", "001xx000003DGb2"), wantErr: `SF_ORG_ID: "001xx000003DGb2" is not an organization id`},
 		{name: "a login URL that is not one", env: with(oneOrg, "SF_LOGIN_URL", "login.salesforce.com"), wantErr: "SF_LOGIN_URL: \"login.salesforce.com\" is not an http(s) URL"},
 		{name: "an unknown mode", env: with(oneOrg, "RECEIVER_MODE", "legacy"), wantErr: `RECEIVER_MODE: "legacy": want migrated or unmigrated`},
-		{name: "an unknown write-back", env: with(oneOrg, "RECEIVER_WRITEBACK", "event"), wantErr: `RECEIVER_WRITEBACK: "event": want field or task`},
+		{name: "an unknown write-back", env: with(oneOrg, "RECEIVER_WRITEBACK", "carrier pigeon"), wantErr: `RECEIVER_WRITEBACK: "carrier pigeon": want field, task or event`},
 		{name: "a bad API version", env: with(oneOrg, "SF_API_VERSION", "latest"), wantErr: `SF_API_VERSION: "latest": want a REST API version`},
 		{name: "a status field that is not a field name", env: with(oneOrg, "RECEIVER_STATUS_FIELD", "Status; DROP"), wantErr: "RECEIVER_STATUS_FIELD:"},
 		{name: "a path without a slash", args: []string{"--path", "outbound"}, env: oneOrg, wantErr: `--path: "outbound": want a path starting with /`},

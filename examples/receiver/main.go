@@ -104,7 +104,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*C
 		{flag: "api", env: "RECEIVER_API", def: APIREST, usage: "rest (REST API) | soap (the Partner API at the message's PartnerUrl, or at the instance after a login)"},
 		{flag: "login", env: "RECEIVER_LOGIN", def: LoginJWT, usage: "jwt (OAuth JWT bearer) | soap-login (SOAP login() with --username and --password; retired in Summer '27)"},
 		{flag: "api-version", env: "SF_API_VERSION", def: "60.0", usage: "REST API version called (SOAP calls use the version of the message's PartnerUrl)"},
-		{flag: "writeback", env: "RECEIVER_WRITEBACK", def: WritebackField, usage: "field (PATCH the status field) | task (create a Task)"},
+		{flag: "writeback", env: "RECEIVER_WRITEBACK", def: WritebackField, usage: "field (PATCH the status field) | task (create a Task) | event (publish Outbound_Processed__e)"},
 		{flag: "status-field", env: "RECEIVER_STATUS_FIELD", def: "Receiver_Status__c", usage: "field written with \"processed <notification id>\""},
 		{flag: "fields", env: "RECEIVER_FIELDS", def: "Id", usage: "comma-separated fields queried from the record"},
 		{flag: "dedupe-size", env: "RECEIVER_DEDUPE_SIZE", def: "100000", usage: "how many processed notification ids are remembered"},
@@ -175,8 +175,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*C
 	if cfg.Login != LoginJWT && cfg.Login != LoginSOAPLogin {
 		return nil, 0, name("login").errorf("%q: want %s or %s", cfg.Login, LoginJWT, LoginSOAPLogin)
 	}
-	if cfg.Writeback != WritebackField && cfg.Writeback != WritebackTask {
-		return nil, 0, name("writeback").errorf("%q: want %s or %s", cfg.Writeback, WritebackField, WritebackTask)
+	if cfg.Writeback != WritebackField && cfg.Writeback != WritebackTask && cfg.Writeback != WritebackEvent {
+		return nil, 0, name("writeback").errorf("%q: want %s, %s or %s", cfg.Writeback, WritebackField, WritebackTask, WritebackEvent)
 	}
 	v, err := normalizeAPIVersion(get("api-version"))
 	if err != nil {

@@ -111,6 +111,11 @@ func (j *job) run(ctx context.Context, msg *OutboundMessage, n Notification) res
 			task["WhatId"] = n.RecordID
 		}
 		err = j.create(ctx, "Task", task)
+	case WritebackEvent:
+		// A platform event tells the rest of the org the message was
+		// processed (Platform Events Developer Guide: publish through the
+		// sObject API, as for any create).
+		err = j.create(ctx, OutboundProcessedEvent, map[string]any{"Record_Id__c": n.RecordID, "Notification_Id__c": n.ID})
 	default:
 		err = j.update(ctx, n.Object, n.RecordID, map[string]any{j.rc.cfg.StatusField: "processed " + n.ID})
 	}
