@@ -22,6 +22,7 @@ type collectionResult struct {
 	ID      *org.ID        `json:"id,omitempty"`
 	Success bool           `json:"success"`
 	Errors  []org.DMLError `json:"errors"`
+	Created *bool          `json:"created,omitempty"` // upsert only
 }
 
 func readCollection(c *call) (*collectionRequest, error) {
@@ -41,7 +42,7 @@ func readCollection(c *call) (*collectionRequest, error) {
 		return nil, badRequest("JSON_PARSER_ERROR", fmt.Sprintf("%v at [line:%d, column:%d]", err, line, col))
 	}
 	if len(req.Records) > maxCompositeRecords {
-		return nil, badRequest("EXCEEDED_ID_LIMIT", fmt.Sprintf("record limit is %d", maxCompositeRecords))
+		return nil, errTooManyRecords
 	}
 	return &req, nil
 }
@@ -67,7 +68,8 @@ var rolledBack = org.DMLError{StatusCode: "ALL_OR_NONE_OPERATION_ROLLED_BACK",
 
 // finish applies allOrNone: when any record failed, every change is undone
 // and every successful record is reported rolled back.
-func finish(req *collectionRequest, results []collectionResult, undo []func()) (gateway.Response, error) {
+// Otherwise, inside a composite call, the changes join its undo log.
+func finish(c *call, req *collectionRequest, results []collectionResult, undo []func()) (gateway.Response, error) {
 	failed := false
 	for _, r := range results {
 		failed = failed || !r.Success
@@ -83,6 +85,8 @@ func finish(req *collectionRequest, results []collectionResult, undo []func()) (
 				results[i].ID = nil
 			}
 		}
+	} else {
+		undoFrom(c.r.Context()).add(undo...)
 	}
 	return gateway.JSON(http.StatusOK, results)
 }
@@ -110,7 +114,7 @@ func (s *Service) compositeCreate(c *call) (gateway.Response, error) {
 		results[i] = collectionResult{ID: &id, Success: true, Errors: []org.DMLError{}}
 		undo = append(undo, func() { c.org.Data.Erase(id) })
 	}
-	return finish(req, results, undo)
+	return finish(c, req, results, undo)
 }
 
 // compositeUpdate serves PATCH /composite/sobjects.
@@ -145,15 +149,18 @@ func (s *Service) compositeUpdate(c *call) (gateway.Response, error) {
 		results[i] = collectionResult{ID: &id, Success: true, Errors: []org.DMLError{}}
 		undo = append(undo, func() { c.org.Data.Restore(prev) })
 	}
-	return finish(req, results, undo)
+	return finish(c, req, results, undo)
 }
 
 // compositeDelete serves DELETE /composite/sobjects?ids=a,b[&allOrNone=true].
 func (s *Service) compositeDelete(c *call) (gateway.Response, error) {
 	q := c.r.URL.Query()
 	ids := strings.Split(q.Get("ids"), ",")
-	if q.Get("ids") == "" || len(ids) > maxCompositeRecords {
+	if q.Get("ids") == "" {
 		return gateway.Response{}, badRequest("INVALID_FIELD", fmt.Sprintf("give 1 to %d ids in the ids parameter", maxCompositeRecords))
+	}
+	if len(ids) > maxCompositeRecords {
+		return gateway.Response{}, errTooManyRecords
 	}
 	req := &collectionRequest{AllOrNone: strings.EqualFold(q.Get("allOrNone"), "true")}
 	results := make([]collectionResult, len(ids))
@@ -172,39 +179,5 @@ func (s *Service) compositeDelete(c *call) (gateway.Response, error) {
 		results[i] = collectionResult{ID: &id, Success: true, Errors: []org.DMLError{}}
 		undo = append(undo, func() { c.org.Data.Restore(prev) })
 	}
-	return finish(req, results, undo)
-}
-
-// compositeRetrieve serves GET /composite/sobjects/X?ids=…&fields=…: the
-// records in the order asked, null for ids that match nothing.
-func (s *Service) compositeRetrieve(c *call) (gateway.Response, error) {
-	o, err := s.object(c)
-	if err != nil {
-		return gateway.Response{}, err
-	}
-	q := c.r.URL.Query()
-	if q.Get("fields") == "" {
-		return gateway.Response{}, badRequest("MALFORMED_QUERY", "The 'fields' parameter is required")
-	}
-	fields, err := selectedFields(c, o)
-	if err != nil {
-		return gateway.Response{}, err
-	}
-	b := []byte{'['}
-	for i, raw := range strings.Split(q.Get("ids"), ",") {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		id, err := org.ParseID(strings.TrimSpace(raw))
-		var rec *org.Record
-		if err == nil {
-			rec = c.org.Data.Get(id)
-		}
-		if rec == nil || rec.Object != o || rec.Deleted() {
-			b = append(b, "null"...)
-			continue
-		}
-		b = appendRecord(b, c, rec, fields)
-	}
-	return jsonBody(http.StatusOK, append(b, ']'))
+	return finish(c, req, results, undo)
 }

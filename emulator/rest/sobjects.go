@@ -205,7 +205,7 @@ func (s *Service) create(c *call) (gateway.Response, error) {
 	if errs != nil {
 		return gateway.Response{}, dmlFailed(withPositions(errs, body)...)
 	}
-	return gateway.JSON(http.StatusCreated, createResult{ID: rec.ID, Success: true, Errors: []org.DMLError{}})
+	return gateway.JSON(http.StatusCreated, createResult{ID: rec.ID, Success: true, Errors: org.PublishNotes(rec)})
 }
 
 // recordByID resolves {id} for a read, update or delete. GET answers a
@@ -332,8 +332,20 @@ func (s *Service) externalTarget(c *call) (*org.Object, *org.Field, error) {
 	return o, f, err
 }
 
+// readByExternalID serves GET /sobjects/X/{field}/{value}, and
+// /sobjects/X/{id}/{relationship} when the first segment is a record id
+// rather than a field of X.
 func (s *Service) readByExternalID(c *call) (gateway.Response, error) {
-	o, f, err := s.externalTarget(c)
+	o, err := s.object(c)
+	if err != nil {
+		return gateway.Response{}, err
+	}
+	if o.Field(c.Var("field")) == nil {
+		if id, err := org.ParseID(c.Var("field")); err == nil {
+			return s.relationship(c, o, id, c.Var("value"))
+		}
+	}
+	f, err := externalIDField(c, o)
 	if err != nil {
 		return gateway.Response{}, err
 	}

@@ -174,7 +174,7 @@ func (g *Gateway) Handler(s Surface, rt Route) http.Handler {
 		if g.cfg.BaseURL != nil {
 			c.BaseURL = g.cfg.BaseURL(r)
 		}
-		resp := g.run(c, s, rt)
+		resp := compressed(r, g.run(c, s, rt))
 		resp.write(w)
 		c.Entry.Status = resp.Status
 		g.journal.add(c.Entry, s.CountsAPI())

@@ -1,13 +1,19 @@
 package gateway
 
 import (
+	"bufio"
+	"bytes"
+	"compress/flate"
 	"compress/gzip"
+	"compress/zlib"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 )
 
 // Response is what a handler answers: a status, headers and an encoded
@@ -82,10 +88,10 @@ func (e *BodyError) Error() string {
 func (e *BodyError) Unwrap() error { return e.Err }
 
 // Body reads the request body once, at most limit bytes after
-// decompression. A body sent with Content-Encoding: gzip (as SOAP clients
-// and some REST clients send it) is decompressed; the limit applies to what
-// it expands to, so a small bomb cannot grow memory past it. Errors are
-// *BodyError.
+// decompression. A body sent with Content-Encoding: gzip or deflate (as SOAP
+// clients and some REST clients send it) is decompressed; the limit applies
+// to what it expands to, so a small bomb cannot grow memory past it: reading
+// stops at limit+1 decompressed bytes. Errors are *BodyError.
 func (c *Call) Body(limit int64) ([]byte, error) {
 	if c.read {
 		return c.body, c.bErr
@@ -100,29 +106,39 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 		return nil, nil
 	}
 	var src io.Reader = r.Body
-	gzipped := false
+	encoding := ""
+	// The compressed stream may be a little larger than what it expands to
+	// (data that does not compress); its own bound only stops a stream of
+	// empty members from being read for ever.
+	compressed := func() io.Reader { return io.LimitReader(r.Body, 2*limit+64<<10) }
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
 		if r.ContentLength > limit {
 			return nil, &BodyError{TooLarge: true, Limit: limit}
 		}
 	case "gzip", "x-gzip":
-		// The compressed stream may be a little larger than what it expands
-		// to (data that does not compress); its own bound only stops a
-		// stream of empty members from being read for ever.
-		zr, err := gzip.NewReader(io.LimitReader(r.Body, 2*limit+64<<10))
+		encoding = "gzip"
+		zr, err := gzip.NewReader(compressed())
 		if err != nil {
 			return nil, &BodyError{Err: fmt.Errorf("Content-Encoding gzip: %v", err)}
 		}
 		defer zr.Close()
-		src, gzipped = zr, true
+		src = zr
+	case "deflate":
+		encoding = "deflate"
+		zr, err := deflateReader(compressed())
+		if err != nil {
+			return nil, &BodyError{Err: fmt.Errorf("Content-Encoding deflate: %v", err)}
+		}
+		defer zr.Close()
+		src = zr
 	default:
-		return nil, &BodyError{Err: fmt.Errorf("Content-Encoding %q is not supported (send gzip or none)", enc)}
+		return nil, &BodyError{Err: fmt.Errorf("Content-Encoding %q is not supported (send gzip, deflate or none)", enc)}
 	}
 	data, err := io.ReadAll(io.LimitReader(src, limit+1))
 	if err != nil {
-		if gzipped && (errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF)) {
-			return nil, &BodyError{Err: fmt.Errorf("Content-Encoding gzip: %v", err)}
+		if encoding != "" && decompressionFailed(err) {
+			return nil, &BodyError{Err: fmt.Errorf("Content-Encoding %s: %v", encoding, err)}
 		}
 		return nil, &BodyError{Err: err}
 	}
@@ -130,4 +146,74 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 		return nil, &BodyError{TooLarge: true, Limit: limit}
 	}
 	return data, nil
+}
+
+// deflateReader reads HTTP's deflate: a zlib stream (RFC 9110), or the raw
+// deflate data some clients send under that name.
+func deflateReader(r io.Reader) (io.ReadCloser, error) {
+	br := bufio.NewReader(r)
+	head, err := br.Peek(2)
+	if err != nil && len(head) == 0 {
+		return nil, fmt.Errorf("empty body: %w", io.ErrUnexpectedEOF)
+	}
+	if len(head) == 2 && head[0]&0x0f == 8 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0 {
+		return zlib.NewReader(br)
+	}
+	return flate.NewReader(br), nil
+}
+
+// decompressionFailed tells a body that does not decompress from a
+// connection that failed.
+func decompressionFailed(err error) bool {
+	var corrupt flate.CorruptInputError
+	return errors.As(err, &corrupt) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) ||
+		errors.Is(err, zlib.ErrChecksum) || errors.Is(err, zlib.ErrHeader) || errors.Is(err, zlib.ErrDictionary) ||
+		errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// compressed gzips an answer when the client asked for it (Accept-Encoding:
+// gzip), as Salesforce does on every API, unless the surface already
+// encoded it.
+func compressed(r *http.Request, resp Response) Response {
+	if len(resp.Body) == 0 || resp.Header.Get("Content-Encoding") != "" || !AcceptsGzip(r.Header.Get("Accept-Encoding")) {
+		return resp
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(resp.Body)/4 + 64)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&buf)
+	_, _ = zw.Write(resp.Body)
+	_ = zw.Close()
+	zw.Reset(io.Discard) // drop the reference to buf before pooling
+	gzipWriters.Put(zw)
+	resp.Body = buf.Bytes()
+	resp.SetHeader("Content-Encoding", "gzip")
+	resp.SetHeader("Vary", "Accept-Encoding")
+	return resp
+}
+
+// gzipWriters are reused: a gzip.Writer allocates about a megabyte of
+// compressor state, which per response would dominate a small answer's cost.
+// The fastest level: compressing must not cost more than the network time
+// it saves a client on the same machine.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return zw
+}}
+
+// AcceptsGzip reports whether an Accept-Encoding header takes gzip (not
+// with q=0).
+func AcceptsGzip(h string) bool {
+	for _, part := range strings.Split(h, ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") {
+			q = strings.ReplaceAll(q, " ", "")
+			if v, ok := strings.CutPrefix(strings.ToLower(q), "q="); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				return err != nil || f > 0
+			}
+			return true
+		}
+	}
+	return false
 }
