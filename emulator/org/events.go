@@ -109,3 +109,15 @@ func newUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
+
+// PublishNotes are the errors array of a successful save result: empty for
+// a record; for a platform event, OPERATION_ENQUEUED with the EventUuid,
+// which Salesforce returns to say the publish is asynchronous (Platform
+// Events Developer Guide, "Publish Event Messages with Salesforce APIs").
+func PublishNotes(r *Record) []DMLError {
+	if r == nil || !r.Object.PlatformEvent {
+		return []DMLError{}
+	}
+	uuid, _ := r.GetName("EventUuid").(string)
+	return []DMLError{{StatusCode: "OPERATION_ENQUEUED", Message: uuid, Fields: []string{}}}
+}

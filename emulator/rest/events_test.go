@@ -43,13 +43,20 @@ func TestPublishingAPlatformEvent(t *testing.T) {
 func TestPublishedEventsAreOnTheBusNotInTheData(t *testing.T) {
 	e := newEnvWith(t, eventOrg)
 	r := e.do("POST", "/services/data/v62.0/sobjects/Call_Ended__e", `{"Call_Id__c":"c-1","Duration__c":42}`)
-	var res struct{ ID string }
+	var res struct {
+		ID      string
+		Success bool
+		Errors  []struct{ StatusCode, Message string }
+	}
 	_ = json.Unmarshal([]byte(r.body), &res)
 	events := e.acme.Events().Events()
 	if len(events) != 1 {
 		t.Fatalf("%d events on the bus; want 1", len(events))
 	}
 	ev := events[0]
+	if !res.Success || len(res.Errors) != 1 || res.Errors[0].StatusCode != "OPERATION_ENQUEUED" || res.Errors[0].Message != ev.EventUUID {
+		t.Errorf("publish result %s; want success with OPERATION_ENQUEUED and the EventUuid %s", r.body, ev.EventUUID)
+	}
 	if ev.Object != "Call_Ended__e" || ev.ReplayID != 1 || ev.Fields["Call_Id__c"] != "c-1" || ev.PublishedBy != "sender@acme.example" || ev.PublishBehavior != "publish_immediately" || len(ev.EventUUID) != 36 {
 		t.Errorf("event %+v", ev)
 	}
