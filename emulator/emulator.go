@@ -24,10 +24,12 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/sfemu/sfemu/emulator/bulk"
 	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/controlapi"
 	"github.com/sfemu/sfemu/emulator/internal/cursor"
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
+	"github.com/sfemu/sfemu/emulator/internal/schedule"
 	"github.com/sfemu/sfemu/emulator/oauth"
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/outbound"
@@ -113,7 +115,10 @@ type state struct {
 	rest     *rest.Service
 	soap     *soap.Service
 	outbound *outbound.Dispatcher
-	router   *mux.Router
+	// sched runs background work (Bulk API jobs) on the emulator's clock.
+	sched  *schedule.Scheduler
+	bulk   *bulk.Service
+	router *mux.Router
 }
 
 // New loads the fixtures and returns a ready emulator. Fixture errors name file:line.
@@ -209,6 +214,8 @@ func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64) 
 	cursors := cursor.New(store.Clock, 0) // one store: REST and SOAP page the same query cursors
 	st.rest = rest.New(rest.Config{Store: store, LatestVersion: e.opts.LatestAPIVersion, Cursors: cursors})
 	st.soap = soap.New(soap.Config{Store: store, LatestVersion: e.opts.LatestAPIVersion, Cursors: cursors})
+	st.sched = schedule.New(e.clock, 0)
+	st.bulk = bulk.New(bulk.Config{Store: store, Scheduler: st.sched})
 	st.outbound = outbound.New(outbound.Config{
 		Store:    store,
 		Clock:    e.clock,
@@ -223,6 +230,7 @@ func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64) 
 	st.router = e.routes(st)
 	if old := e.state.Swap(st); old != nil {
 		old.outbound.Close()
+		old.sched.Close()
 	}
 	return nil
 }
@@ -244,6 +252,7 @@ func (e *Emulator) fireRules(st *state, rs *workflow.Rules, before, after *org.R
 func (e *Emulator) Close() {
 	if st := e.state.Load(); st != nil {
 		st.outbound.Close()
+		st.sched.Close()
 	}
 }
 
@@ -280,6 +289,9 @@ func (e *Emulator) routes(st *state) *mux.Router {
 	gw.Mount(r, oauth.Prefix, st.oauth.Surface(), st.oauth.Routes())
 	gw.Mount(r, oauth.IdentityPrefix, st.oauth.Surface(), st.oauth.IdentityRoutes())
 	gw.Mount(r, oauth.WellKnownPrefix, st.oauth.Surface(), st.oauth.WellKnownRoutes())
+	// Bulk API 2.0 (/services/data/vNN.N/jobs/…) before the rest of REST,
+	// so its prefix answers with its own 404 and 405.
+	gw.Mount(r, bulk.MountPath(rest.Prefix), st.bulk.Surface(st.rest.Surface()), st.bulk.Routes())
 	gw.Mount(r, rest.Prefix, st.rest.Surface(), st.rest.Routes())
 	gw.Mount(r, soap.Prefix, st.soap.Surface(), st.soap.Routes())
 	gw.Mount(r, soap.WSDLPrefix, st.soap.Surface(), st.soap.WSDLRoutes())

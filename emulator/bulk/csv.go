@@ -1,0 +1,208 @@
+package bulk
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Column delimiters and line endings a job may name.
+var delimiters = map[string]byte{"COMMA": ',', "TAB": '\t', "PIPE": '|', "SEMICOLON": ';', "CARET": '^', "BACKQUOTE": '`'}
+
+// csvError is CSV the job cannot be read past: the job fails with Message.
+type csvError struct{ Message string }
+
+func (e *csvError) Error() string { return e.Message }
+
+// csvReader reads Bulk API CSV from memory, one record at a time: fields
+// separated by delim, records ended by LF or CRLF (whichever the job said;
+// the other is an error, as Salesforce's "LineEnding is invalid on user
+// data"), fields optionally in double quotes with "" for a quote. A quote
+// inside an unquoted field is taken literally. Completely empty lines are
+// skipped. The returned slice is reused by the next call.
+type csvReader struct {
+	data   []byte
+	pos    int
+	delim  byte
+	crlf   bool
+	line   int // line number of the record last returned (1-based)
+	nextLn int
+	fields []string
+	buf    []byte
+}
+
+func newCSVReader(data []byte, delim byte, crlf bool) *csvReader {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	return &csvReader{data: data, delim: delim, crlf: crlf, nextLn: 1}
+}
+
+func (r *csvReader) lineEndingError() error {
+	setting := "LF"
+	if r.crlf {
+		setting = "CRLF"
+	}
+	return &csvError{"ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is " + setting}
+}
+
+// atLineEnd reports whether a record ends at p, and the terminator's length.
+func (r *csvReader) atLineEnd(p int) (n int, err error) {
+	d := r.data
+	if r.crlf {
+		if d[p] == '\r' && p+1 < len(d) && d[p+1] == '\n' {
+			return 2, nil
+		}
+		if d[p] == '\n' {
+			return 0, r.lineEndingError()
+		}
+		return 0, nil
+	}
+	if d[p] == '\n' {
+		return 1, nil
+	}
+	if d[p] == '\r' && p+1 < len(d) && d[p+1] == '\n' {
+		return 0, r.lineEndingError()
+	}
+	return 0, nil
+}
+
+// next returns the next record, io.EOF after the last.
+func (r *csvReader) next() ([]string, error) {
+	d := r.data
+	for {
+		if r.pos >= len(d) {
+			return nil, io.EOF
+		}
+		// Skip an empty line.
+		n, err := r.atLineEnd(r.pos)
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			break
+		}
+		r.pos += n
+		r.nextLn++
+	}
+	r.line = r.nextLn
+	r.fields = r.fields[:0]
+	p := r.pos
+	for {
+		if p < len(d) && d[p] == '"' {
+			// Quoted field.
+			r.buf = r.buf[:0]
+			p++
+			for {
+				q := bytes.IndexByte(d[p:], '"')
+				if q < 0 {
+					return nil, &csvError{fmt.Sprintf("ClientInputError : Unbalanced quotes: the quoted field starting on line %d is never closed", r.line)}
+				}
+				seg := d[p : p+q]
+				r.nextLn += bytes.Count(seg, []byte{'\n'})
+				r.buf = append(r.buf, seg...)
+				p += q + 1
+				if p < len(d) && d[p] == '"' {
+					r.buf = append(r.buf, '"')
+					p++
+					continue
+				}
+				break
+			}
+			r.fields = append(r.fields, string(r.buf))
+			if p >= len(d) {
+				r.pos = p
+				r.nextLn++
+				return r.fields, nil
+			}
+			if d[p] == r.delim {
+				p++
+				continue
+			}
+			n, err := r.atLineEnd(p)
+			if err != nil {
+				return nil, err
+			}
+			if n == 0 {
+				return nil, &csvError{fmt.Sprintf("ClientInputError : Unbalanced quotes: a quoted field on line %d is followed by %q, not a delimiter or a line end", r.nextLn, d[p])}
+			}
+			r.pos = p + n
+			r.nextLn++
+			return r.fields, nil
+		}
+		// Unquoted field: up to the delimiter or the line end.
+		start := p
+		for p < len(d) && d[p] != r.delim && d[p] != '\n' && (d[p] != '\r' || p+1 >= len(d) || d[p+1] != '\n') {
+			p++
+		}
+		r.fields = append(r.fields, string(d[start:p]))
+		if p >= len(d) {
+			r.pos = p
+			r.nextLn++
+			return r.fields, nil
+		}
+		if d[p] == r.delim {
+			p++
+			continue
+		}
+		n, err := r.atLineEnd(p)
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 { // a bare LF in CRLF mode is reported by atLineEnd; a lone CR is data
+			p++
+			continue
+		}
+		r.pos = p + n
+		r.nextLn++
+		return r.fields, nil
+	}
+}
+
+// csvWriter writes Bulk API CSV: every value quoted (as Salesforce's result
+// files are), header names as given.
+type csvWriter struct {
+	b     []byte
+	delim byte
+	eol   string
+}
+
+func newCSVWriter(delim byte, crlf bool) *csvWriter {
+	w := &csvWriter{delim: delim, eol: "\n"}
+	if crlf {
+		w.eol = "\r\n"
+	}
+	return w
+}
+
+// field writes one value, quoted, with a delimiter before it unless first.
+func (w *csvWriter) field(s string, first bool) {
+	if !first {
+		w.b = append(w.b, w.delim)
+	}
+	w.b = append(w.b, '"')
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		w.b = append(w.b, s[:i+1]...)
+		w.b = append(w.b, '"')
+		s = s[i+1:]
+	}
+	w.b = append(w.b, s...)
+	w.b = append(w.b, '"')
+}
+
+// raw writes s unquoted (header names Salesforce echoes as sent).
+func (w *csvWriter) raw(s string, first bool) {
+	if !first {
+		w.b = append(w.b, w.delim)
+	}
+	if strings.ContainsAny(s, "\"\r\n"+string(w.delim)) {
+		w.field(s, true)
+		return
+	}
+	w.b = append(w.b, s...)
+}
+
+func (w *csvWriter) endRow() { w.b = append(w.b, w.eol...) }
