@@ -196,7 +196,7 @@ func (s *Service) resources(c *call) (gateway.Response, error) {
 		"limits": p + "/limits", "composite": p + "/composite", "recent": p + "/recent", "tooling": p + "/tooling",
 		"metadata": p + "/metadata", "connect": p + "/connect", "chatter": p + "/chatter", "tabs": p + "/tabs",
 		"appMenu": p + "/appMenu", "quickActions": p + "/quickActions", "parameterizedSearch": p + "/parameterizedSearch",
-		"actions": p + "/actions", "process": p + "/process", "analytics": p + "/analytics",
+		"actions": p + "/actions", "process": p + "/process", "analytics": p + "/analytics", "jobs": p + "/jobs",
 		"identity": gateway.IdentityURL(c.BaseURL, c.session.User),
 	}
 	return gateway.JSON(http.StatusOK, res)
