@@ -130,8 +130,13 @@ func (s *Service) compositeUpdate(c *call) (gateway.Response, error) {
 			results[i] = collectionResult{Errors: []org.DMLError{*terr}}
 			continue
 		}
-		raw, _ := fields["Id"].(string)
-		delete(fields, "Id")
+		var raw string // "id" as in Salesforce's own examples: field names are case-insensitive
+		for k, v := range fields {
+			if strings.EqualFold(k, "Id") {
+				raw, _ = v.(string)
+				delete(fields, k)
+			}
+		}
 		id, err := org.ParseID(raw)
 		if err != nil {
 			results[i] = collectionResult{Errors: []org.DMLError{{StatusCode: "MALFORMED_ID", Message: "invalid record id", Fields: []string{}}}}
