@@ -54,8 +54,9 @@ func (s *Service) runQuery(j *job) string {
 	if err != nil {
 		return err.Error()
 	}
+	// The job's user: field-level security applies as to a REST query.
 	res, err := q.Run(soql.Env{Schema: j.org.Schema, Data: j.org.Data, Now: s.store.Clock.Now(), Location: j.org.TimeZone,
-		IncludeDeleted: j.operation == "queryAll"})
+		IncludeDeleted: j.operation == "queryAll", User: j.user})
 	if err != nil {
 		return err.Error()
 	}

@@ -71,6 +71,9 @@ type Data struct {
 	hooksMu sync.RWMutex
 	onSave  []func(before, after *Record)
 
+	// clock is the emulator's clock (whether an Event is past); nil: time.Now.
+	clock func() time.Time
+
 	// base and override make a WithVersion view; only makes it an Only view.
 	base     *Data
 	override *Record
@@ -146,7 +149,7 @@ func IndexKey(f *Field, v any) (string, bool) {
 
 func (t *table) index(r *Record, add bool) {
 	for fi, idx := range t.indexes {
-		key, ok := IndexKey(r.Object.Fields[fi], r.Values[fi])
+		key, ok := IndexKey(r.Object.Fields[fi], r.Get(r.Object.Fields[fi]))
 		if !ok {
 			continue
 		}
@@ -200,6 +203,14 @@ func (d *Data) Scan(o *Object, includeDeleted bool, fn func(*Record) bool) {
 			}
 			return fn(r)
 		})
+		return
+	}
+	if isActivityView(o) {
+		for _, r := range d.activityRows(o, "", includeDeleted) {
+			if !fn(r) {
+				return
+			}
+		}
 		return
 	}
 	if o.Name == "LoginHistory" {
@@ -258,6 +269,9 @@ func (d *Data) Lookup(o *Object, f *Field, value any, includeDeleted bool) (recs
 		}
 		return recs, true
 	}
+	if isActivityView(o) {
+		return d.activityLookup(o, f, value, includeDeleted), true
+	}
 	if f.Type == TypeID && f.Name == "Id" {
 		s, _ := value.(string)
 		id, err := ParseID(s)
@@ -312,7 +326,7 @@ func (d *Data) Insert(o *Object, fields map[string]any, user *User, now time.Tim
 			values[f.Index] = f.Default
 		}
 	}
-	errs := d.assign(o, values, fields, true, opt)
+	errs := d.assign(o, values, fields, true, opt, user)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -326,7 +340,7 @@ func (d *Data) Insert(o *Object, fields map[string]any, user *User, now time.Tim
 	id := d.nextIDLocked(o)
 	d.stampLocked(o, values, id, user, now, true, opt)
 	t := d.tableFor(o)
-	r := &Record{ID: id, Object: o, Values: values, slot: len(t.rows)}
+	r := &Record{ID: id, Object: o, Values: compactValues(values), slot: len(t.rows)}
 	t.rows = append(t.rows, r)
 	t.index(r, true)
 	d.byID[id] = r
@@ -371,6 +385,7 @@ func (d *Data) stampLocked(o *Object, values []any, id ID, user *User, now time.
 		last, _ := values[o.Field("LastName").Index].(string)
 		values[f.Index] = strings.TrimSpace(first + " " + last)
 	}
+	d.deriveLocked(o, values, now)
 }
 
 // put stores a record built by the emulator itself (users, the organization).
@@ -404,8 +419,8 @@ func (d *Data) Update(id ID, fields map[string]any, user *User, now time.Time) (
 		}
 		delete(fields, "Id")
 	}
-	values := append([]any(nil), cur.Values...)
-	if errs := d.assign(o, values, fields, false, DMLOptions{}); len(errs) > 0 {
+	values := fullValues(cur)
+	if errs := d.assign(o, values, fields, false, DMLOptions{}, user); len(errs) > 0 {
 		return nil, errs
 	}
 	if errs := requiredMissing(o, values); len(errs) > 0 {
@@ -419,8 +434,8 @@ func (d *Data) Update(id ID, fields map[string]any, user *User, now time.Time) (
 			d.mu.Unlock()
 			return nil, []DMLError{{StatusCode: "ENTITY_IS_DELETED", Message: "entity is deleted", Fields: []string{}}}
 		}
-		merged := append([]any(nil), cur.Values...)
-		d.assign(o, merged, fields, false, DMLOptions{})
+		merged := fullValues(cur)
+		d.assign(o, merged, fields, false, DMLOptions{}, user)
 		values = merged
 	}
 	d.stampLocked(o, values, id, user, now, false, DMLOptions{})
@@ -431,7 +446,7 @@ func (d *Data) Update(id ID, fields map[string]any, user *User, now time.Time) (
 }
 
 func (d *Data) replaceLocked(cur *Record, values []any) *Record {
-	r := &Record{ID: cur.ID, Object: cur.Object, Values: values, slot: cur.slot}
+	r := &Record{ID: cur.ID, Object: cur.Object, Values: compactValues(values), slot: cur.slot}
 	t := d.tableFor(cur.Object)
 	t.index(cur, false)
 	t.rows[cur.slot] = r
@@ -451,7 +466,7 @@ func (d *Data) Delete(id ID, user *User, now time.Time) *DMLError {
 	if !cur.Object.Deletable {
 		return &DMLError{StatusCode: "INVALID_TYPE_FOR_OPERATION", Message: fmt.Sprintf("entity type %s does not support delete", cur.Object.Name), Fields: []string{}}
 	}
-	values := append([]any(nil), cur.Values...)
+	values := fullValues(cur)
 	values[cur.Object.Field("IsDeleted").Index] = true
 	d.stampLocked(cur.Object, values, id, user, now, false, DMLOptions{})
 	d.replaceLocked(cur, values)
@@ -467,8 +482,12 @@ func lookupKey(fields map[string]any, name string) (any, bool) {
 	return nil, false
 }
 
-// assign converts and checks each given field, writing into values.
-func (d *Data) assign(o *Object, values []any, fields map[string]any, create bool, opt DMLOptions) []DMLError {
+// assign converts and checks each given field, writing into values. user's
+// field-level security applies (fieldaccess.go) unless opt allows system fields.
+func (d *Data) assign(o *Object, values []any, fields map[string]any, create bool, opt DMLOptions, user *User) []DMLError {
+	if opt.AllowSystemFields {
+		user = nil
+	}
 	var errs []DMLError
 	var notWritable []string
 	names := make([]string, 0, len(fields))
@@ -481,7 +500,7 @@ func (d *Data) assign(o *Object, values []any, fields map[string]any, create boo
 			continue
 		}
 		f := o.Field(name)
-		if f == nil {
+		if f == nil || !user.CanRead(f) {
 			errs = append(errs, DMLError{StatusCode: "INVALID_FIELD", Fields: []string{},
 				Message: fmt.Sprintf("No such column '%s' on sobject of type %s", name, o.Name)})
 			continue
@@ -490,7 +509,7 @@ func (d *Data) assign(o *Object, values []any, fields map[string]any, create boo
 		if create {
 			writable = f.Createable
 		}
-		if !writable && !opt.AllowSystemFields {
+		if !writable && !opt.AllowSystemFields || !user.CanEdit(f) {
 			notWritable = append(notWritable, f.Name)
 			continue
 		}
@@ -762,7 +781,7 @@ func (d *Data) Undelete(id ID, user *User, now time.Time) *DMLError {
 		d.mu.Unlock()
 		return &DMLError{StatusCode: "UNDELETE_FAILED", Message: "Entity is not in the recycle bin", Fields: []string{}}
 	}
-	values := append([]any(nil), cur.Values...)
+	values := fullValues(cur)
 	values[cur.Object.Field("IsDeleted").Index] = false
 	d.stampLocked(cur.Object, values, id, user, now, false, DMLOptions{})
 	d.replaceLocked(cur, values)

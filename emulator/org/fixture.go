@@ -148,6 +148,8 @@ type profileYAML struct {
 	SessionTimeout string                  `yaml:"session_timeout"`
 	LoginIPRanges  []ipRangeYAML           `yaml:"login_ip_ranges"`
 	LoginHours     map[string]dayHoursYAML `yaml:"login_hours"`
+	// FieldPermissions maps Object.Field to none, read or edit.
+	FieldPermissions map[string]string `yaml:"field_permissions"`
 }
 
 type dayHoursYAML struct {
@@ -158,6 +160,8 @@ type dayHoursYAML struct {
 type permSetYAML struct {
 	Name            string `yaml:"name"`
 	UseAnyAPIClient bool   `yaml:"use_any_api_client"`
+	// FieldPermissions maps Object.Field to none, read or edit.
+	FieldPermissions map[string]string `yaml:"field_permissions"`
 }
 
 type userYAML struct {
@@ -352,6 +356,9 @@ func (b *fixtureBuilder) build(raw *fixtureYAML) (*ParsedFixture, error) {
 		return nil, err
 	}
 	o.Schema = schema
+	if err := b.buildFieldPermissions(raw); err != nil {
+		return nil, err
+	}
 	o.Data = newData(o, schema, b.ids)
 	b.putSystemRecords(b.now)
 	if err := b.loadRecords(raw.Records, b.now); err != nil {

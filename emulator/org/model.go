@@ -283,6 +283,8 @@ type Profile struct {
 	SessionTimeout time.Duration // 0: use the org default
 	LoginIPRanges  []IPRange     // empty: any address
 	LoginHours     LoginHours    // nil: any time
+	// FieldPermissions: field-level security (fieldaccess.go).
+	FieldPermissions FieldPermissions
 }
 
 // AllowsIP reports whether a login from a passes the profile's Login IP Ranges.
@@ -306,6 +308,8 @@ type PermissionSet struct {
 	// UseAnyAPIClient is the "Use Any API Client" permission: its holders
 	// pass admin-approved app policies without being assigned.
 	UseAnyAPIClient bool
+	// FieldPermissions: field-level security it grants (fieldaccess.go).
+	FieldPermissions FieldPermissions
 }
 
 // User is an org user.

@@ -113,6 +113,10 @@ type Field struct {
 	Index int
 	// Indexed fields answer equality filters from a hash index.
 	Indexed bool
+
+	// childName is the parent's name for the children of this lookup when
+	// the standard schema gives one ("-": none); see childRelationshipName.
+	childName string
 }
 
 // PicklistValueFor returns the picklist entry matching v exactly, or nil.
@@ -238,10 +242,12 @@ func (s *Schema) link() {
 					continue
 				}
 				name := childRelationshipName(child, f)
-				if name == "" || parent.byChild[strings.ToLower(name)] != nil {
+				key := strings.ToLower(name)
+				if name == "" || parent.byChild[key] != nil {
 					continue
 				}
 				parent.children = append(parent.children, ChildRelationship{Name: name, Child: child, Field: f})
+				parent.byChild[key] = &parent.children[len(parent.children)-1] // the first lookup wins; reset below
 			}
 		}
 	}
@@ -257,6 +263,10 @@ func (s *Schema) link() {
 // Cases, Tasks, Events), and Child__r-style names for custom lookups.
 func childRelationshipName(child *Object, f *Field) string {
 	switch {
+	case f.childName == "-":
+		return ""
+	case f.childName != "":
+		return f.childName
 	case f.Custom:
 		return strings.ReplaceAll(child.LabelPlural, " ", "_") + "__r"
 	case f.Name == "WhoId" || f.Name == "WhatId" || f.Name == "AccountId" || f.Name == "ParentId" || f.Name == "ContactId":

@@ -97,6 +97,7 @@ func labelFor(name string) string {
 type objectSpec struct {
 	name, label, plural, prefix string
 	owned, readOnly             bool
+	noCreate, virtual, noSystem bool
 	fields                      []fieldSpec
 }
 
@@ -121,127 +122,6 @@ func systemFields(owned bool) []fieldSpec {
 	return out
 }
 
-var (
-	industries  = []string{"Agriculture", "Apparel", "Banking", "Biotechnology", "Chemicals", "Communications", "Construction", "Consulting", "Education", "Electronics", "Energy", "Engineering", "Entertainment", "Environmental", "Finance", "Food & Beverage", "Government", "Healthcare", "Hospitality", "Insurance", "Machinery", "Manufacturing", "Media", "Not For Profit", "Recreation", "Retail", "Shipping", "Technology", "Telecommunications", "Transportation", "Utilities", "Other"}
-	leadSources = []string{"Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"}
-	ratings     = []string{"Hot", "Warm", "Cold"}
-)
-
-func address(prefix string) []fieldSpec {
-	return []fieldSpec{
-		fld(prefix+"Street", TypeTextArea).length(255), fld(prefix+"City", TypeString).length(40),
-		fld(prefix+"State", TypeString).length(80), fld(prefix+"PostalCode", TypeString).length(20),
-		fld(prefix+"Country", TypeString).length(80),
-	}
-}
-
-// compoundName is a person's Name, built from FirstName and LastName.
-func compoundName() fieldSpec {
-	return fld("Name", TypeString).length(121).readOnly().label("Full Name")
-}
-
-func standardObjects() []objectSpec {
-	return []objectSpec{
-		{name: "Account", label: "Account", plural: "Accounts", prefix: PrefixAccount, owned: true, fields: concat(
-			[]fieldSpec{
-				fld("Name", TypeString).required().indexed().label("Account Name"),
-				fld("Type", TypePicklist).values("Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller", "Installation Partner", "Technology Partner", "Other").label("Account Type"),
-				fld("ParentId", TypeReference).ref("Parent", "Account").label("Parent Account ID"),
-				fld("AccountNumber", TypeString).length(40), fld("Site", TypeString).length(80),
-				fld("Phone", TypePhone), fld("Fax", TypePhone), fld("Website", TypeURL),
-				fld("Industry", TypePicklist).values(industries...), fld("AnnualRevenue", TypeCurrency),
-				fld("NumberOfEmployees", TypeInt).label("Employees"), fld("Rating", TypePicklist).values(ratings...).label("Account Rating"),
-				fld("AccountSource", TypePicklist).values(leadSources...), fld("Description", TypeTextArea).label("Account Description"),
-			}, address("Billing"), address("Shipping"))},
-		{name: "Contact", label: "Contact", plural: "Contacts", prefix: PrefixContact, owned: true, fields: concat(
-			[]fieldSpec{
-				fld("AccountId", TypeReference).ref("Account", "Account").label("Account ID"),
-				fld("LastName", TypeString).length(80).required(), fld("FirstName", TypeString).length(40),
-				fld("Salutation", TypePicklist).values("Mr.", "Ms.", "Mrs.", "Dr.", "Prof."), compoundName(),
-				fld("Email", TypeEmail).indexed(), fld("Phone", TypePhone).label("Business Phone"), fld("MobilePhone", TypePhone),
-				fld("Title", TypeString).length(128), fld("Department", TypeString).length(80), fld("Birthdate", TypeDate),
-				fld("LeadSource", TypePicklist).values(leadSources...), fld("HasOptedOutOfEmail", TypeBoolean).label("Email Opt Out"),
-				fld("DoNotCall", TypeBoolean), fld("Description", TypeTextArea).label("Contact Description"),
-			}, address("Mailing"))},
-		{name: "Lead", label: "Lead", plural: "Leads", prefix: PrefixLead, owned: true, fields: concat(
-			[]fieldSpec{
-				fld("LastName", TypeString).length(80).required(), fld("FirstName", TypeString).length(40),
-				fld("Salutation", TypePicklist).values("Mr.", "Ms.", "Mrs.", "Dr.", "Prof."), compoundName(),
-				fld("Company", TypeString).required(), fld("Title", TypeString).length(128),
-				fld("Email", TypeEmail).indexed(), fld("Phone", TypePhone), fld("MobilePhone", TypePhone), fld("Website", TypeURL),
-				fld("Status", TypePicklist).values("Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted").required().defaultValue("Open - Not Contacted").label("Lead Status"),
-				fld("LeadSource", TypePicklist).values(leadSources...), fld("Industry", TypePicklist).values(industries...),
-				fld("Rating", TypePicklist).values(ratings...), fld("AnnualRevenue", TypeCurrency), fld("NumberOfEmployees", TypeInt).label("Employees"),
-				fld("Description", TypeTextArea), fld("IsConverted", TypeBoolean).readOnly().label("Converted"),
-				fld("ConvertedAccountId", TypeReference).ref("ConvertedAccount", "Account").readOnly(),
-				fld("ConvertedContactId", TypeReference).ref("ConvertedContact", "Contact").readOnly(),
-			}, address(""))},
-		{name: "Opportunity", label: "Opportunity", plural: "Opportunities", prefix: PrefixOpportunity, owned: true, fields: []fieldSpec{
-			fld("Name", TypeString).length(120).required().indexed(), fld("AccountId", TypeReference).ref("Account", "Account").label("Account ID"),
-			fld("StageName", TypePicklist).values("Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers", "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost").required().label("Stage"),
-			fld("CloseDate", TypeDate).required(), fld("Amount", TypeCurrency), fld("Probability", TypePercent).label("Probability (%)"),
-			fld("Type", TypePicklist).values("Existing Customer - Upgrade", "Existing Customer - Replacement", "Existing Customer - Downgrade", "New Customer").label("Opportunity Type"),
-			fld("LeadSource", TypePicklist).values(leadSources...), fld("NextStep", TypeString).length(255),
-			fld("IsClosed", TypeBoolean).readOnly().label("Closed"), fld("IsWon", TypeBoolean).readOnly().label("Won"),
-			fld("Description", TypeTextArea),
-		}},
-		{name: "Case", label: "Case", plural: "Cases", prefix: PrefixCase, owned: true, fields: []fieldSpec{
-			fld("CaseNumber", TypeString).length(30).readOnly().indexed().label("Case Number"),
-			fld("AccountId", TypeReference).ref("Account", "Account").label("Account ID"),
-			fld("ContactId", TypeReference).ref("Contact", "Contact").label("Contact ID"),
-			fld("Subject", TypeString), fld("Description", TypeTextArea),
-			fld("Status", TypePicklist).values("New", "Working", "Escalated", "Closed").defaultValue("New"),
-			fld("Priority", TypePicklist).values("High", "Medium", "Low").defaultValue("Medium"),
-			fld("Origin", TypePicklist).values("Phone", "Email", "Web").label("Case Origin"),
-			fld("Type", TypePicklist).values("Mechanical", "Electrical", "Electronic", "Structural", "Other").label("Case Type"),
-			fld("Reason", TypePicklist).values("Installation", "Equipment Complexity", "Performance", "Breakdown", "Equipment Design", "Feedback", "Other").label("Case Reason"),
-			fld("IsClosed", TypeBoolean).readOnly().label("Closed"), fld("SuppliedEmail", TypeEmail).label("Web Email"),
-		}},
-		{name: "Task", label: "Task", plural: "Tasks", prefix: PrefixTask, owned: true, fields: []fieldSpec{
-			fld("Subject", TypeCombobox).values("Call", "Send Letter", "Send Quote", "Other"),
-			fld("WhoId", TypeReference).ref("Who", "Contact", "Lead").label("Name ID"),
-			fld("WhatId", TypeReference).ref("What", "Account", "Opportunity", "Case").label("Related To ID"),
-			fld("ActivityDate", TypeDate).label("Due Date Only"),
-			fld("Status", TypePicklist).values("Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred").required().defaultValue("Not Started"),
-			fld("Priority", TypePicklist).values("High", "Normal", "Low").required().defaultValue("Normal"),
-			fld("Description", TypeTextArea).label("Comments"), fld("IsClosed", TypeBoolean).readOnly().label("Closed"),
-			fld("TaskSubtype", TypePicklist).values("Task", "Email", "List Email", "Cadence", "Call"),
-			fld("CallDurationInSeconds", TypeInt).label("Call Duration"),
-		}},
-		{name: "Event", label: "Event", plural: "Events", prefix: PrefixEvent, owned: true, fields: []fieldSpec{
-			fld("Subject", TypeCombobox).values("Call", "Email", "Meeting", "Send Letter/Quote", "Other"),
-			fld("WhoId", TypeReference).ref("Who", "Contact", "Lead").label("Name ID"),
-			fld("WhatId", TypeReference).ref("What", "Account", "Opportunity", "Case").label("Related To ID"),
-			fld("StartDateTime", TypeDateTime).label("Start Date Time"), fld("EndDateTime", TypeDateTime).label("End Date Time"),
-			fld("ActivityDateTime", TypeDateTime).label("Due Date Time"), fld("ActivityDate", TypeDate).label("Due Date Only"),
-			fld("DurationInMinutes", TypeInt).label("Duration"), fld("IsAllDayEvent", TypeBoolean).label("All-Day Event"),
-			fld("Location", TypeString), fld("Description", TypeTextArea),
-			fld("ShowAs", TypePicklist).values("Busy", "OutOfOffice", "Free").defaultValue("Busy").label("Show Time As"),
-		}},
-		{name: "User", label: "User", plural: "Users", prefix: PrefixUser, readOnly: true, fields: []fieldSpec{
-			fld("Username", TypeString).length(80).required().indexed(), fld("LastName", TypeString).length(80).required(),
-			fld("FirstName", TypeString).length(40), compoundName(), fld("Email", TypeEmail).required(),
-			fld("Alias", TypeString).length(8), fld("IsActive", TypeBoolean).label("Active"),
-			fld("ProfileId", TypeID).label("Profile ID"), fld("UserType", TypePicklist).values("Standard").readOnly(),
-			fld("TimeZoneSidKey", TypePicklist).label("Time Zone"),
-		}},
-		{name: "Organization", label: "Organization", plural: "Organizations", prefix: PrefixOrganization, readOnly: true, fields: []fieldSpec{
-			fld("Name", TypeString).length(80).required(), fld("OrganizationType", TypePicklist).readOnly().label("Edition"),
-			fld("IsSandbox", TypeBoolean).readOnly(), fld("InstanceName", TypeString).length(5).readOnly(),
-			fld("TimeZoneSidKey", TypePicklist).label("Default Time Zone"), fld("NamespacePrefix", TypeString).length(15).readOnly(),
-		}},
-		{name: "LoginHistory", label: "Login History", plural: "Login History", prefix: PrefixLoginHistory, readOnly: true, fields: []fieldSpec{
-			fld("Id", TypeID).readOnly().indexed().label("Login History ID"),
-			fld("UserId", TypeReference).ref("", "User").readOnly().label("User ID"),
-			fld("LoginTime", TypeDateTime).readOnly(), fld("LoginType", TypePicklist).readOnly(),
-			fld("LoginUrl", TypeString).readOnly().label("Login URL"), fld("SourceIp", TypeString).length(39).readOnly().label("Source IP"),
-			fld("Status", TypeString).length(128).readOnly(), fld("Application", TypeString).length(64).readOnly(),
-			fld("ApiType", TypeString).length(64).readOnly(), fld("ApiVersion", TypeString).length(32).readOnly(),
-			fld("Browser", TypeString).length(64).readOnly(), fld("Platform", TypeString).length(64).readOnly(),
-		}},
-	}
-}
-
 func concat(parts ...[]fieldSpec) []fieldSpec {
 	var out []fieldSpec
 	for _, p := range parts {
@@ -256,10 +136,11 @@ func newStandardSchema() *Schema {
 	s := &Schema{objects: map[string]*Object{}, byPrefix: map[string]*Object{}}
 	for _, spec := range standardObjects() {
 		o := &Object{Name: spec.name, Label: spec.label, LabelPlural: spec.plural, KeyPrefix: spec.prefix,
-			Createable: !spec.readOnly, Updateable: !spec.readOnly, Deletable: !spec.readOnly, Queryable: true, Searchable: !spec.readOnly,
+			Createable: !spec.readOnly && !spec.noCreate, Updateable: !spec.readOnly, Deletable: !spec.readOnly && !spec.noCreate,
+			Queryable: true, Searchable: !spec.readOnly && !spec.virtual,
 			byName: map[string]*Field{}, byRel: map[string]*Field{}}
 		var fields []fieldSpec
-		if spec.name == "LoginHistory" {
+		if spec.noSystem {
 			fields = spec.fields
 		} else {
 			fields = append(systemFields(spec.owned), spec.fields...)

@@ -81,6 +81,7 @@ func NewStore(clk clock.Clock, sources ...Source) (*Store, error) {
 			return nil, err
 		}
 		o := pf.Org
+		o.Data.clock = clk.Now
 		if other, dup := s.orgByID[o.ID.Short()]; dup {
 			return nil, &FixtureError{File: src.Name, Msg: fmt.Sprintf("org id %s is also the id of org %q (%s)", o.ID, other.Name, other.Source)}
 		}

@@ -436,7 +436,7 @@ func (d *Dispatcher) runDueOnVirtualClock(now time.Time) {
 func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 	m := batch[0].Message
 	o := m.Org
-	env := &Envelope{OrganizationID: o.ID, ActionID: m.ID, ObjectName: m.Object.Name, Fields: m.Fields}
+	env := &Envelope{OrganizationID: o.ID, ActionID: m.ID, ObjectName: m.Object.Name, Fields: m.UserToSendAs.ReadableFields(m.Fields)}
 	env.EnterpriseURL, env.PartnerURL = EndpointURLs(d.cfg.BaseURL(), o.ID, m.APIVersion)
 	env.SessionID = d.sessionFor(m)
 	ids := make([]string, len(batch))

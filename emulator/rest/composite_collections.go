@@ -64,7 +64,7 @@ func (s *Service) compositeRetrieve(c *call) (gateway.Response, error) {
 	for _, name := range names {
 		name = strings.TrimSpace(name)
 		f := o.Field(name)
-		if f == nil {
+		if f == nil || !c.user().CanRead(f) {
 			return gateway.Response{}, badRequest("INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", name, o.Name))
 		}
 		fields = append(fields, f)

@@ -42,7 +42,7 @@ func (s *Service) query(all bool) handler {
 		if strings.EqualFold(c.r.URL.Query().Get("columns"), "true") {
 			return s.columns(c, parsed)
 		}
-		res, err := parsed.Run(soql.Env{Schema: c.org.Schema, Data: c.org.Data, Now: c.now, Location: c.org.TimeZone, IncludeDeleted: all})
+		res, err := parsed.Run(soql.Env{Schema: c.org.Schema, Data: c.org.Data, Now: c.now, Location: c.org.TimeZone, IncludeDeleted: all, User: c.user()})
 		if err != nil {
 			return gateway.Response{}, err
 		}
@@ -135,7 +135,7 @@ func appendRow(b []byte, c *call, row *soql.Row) []byte {
 // columns serves query?q=…&columns=true, which `sf data query` calls to
 // learn the shape of a result before fetching it.
 func (s *Service) columns(c *call, parsed *soql.Query) (gateway.Response, error) {
-	res, err := parsed.Run(soql.Env{Schema: c.org.Schema, Data: c.org.Data, Now: c.now, Location: c.org.TimeZone})
+	res, err := parsed.Run(soql.Env{Schema: c.org.Schema, Data: c.org.Data, Now: c.now, Location: c.org.TimeZone, User: c.user()})
 	if err != nil {
 		return gateway.Response{}, err
 	}

@@ -13,7 +13,7 @@ func (s *Service) search(c *call) (gateway.Response, error) {
 	if err != nil {
 		return gateway.Response{}, err
 	}
-	rows, err := q.Run(soql.Env{Schema: c.org.Schema, Data: c.org.Data, Now: c.now, Location: c.org.TimeZone})
+	rows, err := q.Run(soql.Env{Schema: c.org.Schema, Data: c.org.Data, Now: c.now, Location: c.org.TimeZone, User: c.user()})
 	if err != nil {
 		return gateway.Response{}, err
 	}

@@ -232,13 +232,13 @@ func (s *Service) recordByID(c *call, o *org.Object, raw string) (*org.Record, e
 func selectedFields(c *call, o *org.Object) ([]*org.Field, error) {
 	list := c.r.URL.Query().Get("fields")
 	if list == "" {
-		return o.Fields, nil
+		return c.user().ReadableFields(o.Fields), nil
 	}
 	var out []*org.Field
 	for _, name := range strings.Split(list, ",") {
 		name = strings.TrimSpace(name)
 		f := o.Field(name)
-		if f == nil {
+		if f == nil || !c.user().CanRead(f) {
 			return nil, badRequest("INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", name, o.Name))
 		}
 		out = append(out, f)
@@ -316,7 +316,7 @@ func (s *Service) delete(c *call) (gateway.Response, error) {
 func externalIDField(c *call, o *org.Object) (*org.Field, error) {
 	name := c.Var("field")
 	f := o.Field(name)
-	if f == nil || !(f.ExternalID || f.Name == "Id") {
+	if f == nil || !(f.ExternalID || f.Name == "Id") || !c.user().CanRead(f) {
 		return nil, &apiError{http.StatusNotFound, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: " + name}
 	}
 	return f, nil
@@ -476,5 +476,5 @@ func (s *Service) describe(c *call) (gateway.Response, error) {
 		objectSummary
 		Fields             []org.FieldDescribe             `json:"fields"`
 		ChildRelationships []org.ChildRelationshipDescribe `json:"childRelationships"`
-	}{sum, o.DescribeFields(), o.DescribeChildRelationships()})
+	}{sum, o.DescribeFieldsFor(c.user()), o.DescribeChildRelationshipsFor(c.user())})
 }

@@ -169,12 +169,13 @@ func (s *Service) describeLayouts(c *call) (gateway.Response, error) {
 	section := func(edit bool) layoutSection {
 		sec := layoutSection{Columns: 1, Heading: "Information", LayoutRows: []layoutRow{}, LayoutSectionID: "01B" + id[3:15],
 			TabOrder: "TopToBottom", UseHeading: false}
-		for i, f := range o.Fields {
-			if edit && !f.Createable && !f.Updateable {
+		for i, f := range c.user().ReadableFields(o.Fields) {
+			canEdit := c.user().CanEdit(f)
+			if edit && (!f.Createable && !f.Updateable || !canEdit) {
 				continue
 			}
 			sec.LayoutRows = append(sec.LayoutRows, layoutRow{NumItems: 1, LayoutItems: []layoutItem{{
-				EditableForNew: f.Createable, EditableForUpdate: f.Updateable, Label: f.Label, Required: f.Required,
+				EditableForNew: f.Createable && canEdit, EditableForUpdate: f.Updateable && canEdit, Label: f.Label, Required: f.Required,
 				LayoutComponents: []layoutComponent{{DisplayLines: 1, TabOrder: i + 1, Type: "Field", Value: f.Name}},
 			}}})
 		}

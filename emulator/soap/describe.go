@@ -102,7 +102,7 @@ func describeSObjects(c *call, b []byte) ([]byte, error) {
 func (c *call) appendDescribe(b []byte, o *org.Object) []byte {
 	b = append(b, "<result>"...)
 	b = appendBool(b, "activateable", false)
-	for _, cr := range o.DescribeChildRelationships() {
+	for _, cr := range o.DescribeChildRelationshipsFor(c.user()) {
 		b = append(b, "<childRelationships>"...)
 		b = appendBool(b, "cascadeDelete", cr.CascadeDelete)
 		b = appendElem(b, "childSObject", cr.ChildSObject)
@@ -115,7 +115,7 @@ func (c *call) appendDescribe(b []byte, o *org.Object) []byte {
 		b = append(b, "</childRelationships>"...)
 	}
 	b = appendObjectHead(b, o)
-	for _, f := range o.DescribeFields() {
+	for _, f := range o.DescribeFieldsFor(c.user()) {
 		b = appendFieldDescribe(b, f)
 	}
 	b = appendObjectTail(b, o)

@@ -25,7 +25,7 @@ func (c *call) batchSize() int {
 }
 
 func (c *call) env(includeDeleted bool) soql.Env {
-	return soql.Env{Schema: c.org.Schema, Data: c.org.Data, Now: c.Now, Location: c.org.TimeZone, IncludeDeleted: includeDeleted}
+	return soql.Env{Schema: c.org.Schema, Data: c.org.Data, Now: c.Now, Location: c.org.TimeZone, IncludeDeleted: includeDeleted, User: c.user()}
 }
 
 // queryOp is query and queryAll (which includes deleted records): the first

@@ -217,7 +217,7 @@ func (c *call) readSObject(n *node) sobject {
 		case "fieldsToNull":
 			name = strings.TrimSpace(f.text.String())
 		}
-		if schemaObj != nil && so.unknown == nil && schemaObj.Field(name) == nil {
+		if schemaObj != nil && so.unknown == nil && (schemaObj.Field(name) == nil || !c.user().CanRead(schemaObj.Field(name))) {
 			so.unknown = &name
 		}
 		if f.local == "fieldsToNull" {

@@ -677,8 +677,8 @@ func TestEnterpriseWSDLTypesTheOrgsObjects(t *testing.T) {
 
 	account := s.sequence(ens, "Account")
 	i := slices.Index(account, "Region__c")
-	if i <= 0 || account[i-1] != "Rating" || account[i+1] != "Shipments__r" {
-		t.Errorf("Account: Region__c not between Rating and Shipments__r: %v", account)
+	if i <= 0 || account[i-1] != "Rating" || account[i+1] != "ServiceAppointments" {
+		t.Errorf("Account: Region__c not between Rating and ServiceAppointments: %v", account)
 	}
 	for _, tt := range []struct{ object, name, typ string }{
 		{"Account", "Region__c", "xsd:string"},

@@ -281,7 +281,10 @@ func (p *queryPlan) runAggregate() []*Row {
 		g := one
 		if g == nil {
 			if single {
-				v := r.Values[singleIdx]
+				var v any // a record's values stop at its last non-null one
+				if singleIdx < len(r.Values) {
+					v = r.Values[singleIdx]
+				}
 				if s, ok := v.(string); ok {
 					if g = rawKey[s]; g == nil {
 						k := groupKey(v)
@@ -320,7 +323,9 @@ func (p *queryPlan) runAggregate() []*Row {
 			}
 			var v any
 			if idx, ok := s.get.direct(); ok {
-				v = r.Values[idx]
+				if idx < len(r.Values) {
+					v = r.Values[idx]
+				}
 			} else {
 				v = s.get.get(r)
 			}

@@ -101,7 +101,7 @@ func (b *binder) bindPath(o *org.Object, alias *Name, path Path) (*boundPath, *E
 				return bp, nil
 			}
 			for _, t := range bp.polyTo {
-				if f := t.Field(part.Text); f != nil {
+				if f := t.Field(part.Text); f != nil && b.env.User.CanRead(f) {
 					bp.polyName, bp.name = f.Name, f.Name
 					return bp, nil
 				}
@@ -110,14 +110,14 @@ func (b *binder) bindPath(o *org.Object, alias *Name, path Path) (*boundPath, *E
 		}
 		if last {
 			f := cur.Field(part.Text)
-			if f == nil {
+			if f == nil || !b.env.User.CanRead(f) {
 				return nil, b.noSuchColumn(part.Text, cur, pos)
 			}
 			bp.field, bp.fieldObj, bp.name = f, cur, f.Name
 			return bp, nil
 		}
 		rel := cur.Relationship(part.Text)
-		if rel == nil {
+		if rel == nil || !b.env.User.CanRead(rel) {
 			return nil, b.badRelationship(part.Text, pos)
 		}
 		bp.hops = append(bp.hops, rel)

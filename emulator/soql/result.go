@@ -16,6 +16,9 @@ type Env struct {
 	Location *time.Location
 	// IncludeDeleted is queryAll: records in the recycle bin match too.
 	IncludeDeleted bool
+	// User is who runs the query: fields its field-level security hides
+	// do not exist for it. Nil: the system, which sees every field.
+	User *org.User
 }
 
 // Result is a query's answer, before paging and JSON.

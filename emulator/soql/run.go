@@ -75,7 +75,7 @@ func (b *binder) bindQuery(q *Query, parent *org.Object) (*queryPlan, *Error) {
 	p := &queryPlan{b: b, q: q, data: b.env.Data, limit: -1}
 	if parent != nil {
 		cr := parent.ChildRelationship(q.From.Text)
-		if cr == nil {
+		if cr == nil || !b.env.User.CanRead(cr.Field) {
 			return nil, b.badChildRelationship(q.From.Text, q.From.Pos)
 		}
 		p.obj, p.childField = cr.Child, cr.Field
@@ -207,7 +207,7 @@ func (b *binder) bindSelect(p *queryPlan) *Error {
 				return b.errAt(CodeMalformedQuery, it.Pos, "The SOQL FIELDS function must have a LIMIT of at most 200")
 			}
 			for _, f := range p.obj.Fields {
-				if it.Fields.Text == "ALL" || (it.Fields.Text == "CUSTOM") == f.Custom {
+				if (it.Fields.Text == "ALL" || (it.Fields.Text == "CUSTOM") == f.Custom) && b.env.User.CanRead(f) {
 					if p.hasLeaf(p.proj, f.Name) {
 						continue
 					}

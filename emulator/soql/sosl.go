@@ -154,7 +154,7 @@ func (q *Search) Run(env Env) ([]*Row, error) {
 		n := 0
 		for _, row := range res.Rows {
 			rec := env.Data.Get(row.ID)
-			if rec == nil || !q.matches(rec) {
+			if rec == nil || !q.matches(rec, env.User) {
 				continue
 			}
 			rows = append(rows, row)
@@ -171,12 +171,12 @@ func (q *Search) Run(env Env) ([]*Row, error) {
 }
 
 // matches reports whether every term is found in one of the record's
-// searched fields.
-func (q *Search) matches(rec *org.Record) bool {
+// searched fields that user may read.
+func (q *Search) matches(rec *org.Record, user *org.User) bool {
 	for _, term := range q.terms {
 		found := false
 		for _, f := range rec.Object.Fields {
-			if !q.searches(rec.Object, f) {
+			if !q.searches(rec.Object, f) || !user.CanRead(f) {
 				continue
 			}
 			if s, ok := rec.Get(f).(string); ok && termMatches(term, s, f.Type == org.TypePhone) {
