@@ -156,13 +156,23 @@ type Object struct {
 	Fields   []*Field
 	deleted  int               // index of IsDeleted, or -1
 	byName   map[string]*Field // lower-cased name
+	byExact  map[string]*Field // name as spelled in the schema
 	byRel    map[string]*Field // lower-cased relationship name
 	children []ChildRelationship
 	byChild  map[string]*ChildRelationship
 }
 
 // Field returns the field with this name, case-insensitively, or nil.
-func (o *Object) Field(name string) *Field { return o.byName[strings.ToLower(name)] }
+//
+// The exact spelling is tried first: saves look fields up by their own
+// names on every record, and lower-casing each name was a fifth of an
+// insert's time.
+func (o *Object) Field(name string) *Field {
+	if f := o.byExact[name]; f != nil {
+		return f
+	}
+	return o.byName[strings.ToLower(name)]
+}
 
 // Relationship returns the lookup field whose relationship name is name
 // (case-insensitive), e.g. "Account" → Contact.AccountId, or nil.
@@ -191,6 +201,10 @@ func (o *Object) addField(f *Field) {
 	}
 	o.Fields = append(o.Fields, f)
 	o.byName[strings.ToLower(f.Name)] = f
+	if o.byExact == nil {
+		o.byExact = map[string]*Field{}
+	}
+	o.byExact[f.Name] = f
 	if f.RelationshipName != "" {
 		o.byRel[strings.ToLower(f.RelationshipName)] = f
 	}
