@@ -54,12 +54,12 @@ const gosfdcEnv = "SFEMU_GO_SFDC"
 // Without SFEMU_GO_SFDC it skips, under CI=true too: CI machines have no
 // checkout. Building takes a few seconds, the run well under one.
 //
-// Two outcomes are go-sfdc's or sfemu's known gaps, checked as such: an
+// One outcome is go-sfdc's known gap, checked as such: an
 // upsert that updates is an error to go-sfdc at v62.0 (it wants the 204
-// Salesforce sent before API 46.0; the same call at v45.0 succeeds), and
-// the composite README's @{NewAccountInfo.BillingAddress.city} fails as
-// sfemu has no compound address fields (logged; the request is also run
-// with @{NewAccountInfo.BillingCity} and must pass).
+// Salesforce sent before API 46.0; the same call at v45.0 succeeds). The
+// composite README's @{NewAccountInfo.BillingAddress.city} resolves from
+// the compound BillingAddress; the request is also run with
+// @{NewAccountInfo.BillingCity}.
 func TestGoSFDC(t *testing.T) {
 	checkout := os.Getenv(gosfdcEnv)
 	if checkout == "" {
@@ -232,16 +232,9 @@ func TestGoSFDC(t *testing.T) {
 		return account, contact
 	}
 	// The README's request takes MailingCity from
-	// @{NewAccountInfo.BillingAddress.city}: Salesforce's record GET
-	// carries the compound BillingAddress, sfemu's has no compound address
-	// fields, so that reference (and the GET after it) fail there.
-	readmeContact := list(op("composite_readme"), "subresponses")
-	if len(readmeContact) == 4 && readmeContact[2]["status"] == float64(400) &&
-		strings.Contains(fmt.Sprint(readmeContact[2]["body"]), "NewAccountInfo.BillingAddress.city") {
-		t.Logf("known sfemu difference: no compound BillingAddress in the record GET, so the composite README's @{NewAccountInfo.BillingAddress.city} fails: %v", readmeContact[2]["body"])
-	} else {
-		checkComposite("composite_readme")
-	}
+	// @{NewAccountInfo.BillingAddress.city}: the record GET carries the
+	// compound BillingAddress.
+	checkComposite("composite_readme")
 	compositeAccount, compositeContact := checkComposite("composite")
 
 	// Composite Batch: PATCH, GET, a query, and a GET of a missing record.

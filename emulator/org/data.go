@@ -23,8 +23,12 @@ type Record struct {
 	slot int // position in its table's rows
 }
 
-// Get returns the value of f, or nil.
+// Get returns the value of f, or nil. A compound address is computed from
+// its components.
 func (r *Record) Get(f *Field) any {
+	if f != nil && f.Components != nil {
+		return r.address(f)
+	}
 	if f == nil || f.Index >= len(r.Values) {
 		return nil
 	}

@@ -34,6 +34,9 @@ type FieldDescribe struct {
 	ReferenceTo        []string        `json:"referenceTo"`
 	// RelationshipName is nil for a field that is not a lookup.
 	RelationshipName *string `json:"relationshipName"`
+	// CompoundFieldName names the compound field a component belongs to
+	// (BillingCity: "BillingAddress"), nil for other fields.
+	CompoundFieldName *string `json:"compoundFieldName"`
 }
 
 // ChildRelationshipDescribe is one child relationship of an object.
@@ -69,6 +72,13 @@ func (o *Object) DescribeFields() []FieldDescribe {
 		if f.RelationshipName != "" {
 			rn := f.RelationshipName
 			fd.RelationshipName = &rn
+		}
+		if f.CompoundFieldName != "" {
+			cn := f.CompoundFieldName
+			fd.CompoundFieldName = &cn
+		}
+		if f.Type == TypeAddress { // compound fields are only selected
+			fd.Filterable, fd.Sortable, fd.Groupable = false, false, false
 		}
 		if f.DefaultedOnCreate && f.Type != TypeBoolean && f.Default != nil {
 			fd.DefaultValue = f.Default

@@ -27,6 +27,9 @@ const (
 	TypeDate          FieldType = "date"
 	TypeDateTime      FieldType = "datetime"
 	TypeReference     FieldType = "reference"
+	// TypeAddress is a compound address (BillingAddress): read-only, its
+	// value an *Address computed on read from the component fields.
+	TypeAddress FieldType = "address"
 )
 
 // IsText reports whether values of the type are Go strings compared
@@ -66,6 +69,8 @@ func (t FieldType) SOAPType() string {
 		return "xsd:date"
 	case TypeDateTime:
 		return "xsd:dateTime"
+	case TypeAddress:
+		return "urn:address"
 	}
 	return "xsd:string"
 }
@@ -113,6 +118,13 @@ type Field struct {
 	Index int
 	// Indexed fields answer equality filters from a hash index.
 	Indexed bool
+
+	// CompoundFieldName names the compound field a component belongs to
+	// (BillingCity: "BillingAddress"); empty for other fields.
+	CompoundFieldName string
+	// Components are an address field's parts, in the JSON key order
+	// (see AddressKeys); nil for other fields.
+	Components []*Field
 
 	// childName is the parent's name for the children of this lookup when
 	// the standard schema gives one ("-": none); see childRelationshipName.
@@ -207,6 +219,9 @@ func (o *Object) addField(f *Field) {
 	o.byExact[f.Name] = f
 	if f.RelationshipName != "" {
 		o.byRel[strings.ToLower(f.RelationshipName)] = f
+	}
+	if f.Type == TypeAddress {
+		o.linkAddress(f)
 	}
 }
 

@@ -146,7 +146,7 @@ func parseStandardSchema(text string) ([]objectSpecRow, map[string]*statusFlags,
 func (fr fieldRow) check() (fieldSpec, error) {
 	switch fr.typ {
 	case TypeID, TypeString, TypeTextArea, TypeEmail, TypePhone, TypeURL, TypePicklist, TypeMultiPicklist, TypeCombobox,
-		TypeBoolean, TypeInt, TypeDouble, TypeCurrency, TypePercent, TypeDate, TypeDateTime, TypeReference:
+		TypeBoolean, TypeInt, TypeDouble, TypeCurrency, TypePercent, TypeDate, TypeDateTime, TypeReference, TypeAddress:
 	default:
 		return fieldSpec{}, fmt.Errorf("unknown type %q", fr.typ)
 	}

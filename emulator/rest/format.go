@@ -30,6 +30,18 @@ func appendValue(b []byte, f *org.Field, v any) []byte {
 		return appendJavaDouble(b, x)
 	case int:
 		return strconv.AppendInt(b, int64(x), 10)
+	case *org.Address:
+		// {"city":…,"country":…,"geocodeAccuracy":…,"latitude":…,
+		// "longitude":…,"postalCode":…,"state":…,"street":…}
+		for i, k := range org.AddressKeys {
+			sep := byte(',')
+			if i == 0 {
+				sep = '{'
+			}
+			b = append(append(append(b, sep, '"'), k...), '"', ':')
+			b = appendValue(b, nil, x.Values[i])
+		}
+		return append(b, '}')
 	case time.Time:
 		if f != nil && f.Type == org.TypeDate {
 			return append(append(append(b, '"'), x.UTC().Format(time.DateOnly)...), '"')

@@ -137,6 +137,9 @@ func appendFieldDescribe(b []byte, f org.FieldDescribe) []byte {
 	b = appendIntElem(b, "byteLength", f.ByteLength)
 	b = appendBool(b, "calculated", f.Calculated)
 	b = appendBool(b, "caseSensitive", false)
+	if f.CompoundFieldName != nil {
+		b = appendElem(b, "compoundFieldName", *f.CompoundFieldName)
+	}
 	b = appendBool(b, "createable", f.Createable)
 	b = appendBool(b, "custom", f.Custom)
 	if f.DefaultValue != nil {

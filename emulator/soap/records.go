@@ -143,6 +143,8 @@ func (c *call) appendFieldValue(b []byte, fv soql.FieldValue) []byte {
 		b = append(b, "</"...)
 		b = append(b, name...)
 		return append(b, '>')
+	case *org.Address:
+		return appendAddress(b, name, v)
 	case nil:
 		return appendNil(b, name)
 	}
@@ -259,4 +261,49 @@ func fieldInput(f *org.Field, text string) any {
 		}
 	}
 	return text
+}
+
+// appendAddress writes a compound address as the WSDLs' address type
+// declares it: location's latitude and longitude, then the address's own
+// elements, each present (xsi:nil when null); countryCode and stateCode are
+// always null, as sfemu has no state and country picklists.
+func appendAddress(b []byte, name string, a *org.Address) []byte {
+	b = append(b, '<')
+	b = append(b, name...)
+	b = append(b, ` xsi:type="address">`...)
+	value := func(key string) any {
+		for i, k := range org.AddressKeys {
+			if k == key {
+				return a.Values[i]
+			}
+		}
+		return nil
+	}
+	for _, key := range []string{"latitude", "longitude"} {
+		b = appendAddressPart(b, key, value(key))
+	}
+	for _, key := range soapAddressKeys {
+		b = appendAddressPart(b, key, value(key))
+	}
+	b = append(b, "</"...)
+	b = append(b, name...)
+	return append(b, '>')
+}
+
+func appendAddressPart(b []byte, key string, v any) []byte {
+	if v == nil {
+		return appendNil(b, key)
+	}
+	start := len(b)
+	b = append(b, '<')
+	b = append(b, key...)
+	b = append(b, '>')
+	valueStart := len(b)
+	b = soapxml.AppendValue(b, nil, v)
+	if len(b) == valueStart {
+		return appendNil(b[:start], key)
+	}
+	b = append(b, "</"...)
+	b = append(b, key...)
+	return append(b, '>')
 }

@@ -637,7 +637,11 @@ func enterpriseMembers(s *org.Schema, o *org.Object) []wsdlMember {
 		out = append(out, wsdlMember{name, typ})
 	}
 	for _, f := range o.Fields {
-		add(f.Name, f.Type.SOAPType())
+		typ := f.Type.SOAPType()
+		if f.Type == org.TypeAddress {
+			typ = "tns:address" // describe's urn:address
+		}
+		add(f.Name, typ)
 	}
 	for _, f := range o.Fields {
 		if f.Type != org.TypeReference || f.RelationshipName == "" {
@@ -677,6 +681,7 @@ func (w *wsdlWriter) apiTypes() {
 	w.line(4, `<restriction base="xsd:string"/>`)
 	w.line(3, "</simpleType>")
 	w.blank()
+	w.compoundTypes()
 	w.line(3, "<!-- Result Types -->")
 	for _, t := range wsdlTypes {
 		w.complexType(3, t.name, t.elems)
@@ -691,6 +696,35 @@ func (w *wsdlWriter) apiTypes() {
 		w.elementDecl(3, op.name+"Response", op.response)
 	}
 }
+
+// compoundTypes declares the compound field types, as Salesforce's WSDLs
+// do: location (latitude, longitude) and address, which extends it.
+func (w *wsdlWriter) compoundTypes() {
+	w.line(3, "<!-- Compound Field Types -->")
+	w.line(3, `<complexType name="location">`)
+	w.line(4, "<sequence>")
+	for _, n := range []string{"latitude", "longitude"} {
+		w.line(5, `<element name="`+n+`" type="xsd:double" nillable="true"/>`)
+	}
+	w.line(4, "</sequence>")
+	w.line(3, "</complexType>")
+	w.blank()
+	w.line(3, `<complexType name="address">`)
+	w.line(4, "<complexContent>")
+	w.line(5, `<extension base="tns:location">`)
+	w.line(6, "<sequence>")
+	for _, n := range soapAddressKeys {
+		w.line(7, `<element name="`+n+`" type="xsd:string" nillable="true"/>`)
+	}
+	w.line(6, "</sequence>")
+	w.line(5, "</extension>")
+	w.line(4, "</complexContent>")
+	w.line(3, "</complexType>")
+	w.blank()
+}
+
+// soapAddressKeys are the address type's own elements, after location's.
+var soapAddressKeys = []string{"city", "country", "countryCode", "geocodeAccuracy", "postalCode", "state", "stateCode", "street"}
 
 // faultTypes is the fns schema.
 func (w *wsdlWriter) faultTypes() {

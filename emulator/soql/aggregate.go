@@ -55,6 +55,9 @@ func (b *binder) bindAggregate(p *queryPlan) *Error {
 	groupPaths := make([]*boundPath, len(q.GroupBy))
 	for i, g := range q.GroupBy {
 		bp, err := b.bindPath(p.obj, q.Alias, *g.Path)
+		if err == nil {
+			err = b.compoundOnly(bp, "grouped", g.Pos())
+		}
 		if err != nil {
 			return err
 		}

@@ -159,7 +159,7 @@ func newGetter(bp *boundPath, d *org.Data) *getter {
 // direct reports the field index when the path is a plain field of the
 // record itself, so hot loops can index Values directly.
 func (g *getter) direct() (int, bool) {
-	if len(g.hops) == 0 && g.field != nil {
+	if len(g.hops) == 0 && g.field != nil && g.field.Components == nil {
 		return g.field.Index, true
 	}
 	return 0, false
@@ -186,7 +186,7 @@ func deref(d *org.Data, r *org.Record, f *org.Field) *org.Record {
 
 func leafValue(r *org.Record, f *org.Field, fo *org.Object, polyName string, polyType bool) any {
 	switch {
-	case f != nil && r.Object == fo:
+	case f != nil && r.Object == fo && f.Components == nil:
 		if f.Index < len(r.Values) {
 			return r.Values[f.Index]
 		}

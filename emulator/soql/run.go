@@ -131,6 +131,9 @@ func (b *binder) bindQuery(q *Query, parent *org.Object) (*queryPlan, *Error) {
 			return nil, b.errAt(CodeMalformedQuery, o.Key.Pos(), "Ordered field must be grouped or aggregated: "+o.Key.Text)
 		}
 		bp, err := b.bindPath(p.obj, q.Alias, *o.Key.Path)
+		if err == nil {
+			err = b.compoundOnly(bp, "sorted", o.Key.Pos())
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -634,7 +637,7 @@ func (p *queryPlan) projectInto(out []FieldValue, nodes []*projNode, r *org.Reco
 			if parent := deref(p.data, r, n.field); parent != nil {
 				fv.Value = &Row{Object: parent.Object, ID: parent.ID, Fields: p.project(n.children, parent)}
 			}
-		case n.field != nil && r.Object == n.fieldObj:
+		case n.field != nil && r.Object == n.fieldObj && n.field.Components == nil:
 			if idx := n.field.Index; idx < len(r.Values) {
 				fv.Value = r.Values[idx]
 			}

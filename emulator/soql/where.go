@@ -53,6 +53,9 @@ func (b *binder) compileWhere(p *queryPlan, e Expr) (pred, *Error) {
 		return func(r *org.Record) bool { return !inner(r) }, nil
 	case *Comparison:
 		bp, err := b.bindPath(p.obj, p.q.Alias, *x.Left.Path)
+		if err == nil {
+			err = b.compoundOnly(bp, "filtered", x.Left.Pos())
+		}
 		if err != nil {
 			return nil, err
 		}
