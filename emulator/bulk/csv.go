@@ -29,7 +29,24 @@ type csvReader struct {
 	line   int // line number of the record last returned (1-based)
 	nextLn int
 	fields []string
+	spans  []span // where each field of the record is in data
 	buf    []byte
+}
+
+// span is where a field's value lies in the data, start < 0 for a value
+// read with "" escapes and already in fields.
+type span struct{ start, end int }
+
+// finish cuts the record's fields from one string of the record's bytes up
+// to end: one allocation per record, not one per field.
+func (r *csvReader) finish(start, end int) []string {
+	row := string(r.data[start:end])
+	for i, sp := range r.spans {
+		if sp.start >= 0 {
+			r.fields[i] = row[sp.start-start : sp.end-start]
+		}
+	}
+	return r.fields
 }
 
 func newCSVReader(data []byte, delim byte, crlf bool) *csvReader {
@@ -85,13 +102,15 @@ func (r *csvReader) next() ([]string, error) {
 		r.nextLn++
 	}
 	r.line = r.nextLn
-	r.fields = r.fields[:0]
+	r.fields, r.spans = r.fields[:0], r.spans[:0]
 	p := r.pos
+	rowStart := p
 	for {
 		if p < len(d) && d[p] == '"' {
 			// Quoted field.
 			r.buf = r.buf[:0]
 			p++
+			valueStart, segs := p, 0
 			for {
 				q := bytes.IndexByte(d[p:], '"')
 				if q < 0 {
@@ -100,6 +119,7 @@ func (r *csvReader) next() ([]string, error) {
 				seg := d[p : p+q]
 				r.nextLn += bytes.Count(seg, []byte{'\n'})
 				r.buf = append(r.buf, seg...)
+				segs++
 				p += q + 1
 				if p < len(d) && d[p] == '"' {
 					r.buf = append(r.buf, '"')
@@ -108,11 +128,17 @@ func (r *csvReader) next() ([]string, error) {
 				}
 				break
 			}
-			r.fields = append(r.fields, string(r.buf))
+			if segs == 1 { // no "" inside: the value is the data between the quotes
+				r.fields = append(r.fields, "")
+				r.spans = append(r.spans, span{valueStart, p - 1})
+			} else {
+				r.fields = append(r.fields, string(r.buf))
+				r.spans = append(r.spans, span{-1, -1})
+			}
 			if p >= len(d) {
 				r.pos = p
 				r.nextLn++
-				return r.fields, nil
+				return r.finish(rowStart, p), nil
 			}
 			if d[p] == r.delim {
 				p++
@@ -127,18 +153,19 @@ func (r *csvReader) next() ([]string, error) {
 			}
 			r.pos = p + n
 			r.nextLn++
-			return r.fields, nil
+			return r.finish(rowStart, p), nil
 		}
 		// Unquoted field: up to the delimiter or the line end.
 		start := p
 		for p < len(d) && d[p] != r.delim && d[p] != '\n' && (d[p] != '\r' || p+1 >= len(d) || d[p+1] != '\n') {
 			p++
 		}
-		r.fields = append(r.fields, string(d[start:p]))
+		r.fields = append(r.fields, "")
+		r.spans = append(r.spans, span{start, p})
 		if p >= len(d) {
 			r.pos = p
 			r.nextLn++
-			return r.fields, nil
+			return r.finish(rowStart, p), nil
 		}
 		if d[p] == r.delim {
 			p++
@@ -154,7 +181,7 @@ func (r *csvReader) next() ([]string, error) {
 		}
 		r.pos = p + n
 		r.nextLn++
-		return r.fields, nil
+		return r.finish(rowStart, p), nil
 	}
 }
 

@@ -38,6 +38,7 @@ func TestCSVReader(t *testing.T) {
 		{in: "a|b\r\n\"x|y\"|\"say \"\"hi\"\"\"\r\n", delim: '|', crlf: true, want: [][]string{{"a", "b"}, {"x|y", `say "hi"`}}},
 		{in: "a\tb\n\"multi\nline\"\t5\" screen\n\n", delim: '\t', want: [][]string{{"a", "b"}, {"multi\nline", `5" screen`}}},
 		{in: "a,b\n,\n", delim: ',', want: [][]string{{"a", "b"}, {"", ""}}},
+		{in: "a,\"\",c\n\"q\",x,\"y \"\"z\"\"\"", delim: ',', want: [][]string{{"a", "", "c"}, {"q", "x", `y "z"`}}},
 		{in: "a\r\nb\n", delim: ',', err: "Current LineEnding setting is LF"},
 		{in: "a\nb\n", delim: ',', crlf: true, err: "Current LineEnding setting is CRLF"},
 		{in: "a\n\"open", delim: ',', err: "Unbalanced quotes"},

@@ -211,6 +211,11 @@ func (s *Service) ingest(ctx context.Context, j *job) string {
 		return "InvalidBatch : Field name not found : " + j.externalID
 	}
 	success := newCSVWriter(j.delim, j.crlf())
+	// Sized for every row succeeding, each echoed with its values quoted
+	// and an id and sf__Created before them: growing it row by row
+	// allocated five times its size.
+	rows := bytes.Count(data, []byte{'\n'}) + 1
+	success.b = make([]byte, 0, len(data)+rows*(2*len(cols)+len(`"001000000000000AAA","false",`)+2))
 	failure := newCSVWriter(j.delim, j.crlf())
 	success.field("sf__Id", true)
 	success.field("sf__Created", false)
@@ -223,9 +228,42 @@ func (s *Service) ingest(ctx context.Context, j *job) string {
 	success.endRow()
 	failure.endRow()
 	processed, failed := 0, 0
+	emit := func(id string, created bool, derrs []org.DMLError, row []string) {
+		if derrs != nil {
+			failed++
+			failure.field(id, true)
+			failure.field(formatErrors(derrs), false)
+			for _, v := range row {
+				failure.field(v, false)
+			}
+			failure.endRow()
+			return
+		}
+		success.field(id, true)
+		if created {
+			success.field("true", false)
+		} else {
+			success.field("false", false)
+		}
+		for _, v := range row {
+			success.field(v, false)
+		}
+		success.endRow()
+	}
+	// An insert job's rows are stored a batch at a time.
+	var batch *insertBatch
+	if j.operation == "insert" && batchable(o, cols) {
+		batch = newInsertBatch(cols, idCol)
+	}
+	flush := func() {
+		if batch != nil {
+			batch.flush(s, j, o, emit)
+		}
+	}
 	var unproc *csvWriter
 	for {
 		if j.aborted.Load() || ctx.Err() != nil {
+			flush()
 			unproc = newCSVWriter(j.delim, j.crlf())
 			for i, col := range cols {
 				unproc.raw(col.header, i == 0)
@@ -245,10 +283,12 @@ func (s *Service) ingest(ctx context.Context, j *job) string {
 		}
 		row, err := r.next()
 		if err == io.EOF {
+			flush()
 			break
 		}
 		if err != nil {
 			// Records before the bad CSV stay processed; the job fails.
+			flush()
 			j.mu.Lock()
 			j.processed, j.failed = processed, failed
 			j.success, j.failures = success.b, failure.b
@@ -256,27 +296,15 @@ func (s *Service) ingest(ctx context.Context, j *job) string {
 			return csvMessage(err)
 		}
 		processed++
-		id, created, derrs := s.applyRow(j, o, cols, idCol, extField, extCol, row)
-		if derrs != nil {
-			failed++
-			failure.field(id, true)
-			failure.field(formatErrors(derrs), false)
-			for _, v := range row {
-				failure.field(v, false)
+		if batch != nil {
+			batch.add(s, j, row)
+			if batch.full() {
+				flush()
 			}
-			failure.endRow()
 			continue
 		}
-		success.field(id, true)
-		if created {
-			success.field("true", false)
-		} else {
-			success.field("false", false)
-		}
-		for _, v := range row {
-			success.field(v, false)
-		}
-		success.endRow()
+		id, created, derrs := s.applyRow(j, o, cols, idCol, extField, extCol, row)
+		emit(id, created, derrs, row)
 	}
 	j.mu.Lock()
 	j.processed, j.failed = processed, failed
@@ -313,26 +341,8 @@ func (s *Service) applyRow(j *job, o *org.Object, cols []column, idCol int, extF
 	var refErr *org.DMLError
 	fields := func(skip int) map[string]any {
 		m := make(map[string]any, len(cols))
-		for i, col := range cols {
-			if i == skip {
-				continue
-			}
-			v := row[i]
-			switch {
-			case v == "":
-				continue
-			case v == nullValue:
-				m[col.field.Name] = nil
-			case col.key != nil:
-				id, err := s.parentID(j.org, col, v)
-				if err != nil {
-					refErr = err
-					continue
-				}
-				m[col.field.Name] = id
-			default:
-				m[col.field.Name] = v
-			}
+		if err := s.rowFields(j, cols, row, skip, m); err != nil {
+			refErr = err
 		}
 		return m
 	}
@@ -431,6 +441,36 @@ func (s *Service) applyRow(j *job, o *org.Object, cols []column, idCol int, extF
 			Message: fmt.Sprintf("%s: more than one record found for external id field: [%s]", extField.Label, strings.Join(ids, ", "))}}
 	}
 	return "", false, []org.DMLError{{StatusCode: "INVALID_OPERATION", Message: "unknown operation " + j.operation}}
+}
+
+// rowFields fills m with a row's values by field name, leaving out column
+// skip (-1: none): an empty value leaves its field out, #N/A sets it null,
+// and a relationship column sets its lookup field to the parent's id. The
+// answer is the last parent not found, if any.
+func (s *Service) rowFields(j *job, cols []column, row []string, skip int, m map[string]any) *org.DMLError {
+	var refErr *org.DMLError
+	for i, col := range cols {
+		if i == skip {
+			continue
+		}
+		v := row[i]
+		switch {
+		case v == "":
+			continue
+		case v == nullValue:
+			m[col.field.Name] = nil
+		case col.key != nil:
+			id, err := s.parentID(j.org, col, v)
+			if err != nil {
+				refErr = err
+				continue
+			}
+			m[col.field.Name] = id
+		default:
+			m[col.field.Name] = v
+		}
+	}
+	return refErr
 }
 
 // parentID finds the parent a relationship column names by its key.

@@ -118,7 +118,8 @@ func (d *Data) tableFor(o *Object) *table {
 	if t == nil {
 		t = &table{indexes: map[int]map[string][]ID{}}
 		for _, f := range o.Fields {
-			if f.Indexed || f.ExternalID || f.Unique {
+			// Lookup answers Id from byID: an index of it would be unread.
+			if (f.Indexed || f.ExternalID || f.Unique) && !(f.Type == TypeID && f.Name == "Id") {
 				t.indexes[f.Index] = map[string][]ID{}
 			}
 		}

@@ -1,0 +1,214 @@
+package org
+
+import (
+	"slices"
+	"sync"
+	"time"
+)
+
+// insertChunk is how many records InsertBatch stores under one hold of the
+// data lock: readers wait at most one chunk.
+const insertChunk = 1000
+
+// InsertBatch inserts rows as calling Insert on each in turn would: the same
+// checks, errors, ids, defaults, audit and derived fields, indexes and
+// OnSave hooks, with results in the order of rows (recs[i] is nil where
+// errs[i] is not). It is the bulk path: rows are checked outside the lock,
+// then stored a chunk at a time under one lock, with the table and its
+// indexes grown once and the records and their values allocated together.
+//
+// One difference from a loop of Insert: the OnSave hooks of a chunk run
+// after the whole chunk is stored (still in order, still outside the
+// lock), so a hook sees the chunk's later records already there. A row
+// whose reference fails the check is checked again after the rows before
+// it are stored, so a reference to a record of the same batch is accepted
+// as Insert would accept it. Platform event objects (published, not
+// stored) and objects the caller may not create go row by row through
+// Insert. The maps are read, not kept.
+func (d *Data) InsertBatch(o *Object, rows []map[string]any, user *User, now time.Time, opt DMLOptions) ([]*Record, [][]DMLError) {
+	recs := make([]*Record, len(rows))
+	errs := make([][]DMLError, len(rows))
+	if o.PlatformEvent || d.base != nil || len(rows) < 2 || !o.Createable && !opt.AllowSystemFields {
+		for i, m := range rows {
+			recs[i], errs[i] = d.Insert(o, m, user, now, opt)
+		}
+		return recs, errs
+	}
+	nf := len(o.Fields)
+	var defaults []any // the values every record starts from
+	for _, f := range o.Fields {
+		if f.DefaultedOnCreate && f.Default != nil {
+			if defaults == nil {
+				defaults = make([]any, nf)
+			}
+			defaults[f.Index] = f.Default
+		}
+	}
+	// One slab of full-width values per chunk, reused by the next chunk
+	// and the next batch.
+	chunk := min(len(rows), insertChunk)
+	slab := getSlab(chunk * nf)
+	defer putSlab(slab)
+	pending := make([]int, 0, chunk) // rows checked and waiting to be stored
+	values := make([][]any, len(rows))
+	used := 0
+	flush := func() {
+		d.storeBatch(o, pending, values, recs, user, now, opt)
+		pending = pending[:0]
+		clear(slab[:used])
+		used = 0
+	}
+	for i, m := range rows {
+		if len(pending) == chunk {
+			flush()
+		}
+		v := slab[used : used+nf : used+nf]
+		rowErrs := d.checkInsert(o, m, v, defaults, user, opt)
+		if len(rowErrs) > 0 && len(pending) > 0 && hasErrorCode(rowErrs, "INVALID_CROSS_REFERENCE_KEY") {
+			// It may name a record of this batch not yet stored.
+			flush()
+			v = slab[0:nf:nf]
+			clear(v)
+			rowErrs = d.checkInsert(o, m, v, defaults, user, opt)
+		}
+		if len(rowErrs) > 0 {
+			errs[i] = rowErrs
+			clear(v)
+			continue
+		}
+		values[i] = v
+		pending = append(pending, i)
+		used += nf
+	}
+	if len(pending) > 0 {
+		flush()
+	}
+	return recs, errs
+}
+
+// checkInsert is Insert's checks of one row, writing its values into
+// values (len(o.Fields), all nil).
+func (d *Data) checkInsert(o *Object, fields map[string]any, values, defaults []any, user *User, opt DMLOptions) []DMLError {
+	if _, hasID := lookupKey(fields, "Id"); hasID {
+		return []DMLError{{StatusCode: "INVALID_FIELD", Message: "The Id field should not be specified in the sobject data.", Fields: []string{}}}
+	}
+	copy(values, defaults)
+	if errs := d.assign(o, values, fields, true, opt, user); len(errs) > 0 {
+		return errs
+	}
+	return requiredMissing(o, values)
+}
+
+func hasErrorCode(errs []DMLError, code string) bool {
+	for _, e := range errs {
+		if e.StatusCode == code {
+			return true
+		}
+	}
+	return false
+}
+
+// storeBatch stores the checked rows idx (values[i] each) under one lock,
+// sets recs[i], then runs the OnSave hooks in order.
+func (d *Data) storeBatch(o *Object, idx []int, values [][]any, recs []*Record, user *User, now time.Time, opt DMLOptions) {
+	if len(idx) == 0 {
+		return
+	}
+	records := make([]Record, len(idx))
+	ids := make([]ID, 0, len(idx))
+	d.mu.Lock()
+	t := d.tableFor(o)
+	t.rows = slices.Grow(t.rows, len(idx))
+	total := 0
+	for _, i := range idx {
+		v := values[i]
+		id := d.nextIDLocked(o)
+		d.stampLocked(o, v, id, user, now, true, opt)
+		n := len(v)
+		for n > 0 && v[n-1] == nil {
+			n--
+		}
+		values[i] = v[:n]
+		total += n
+		ids = append(ids, id)
+	}
+	// The stored values of the chunk, compacted, in one allocation.
+	stored := make([]any, 0, total)
+	for k, i := range idx {
+		start := len(stored)
+		stored = append(stored, values[i]...)
+		r := &records[k]
+		*r = Record{ID: ids[k], Object: o, Values: stored[start:len(stored):len(stored)], slot: len(t.rows)}
+		t.rows = append(t.rows, r)
+		d.byID[r.ID] = r
+		recs[i] = r
+		values[i] = nil
+	}
+	t.indexBatch(records)
+	d.mu.Unlock()
+	for _, i := range idx {
+		d.saved(nil, recs[i])
+	}
+}
+
+// indexBatch adds new records to the table's indexes: a key met for the
+// first time gets a one-id slice cut from one allocation per index.
+func (t *table) indexBatch(records []Record) {
+	if len(records) == 0 {
+		return
+	}
+	o := records[0].Object
+	for fi, idx := range t.indexes {
+		f := o.Fields[fi]
+		var ids []ID // cut from for keys met for the first time
+		k := 0
+		// The records of a batch mostly share their owner: the key of the
+		// last text value is kept.
+		var lastValue, lastKey string
+		haveLast := false
+		for j := range records {
+			r := &records[j]
+			var key string
+			v := r.Get(f)
+			switch sv, isText := v.(string); {
+			case f.Type == TypeID && f.Name == "Id":
+				key = r.ID.Short() // IndexKey's answer for the id InsertBatch set
+			case isText && haveLast && sv == lastValue:
+				key = lastKey
+			default:
+				var ok bool
+				if key, ok = IndexKey(f, v); !ok {
+					continue
+				}
+				if isText {
+					lastValue, lastKey, haveLast = sv, key, true
+				}
+			}
+			if cur, found := idx[key]; found {
+				idx[key] = append(cur, r.ID)
+				continue
+			}
+			if k == len(ids) {
+				ids, k = make([]ID, len(records)-j), 0
+			}
+			ids[k] = r.ID
+			idx[key] = ids[k : k+1 : k+1]
+			k++
+		}
+	}
+}
+
+// slabs are InsertBatch's scratch values, all nil when put back.
+var slabs sync.Pool
+
+func getSlab(n int) []any {
+	if p, _ := slabs.Get().(*[]any); p != nil && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]any, n)
+}
+
+func putSlab(s []any) {
+	clear(s)
+	slabs.Put(&s)
+}
