@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,9 +13,7 @@ import (
 
 	salesforce "github.com/k-capehart/go-salesforce/v3"
 
-	"github.com/sfemu/sfemu/emulator"
 	"github.com/sfemu/sfemu/emulator/org"
-	"github.com/sfemu/sfemu/fixtures"
 )
 
 // TestGoSalesforceBulk drives Bulk API 2.0 with go-salesforce v3, unmodified,
@@ -24,25 +21,7 @@ import (
 // DeleteBulk, GetJobResults (its successful and failed records),
 // QueryBulkExport (paged by Sforce-Locator) and QueryBulkIterator.
 func TestGoSalesforceBulk(t *testing.T) {
-	src := fixtures.DefaultOrg()
-	src.Data = []byte(strings.Replace(string(src.Data), "      Receiver_Status__c: {type: text, length: 255}\n  Lead:",
-		"      Receiver_Status__c: {type: text, length: 255}\n      External_Key__c: {type: text, external_id: true, length: 40}\n  Lead:", 1))
-	emu, err := emulator.New(emulator.Options{Orgs: []org.Source{src}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
-	srv := httptest.NewServer(emu)
-	defer srv.Close()
-	key, err := os.ReadFile("../" + fixtures.DefaultKeyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sf, err := salesforce.Init(salesforce.Creds{Domain: srv.URL, Username: fixtures.DefaultUsername,
-		ConsumerKey: fixtures.DefaultConsumerKey, ConsumerRSAPem: string(key)})
-	if err != nil {
-		t.Fatalf("login: %v", err)
-	}
+	emu, sf := goSalesforceOnDefaultOrg(t, "External_Key__c: {type: text, external_id: true, length: 40}")
 	o := emu.Store().Orgs()[0]
 	acct := o.Schema.Object("Account")
 

@@ -1,16 +1,9 @@
 package emulator_test
 
 import (
-	"net/http/httptest"
-	"os"
-	"strings"
 	"testing"
 
 	salesforce "github.com/k-capehart/go-salesforce/v3"
-
-	"github.com/sfemu/sfemu/emulator"
-	"github.com/sfemu/sfemu/emulator/org"
-	"github.com/sfemu/sfemu/fixtures"
 )
 
 // TestGoSalesforceCollectionsAndComposite drives sObject Collections and
@@ -19,29 +12,7 @@ import (
 // /composite/sobjects/{object}/{field}; its *Composite calls wrap the same
 // collections in /composite subrequests, DELETE ones with ?ids= in the url.
 func TestGoSalesforceCollectionsAndComposite(t *testing.T) {
-	yaml, err := os.ReadFile("../fixtures/" + fixtures.DefaultOrgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fixture := strings.Replace(string(yaml), "      Receiver_Status__c: {type: text, length: 255}\n",
-		"      Receiver_Status__c: {type: text, length: 255}\n      Legacy_Key__c: {type: text, external_id: true, length: 40}\n", 1)
-	src := fixtures.DefaultOrg()
-	src.Data = []byte(fixture)
-	emu, err := emulator.New(emulator.Options{Orgs: []org.Source{src}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(emu)
-	defer srv.Close()
-	key, err := os.ReadFile("../" + fixtures.DefaultKeyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sf, err := salesforce.Init(salesforce.Creds{Domain: srv.URL, Username: fixtures.DefaultUsername,
-		ConsumerKey: fixtures.DefaultConsumerKey, ConsumerRSAPem: string(key)})
-	if err != nil {
-		t.Fatalf("JWT login: %v", err)
-	}
+	emu, sf := goSalesforceOnDefaultOrg(t, "Legacy_Key__c: {type: text, external_id: true, length: 40}")
 	o := emu.Store().Orgs()[0]
 	count := func(soql string) int {
 		t.Helper()
