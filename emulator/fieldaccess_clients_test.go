@@ -6,9 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sfemu/sfemu/emulator"
 	"github.com/sfemu/sfemu/emulator/org"
-	"github.com/sfemu/sfemu/emulator/outbound"
 )
 
 // TestReceiverQueryingAHiddenFieldGetsInvalidField is the call-tracking
@@ -38,18 +36,7 @@ outbound_messages:
     include_session_id: true
     rule: {when: created}
 `
-	emu, err := emulator.New(emulator.Options{
-		Orgs:         []org.Source{{Name: "acme.yaml", Data: []byte(fixture)}},
-		Clock:        emulator.VirtualClock,
-		VirtualStart: virtualStart,
-		Outbound:     outbound.Settings{SessionOverHTTP: true},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(emu)
-	emu.SetPublicURL(srv.URL)
-	t.Cleanup(func() { srv.Close(); emu.Close() })
+	emu, _ := startOutboundFixture(t, fixture)
 
 	// The lead is created by the system (the control API), with the hidden field set.
 	o := emu.Store().Org("Acme")

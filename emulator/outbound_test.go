@@ -72,6 +72,14 @@ outbound_messages:
     include_session_id: true
     rule: {when: created, condition: "Industry = 'Energy'"}
 `
+	return startOutboundFixture(t, fixture)
+}
+
+// startOutboundFixture serves fixture (an org named in acme.yaml) on the
+// virtual clock, with session IDs allowed over http, at an httptest URL
+// that outbound messages carry.
+func startOutboundFixture(t *testing.T, fixture string) (*emulator.Emulator, *httptest.Server) {
+	t.Helper()
 	emu, err := emulator.New(emulator.Options{
 		Orgs:         []org.Source{{Name: "acme.yaml", Data: []byte(fixture)}},
 		Clock:        emulator.VirtualClock,
