@@ -34,16 +34,7 @@ func BenchmarkIngest(b *testing.B) {
 // BenchmarkQueryResults fetches a 100,000-record query job's results CSV.
 func BenchmarkQueryResults(b *testing.B) {
 	const n = 100000
-	e := newEnv(b, Config{Delay: -1})
-	acct := e.acme.Schema.Object("Account")
-	user := e.acme.Users[0]
-	for i := range n {
-		if _, errs := e.acme.Data.Insert(acct, map[string]any{"Name": fmt.Sprintf("Account %d", i), "Industry": "Energy", "AnnualRevenue": float64(i)}, user, testNow, dmlOpts); errs != nil {
-			b.Fatal(errs)
-		}
-	}
-	_, job := e.json("POST", "/jobs/query", `{"operation":"query","query":"SELECT Id, Name, Industry, AnnualRevenue, CreatedDate, Owner.Name FROM Account"}`)
-	e.sched.Wait()
+	e, job := completedQueryJob(b, n)
 	id := job["id"].(string)
 	if info := e.state("query", id); info["state"] != "JobComplete" {
 		b.Fatalf("job: %v", info)
@@ -63,16 +54,7 @@ func BenchmarkQueryResults(b *testing.B) {
 // without HTTP: the query engine's rows to Bulk API CSV.
 func BenchmarkQueryResultsCSV(b *testing.B) {
 	const n = 100000
-	e := newEnv(b, Config{Delay: -1})
-	acct := e.acme.Schema.Object("Account")
-	user := e.acme.Users[0]
-	for i := range n {
-		if _, errs := e.acme.Data.Insert(acct, map[string]any{"Name": fmt.Sprintf("Account %d", i), "Industry": "Energy", "AnnualRevenue": float64(i)}, user, testNow, dmlOpts); errs != nil {
-			b.Fatal(errs)
-		}
-	}
-	_, job := e.json("POST", "/jobs/query", `{"operation":"query","query":"SELECT Id, Name, Industry, AnnualRevenue, CreatedDate, Owner.Name FROM Account"}`)
-	e.sched.Wait()
+	e, job := completedQueryJob(b, n)
 	e.svc.mu.Lock()
 	j := e.svc.jobs[job["id"].(string)]
 	e.svc.mu.Unlock()
@@ -85,4 +67,21 @@ func BenchmarkQueryResultsCSV(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(res.Rows))/time.Since(start).Seconds(), "records/s")
 	b.SetBytes(int64(size))
+}
+
+// completedQueryJob is an environment with n more Accounts and a finished
+// query job over every Account (n plus the fixture's), for the results benchmarks.
+func completedQueryJob(b *testing.B, n int) (*env, map[string]any) {
+	b.Helper()
+	e := newEnv(b, Config{Delay: -1})
+	acct := e.acme.Schema.Object("Account")
+	user := e.acme.Users[0]
+	for i := range n {
+		if _, errs := e.acme.Data.Insert(acct, map[string]any{"Name": fmt.Sprintf("Account %d", i), "Industry": "Energy", "AnnualRevenue": float64(i)}, user, testNow, dmlOpts); errs != nil {
+			b.Fatal(errs)
+		}
+	}
+	_, job := e.json("POST", "/jobs/query", `{"operation":"query","query":"SELECT Id, Name, Industry, AnnualRevenue, CreatedDate, Owner.Name FROM Account"}`)
+	e.sched.Wait()
+	return e, job
 }
