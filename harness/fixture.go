@@ -5,20 +5,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"text/template"
 
 	"github.com/goccy/go-yaml"
 
 	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
 	"github.com/sfemu/sfemu/fixtures"
 	"github.com/sfemu/sfemu/wire"
 )
-
-// identityKeys name the key that identifies an item of a list, for merging
-// a patch list into a fixture list item by item.
-var identityKeys = []string{"name", "username", "_ref"}
 
 // orgFixture builds the org fixture for one phase: the scenario's fixture,
 // its patch merged in, the phase's session-ID era, and every outbound
@@ -26,7 +22,7 @@ var identityKeys = []string{"name", "username", "_ref"}
 // template, e.g. "{{.ReceiverURL}}/wrong-path"). The certificates it names
 // travel with it, so an emulator in another process or container can load
 // it as it is.
-func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch map[string]any) (wire.Fixture, *fixtureOrigin, error) {
+func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch map[string]any) (wire.Fixture, *fixturedoc.Trace, error) {
 	var data []byte
 	var readFile func(string) ([]byte, error)
 	name := sc.Org.Fixture
@@ -51,22 +47,22 @@ func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch ma
 		}
 		name = path
 	}
-	var doc yaml.MapSlice
-	if err := yaml.UnmarshalWithOptions(data, &doc, yaml.UseOrderedMap()); err != nil {
-		return wire.Fixture{}, nil, fmt.Errorf("%s: %v", name, err)
-	}
-	original := toOrderedCopy(doc)
-	// The receiver's profile patches first (the fields it writes), then the
-	// scenario, whose patch may name the profile's fields by template.
-	withProfile, err := mergeValue(doc, toOrdered(profilePatch), "the profile's org_patch")
+	doc, err := fixturedoc.Decode(data)
 	if err != nil {
 		return wire.Fixture{}, nil, fmt.Errorf("%s: %v", name, err)
 	}
-	patch, err := renderPatch(toOrdered(sc.Org.Patch), vars)
+	original := fixturedoc.Copy(doc)
+	// The receiver's profile patches first (the fields it writes), then the
+	// scenario, whose patch may name the profile's fields by template.
+	withProfile, err := fixturedoc.Merge(doc, fixturedoc.Ordered(profilePatch), "the profile's org_patch")
+	if err != nil {
+		return wire.Fixture{}, nil, fmt.Errorf("%s: %v", name, err)
+	}
+	patch, err := renderPatch(fixturedoc.Ordered(sc.Org.Patch), vars)
 	if err != nil {
 		return wire.Fixture{}, nil, sc.errAt("$.org.patch", "%v", err)
 	}
-	merged, err := mergeValue(withProfile, patch, "patch")
+	merged, err := fixturedoc.Merge(withProfile, patch, "patch")
 	if err != nil {
 		return wire.Fixture{}, nil, sc.errAt("$.org.patch", "%v", err)
 	}
@@ -74,8 +70,8 @@ func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch ma
 	// The phase is a release: it decides the org's dated changes, the
 	// session-ID era among them, whatever the fixture said of the era.
 	rel, _ := org.LookupRelease(phase)
-	doc = setPath(doc, []string{"org", "release"}, rel.Name)
-	doc = deletePath(doc, []string{"org", "outbound_session_id"})
+	doc = fixturedoc.SetPath(doc, []string{"org", "release"}, rel.Name)
+	doc = fixturedoc.DeletePath(doc, []string{"org", "outbound_session_id"})
 	if err := pointOutbound(doc, vars); err != nil {
 		return wire.Fixture{}, nil, sc.errAt("$.org.patch", "%v", err)
 	}
@@ -84,12 +80,10 @@ func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch ma
 		return wire.Fixture{}, nil, err
 	}
 	fx := wire.Fixture{Name: fmt.Sprintf("%s (patched by %s, %s phase)", name, filepath.Base(sc.File), phase), YAML: string(out), Files: map[string]string{}}
-	origin := &fixtureOrigin{sc: sc, fixtureName: name, fixtureData: data, fixtureDoc: original, patch: patch,
-		generated: fx.YAML, generatedAs: fx.Name}
-	var gen yaml.MapSlice
-	if yaml.UnmarshalWithOptions(out, &gen, yaml.UseOrderedMap()) == nil {
-		origin.generatedDoc = gen
-	}
+	trace := &fixturedoc.Trace{Generated: fx.YAML, GeneratedAs: fx.Name, Layers: []fixturedoc.Layer{
+		sc.patchLayer(patch, name),
+		fixturedoc.FileLayer(name, data, original, "(patched by "+sc.File+")"),
+	}}
 	for _, ref := range certificateRefs(doc) {
 		// A certificate that cannot be read is left out: the emulator then
 		// reports it at its line in the fixture.
@@ -97,20 +91,7 @@ func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch ma
 			fx.Files[ref] = string(data)
 		}
 	}
-	return fx, origin, nil
-}
-
-// toOrderedCopy decodes a fixture again, so later merges cannot touch it.
-func toOrderedCopy(doc yaml.MapSlice) any {
-	text, err := yaml.Marshal(doc)
-	if err != nil {
-		return nil
-	}
-	var out yaml.MapSlice
-	if yaml.UnmarshalWithOptions(text, &out, yaml.UseOrderedMap()) != nil {
-		return nil
-	}
-	return out
+	return fx, trace, nil
 }
 
 // renderPatch renders the templates in a patch's keys and values
@@ -160,10 +141,10 @@ func renderPatch(v any, vars *templateVars) (any, error) {
 // certificateRefs are the files a fixture names: its apps' certificates.
 func certificateRefs(doc yaml.MapSlice) []string {
 	var refs []string
-	apps, _ := lookup(doc, "apps").([]any)
+	apps, _ := fixturedoc.Lookup(doc, "apps").([]any)
 	for _, a := range apps {
 		if am, ok := a.(yaml.MapSlice); ok {
-			if c, ok := lookup(am, "certificate").(string); ok && c != "" {
+			if c, ok := fixturedoc.Lookup(am, "certificate").(string); ok && c != "" {
 				refs = append(refs, c)
 			}
 		}
@@ -171,204 +152,10 @@ func certificateRefs(doc yaml.MapSlice) []string {
 	return refs
 }
 
-// toOrdered turns a decoded patch into ordered maps, sorting keys so a
-// patch applies the same way every run.
-func toOrdered(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		out := yaml.MapSlice{}
-		for _, k := range keys {
-			out = append(out, yaml.MapItem{Key: k, Value: toOrdered(x[k])})
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = toOrdered(e)
-		}
-		return out
-	}
-	return v
-}
-
-func mergeValue(base, patch any, where string) (any, error) {
-	switch p := patch.(type) {
-	case nil:
-		return base, nil
-	case yaml.MapSlice:
-		b, ok := base.(yaml.MapSlice)
-		if !ok {
-			if base != nil {
-				return nil, fmt.Errorf("%s: the fixture has a %T here, the patch a mapping", where, base)
-			}
-			b = yaml.MapSlice{}
-		}
-		out := append(yaml.MapSlice{}, b...)
-		for _, item := range p {
-			k := fmt.Sprint(item.Key)
-			found := false
-			for i := range out {
-				if fmt.Sprint(out[i].Key) == k {
-					v, err := mergeValue(out[i].Value, item.Value, where+"."+k)
-					if err != nil {
-						return nil, err
-					}
-					out[i].Value = v
-					found = true
-					break
-				}
-			}
-			if !found {
-				out = append(out, yaml.MapItem{Key: k, Value: stripDelete(item.Value)})
-			}
-		}
-		return out, nil
-	case []any:
-		b, _ := base.([]any)
-		if !namedList(p) {
-			return stripDelete(p), nil
-		}
-		out := append([]any{}, b...)
-		for _, item := range p {
-			pm := item.(yaml.MapSlice)
-			key, id := identity(pm)
-			idx := -1
-			for i, e := range out {
-				if em, ok := e.(yaml.MapSlice); ok {
-					if k2, id2 := identity(em); k2 == key && strings.EqualFold(id2, id) {
-						idx = i
-						break
-					}
-				}
-			}
-			if isDelete(pm) {
-				if idx < 0 {
-					return nil, fmt.Errorf("%s: no item with %s %q to delete", where, key, id)
-				}
-				out = append(out[:idx], out[idx+1:]...)
-				continue
-			}
-			if idx < 0 {
-				out = append(out, stripDelete(pm))
-				continue
-			}
-			v, err := mergeValue(out[idx], pm, fmt.Sprintf("%s[%s=%s]", where, key, id))
-			if err != nil {
-				return nil, err
-			}
-			out[idx] = v
-		}
-		return out, nil
-	}
-	return patch, nil
-}
-
-// namedList reports whether every item of a patch list is a mapping with
-// an identity key, so it merges item by item.
-func namedList(items []any) bool {
-	if len(items) == 0 {
-		return false
-	}
-	for _, it := range items {
-		m, ok := it.(yaml.MapSlice)
-		if !ok {
-			return false
-		}
-		if k, _ := identity(m); k == "" {
-			return false
-		}
-	}
-	return true
-}
-
-func identity(m yaml.MapSlice) (string, string) {
-	for _, key := range identityKeys {
-		for _, it := range m {
-			if fmt.Sprint(it.Key) == key {
-				return key, fmt.Sprint(it.Value)
-			}
-		}
-	}
-	return "", ""
-}
-
-func isDelete(m yaml.MapSlice) bool {
-	for _, it := range m {
-		if fmt.Sprint(it.Key) == "_delete" {
-			b, _ := it.Value.(bool)
-			return b
-		}
-	}
-	return false
-}
-
-func stripDelete(v any) any {
-	m, ok := v.(yaml.MapSlice)
-	if !ok {
-		return v
-	}
-	out := yaml.MapSlice{}
-	for _, it := range m {
-		if fmt.Sprint(it.Key) != "_delete" {
-			out = append(out, it)
-		}
-	}
-	return out
-}
-
-func setPath(doc yaml.MapSlice, path []string, value any) yaml.MapSlice {
-	for i := range doc {
-		if fmt.Sprint(doc[i].Key) != path[0] {
-			continue
-		}
-		if len(path) == 1 {
-			doc[i].Value = value
-			return doc
-		}
-		sub, _ := doc[i].Value.(yaml.MapSlice)
-		doc[i].Value = setPath(sub, path[1:], value)
-		return doc
-	}
-	if len(path) == 1 {
-		return append(doc, yaml.MapItem{Key: path[0], Value: value})
-	}
-	return append(doc, yaml.MapItem{Key: path[0], Value: setPath(nil, path[1:], value)})
-}
-
-func deletePath(doc yaml.MapSlice, path []string) yaml.MapSlice {
-	for i := range doc {
-		if fmt.Sprint(doc[i].Key) != path[0] {
-			continue
-		}
-		if len(path) == 1 {
-			return append(doc[:i:i], doc[i+1:]...)
-		}
-		if sub, ok := doc[i].Value.(yaml.MapSlice); ok {
-			doc[i].Value = deletePath(sub, path[1:])
-		}
-		return doc
-	}
-	return doc
-}
-
-func lookup(doc yaml.MapSlice, key string) any {
-	for _, it := range doc {
-		if fmt.Sprint(it.Key) == key {
-			return it.Value
-		}
-	}
-	return nil
-}
-
 // pointOutbound sends every outbound message to the receiver's endpoint; an
 // endpoint_url written as a template is rendered instead.
 func pointOutbound(doc yaml.MapSlice, vars *templateVars) error {
-	msgs, _ := lookup(doc, "outbound_messages").([]any)
+	msgs, _ := fixturedoc.Lookup(doc, "outbound_messages").([]any)
 	for _, m := range msgs {
 		mm, ok := m.(yaml.MapSlice)
 		if !ok {

@@ -13,6 +13,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/parser"
 
+	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
 	"github.com/sfemu/sfemu/examples"
 )
 
@@ -325,7 +326,7 @@ func (p *Profile) WithMode(name string) *Profile {
 		setIf(&out.Relogin, m.Relogin)
 		out.Receiver.Env = mergeEnv(p.Receiver.Env, m.Env)
 		if m.OrgPatch != nil {
-			merged, _ := mergeValue(toOrdered(p.OrgPatch), toOrdered(m.OrgPatch), "org_patch")
+			merged, _ := fixturedoc.Merge(fixturedoc.Ordered(p.OrgPatch), fixturedoc.Ordered(m.OrgPatch), "org_patch")
 			out.OrgPatch = orderedToMap(merged)
 		}
 	}

@@ -444,7 +444,7 @@ func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
 		return err
 	}
 	if err := r.startEmulator(ctx, fx); err != nil {
-		return origin.locate(err)
+		return origin.Locate(err)
 	}
 	if err := r.learnOrg(ctx, vars); err != nil {
 		return err

@@ -26,6 +26,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
 )
 
 // Scenario is one story, loaded from a YAML file.
@@ -350,8 +351,8 @@ func Load(name string, data []byte) (sc *Scenario, err error) {
 	if err := yaml.NodeToValue(file.Docs[0].Body, sc); err != nil {
 		return nil, append(errs, yamlError(name, err).(*LoadError)).sorted()
 	}
-	sc.lines = func(path string) int { line, _ := posOf(file, path); return line }
-	sc.cols = func(path string) int { _, col := posOf(file, path); return col }
+	sc.lines = func(path string) int { line, _ := fixturedoc.PosOf(file, path); return line }
+	sc.cols = func(path string) int { _, col := fixturedoc.PosOf(file, path); return col }
 	for i := range sc.Steps {
 		sc.Steps[i].line = sc.lines(fmt.Sprintf("$.steps[%d]", i))
 	}
@@ -377,21 +378,8 @@ func yamlError(name string, err error) error {
 	return &LoadError{File: name, Msg: err.Error()}
 }
 
-// posOf is the line and column of the node at a YAML path (0, 0: none).
-func posOf(file *ast.File, path string) (int, int) {
-	p, err := yaml.PathString(path)
-	if err != nil {
-		return 0, 0
-	}
-	n, err := p.FilterFile(file)
-	if err != nil || n == nil || n.GetToken() == nil {
-		return 0, 0
-	}
-	return n.GetToken().Position.Line, n.GetToken().Position.Column
-}
-
 func lineOf(file *ast.File, path string) int {
-	line, _ := posOf(file, path)
+	line, _ := fixturedoc.PosOf(file, path)
 	return line
 }
 
