@@ -10,6 +10,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/sfemu/sfemu/emulator/metadata"
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
 	"github.com/sfemu/sfemu/fixtures"
@@ -23,35 +24,42 @@ import (
 // travel with it, so an emulator in another process or container can load
 // it as it is.
 func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch map[string]any) (wire.Fixture, *fixturedoc.Trace, error) {
-	var data []byte
-	var readFile func(string) ([]byte, error)
-	name := sc.Org.Fixture
-	if name == "default" {
-		def := fixtures.DefaultOrg()
-		data, readFile = def.Data, def.ReadFile
-	} else {
-		path := name
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(filepath.Dir(sc.File), path)
-		}
-		var err error
-		if data, err = os.ReadFile(path); err != nil {
-			return wire.Fixture{}, nil, sc.errAt("$.org.fixture", "org.fixture: %v", err)
-		}
-		dir := filepath.Dir(path)
-		readFile = func(rel string) ([]byte, error) {
-			if !filepath.IsAbs(rel) {
-				rel = filepath.Join(dir, rel)
-			}
-			return os.ReadFile(rel)
-		}
-		name = path
-	}
-	doc, err := fixturedoc.Decode(data)
+	name, data, readFile, err := sc.fixtureFile()
 	if err != nil {
-		return wire.Fixture{}, nil, fmt.Errorf("%s: %v", name, err)
+		return wire.Fixture{}, nil, err
+	}
+	var doc yaml.MapSlice
+	if data != nil {
+		if doc, err = fixturedoc.Decode(data); err != nil {
+			return wire.Fixture{}, nil, fmt.Errorf("%s: %v", name, err)
+		}
 	}
 	original := fixturedoc.Copy(doc)
+	var layers []fixturedoc.Layer
+	if len(sc.Org.Metadata) > 0 {
+		// Setup read from metadata is the bottom layer; the fixture, the
+		// profile's patch and the scenario's lie over it.
+		var dirs []string
+		for _, d := range sc.Org.Metadata {
+			if !filepath.IsAbs(d) {
+				d = filepath.Join(filepath.Dir(sc.File), d)
+			}
+			dirs = append(dirs, d)
+		}
+		res, err := metadata.Read(dirs...)
+		if err != nil {
+			return wire.Fixture{}, nil, sc.errAt("$.org.metadata", "org.metadata: %v", err)
+		}
+		merged, err := fixturedoc.Merge(fixturedoc.Copy(res.Doc), doc, name)
+		if err != nil {
+			return wire.Fixture{}, nil, err
+		}
+		doc = merged.(yaml.MapSlice)
+		layers = append(layers, res.Layer())
+		if data == nil {
+			name = "metadata " + sc.Org.Metadata[0]
+		}
+	}
 	// The receiver's profile patches first (the fields it writes), then the
 	// scenario, whose patch may name the profile's fields by template.
 	withProfile, err := fixturedoc.Merge(doc, fixturedoc.Ordered(profilePatch), "the profile's org_patch")
@@ -80,10 +88,10 @@ func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch ma
 		return wire.Fixture{}, nil, err
 	}
 	fx := wire.Fixture{Name: fmt.Sprintf("%s (patched by %s, %s phase)", name, filepath.Base(sc.File), phase), YAML: string(out), Files: map[string]string{}}
-	trace := &fixturedoc.Trace{Generated: fx.YAML, GeneratedAs: fx.Name, Layers: []fixturedoc.Layer{
+	trace := &fixturedoc.Trace{Generated: fx.YAML, GeneratedAs: fx.Name, Layers: append([]fixturedoc.Layer{
 		sc.patchLayer(patch, name),
 		fixturedoc.FileLayer(name, data, original, "(patched by "+sc.File+")"),
-	}}
+	}, layers...)}
 	for _, ref := range certificateRefs(doc) {
 		// A certificate that cannot be read is left out: the emulator then
 		// reports it at its line in the fixture.
@@ -92,6 +100,37 @@ func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch ma
 		}
 	}
 	return fx, trace, nil
+}
+
+// fixtureFile reads the scenario's org.fixture: its name as errors give
+// it, its text (nil when the scenario has only org.metadata) and a way to
+// read the files it names.
+func (sc *Scenario) fixtureFile() (string, []byte, func(string) ([]byte, error), error) {
+	name := sc.Org.Fixture
+	switch name {
+	case "":
+		return "", nil, func(rel string) ([]byte, error) {
+			return nil, fmt.Errorf("%s: no org.fixture to read it relative to", rel)
+		}, nil
+	case "default":
+		def := fixtures.DefaultOrg()
+		return name, def.Data, def.ReadFile, nil
+	}
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(filepath.Dir(sc.File), path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", nil, nil, sc.errAt("$.org.fixture", "org.fixture: %v", err)
+	}
+	dir := filepath.Dir(path)
+	return path, data, func(rel string) ([]byte, error) {
+		if !filepath.IsAbs(rel) {
+			rel = filepath.Join(dir, rel)
+		}
+		return os.ReadFile(rel)
+	}, nil
 }
 
 // renderPatch renders the templates in a patch's keys and values

@@ -65,6 +65,11 @@ type OrgSpec struct {
 	// Fixture is an org fixture file, relative to the scenario (or "default"
 	// for the embedded default org).
 	Fixture string `yaml:"fixture"`
+	// Metadata are Salesforce metadata folders (an SFDX project or a
+	// retrieved package), relative to the scenario: the org's Setup, under
+	// the fixture, which then needs only the users and records
+	// (docs/METADATA.md).
+	Metadata []string `yaml:"metadata"`
 	// Patch is merged into the fixture: mappings merge key by key; lists of
 	// named things (users, apps, profiles, permission_sets,
 	// outbound_messages, records of an object) merge item by item on
@@ -402,8 +407,8 @@ func (sc *Scenario) validate() LoadErrors {
 	if strings.TrimSpace(sc.Name) == "" {
 		add(sc.errAt("$", "name is required"))
 	}
-	if sc.Org.Fixture == "" {
-		add(sc.errAt("$.org", "org.fixture is required (a fixture file relative to this scenario, or \"default\")"))
+	if sc.Org.Fixture == "" && len(sc.Org.Metadata) == 0 {
+		add(sc.errAt("$.org", "org.fixture is required (a fixture file relative to this scenario, or \"default\"), or org.metadata"))
 	}
 	if len(sc.Phases) == 0 {
 		sc.Phases = []string{PhaseLegacy, PhaseRemoved}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,30 +15,15 @@ import (
 
 const ackXML = `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack></notificationsResponse></soapenv:Body></soapenv:Envelope>`
 
-// startServe runs `sfemu serve` on a fixture and returns its base URL.
+// startServe runs `sfemu serve` on a fixture, on a virtual clock, and
+// returns its base URL.
 func startServe(t *testing.T, fixture string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "org.yaml")
 	if err := os.WriteFile(path, []byte(fixture), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	baseCh := make(chan string, 1)
-	done := make(chan int, 1)
-	var stderr syncBuffer
-	go func() {
-		done <- serve(ctx, []string{"--org", path, "--listen", "127.0.0.1:0", "--log", "off", "--clock", "virtual"}, io.Discard, &stderr, func(b string) { baseCh <- b })
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	select {
-	case b := <-baseCh:
-		return b
-	case <-done:
-		t.Fatalf("serve exited: %s", stderr.String())
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	return ""
+	return startServeArgs(t, "--org", path, "--clock", "virtual")
 }
 
 func TestSendAndQueueCommands(t *testing.T) {

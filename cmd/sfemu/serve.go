@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/sfemu/sfemu/emulator"
-	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/outbound"
 	"github.com/sfemu/sfemu/emulator/rest"
 	"github.com/sfemu/sfemu/fixtures"
@@ -45,6 +44,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	fs.SetOutput(stderr)
 	var orgFiles stringList
 	fs.Var(&orgFiles, "org", "org fixture YAML `FILE` (repeatable); none: the embedded default org")
+	var metadataDirs stringList
+	fs.Var(&metadataDirs, "metadata", "Salesforce metadata `DIR` (SFDX project or retrieved package; repeatable): the org's Setup, with --org giving its users and records (docs/METADATA.md)")
 	listen := fs.String("listen", DefaultListen, "`ADDR` to listen on")
 	publicURL := fs.String("public-url", "", "`URL` clients reach sfemu at (instance_url, identity URLs); default http://ADDR, https://ADDR with --tls")
 	clockMode := fs.String("clock", "real", "real, or virtual (time moves only through the control API)")
@@ -84,14 +85,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 		fmt.Fprintf(stderr, "sfemu serve: --outbound-ports %q: want current, legacy or any\n", *ports)
 		return 2
 	}
-	var sources []org.Source
-	for _, f := range orgFiles {
-		src, err := org.FileSource(f)
-		if err != nil {
-			fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
-			return 1
-		}
-		sources = append(sources, src)
+	sources, trace, err := orgSources(orgFiles, metadataDirs, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
+		return 1
 	}
 	// emu is set before any listener serves, so before any handshake asks
 	// the certificate for its names.
@@ -145,7 +142,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	emu, err = emulator.New(opts)
 	if err != nil {
 		closeAll()
-		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
+		fmt.Fprintf(stderr, "sfemu serve: %v\n", trace.Locate(err))
 		return 1
 	}
 	defer emu.Close()

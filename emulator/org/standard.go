@@ -1,6 +1,9 @@
 package org
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // fieldSpec builds standard field definitions compactly.
 type fieldSpec struct{ f *Field }
@@ -152,4 +155,26 @@ func newStandardSchema() *Schema {
 	}
 	s.link()
 	return s
+}
+
+var (
+	sharedSchemaOnce sync.Once
+	sharedSchema     *Schema
+)
+
+// StandardFieldType is the type of a standard object's field ("" and
+// false when the object or field is not in the standard schema), for
+// tools that read Setup before an org exists — such as the metadata
+// reader, which types a workflow rule's criteria values by it.
+func StandardFieldType(object, field string) (FieldType, bool) {
+	sharedSchemaOnce.Do(func() { sharedSchema = newStandardSchema() })
+	o := sharedSchema.Object(object)
+	if o == nil {
+		return "", false
+	}
+	f := o.Field(field)
+	if f == nil {
+		return "", false
+	}
+	return f.Type, true
 }
