@@ -1,7 +1,8 @@
 // Package workflow decides which outbound messages a record save sends:
-// the workflow rules (or record-triggered flows) of an org's outbound
+// the workflow rules and record-triggered flows of an org's outbound
 // message definitions, with their evaluation criteria — created, created
-// or edited, created or edited to subsequently meet criteria.
+// or edited, created or edited to subsequently meet criteria — and their
+// active state (an inactive rule or flow fires nothing).
 //
 // Conditions are SOQL WHERE expressions compiled when the org loads, so a
 // condition naming a field the object lacks is a fixture error with its
@@ -15,6 +16,7 @@ package workflow
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,42 +32,46 @@ type Rules struct {
 
 type rule struct {
 	msg  *org.OutboundMessage
-	when string
+	def  *org.OutboundRule
 	cond *soql.Query // nil: every save meets the rule
 }
 
-// Compile compiles the rules of o's outbound message definitions. A
-// condition that does not parse or names what the object lacks is an
-// *org.FixtureError at the condition.
+// Compile compiles the rules of o's outbound message definitions, active
+// or not (Salesforce checks an inactive rule's criteria when it is saved,
+// too). A condition that does not parse or names what the object lacks is
+// an *org.FixtureError at the condition.
 func Compile(o *org.Org) (*Rules, error) {
 	rs := &Rules{org: o}
 	for _, m := range o.OutboundMessages {
-		if m.Rule == nil {
-			continue
-		}
-		r := rule{msg: m, when: m.Rule.When}
-		if m.Rule.Condition != "" {
-			q, err := compileCondition(o, m)
-			if err != nil {
-				return nil, err
+		for _, def := range m.Rules {
+			r := rule{msg: m, def: def}
+			if def.Condition != "" {
+				q, err := compileCondition(o, m, def)
+				if err != nil {
+					return nil, err
+				}
+				r.cond = q
 			}
-			r.cond = q
+			rs.rules = append(rs.rules, r)
 		}
-		rs.rules = append(rs.rules, r)
 	}
 	return rs, nil
 }
 
 // compileCondition parses SELECT Id FROM <object> WHERE <condition> and
 // binds it against the schema once (over no records) to surface name errors.
-func compileCondition(o *org.Org, m *org.OutboundMessage) (*soql.Query, error) {
-	text := "SELECT Id FROM " + m.Object.Name + " WHERE " + m.Rule.Condition
+func compileCondition(o *org.Org, m *org.OutboundMessage, def *org.OutboundRule) (*soql.Query, error) {
+	text := "SELECT Id FROM " + m.Object.Name + " WHERE " + def.Condition
 	q, err := soql.Parse(text)
 	if err == nil {
 		_, err = q.Run(soql.Env{Schema: o.Schema, Data: o.Data.Only(&org.Record{Object: m.Object}), Location: o.TimeZone})
 	}
 	if err != nil {
-		return nil, m.Rule.Pos.Errorf("outbound message %q: rule.condition %q: %s", m.Name, m.Rule.Condition, conditionError(err))
+		where := def.Label() + ".condition"
+		if def.Name != "" {
+			where = def.Label() + " condition"
+		}
+		return nil, def.Pos.Errorf("outbound message %q: %s %q: %s", m.Name, where, def.Condition, conditionError(err))
 	}
 	return q, nil
 }
@@ -84,18 +90,19 @@ func conditionError(err error) string {
 	return err.Error()
 }
 
-// Fired returns the definitions whose rules a save fires: a create (before
-// is nil) or an update of after's record, judged at now (relative date
-// literals). An error evaluating one rule skips that rule and is returned
-// with the others.
+// Fired returns the definitions whose active rules a save fires: a create
+// (before is nil) or an update of after's record, judged at now (relative
+// date literals). A definition two of its rules fire is returned once: one
+// notification per save (what Salesforce does then is UNKNOWN). An error
+// evaluating one rule skips that rule and is returned with the others.
 func (rs *Rules) Fired(before, after *org.Record, now time.Time) ([]*org.OutboundMessage, error) {
 	var fired []*org.OutboundMessage
 	var errs []error
 	for _, r := range rs.rules {
-		if r.msg.Object != after.Object {
+		if r.msg.Object != after.Object || !r.def.Active || slices.Contains(fired, r.msg) {
 			continue
 		}
-		if r.when == org.RuleOnCreate && before != nil {
+		if r.def.When == org.RuleOnCreate && before != nil {
 			continue
 		}
 		meets, err := rs.meets(r, after, now)
@@ -106,7 +113,7 @@ func (rs *Rules) Fired(before, after *org.Record, now time.Time) ([]*org.Outboun
 		if !meets {
 			continue
 		}
-		if r.when == org.RuleOnCreateOrEditToMet && before != nil {
+		if r.def.When == org.RuleOnCreateOrEditToMet && before != nil {
 			// Only a save that newly meets the criteria fires: the previous
 			// version is judged from the values it had.
 			if was, err := rs.meets(r, before, now); err != nil || was {

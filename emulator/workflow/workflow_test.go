@@ -200,33 +200,153 @@ func TestFired(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := load(t, acmeYAML)
-			if f.org.OutboundMessage(tt.message) == nil {
-				t.Fatalf("no message %s", tt.message)
-			}
-			obj := f.org.Schema.Object(tt.object)
-			var before *org.Record
-			for i, s := range tt.saves {
-				var after *org.Record
-				var errs []org.DMLError
-				if i == 0 {
-					after, errs = f.org.Data.Insert(obj, f.resolve(s.fields), f.user, now, org.DMLOptions{})
-				} else {
-					after, errs = f.org.Data.Update(before.ID, f.resolve(s.fields), f.user, now)
-				}
-				if len(errs) > 0 {
-					t.Fatalf("save %d %v: %v", i, s.fields, errs)
-				}
-				fired, err := f.rules.Fired(before, after, now)
-				if err != nil {
-					t.Fatalf("save %d: Fired: %v", i, err)
-				}
-				if got := slices.Contains(names(fired), tt.message); got != s.fires {
-					t.Errorf("save %d %v: %s fired %v, want %v (fired: %v)", i, s.fields, tt.message, got, s.fires, names(fired))
-				}
-				before = after
-			}
+			checkSaves(t, load(t, acmeYAML), tt.message, tt.object, tt.saves)
 		})
+	}
+}
+
+// checkSaves makes a row's saves, the first an insert, and checks after
+// each whether message fired.
+func checkSaves(t *testing.T, f fixture, message, object string, saves []save) {
+	t.Helper()
+	if f.org.OutboundMessage(message) == nil {
+		t.Fatalf("no message %s", message)
+	}
+	obj := f.org.Schema.Object(object)
+	var before *org.Record
+	for i, s := range saves {
+		var after *org.Record
+		var errs []org.DMLError
+		if i == 0 {
+			after, errs = f.org.Data.Insert(obj, f.resolve(s.fields), f.user, now, org.DMLOptions{})
+		} else {
+			after, errs = f.org.Data.Update(before.ID, f.resolve(s.fields), f.user, now)
+		}
+		if len(errs) > 0 {
+			t.Fatalf("save %d %v: %v", i, s.fields, errs)
+		}
+		fired, err := f.rules.Fired(before, after, now)
+		if err != nil {
+			t.Fatalf("save %d: Fired: %v", i, err)
+		}
+		if got := slices.Contains(names(fired), message); got != s.fires {
+			t.Errorf("save %d %v: %s fired %v, want %v (fired: %v)", i, s.fields, message, got, s.fires, names(fired))
+		}
+		before = after
+	}
+}
+
+// rulesYAML has messages sent by named workflow rules and flows, active
+// and not.
+const rulesYAML = `
+org: {name: Acme}
+users:
+  - {username: sender@acme.example, profile: Standard User}
+outbound_messages:
+  - name: Paused
+    object: Account
+    endpoint_url: https://receiver.example/paused
+    user_to_send_as: sender@acme.example
+    rule: {when: created_or_edited, active: false}
+  - name: Explicitly_Active
+    object: Account
+    endpoint_url: https://receiver.example/active
+    user_to_send_as: sender@acme.example
+    rule: {when: created, condition: "Industry = 'Energy'", active: true}
+  - name: Rule_Or_Flow
+    object: Account
+    endpoint_url: https://receiver.example/either
+    user_to_send_as: sender@acme.example
+    rules:
+      - {name: Energy_Flow, kind: flow, when: created, condition: "Industry = 'Energy'"}
+      - {name: Apparel_Rule, kind: workflow_rule, when: created_or_edited_to_meet_criteria, condition: "Industry = 'Apparel'"}
+  - name: Only_Inactive_Flow
+    object: Account
+    endpoint_url: https://receiver.example/old-flow
+    user_to_send_as: sender@acme.example
+    rules:
+      - {name: Old_Flow, kind: flow, active: false}
+      - {name: Banking_Rule, condition: "Industry = 'Banking'"}
+  - name: Lead_To_Billing
+    object: Lead
+    endpoint_url: https://receiver.example/billing
+    user_to_send_as: sender@acme.example
+    rules: [{name: New_Lead, when: created}]
+  - name: Lead_To_Support
+    object: Lead
+    endpoint_url: https://receiver.example/support
+    user_to_send_as: sender@acme.example
+    rules: [{name: New_Lead, when: created}]
+`
+
+func TestFiredActiveRulesAndFlows(t *testing.T) {
+	t.Parallel()
+	lead := map[string]any{"LastName": "Boxer", "Company": "Farmers Coop"}
+	for _, tt := range []struct {
+		name    string
+		message string
+		object  string
+		saves   []save
+	}{
+		{name: "an inactive rule fires nothing", message: "Paused", object: "Account", saves: []save{
+			{map[string]any{"Name": "Acme"}, false},
+			{map[string]any{"Industry": "Energy"}, false},
+		}},
+		{name: "active: true is the default's behaviour", message: "Explicitly_Active", object: "Account", saves: []save{
+			{map[string]any{"Name": "Acme", "Industry": "Energy"}, true},
+		}},
+		{name: "a message fired by a flow: the flow's criteria", message: "Rule_Or_Flow", object: "Account", saves: []save{
+			{map[string]any{"Name": "Acme", "Industry": "Energy"}, true},
+			{map[string]any{"Name": "Acme Energy"}, false},
+		}},
+		{name: "the same message fired by its workflow rule: the rule's criteria", message: "Rule_Or_Flow", object: "Account", saves: []save{
+			{map[string]any{"Name": "Acme"}, false},
+			{map[string]any{"Industry": "Apparel"}, true},
+			{map[string]any{"Name": "Acme Apparel"}, false},
+		}},
+		{name: "an inactive flow beside an active rule: only the rule fires", message: "Only_Inactive_Flow", object: "Account", saves: []save{
+			{map[string]any{"Name": "Acme"}, false},
+			{map[string]any{"Industry": "Banking"}, true},
+		}},
+		{name: "one rule sending two messages fires the first", message: "Lead_To_Billing", object: "Lead", saves: []save{
+			{lead, true}, {map[string]any{"Industry": "Energy"}, false},
+		}},
+		{name: "one rule sending two messages fires the second", message: "Lead_To_Support", object: "Lead", saves: []save{
+			{lead, true}, {map[string]any{"Industry": "Energy"}, false},
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			checkSaves(t, load(t, rulesYAML), tt.message, tt.object, tt.saves)
+		})
+	}
+}
+
+func TestFiredSendsAMessageOncePerSave(t *testing.T) {
+	t.Parallel()
+	const yaml = `org: {name: Acme}
+users:
+  - {username: sender@acme.example, profile: Standard User}
+outbound_messages:
+  - name: Twice_Triggered
+    object: Account
+    endpoint_url: https://receiver.example/twice
+    user_to_send_as: sender@acme.example
+    rules:
+      - {name: Any_Save, when: created_or_edited}
+      - {name: Any_Save_Flow, kind: flow, when: created_or_edited}
+`
+	f := load(t, yaml)
+	acct, errs := f.org.Data.Insert(f.org.Schema.Object("Account"), map[string]any{"Name": "Acme"}, f.user, now, org.DMLOptions{})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	fired, err := f.rules.Fired(nil, acct, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(fired); !slices.Equal(got, []string{"Twice_Triggered"}) {
+		t.Errorf("a save both rules fire sent %v, want the message once", got)
 	}
 }
 
@@ -391,5 +511,32 @@ outbound_messages:
 	b.ReportMetric(float64(time.Second)/float64(perSave), "saves/s")
 	if perSave > time.Millisecond {
 		b.Errorf("judging one save took %s: it scans the table", perSave)
+	}
+}
+
+func TestCompileNamedRuleConditionErrors(t *testing.T) {
+	t.Parallel()
+	const yaml = `org: {name: Acme}
+users:
+  - {username: sender@acme.example, profile: Standard User}
+outbound_messages:
+  - name: Broken
+    object: Account
+    endpoint_url: https://receiver.example/broken
+    user_to_send_as: sender@acme.example
+    rules:
+      - {name: Fine, condition: "Industry = 'Energy'"}
+      - {name: Old_Flow, kind: flow, active: false, condition: "Nope__c = 1"}
+`
+	store, err := org.NewStore(clock.NewVirtual(now), org.Source{Name: "acme.yaml", Data: []byte(yaml)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An inactive flow's condition is checked too: Salesforce checks it when
+	// the flow is saved, active or not.
+	_, err = workflow.Compile(store.Org("Acme"))
+	want := `acme.yaml:11:64: outbound message "Broken": flow "Old_Flow" condition "Nope__c = 1": INVALID_FIELD: `
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Compile = %v, want an error starting %q", err, want)
 	}
 }
