@@ -196,6 +196,10 @@ func toOrdered(v any) any {
 	return v
 }
 
+// mergeValue merges patch into base: mappings key by key (a key whose
+// patch value is null is removed), named lists item by item (an item with
+// _delete: true is removed), anything else replaced. A nil patch (no
+// patch at all) keeps base.
 func mergeValue(base, patch any, where string) (any, error) {
 	switch p := patch.(type) {
 	case nil:
@@ -213,17 +217,23 @@ func mergeValue(base, patch any, where string) (any, error) {
 			k := fmt.Sprint(item.Key)
 			found := false
 			for i := range out {
-				if fmt.Sprint(out[i].Key) == k {
-					v, err := mergeValue(out[i].Value, item.Value, where+"."+k)
-					if err != nil {
-						return nil, err
-					}
-					out[i].Value = v
-					found = true
+				if fmt.Sprint(out[i].Key) != k {
+					continue
+				}
+				found = true
+				if item.Value == nil {
+					// key: null removes the key (rule: null: the message has no rule).
+					out = append(out[:i], out[i+1:]...)
 					break
 				}
+				v, err := mergeValue(out[i].Value, item.Value, where+"."+k)
+				if err != nil {
+					return nil, err
+				}
+				out[i].Value = v
+				break
 			}
-			if !found {
+			if !found && item.Value != nil {
 				out = append(out, yaml.MapItem{Key: k, Value: stripDelete(item.Value)})
 			}
 		}
