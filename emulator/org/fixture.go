@@ -150,6 +150,12 @@ type profileYAML struct {
 	LoginHours     map[string]dayHoursYAML `yaml:"login_hours"`
 	// FieldPermissions maps Object.Field to none, read or edit.
 	FieldPermissions map[string]string `yaml:"field_permissions"`
+	// APIEnabled is "API Enabled" (default true); DisableOutboundMessages
+	// "Disable Outbound Messages" (default false); UserPermissions further
+	// system permissions it enables, by Metadata API name.
+	APIEnabled              *bool    `yaml:"api_enabled"`
+	DisableOutboundMessages *bool    `yaml:"disable_outbound_messages"`
+	UserPermissions         []string `yaml:"user_permissions"`
 }
 
 type dayHoursYAML struct {
@@ -162,6 +168,8 @@ type permSetYAML struct {
 	UseAnyAPIClient bool   `yaml:"use_any_api_client"`
 	// FieldPermissions maps Object.Field to none, read or edit.
 	FieldPermissions map[string]string `yaml:"field_permissions"`
+	// UserPermissions are the system permissions it grants, by Metadata API name.
+	UserPermissions []string `yaml:"user_permissions"`
 }
 
 type userYAML struct {
@@ -580,7 +588,7 @@ var weekdays = map[string]time.Weekday{
 func (b *fixtureBuilder) buildProfiles(raws []profileYAML) error {
 	o := b.org
 	for _, name := range builtinProfiles {
-		o.Profiles[strings.ToLower(name)] = &Profile{ID: b.ids.Next(PrefixProfile), Name: name}
+		o.Profiles[strings.ToLower(name)] = &Profile{ID: b.ids.Next(PrefixProfile), Name: name, UserPermissions: UserPermissions{PermAPIEnabled: true}}
 	}
 	declared := map[string]bool{}
 	for i, r := range raws {
@@ -595,6 +603,9 @@ func (b *fixtureBuilder) buildProfiles(raws []profileYAML) error {
 		declared[key] = true
 		p := &Profile{ID: b.ids.Next(PrefixProfile), Name: r.Name}
 		var err error
+		if p.UserPermissions, err = b.profilePermissions(path, r); err != nil {
+			return err
+		}
 		if p.SessionTimeout, err = b.duration(path+".session_timeout", r.SessionTimeout, 0); err != nil {
 			return err
 		}
@@ -647,9 +658,61 @@ func (b *fixtureBuilder) buildPermissionSets(raws []permSetYAML) error {
 		if _, dup := b.org.PermissionSets[key]; dup {
 			return b.errAt(path+".name", "permission set %q is declared twice", r.Name)
 		}
-		b.org.PermissionSets[key] = &PermissionSet{ID: b.ids.Next(PrefixPermSet), Name: r.Name, UseAnyAPIClient: r.UseAnyAPIClient}
+		perms, err := b.userPermissions(path, "permission set "+strconv.Quote(r.Name), r.UserPermissions)
+		if err != nil {
+			return err
+		}
+		if r.UseAnyAPIClient {
+			perms[PermUseAnyAPIClient] = true
+		}
+		b.org.PermissionSets[key] = &PermissionSet{ID: b.ids.Next(PrefixPermSet), Name: r.Name, UserPermissions: perms}
 	}
 	return nil
+}
+
+// userPermissions reads a user_permissions list: Metadata API names sfemu
+// knows, in any case.
+func (b *fixtureBuilder) userPermissions(path, owner string, names []string) (UserPermissions, error) {
+	perms := UserPermissions{}
+	for j, name := range names {
+		canonical, ok := UserPermissionName(name)
+		if !ok {
+			return nil, b.errAt(fmt.Sprintf("%s.user_permissions[%d]", path, j), "%s: user permission %q is not one sfemu knows (Metadata API names: %s)", owner, name, strings.Join(KnownUserPermissions(), ", "))
+		}
+		perms[canonical] = true
+	}
+	return perms, nil
+}
+
+// profilePermissions reads a profile's user_permissions, api_enabled
+// (default true) and disable_outbound_messages; a checkbox turned off that
+// the list turns on is an error.
+func (b *fixtureBuilder) profilePermissions(path string, r profileYAML) (UserPermissions, error) {
+	owner := "profile " + strconv.Quote(r.Name)
+	perms, err := b.userPermissions(path, owner, r.UserPermissions)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range []struct {
+		key, perm string
+		v         *bool
+		def       bool
+	}{
+		{"api_enabled", PermAPIEnabled, r.APIEnabled, true},
+		{"disable_outbound_messages", PermDisableNotifications, r.DisableOutboundMessages, false},
+	} {
+		on := c.def
+		if c.v != nil {
+			on = *c.v
+			if !on && perms[c.perm] {
+				return nil, b.errAt(path+"."+c.key, "%s: %s is false but user_permissions lists %s: say it once", owner, c.key, c.perm)
+			}
+		}
+		if on {
+			perms[c.perm] = true
+		}
+	}
+	return perms, nil
 }
 
 func (b *fixtureBuilder) profileNames() string {

@@ -147,7 +147,7 @@ func (d *Data) storeBatch(o *Object, idx []int, values [][]any, recs []*Record, 
 	t.indexBatch(records)
 	d.mu.Unlock()
 	for _, i := range idx {
-		d.saved(nil, recs[i])
+		d.saved(nil, recs[i], user)
 	}
 }
 

@@ -285,6 +285,9 @@ type Profile struct {
 	LoginHours     LoginHours    // nil: any time
 	// FieldPermissions: field-level security (fieldaccess.go).
 	FieldPermissions FieldPermissions
+	// UserPermissions are the system permissions it enables (permissions.go):
+	// API Enabled unless the fixture turns it off, Disable Outbound Messages…
+	UserPermissions UserPermissions
 }
 
 // AllowsIP reports whether a login from a passes the profile's Login IP Ranges.
@@ -301,13 +304,13 @@ func (p *Profile) AllowsIP(a netip.Addr) bool {
 }
 
 // PermissionSet is a named set of permissions; sfemu models the ones that
-// change whether a user may log in through an app.
+// change what a user may do through the API.
 type PermissionSet struct {
 	ID   ID
 	Name string
-	// UseAnyAPIClient is the "Use Any API Client" permission: its holders
-	// pass admin-approved app policies without being assigned.
-	UseAnyAPIClient bool
+	// UserPermissions are the system permissions it grants (permissions.go),
+	// "Use Any API Client" among them.
+	UserPermissions UserPermissions
 	// FieldPermissions: field-level security it grants (fieldaccess.go).
 	FieldPermissions FieldPermissions
 }
@@ -381,17 +384,6 @@ func (u *User) Name() string {
 func (u *User) HasPermissionSet(ps *PermissionSet) bool {
 	for _, p := range u.PermissionSets {
 		if p == ps {
-			return true
-		}
-	}
-	return false
-}
-
-// UseAnyAPIClient reports whether one of the user's permission sets grants
-// "Use Any API Client".
-func (u *User) UseAnyAPIClient() bool {
-	for _, p := range u.PermissionSets {
-		if p.UseAnyAPIClient {
 			return true
 		}
 	}

@@ -91,11 +91,18 @@ func conditionError(err error) string {
 }
 
 // Fired returns the definitions whose active rules a save fires: a create
-// (before is nil) or an update of after's record, judged at now (relative
-// date literals). A definition two of its rules fire is returned once: one
-// notification per save (what Salesforce does then is UNKNOWN). An error
-// evaluating one rule skips that rule and is returned with the others.
-func (rs *Rules) Fired(before, after *org.Record, now time.Time) ([]*org.OutboundMessage, error) {
+// (before is nil) or an update of after's record made by user by (nil: the
+// system), judged at now (relative date literals). A user with "Disable
+// Outbound Messages" fires none, by workflow rule or flow alike (the SOAP
+// API Developer Guide's Outbound Messaging chapter, "Setting Up User
+// Profiles": the cure for circular updates by a listener's write-back). A
+// definition two of its rules fire is returned once: one notification per
+// save (what Salesforce does then is UNKNOWN). An error evaluating one
+// rule skips that rule and is returned with the others.
+func (rs *Rules) Fired(before, after *org.Record, by *org.User, now time.Time) ([]*org.OutboundMessage, error) {
+	if by != nil && by.OutboundMessagesDisabled() {
+		return nil, nil
+	}
 	var fired []*org.OutboundMessage
 	var errs []error
 	for _, r := range rs.rules {

@@ -225,7 +225,7 @@ func checkSaves(t *testing.T, f fixture, message, object string, saves []save) {
 		if len(errs) > 0 {
 			t.Fatalf("save %d %v: %v", i, s.fields, errs)
 		}
-		fired, err := f.rules.Fired(before, after, now)
+		fired, err := f.rules.Fired(before, after, f.user, now)
 		if err != nil {
 			t.Fatalf("save %d: Fired: %v", i, err)
 		}
@@ -341,7 +341,7 @@ outbound_messages:
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	fired, err := f.rules.Fired(nil, acct, now)
+	fired, err := f.rules.Fired(nil, acct, f.user, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +357,7 @@ func TestFiredListsEveryRuleASaveFires(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	fired, err := f.rules.Fired(nil, acct, now)
+	fired, err := f.rules.Fired(nil, acct, f.user, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +378,7 @@ func TestFiredJudgesTheSavedRecordNotItsStoredVersion(t *testing.T) {
 		t.Fatal(errs)
 	}
 	// The stored version now meets the condition; the earlier one did not.
-	fired, err := f.rules.Fired(energy, acct, now)
+	fired, err := f.rules.Fired(energy, acct, f.user, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -495,7 +495,7 @@ outbound_messages:
 	if len(errs) > 0 {
 		b.Fatal(errs)
 	}
-	fired, err := f.rules.Fired(last, after, now)
+	fired, err := f.rules.Fired(last, after, f.user, now)
 	if err != nil || len(fired) != 1 {
 		b.Fatalf("Fired = %v, %v; want Big_Energy", names(fired), err)
 	}
@@ -503,7 +503,7 @@ outbound_messages:
 	b.ResetTimer()
 	start := time.Now()
 	for b.Loop() {
-		if _, err := f.rules.Fired(last, after, now); err != nil {
+		if _, err := f.rules.Fired(last, after, f.user, now); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -538,5 +538,65 @@ outbound_messages:
 	want := `acme.yaml:11:64: outbound message "Broken": flow "Old_Flow" condition "Nope__c = 1": INVALID_FIELD: `
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("Compile = %v, want an error starting %q", err, want)
+	}
+}
+
+// quietYAML is seed 003's setup: the send user's profile has "Disable
+// Outbound Messages", so the listener's write-back as that user fires nothing.
+const quietYAML = `org: {name: Acme}
+profiles:
+  - {name: Integration, disable_outbound_messages: true}
+permission_sets:
+  - {name: Quiet_Writes, user_permissions: [DisableNotifications]}
+users:
+  - {username: sender@acme.example, profile: Integration}
+  - {username: admin@acme.example, profile: System Administrator}
+  - {username: importer@acme.example, profile: Standard User, permission_sets: [Quiet_Writes]}
+outbound_messages:
+  - name: By_Rule
+    object: Account
+    endpoint_url: https://receiver.example/rule
+    user_to_send_as: sender@acme.example
+    rule: {when: created_or_edited}
+  - name: By_Flow
+    object: Account
+    endpoint_url: https://receiver.example/flow
+    user_to_send_as: sender@acme.example
+    rules: [{name: Account_Flow, kind: flow, when: created_or_edited}]
+`
+
+func TestDisableOutboundMessages(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		saver string // "" : the system
+		fires []string
+	}{
+		{"a save by a user whose profile disables outbound messages fires neither rule nor flow", "sender@acme.example", nil},
+		{"a permission set granting DisableNotifications does the same", "importer@acme.example", nil},
+		{"a save by any other user fires both", "admin@acme.example", []string{"By_Flow", "By_Rule"}},
+		{"a save by the system fires both", "", []string{"By_Flow", "By_Rule"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := load(t, quietYAML)
+			var by *org.User
+			if tt.saver != "" {
+				by = f.store.User(tt.saver)
+			}
+			acct, errs := f.org.Data.Insert(f.org.Schema.Object("Account"), map[string]any{"Name": "Acme"}, by, now, org.DMLOptions{})
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			for _, save := range []struct{ before, after *org.Record }{{nil, acct}, {acct, acct}} {
+				fired, err := f.rules.Fired(save.before, save.after, by, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := names(fired); !slices.Equal(got, tt.fires) {
+					t.Errorf("fired %v, want %v", got, tt.fires)
+				}
+			}
+		})
 	}
 }
