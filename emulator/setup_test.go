@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sfemu/sfemu/emulator"
 	"github.com/sfemu/sfemu/emulator/org"
 )
 
@@ -163,5 +164,116 @@ func TestControlAPIListsRulesWithTheirActiveState(t *testing.T) {
 	}
 	if want := `workflow rule "Any_Save": created_or_edited; flow "Account_Flow": created (inactive)`; m.Rule != want {
 		t.Errorf("rule = %q, want %q", m.Rule, want)
+	}
+}
+
+// startDefaultWith serves the default org fixture with edits (old → new
+// text) on the virtual clock.
+func startDefaultWith(t *testing.T, edits ...string) *httptest.Server {
+	t.Helper()
+	src, err := org.FileSource("../fixtures/orgs/default.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(src.Data)
+	for i := 0; i+1 < len(edits); i += 2 {
+		if !strings.Contains(text, edits[i]) {
+			t.Fatalf("the default fixture lacks %q", edits[i])
+		}
+		text = strings.Replace(text, edits[i], edits[i+1], 1)
+	}
+	src.Data = []byte(text)
+	emu, err := emulator.New(emulator.Options{Orgs: []org.Source{src}, Clock: emulator.VirtualClock, VirtualStart: virtualStart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(emu)
+	t.Cleanup(func() { srv.Close(); emu.Close() })
+	return srv
+}
+
+// TestAPIAccess: an org whose edition has no API, or a send user without
+// API Enabled, still gets its token; its API calls are refused.
+func TestAPIAccess(t *testing.T) {
+	const (
+		restText  = `[{"message":"The REST API is not enabled for this Organization.","errorCode":"API_DISABLED_FOR_ORG"}]`
+		orgFault  = `<faultcode>sf:API_DISABLED_FOR_ORG</faultcode><faultstring>API_DISABLED_FOR_ORG: API is not enabled for this Organization or Partner</faultstring>`
+		userFault = `<faultcode>sf:API_CURRENTLY_DISABLED</faultcode><faultstring>API_CURRENTLY_DISABLED: API is disabled for this User</faultstring>`
+	)
+	edition := func(e string) []string {
+		return []string{"  type: production\n", "  type: production\n  edition: " + e + "\n"}
+	}
+	for _, tt := range []struct {
+		name      string
+		edits     []string
+		rest      string // the REST query's answer: "" for 200
+		soapFault string // the SOAP query's fault: "" for none
+	}{
+		{"the default org: Enterprise Edition, API Enabled", nil, "", ""},
+		{"Professional Edition has no API", edition("professional"), restText, orgFault},
+		{"Professional Edition with the API add-on", append(edition("professional"), "  outbound_session_id: removed\n", "  outbound_session_id: removed\n  api_access: true\n"), "", ""},
+		{"Group Edition has no API", edition("group"), restText, orgFault},
+		{"Essentials has no API", edition("essentials"), restText, orgFault},
+		{"Developer Edition has the API", edition("developer"), "", ""},
+		{"api_access: false switches an Enterprise org's API off", []string{"  outbound_session_id: removed\n", "  outbound_session_id: removed\n  api_access: false\n"}, restText, orgFault},
+		{"a send user whose profile is not API Enabled", []string{"    session_timeout: 2h\n", "    session_timeout: 2h\n    api_enabled: false\n"}, restText, userFault},
+		{"API Enabled from the send user's permission set", []string{"    session_timeout: 2h\n", "    session_timeout: 2h\n    api_enabled: false\n",
+			"  - name: SendUserPS\n", "  - name: SendUserPS\n    user_permissions: [ApiEnabled]\n"}, "", ""},
+		{"the texts are settings", append(edition("professional"), "permission_sets:", "settings: {api_disabled_rest_text: Nope., api_disabled_soap_org_text: No API here}\npermission_sets:"),
+			`[{"message":"Nope.","errorCode":"API_DISABLED_FOR_ORG"}]`, `<faultstring>API_DISABLED_FOR_ORG: No API here</faultstring>`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startDefaultWith(t, tt.edits...)
+			status, tok := defaultLogin(t, srv.URL, virtualStart.Add(3*time.Minute))
+			if status != 200 {
+				t.Fatalf("token: %d %v; the token is issued whatever the API access", status, tok)
+			}
+			token := tok["access_token"]
+			code, body := doJSON(t, "GET", srv.URL+"/services/data/v60.0/query?q=SELECT+Id+FROM+Account", token, "")
+			switch {
+			case tt.rest == "" && code != 200:
+				t.Errorf("REST query: %d %s", code, body)
+			case tt.rest != "" && (code != 403 || body != tt.rest):
+				t.Errorf("REST query: %d %s, want 403 %s", code, body, tt.rest)
+			}
+			code, body = doJSON(t, "POST", srv.URL+"/services/data/v60.0/jobs/ingest", token, `{"object":"Account","operation":"insert"}`)
+			if (tt.rest == "") != (code == 200) || (tt.rest != "" && (code != 403 || !strings.Contains(body, "API_DISABLED_FOR_ORG"))) {
+				t.Errorf("Bulk job: %d %s", code, body)
+			}
+			if code, body := doJSON(t, "GET", srv.URL+"/services/data/", "", ""); code != 200 {
+				t.Errorf("the version list needs no API access: %d %s", code, body)
+			}
+			resp := soapCall(t, srv.URL+"/services/Soap/u/60.0", token, `<urn:query><urn:queryString>SELECT Id FROM Account</urn:queryString></urn:query>`)
+			switch {
+			case tt.soapFault == "" && !strings.Contains(resp, "<queryResponse>"):
+				t.Errorf("SOAP query: %s", resp)
+			case tt.soapFault != "" && !strings.Contains(resp, tt.soapFault):
+				t.Errorf("SOAP query: %s\nwant %s", resp, tt.soapFault)
+			}
+		})
+	}
+}
+
+// TestSOAPLoginWithoutAPIEnabled: login() answers a user without API
+// Enabled unless settings.soap_login_checks_api says it refuses.
+func TestSOAPLoginWithoutAPIEnabled(t *testing.T) {
+	noAPI := []string{"    session_timeout: 2h\n", "    session_timeout: 2h\n    api_enabled: false\n",
+		"    permission_sets: [SendUserPS]\n", "    permission_sets: [SendUserPS]\n    password: Send-Pass1\n"}
+	for _, tt := range []struct {
+		name  string
+		edits []string
+		want  string
+	}{
+		{"login() succeeds by default; the calls after it fail", noAPI, "<loginResponse>"},
+		{"soap_login_checks_api refuses the login", append(noAPI, "permission_sets:", "settings: {soap_login_checks_api: true}\npermission_sets:"),
+			"<faultcode>sf:API_CURRENTLY_DISABLED</faultcode>"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startDefaultWith(t, tt.edits...)
+			resp := soapCall(t, srv.URL+"/services/Soap/u/60.0", "", `<urn:login><urn:username>sender@sfemu.example</urn:username><urn:password>Send-Pass1</urn:password></urn:login>`)
+			if !strings.Contains(resp, tt.want) {
+				t.Errorf("login: %s\nwant %s", resp, tt.want)
+			}
+		})
 	}
 }

@@ -99,6 +99,11 @@ type orgYAML struct {
 	Release           string   `yaml:"release"`
 	SessionTimeout    string   `yaml:"session_timeout"`
 	ExtraAudiences    []string `yaml:"extra_audiences"`
+	// Edition is developer, enterprise, unlimited, performance,
+	// professional, essentials or group; APIAccess overrides whether it has
+	// API access (Professional Edition with the API add-on).
+	Edition   string `yaml:"edition"`
+	APIAccess *bool  `yaml:"api_access"`
 }
 
 type settingsYAML struct {
@@ -128,6 +133,11 @@ type settingsYAML struct {
 	SOAPLoginUnavailableText *string `yaml:"soap_login_unavailable_text"`
 	SOAPLoginRetiredText     *string `yaml:"soap_login_retired_text"`
 	SOAPInvalidSessionText   *string `yaml:"soap_invalid_session_text"`
+
+	APIDisabledRESTText     *string `yaml:"api_disabled_rest_text"`
+	APIDisabledSOAPOrgText  *string `yaml:"api_disabled_soap_org_text"`
+	APIDisabledSOAPUserText *string `yaml:"api_disabled_soap_user_text"`
+	SOAPLoginChecksAPI      *bool   `yaml:"soap_login_checks_api"`
 
 	UsernamePasswordFlow  *bool  `yaml:"username_password_flow"`
 	TokenEndpointAudience *bool  `yaml:"token_endpoint_audience"`
@@ -415,6 +425,25 @@ func (b *fixtureBuilder) buildOrg(raw *fixtureYAML) (*Org, error) {
 			return nil, b.errAt("$.org.type", "org.type %q: want production, developer, sandbox or scratch", r.Type)
 		}
 	}
+	o.Edition = EditionEnterprise
+	if o.Type == Developer {
+		o.Edition = EditionDeveloper
+	}
+	if r.Edition != "" {
+		e := Edition(strings.ToLower(r.Edition))
+		if !slices.Contains(editions, e) {
+			var names []string
+			for _, e := range editions {
+				names = append(names, string(e))
+			}
+			return nil, b.errAt("$.org.edition", "org.edition %q: want %s", r.Edition, strings.Join(names, ", "))
+		}
+		o.Edition = e
+	}
+	o.APIAccess = o.Edition.HasAPIAccess()
+	if r.APIAccess != nil {
+		o.APIAccess = *r.APIAccess
+	}
 	if r.TimeZone != "" {
 		loc, err := time.LoadLocation(r.TimeZone)
 		if err != nil {
@@ -543,6 +572,10 @@ func (b *fixtureBuilder) applySettings(s *Settings, r settingsYAML) error {
 	setString(&s.SOAPLoginUnavailableText, r.SOAPLoginUnavailableText)
 	setString(&s.SOAPLoginRetiredText, r.SOAPLoginRetiredText)
 	setString(&s.SOAPInvalidSessionText, r.SOAPInvalidSessionText)
+	setString(&s.APIDisabledRESTText, r.APIDisabledRESTText)
+	setString(&s.APIDisabledSOAPOrgText, r.APIDisabledSOAPOrgText)
+	setString(&s.APIDisabledSOAPUserText, r.APIDisabledSOAPUserText)
+	setBool(&s.SOAPLoginChecksAPI, r.SOAPLoginChecksAPI)
 	return nil
 }
 

@@ -72,7 +72,12 @@ type Org struct {
 	TrustedIPRanges []IPRange
 	// ExtraAudiences are further aud values accepted, e.g. an Experience Cloud site URL.
 	ExtraAudiences []string
-	Settings       Settings
+	// Edition is the org's edition; APIAccess whether its users may call
+	// the APIs at all: the edition's default, or the fixture's api_access
+	// (Professional Edition with the API add-on).
+	Edition   Edition
+	APIAccess bool
+	Settings  Settings
 
 	Profiles       map[string]*Profile       // by lower-cased name
 	PermissionSets map[string]*PermissionSet // by lower-cased name
@@ -191,6 +196,17 @@ type Settings struct {
 	// found, missing session hash: …" and a hint.
 	SOAPInvalidSessionText string
 
+	// APIDisabledRESTText is the REST (and Bulk) API's API_DISABLED_FOR_ORG
+	// message, for an org without API access and for a user without "API
+	// Enabled" alike. APIDisabledSOAPOrgText is the SOAP API's
+	// API_DISABLED_FOR_ORG message, APIDisabledSOAPUserText its
+	// API_CURRENTLY_DISABLED message for a user without API Enabled.
+	APIDisabledRESTText, APIDisabledSOAPOrgText, APIDisabledSOAPUserText string
+	// SOAPLoginChecksAPI makes login() refuse a user who may not call the
+	// API, with the SOAP fault calls get. Off: login() succeeds and every
+	// call after it fails (UNKNOWN which Salesforce does).
+	SOAPLoginChecksAPI bool
+
 	// UsernamePasswordFlow is Setup → OAuth and OpenID Connect Settings →
 	// "Allow OAuth Username-Password Flows". Off by default: orgs created
 	// since Summer '23 block the flow.
@@ -236,6 +252,9 @@ func DefaultSettings() Settings {
 		SOAPLoginUnavailableText: "SOAP API login() is not available in API version {version}: log in with OAuth instead",
 		SOAPLoginRetiredText:     "SOAP API login() has been retired: log in with OAuth instead",
 		SOAPInvalidSessionText:   "Invalid Session ID found in SessionHeader: Illegal Session",
+		APIDisabledRESTText:      "The REST API is not enabled for this Organization.",
+		APIDisabledSOAPOrgText:   "API is not enabled for this Organization or Partner",
+		APIDisabledSOAPUserText:  "API is disabled for this User",
 		TokenEndpointAudience:    true,
 		EmulatorHost:             EmulatorHostMyDomain,
 	}
