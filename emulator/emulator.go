@@ -226,6 +226,13 @@ func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64) 
 	})
 	for o, rs := range rules {
 		o.Data.OnSave(func(before, after *org.Record, by *org.User) { e.fireRules(st, rs, before, after, by) })
+		o.Data.SetAssigner(func(rec *org.Record, ar *org.LeadAssignmentRule, now time.Time) *org.User {
+			owner, err := rs.AssignOwner(rec, ar, now)
+			if err != nil {
+				e.opts.Logger.Warn("lead assignment rule criteria failed", "rule", ar.Name, "record", rec.ID, "error", err)
+			}
+			return owner
+		})
 	}
 	st.router = e.routes(st)
 	if old := e.state.Swap(st); old != nil {

@@ -277,3 +277,137 @@ func TestSOAPLoginWithoutAPIEnabled(t *testing.T) {
 		})
 	}
 }
+
+const assignFixture = `
+org: {name: Acme}
+users:
+  - {username: sender@acme.example, profile: System Administrator}
+  - {username: tokyo@acme.example, profile: Standard User}
+  - {username: queue@acme.example, profile: Standard User}
+lead_assignment_rules:
+  - {name: Standard, entries: [{criteria: "Country = 'Japan'", assign_to: tokyo@acme.example}]}
+  - {name: Everyone_To_Queue, id: 01Qxx0000000099, active: false, entries: [{assign_to: queue@acme.example}]}
+outbound_messages:
+  - name: Tokyo_Leads
+    object: Lead
+    endpoint_url: http://127.0.0.1:1024/outbound
+    user_to_send_as: sender@acme.example
+    rule: {when: created, condition: "Owner.Username = 'tokyo@acme.example'"}
+`
+
+// TestLeadAssignmentOnCreate: a Lead created through the API gets the
+// owner the assignment rule its request asks for, before workflow rules
+// judge it.
+func TestLeadAssignmentOnCreate(t *testing.T) {
+	const japan = `{"LastName":"Sato","Company":"Sato KK","Country":"Japan"}`
+	restCreate := func(header string) func(t *testing.T, srv *httptest.Server, token string) string {
+		return func(t *testing.T, srv *httptest.Server, token string) string {
+			req, _ := http.NewRequest("POST", srv.URL+"/services/data/v60.0/sobjects/Lead", strings.NewReader(japan))
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Content-Type", "application/json")
+			if header != "" {
+				req.Header.Set("Sforce-Auto-Assign", header)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out struct{ ID string }
+			if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 201 {
+				t.Fatalf("create: %d %v", resp.StatusCode, err)
+			}
+			return out.ID
+		}
+	}
+	composite := func(outer string, sub string) func(t *testing.T, srv *httptest.Server, token string) string {
+		return func(t *testing.T, srv *httptest.Server, token string) string {
+			body := `{"compositeRequest":[{"method":"POST","url":"/services/data/v60.0/sobjects/Lead","referenceId":"l","body":` + japan + sub + `}]}`
+			req, _ := http.NewRequest("POST", srv.URL+"/services/data/v60.0/composite", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Content-Type", "application/json")
+			if outer != "" {
+				req.Header.Set("Sforce-Auto-Assign", outer)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out struct {
+				CompositeResponse []struct {
+					Body struct{ ID string }
+				}
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.CompositeResponse) != 1 || out.CompositeResponse[0].Body.ID == "" {
+				t.Fatalf("composite: %d %v %+v", resp.StatusCode, err, out)
+			}
+			return out.CompositeResponse[0].Body.ID
+		}
+	}
+	soapCreate := func(header string) func(t *testing.T, srv *httptest.Server, token string) string {
+		return func(t *testing.T, srv *httptest.Server, token string) string {
+			env := `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:urn="urn:partner.soap.sforce.com" xmlns:sf="urn:sobject.partner.soap.sforce.com">` +
+				`<soapenv:Header><urn:SessionHeader><urn:sessionId>` + token + `</urn:sessionId></urn:SessionHeader>` + header + `</soapenv:Header>` +
+				`<soapenv:Body><urn:create><urn:sObjects><sf:type>Lead</sf:type><sf:LastName>Sato</sf:LastName><sf:Company>Sato KK</sf:Company><sf:Country>Japan</sf:Country></urn:sObjects></urn:create></soapenv:Body></soapenv:Envelope>`
+			req, _ := http.NewRequest("POST", srv.URL+"/services/Soap/u/60.0", strings.NewReader(env))
+			req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
+			req.Header.Set("SOAPAction", `""`)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			text := string(b)
+			i := strings.Index(text, "<id>")
+			if i < 0 {
+				return text // a fault: the row names what it must say
+			}
+			return text[i+4 : i+4+18]
+		}
+	}
+	for _, tt := range []struct {
+		name   string
+		create func(t *testing.T, srv *httptest.Server, token string) string
+		owner  string // the Lead's owner; or, for a SOAP fault, text it contains
+		fires  int
+	}{
+		{"REST without the header runs the active rule", restCreate(""), "tokyo@acme.example", 1},
+		{"REST Sforce-Auto-Assign: FALSE runs none: the creator owns it", restCreate("FALSE"), "sender@acme.example", 0},
+		{"REST Sforce-Auto-Assign: true, in any case", restCreate("true"), "tokyo@acme.example", 1},
+		{"REST Sforce-Auto-Assign: an AssignmentRule id runs that rule, inactive or not", restCreate("01Qxx0000000099"), "queue@acme.example", 0},
+		{"REST Sforce-Auto-Assign: anything else runs none", restCreate("maybe"), "sender@acme.example", 0},
+		{"a composite sub-request runs the active rule", composite("", ""), "tokyo@acme.example", 1},
+		{"a composite request's FALSE holds for its sub-requests", composite("FALSE", ""), "sender@acme.example", 0},
+		{"a sub-request's own header wins", composite("FALSE", `,"httpHeaders":{"Sforce-Auto-Assign":"TRUE"}`), "tokyo@acme.example", 1},
+		{"SOAP create without AssignmentRuleHeader runs none", soapCreate(""), "sender@acme.example", 0},
+		{"SOAP AssignmentRuleHeader useDefaultRule runs the active rule", soapCreate(`<urn:AssignmentRuleHeader><urn:useDefaultRule>true</urn:useDefaultRule></urn:AssignmentRuleHeader>`), "tokyo@acme.example", 1},
+		{"SOAP AssignmentRuleHeader assignmentRuleId runs that rule", soapCreate(`<urn:AssignmentRuleHeader><urn:assignmentRuleId>01Qxx0000000099</urn:assignmentRuleId></urn:AssignmentRuleHeader>`), "queue@acme.example", 0},
+		{"SOAP AssignmentRuleHeader with a malformed id fails the call", soapCreate(`<urn:AssignmentRuleHeader><urn:assignmentRuleId>not-an-id</urn:assignmentRuleId></urn:AssignmentRuleHeader>`), "<faultcode>sf:MALFORMED_ID</faultcode>", 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			emu, srv := startOutboundFixture(t, assignFixture)
+			store := emu.Store()
+			token := store.Sessions.Open(store.User("sender@acme.example"), nil, time.Hour, false).Token
+			got := tt.create(t, srv, token)
+			if strings.HasPrefix(tt.owner, "<") {
+				if !strings.Contains(got, tt.owner) {
+					t.Errorf("answer %s, want %s", got, tt.owner)
+				}
+				return
+			}
+			id, err := org.ParseID(got)
+			if err != nil {
+				t.Fatalf("no Lead id in %q", got)
+			}
+			rec := store.Orgs()[0].Data.Get(id)
+			if owner := rec.GetName("OwnerId"); owner != string(store.User(tt.owner).ID) {
+				t.Errorf("OwnerId %v, want %s's %s", owner, tt.owner, store.User(tt.owner).ID)
+			}
+			if n := queued(t, srv); n != tt.fires {
+				t.Errorf("%d notifications: the workflow rule judges the assigned owner; want %d", n, tt.fires)
+			}
+		})
+	}
+}

@@ -72,8 +72,9 @@ type Data struct {
 	byID   map[ID]*Record
 	caseNo int
 
-	hooksMu sync.RWMutex
-	onSave  []func(before, after *Record, by *User)
+	hooksMu  sync.RWMutex
+	onSave   []func(before, after *Record, by *User)
+	assigner Assigner
 
 	// clock is the emulator's clock (whether an Event is past); nil: time.Now.
 	clock func() time.Time
@@ -316,6 +317,8 @@ func (d *Data) Lookup(o *Object, f *Field, value any, includeDeleted bool) (recs
 type DMLOptions struct {
 	// AllowSystemFields lets CreatedDate, LastModifiedDate and the like be set.
 	AllowSystemFields bool
+	// Assignment is the lead assignment rule a Lead create runs (none by default).
+	Assignment Assignment
 }
 
 // Insert creates a record of o from field values as decoded from JSON
@@ -352,6 +355,7 @@ func (d *Data) Insert(o *Object, fields map[string]any, user *User, now time.Tim
 	t.index(r, true)
 	d.byID[id] = r
 	d.mu.Unlock()
+	r = d.runAssignment(r, opt, now)
 	d.saved(nil, r, user)
 	return r, nil
 }

@@ -81,6 +81,8 @@ type fixtureYAML struct {
 	Objects          map[string]objectYAML `yaml:"objects"`
 	Records          yaml.MapSlice         `yaml:"records"`
 	OutboundMessages []outboundYAML        `yaml:"outbound_messages"`
+	// LeadAssignmentRules is Setup → Lead Assignment Rules.
+	LeadAssignmentRules []assignRuleYAML `yaml:"lead_assignment_rules"`
 }
 
 // FixtureType is the Go type a fixture decodes into, for tools that check
@@ -383,6 +385,9 @@ func (b *fixtureBuilder) build(raw *fixtureYAML) (*ParsedFixture, error) {
 		return nil, err
 	}
 	if err := b.buildOutbound(raw.OutboundMessages); err != nil {
+		return nil, err
+	}
+	if err := b.buildAssignmentRules(raw.LeadAssignmentRules); err != nil {
 		return nil, err
 	}
 	return pf, nil

@@ -181,6 +181,7 @@ func FuzzFixture(f *testing.F) {
 	f.Add([]byte("org: {name: A}\napps:\n  - {name: a, consumer_key: K, certificate_pem: \"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n\"}\n"))
 	f.Add([]byte("org: [\n"))
 	f.Add([]byte(permsYAML))
+	f.Add([]byte(assignHead + "  - {name: R, entries: [{criteria: \"Country = 'Japan'\", assign_to: tokyo@a.example}]}\n"))
 	f.Add([]byte(ruleHead + "    rules: [{name: R, kind: flow, active: false}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := NewStore(clock.Real{}, Source{Name: "fuzz.yaml", Data: data})

@@ -93,6 +93,8 @@ type Org struct {
 	Data   *Data
 	// OutboundMessages are the org's outbound message definitions.
 	OutboundMessages []*OutboundMessage
+	// LeadAssignmentRules are Setup → Lead Assignment Rules (at most one active).
+	LeadAssignmentRules []*LeadAssignmentRule
 
 	loginHistory *LoginHistory
 	eventBus     *EventBus

@@ -2,7 +2,8 @@
 // the workflow rules and record-triggered flows of an org's outbound
 // message definitions, with their evaluation criteria — created, created
 // or edited, created or edited to subsequently meet criteria — and their
-// active state (an inactive rule or flow fires nothing).
+// active state (an inactive rule or flow fires nothing); and which owner a
+// lead assignment rule gives a new Lead.
 //
 // Conditions are SOQL WHERE expressions compiled when the org loads, so a
 // condition naming a field the object lacks is a fixture error with its
@@ -16,6 +17,7 @@ package workflow
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -24,10 +26,12 @@ import (
 	"github.com/sfemu/sfemu/emulator/soql"
 )
 
-// Rules are an org's compiled rules.
+// Rules are an org's compiled rules: outbound message rules and flows,
+// and lead assignment rules.
 type Rules struct {
-	org   *org.Org
-	rules []rule
+	org     *org.Org
+	rules   []rule
+	entries map[*org.AssignmentEntry]*soql.Query // nil: the entry matches every Lead
 }
 
 type rule struct {
@@ -55,39 +59,96 @@ func Compile(o *org.Org) (*Rules, error) {
 			rs.rules = append(rs.rules, r)
 		}
 	}
+	rs.entries = map[*org.AssignmentEntry]*soql.Query{}
+	lead := o.Schema.Object("Lead")
+	for _, ar := range o.LeadAssignmentRules {
+		for i, e := range ar.Entries {
+			if e.Criteria == "" {
+				rs.entries[e] = nil
+				continue
+			}
+			q, err := compileWhere(o, lead, e.Criteria, e.Pos, fmt.Sprintf("lead assignment rule %q: entries[%d].criteria", ar.Name, i))
+			if err != nil {
+				return nil, err
+			}
+			rs.entries[e] = q
+		}
+	}
 	return rs, nil
 }
 
-// compileCondition parses SELECT Id FROM <object> WHERE <condition> and
-// binds it against the schema once (over no records) to surface name errors.
+// AssignOwner runs a lead assignment rule on a saved Lead: its entries in
+// order, the first whose criteria rec meets (judged at now) giving the
+// owner. nil: no entry matched (Salesforce then gives the Lead Settings'
+// default lead owner, which sfemu does not model: the owner stays). An
+// error evaluating an entry skips it and is returned.
+func (rs *Rules) AssignOwner(rec *org.Record, ar *org.LeadAssignmentRule, now time.Time) (*org.User, error) {
+	var errs []error
+	for _, e := range ar.Entries {
+		q, ok := rs.entries[e]
+		if !ok {
+			continue // a rule of another org
+		}
+		if q == nil {
+			return e.AssignTo, errors.Join(errs...)
+		}
+		res, err := q.Run(soql.Env{Schema: rs.org.Schema, Data: rs.org.Data.Only(rec), Now: now, Location: rs.org.TimeZone})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if len(res.Rows) == 1 {
+			return e.AssignTo, errors.Join(errs...)
+		}
+	}
+	return nil, errors.Join(errs...)
+}
+
+// compileCondition compiles a rule's condition.
 func compileCondition(o *org.Org, m *org.OutboundMessage, def *org.OutboundRule) (*soql.Query, error) {
-	text := "SELECT Id FROM " + m.Object.Name + " WHERE " + def.Condition
+	where := def.Label() + ".condition"
+	if def.Name != "" {
+		where = def.Label() + " condition"
+	}
+	return compileWhere(o, m.Object, def.Condition, def.Pos, fmt.Sprintf("outbound message %q: %s", m.Name, where))
+}
+
+// compileWhere parses SELECT Id FROM <object> WHERE <condition> and binds
+// it against the schema once (over no records) to surface name errors. The
+// condition starts a line of its own, so an error's Row and Column count
+// within it. An error is an *org.FixtureError at pos, what naming the
+// condition.
+func compileWhere(o *org.Org, obj *org.Object, cond string, pos org.Position, what string) (*soql.Query, error) {
+	text := "SELECT Id FROM " + obj.Name + " WHERE\n" + cond
 	q, err := soql.Parse(text)
 	if err == nil {
-		_, err = q.Run(soql.Env{Schema: o.Schema, Data: o.Data.Only(&org.Record{Object: m.Object}), Location: o.TimeZone})
+		_, err = q.Run(soql.Env{Schema: o.Schema, Data: o.Data.Only(&org.Record{Object: obj}), Location: o.TimeZone})
 	}
 	if err != nil {
-		where := def.Label() + ".condition"
-		if def.Name != "" {
-			where = def.Label() + " condition"
-		}
-		return nil, def.Pos.Errorf("outbound message %q: %s %q: %s", m.Name, where, def.Condition, conditionError(err))
+		return nil, pos.Errorf("%s %q: %s", what, cond, conditionError(err))
 	}
 	return q, nil
 }
 
-// conditionError is the SOQL error's code and first line: the window and
-// caret point into the SELECT sfemu wrapped the condition in.
+// conditionError is the SOQL error's code and text, and where in the
+// condition it is (Row:R:Column:C, as Salesforce's query errors count):
+// the window and caret point into the SELECT sfemu wrapped it in.
 func conditionError(err error) string {
 	var qe *soql.Error
-	if errors.As(err, &qe) {
-		msg := qe.Message
-		if i := strings.LastIndex(msg, "\n"); i >= 0 {
-			msg = msg[i+1:]
-		}
-		return qe.Code + ": " + msg
+	if !errors.As(err, &qe) {
+		return err.Error()
 	}
-	return err.Error()
+	text := qe.Text
+	if text == "" {
+		text = qe.Message
+		if i := strings.LastIndex(text, "\n"); i >= 0 {
+			text = text[i+1:]
+		}
+	}
+	if qe.Row > 1 {
+		return fmt.Sprintf("%s: %s (at Row:%d:Column:%d of the condition)", qe.Code, text, qe.Row-1, qe.Column)
+	}
+	return qe.Code + ": " + text
 }
 
 // Fired returns the definitions whose active rules a save fires: a create

@@ -600,3 +600,91 @@ func TestDisableOutboundMessages(t *testing.T) {
 		})
 	}
 }
+
+// assignYAML routes new Leads: Japanese ones to Tokyo, big ones to the
+// enterprise desk, the rest to the queue user.
+const assignYAML = `org: {name: Acme}
+users:
+  - {username: sender@acme.example, profile: Standard User}
+  - {username: tokyo@acme.example, profile: Standard User}
+  - {username: enterprise@acme.example, profile: Standard User}
+  - {username: queue@acme.example, profile: Standard User}
+lead_assignment_rules:
+  - name: Standard
+    entries:
+      - {criteria: "Country = 'Japan'", assign_to: tokyo@acme.example}
+      - {criteria: "NumberOfEmployees > 1000 OR AnnualRevenue > 50000000", assign_to: enterprise@acme.example}
+      - {criteria: "LeadSource = 'Web' AND CreatedDate = TODAY", assign_to: queue@acme.example}
+  - name: Catch_All
+    active: false
+    entries:
+      - {assign_to: queue@acme.example}
+`
+
+func TestAssignOwner(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		rule   string
+		fields map[string]any
+		owner  string // "": no entry matched
+	}{
+		{"the first entry that matches wins", "Standard", map[string]any{"Country": "Japan", "NumberOfEmployees": 5000.0}, "tokyo@acme.example"},
+		{"entries are tried in order", "Standard", map[string]any{"Country": "France", "NumberOfEmployees": 5000.0}, "enterprise@acme.example"},
+		{"criteria with OR", "Standard", map[string]any{"AnnualRevenue": 9e7}, "enterprise@acme.example"},
+		{"criteria with a date literal judged at now", "Standard", map[string]any{"LeadSource": "Web"}, "queue@acme.example"},
+		{"no entry matches: no owner", "Standard", map[string]any{"LeadSource": "Phone Inquiry"}, ""},
+		{"an entry without criteria matches every Lead", "Catch_All", map[string]any{"Country": "Japan"}, "queue@acme.example"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := load(t, assignYAML)
+			fields := map[string]any{"LastName": "Boxer", "Company": "Farmers Coop"}
+			for k, v := range tt.fields {
+				fields[k] = v
+			}
+			lead, errs := f.org.Data.Insert(f.org.Schema.Object("Lead"), fields, f.user, now, org.DMLOptions{})
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			var rule *org.LeadAssignmentRule
+			for _, r := range f.org.LeadAssignmentRules {
+				if r.Name == tt.rule {
+					rule = r
+				}
+			}
+			owner, err := f.rules.AssignOwner(lead, rule, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if owner != nil {
+				got = owner.Username
+			}
+			if got != tt.owner {
+				t.Errorf("owner %q, want %q", got, tt.owner)
+			}
+		})
+	}
+}
+
+func TestAssignmentCriteriaErrors(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, criteria, want string }{
+		{"a field Lead lacks", `Nope__c = 'x'`, `acme.yaml:7:20: lead assignment rule "R": entries[0].criteria "Nope__c = 'x'": INVALID_FIELD: No such column 'Nope__c' on entity 'Lead'.`},
+		{"criteria that do not parse, with Row:Column", `Country = 'Japan' AND`, `entries[0].criteria "Country = 'Japan' AND": MALFORMED_QUERY: unexpected token: '<EOF>' (at Row:1:Column:21 of the condition)`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			yaml := "org: {name: Acme}\nusers:\n  - {username: tokyo@acme.example, profile: Standard User}\nlead_assignment_rules:\n  - name: R\n    entries:\n      - {criteria: \"" + tt.criteria + "\", assign_to: tokyo@acme.example}\n"
+			store, err := org.NewStore(clock.NewVirtual(now), org.Source{Name: "acme.yaml", Data: []byte(yaml)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = workflow.Compile(store.Org("Acme"))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Compile = %v\nwant %s", err, tt.want)
+			}
+		})
+	}
+}
