@@ -13,7 +13,8 @@ import (
 	"github.com/sfemu/sfemu/emulator/org"
 )
 
-// quietFixture is seed 003's cure for circular updates: the send user's
+// quietFixture is the Outbound Messaging chapter's cure for circular
+// updates (SOAP API Developer Guide, "Setting Up User Profiles"): the send user's
 // profile has "Disable Outbound Messages"; the admin's has not.
 const quietFixture = `
 org: {name: Acme}

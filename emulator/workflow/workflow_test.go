@@ -541,7 +541,8 @@ outbound_messages:
 	}
 }
 
-// quietYAML is seed 003's setup: the send user's profile has "Disable
+// quietYAML is the setup the SOAP API Developer Guide's Outbound Messaging
+// chapter recommends ("Setting Up User Profiles"): the send user's profile has "Disable
 // Outbound Messages", so the listener's write-back as that user fires nothing.
 const quietYAML = `org: {name: Acme}
 profiles:
