@@ -225,7 +225,14 @@ func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64) 
 		Logger:   e.opts.Logger,
 	})
 	for o, rs := range rules {
-		o.Data.OnSave(func(before, after *org.Record) { e.fireRules(st, rs, before, after) })
+		o.Data.OnSave(func(before, after *org.Record, by *org.User) { e.fireRules(st, rs, before, after, by) })
+		o.Data.SetAssigner(func(rec *org.Record, ar *org.LeadAssignmentRule, now time.Time) *org.User {
+			owner, err := rs.AssignOwner(rec, ar, now)
+			if err != nil {
+				e.opts.Logger.Warn("lead assignment rule criteria failed", "rule", ar.Name, "record", rec.ID, "error", err)
+			}
+			return owner
+		})
 	}
 	st.router = e.routes(st)
 	if old := e.state.Swap(st); old != nil {
@@ -235,9 +242,10 @@ func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64) 
 	return nil
 }
 
-// fireRules queues the notifications a save's workflow rules send.
-func (e *Emulator) fireRules(st *state, rs *workflow.Rules, before, after *org.Record) {
-	fired, err := rs.Fired(before, after, e.clock.Now())
+// fireRules queues the notifications a save's workflow rules and flows
+// send; by is the user who saved.
+func (e *Emulator) fireRules(st *state, rs *workflow.Rules, before, after *org.Record, by *org.User) {
+	fired, err := rs.Fired(before, after, by, e.clock.Now())
 	if err != nil {
 		e.opts.Logger.Warn("outbound rule condition failed", "record", after.ID, "error", err)
 	}

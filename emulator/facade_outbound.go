@@ -21,12 +21,22 @@ func (e *Emulator) OutboundMessages(context.Context) ([]wire.OutboundMessage, er
 			for _, f := range m.Fields {
 				s.Fields = append(s.Fields, f.Name)
 			}
-			if m.Rule != nil {
-				s.Rule = m.Rule.When
-				if m.Rule.Condition != "" {
-					s.Rule += " when " + m.Rule.Condition
+			var summary []string
+			for _, r := range m.Rules {
+				s.Rules = append(s.Rules, wire.OutboundRule{Name: r.Name, Kind: r.Kind, When: r.When, Condition: r.Condition, Active: r.Active})
+				text := r.When
+				if r.Condition != "" {
+					text += " when " + r.Condition
 				}
+				if r.Name != "" {
+					text = r.Label() + ": " + text
+				}
+				if !r.Active {
+					text += " (inactive)"
+				}
+				summary = append(summary, text)
 			}
+			s.Rule = strings.Join(summary, "; ")
 			out = append(out, s)
 		}
 	}

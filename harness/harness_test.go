@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goccy/go-yaml"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sfemu/sfemu/emulator"
@@ -387,4 +388,84 @@ func TestFixtureLinesThroughAScenario(t *testing.T) {
 			t.Errorf("%s: %s\n%s\nwant a failure starting %s", r.Name(), r.Outcome, r.Failure, w)
 		}
 	}
+}
+
+// TestPatchMerge: each row is a patch a scenario writes and the fixture it
+// makes of the base.
+func TestPatchMerge(t *testing.T) {
+	const base = `outbound_messages:
+  - name: Account_Changed
+    object: Account
+    rule: {when: created_or_edited, condition: "Industry = 'Energy'"}
+  - name: Lead_Changed
+    object: Lead
+settings: {client_ip: 203.0.113.9}
+`
+	for _, tt := range []struct {
+		name, patch, want string
+	}{
+		{"a null removes a key of a named item (the message's rule)",
+			`outbound_messages: [{name: Account_Changed, rule: null}]`,
+			`outbound_messages: [{name: Account_Changed, object: Account}, {name: Lead_Changed, object: Lead}]
+settings: {client_ip: 203.0.113.9}`},
+		{"a mapping merges into the rule: active false deactivates it and keeps its criteria",
+			`outbound_messages: [{name: Account_Changed, rule: {active: false}}]`,
+			`outbound_messages: [{name: Account_Changed, object: Account, rule: {when: created_or_edited, condition: "Industry = 'Energy'", active: false}}, {name: Lead_Changed, object: Lead}]
+settings: {client_ip: 203.0.113.9}`},
+		{"a null removes a top-level key",
+			`settings: null`,
+			`outbound_messages: [{name: Account_Changed, object: Account, rule: {when: created_or_edited, condition: "Industry = 'Energy'"}}, {name: Lead_Changed, object: Lead}]`},
+		{"a null for a key the fixture lacks changes nothing",
+			`outbound_messages: [{name: Lead_Changed, rule: null}]
+network_access: null`,
+			base},
+		{"a null inside a nested mapping removes only that key",
+			`settings: {client_ip: null, reuse_sessions: false}`,
+			`outbound_messages: [{name: Account_Changed, object: Account, rule: {when: created_or_edited, condition: "Industry = 'Energy'"}}, {name: Lead_Changed, object: Lead}]
+settings: {reuse_sessions: false}`},
+		{"a rule can be replaced by a rules list once the rule is removed",
+			`outbound_messages: [{name: Account_Changed, rule: null, rules: [{name: Energy_Flow, kind: flow}]}]`,
+			`outbound_messages: [{name: Account_Changed, object: Account, rules: [{name: Energy_Flow, kind: flow}]}, {name: Lead_Changed, object: Lead}]
+settings: {client_ip: 203.0.113.9}`},
+		{"a named rule in a rules list merges by its name",
+			`outbound_messages: [{name: Account_Changed, rule: null, rules: [{name: Energy_Flow, active: false}]}]`,
+			`outbound_messages: [{name: Account_Changed, object: Account, rules: [{name: Energy_Flow, active: false}]}, {name: Lead_Changed, object: Lead}]
+settings: {client_ip: 203.0.113.9}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var doc yaml.MapSlice
+			if err := yaml.UnmarshalWithOptions([]byte(base), &doc, yaml.UseOrderedMap()); err != nil {
+				t.Fatal(err)
+			}
+			var patch map[string]any // as a scenario's org.patch decodes
+			if err := yaml.Unmarshal([]byte(tt.patch), &patch); err != nil {
+				t.Fatal(err)
+			}
+			got, err := mergeValue(doc, toOrdered(patch), "patch")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want yaml.MapSlice
+			if err := yaml.UnmarshalWithOptions([]byte(tt.want), &want, yaml.UseOrderedMap()); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(normalise(t, want), normalise(t, got)); diff != "" {
+				t.Errorf("patched fixture (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// normalise decodes a document into plain maps, so key order does not count.
+func normalise(t *testing.T, v any) any {
+	t.Helper()
+	text, err := yaml.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := yaml.Unmarshal(text, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

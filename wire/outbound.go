@@ -14,7 +14,20 @@ type OutboundMessage struct {
 	IncludeSessionID bool     `json:"include_session_id"`
 	SessionIDSent    bool     `json:"session_id_sent"`
 	APIVersion       string   `json:"api_version"`
-	Rule             string   `json:"rule,omitempty"`
+	// Rule summarises Rules in one line ("created_or_edited when Industry =
+	// 'Energy'"; named ones with their kind and name, inactive ones marked).
+	Rule  string         `json:"rule,omitempty"`
+	Rules []OutboundRule `json:"rules,omitempty"`
+}
+
+// OutboundRule is a workflow rule or record-triggered flow that sends a
+// message on saves.
+type OutboundRule struct {
+	Name      string `json:"name,omitempty"` // "" for a fixture's unnamed rule:
+	Kind      string `json:"kind"`           // workflow_rule or flow
+	When      string `json:"when"`           // created, created_or_edited, created_or_edited_to_meet_criteria
+	Condition string `json:"condition,omitempty"`
+	Active    bool   `json:"active"`
 }
 
 // Send is POST /_sfemu/outbound/{name}/send: notify about these records,

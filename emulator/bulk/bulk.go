@@ -151,6 +151,11 @@ func (sf surface) Encode(c *gateway.Call, err error) gateway.Response {
 	return sf.Surface.Encode(c, err)
 }
 
+// APIDisabled is the REST API's refusal: Bulk API 2.0 is a REST resource.
+func (sf surface) APIDisabled(c *gateway.Call, why org.APIDenial) error {
+	return sf.Surface.(gateway.APIGate).APIDisabled(c, why)
+}
+
 func (sf surface) Decorate(c *gateway.Call, resp *gateway.Response) {
 	if d, ok := sf.Surface.(gateway.Decorator); ok {
 		d.Decorate(c, resp)

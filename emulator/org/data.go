@@ -72,8 +72,9 @@ type Data struct {
 	byID   map[ID]*Record
 	caseNo int
 
-	hooksMu sync.RWMutex
-	onSave  []func(before, after *Record)
+	hooksMu  sync.RWMutex
+	onSave   []func(before, after *Record, by *User)
+	assigner Assigner
 
 	// clock is the emulator's clock (whether an Event is past); nil: time.Now.
 	clock func() time.Time
@@ -85,19 +86,21 @@ type Data struct {
 }
 
 // OnSave registers f to run after every create (before is nil) and update,
-// outside the data lock — how workflow rules and flows see saves.
-func (d *Data) OnSave(f func(before, after *Record)) {
+// outside the data lock — how workflow rules and flows see saves. by is
+// the user who saved (nil: the system), whose permissions decide what
+// fires ("Disable Outbound Messages").
+func (d *Data) OnSave(f func(before, after *Record, by *User)) {
 	d.hooksMu.Lock()
 	defer d.hooksMu.Unlock()
 	d.onSave = append(d.onSave, f)
 }
 
-func (d *Data) saved(before, after *Record) {
+func (d *Data) saved(before, after *Record, by *User) {
 	d.hooksMu.RLock()
 	hooks := d.onSave
 	d.hooksMu.RUnlock()
 	for _, f := range hooks {
-		f(before, after)
+		f(before, after, by)
 	}
 }
 
@@ -314,6 +317,8 @@ func (d *Data) Lookup(o *Object, f *Field, value any, includeDeleted bool) (recs
 type DMLOptions struct {
 	// AllowSystemFields lets CreatedDate, LastModifiedDate and the like be set.
 	AllowSystemFields bool
+	// Assignment is the lead assignment rule a Lead create runs (none by default).
+	Assignment Assignment
 }
 
 // Insert creates a record of o from field values as decoded from JSON
@@ -350,7 +355,8 @@ func (d *Data) Insert(o *Object, fields map[string]any, user *User, now time.Tim
 	t.index(r, true)
 	d.byID[id] = r
 	d.mu.Unlock()
-	d.saved(nil, r)
+	r = d.runAssignment(r, opt, now)
+	d.saved(nil, r, user)
 	return r, nil
 }
 
@@ -446,7 +452,7 @@ func (d *Data) Update(id ID, fields map[string]any, user *User, now time.Time) (
 	d.stampLocked(o, values, id, user, now, false, DMLOptions{})
 	r := d.replaceLocked(cur, values)
 	d.mu.Unlock()
-	d.saved(cur, r)
+	d.saved(cur, r, user)
 	return r, nil
 }
 

@@ -237,7 +237,7 @@ outbound_messages:
 		names = append(names, f.Name)
 	}
 	if m.ID.Prefix() != PrefixActionID || strings.Join(names, ",") != "Id,AnnualRevenue,Industry,Name" || m.APIVersion != "60.0" ||
-		m.UserToSendAs.Username != "sender@a.example" || m.Rule.Condition != "Industry = 'Energy'" {
+		m.UserToSendAs.Username != "sender@a.example" || len(m.Rules) != 1 || m.Rules[0].Condition != "Industry = 'Energy'" || !m.Rules[0].Active || m.Rules[0].Kind != RuleKindWorkflow {
 		t.Errorf("definition: %+v fields %v", m, names)
 	}
 	for _, tt := range []struct{ yaml, want string }{

@@ -81,6 +81,8 @@ type fixtureYAML struct {
 	Objects          map[string]objectYAML `yaml:"objects"`
 	Records          yaml.MapSlice         `yaml:"records"`
 	OutboundMessages []outboundYAML        `yaml:"outbound_messages"`
+	// LeadAssignmentRules is Setup → Lead Assignment Rules.
+	LeadAssignmentRules []assignRuleYAML `yaml:"lead_assignment_rules"`
 }
 
 // FixtureType is the Go type a fixture decodes into, for tools that check
@@ -99,6 +101,11 @@ type orgYAML struct {
 	Release           string   `yaml:"release"`
 	SessionTimeout    string   `yaml:"session_timeout"`
 	ExtraAudiences    []string `yaml:"extra_audiences"`
+	// Edition is developer, enterprise, unlimited, performance,
+	// professional, essentials or group; APIAccess overrides whether it has
+	// API access (Professional Edition with the API add-on).
+	Edition   string `yaml:"edition"`
+	APIAccess *bool  `yaml:"api_access"`
 }
 
 type settingsYAML struct {
@@ -129,6 +136,11 @@ type settingsYAML struct {
 	SOAPLoginRetiredText     *string `yaml:"soap_login_retired_text"`
 	SOAPInvalidSessionText   *string `yaml:"soap_invalid_session_text"`
 
+	APIDisabledRESTText     *string `yaml:"api_disabled_rest_text"`
+	APIDisabledSOAPOrgText  *string `yaml:"api_disabled_soap_org_text"`
+	APIDisabledSOAPUserText *string `yaml:"api_disabled_soap_user_text"`
+	SOAPLoginChecksAPI      *bool   `yaml:"soap_login_checks_api"`
+
 	UsernamePasswordFlow  *bool  `yaml:"username_password_flow"`
 	TokenEndpointAudience *bool  `yaml:"token_endpoint_audience"`
 	EmulatorHost          string `yaml:"emulator_host"`
@@ -150,6 +162,12 @@ type profileYAML struct {
 	LoginHours     map[string]dayHoursYAML `yaml:"login_hours"`
 	// FieldPermissions maps Object.Field to none, read or edit.
 	FieldPermissions map[string]string `yaml:"field_permissions"`
+	// APIEnabled is "API Enabled" (default true); DisableOutboundMessages
+	// "Disable Outbound Messages" (default false); UserPermissions further
+	// system permissions it enables, by Metadata API name.
+	APIEnabled              *bool    `yaml:"api_enabled"`
+	DisableOutboundMessages *bool    `yaml:"disable_outbound_messages"`
+	UserPermissions         []string `yaml:"user_permissions"`
 }
 
 type dayHoursYAML struct {
@@ -162,6 +180,8 @@ type permSetYAML struct {
 	UseAnyAPIClient bool   `yaml:"use_any_api_client"`
 	// FieldPermissions maps Object.Field to none, read or edit.
 	FieldPermissions map[string]string `yaml:"field_permissions"`
+	// UserPermissions are the system permissions it grants, by Metadata API name.
+	UserPermissions []string `yaml:"user_permissions"`
 }
 
 type userYAML struct {
@@ -367,6 +387,9 @@ func (b *fixtureBuilder) build(raw *fixtureYAML) (*ParsedFixture, error) {
 	if err := b.buildOutbound(raw.OutboundMessages); err != nil {
 		return nil, err
 	}
+	if err := b.buildAssignmentRules(raw.LeadAssignmentRules); err != nil {
+		return nil, err
+	}
 	return pf, nil
 }
 
@@ -406,6 +429,25 @@ func (b *fixtureBuilder) buildOrg(raw *fixtureYAML) (*Org, error) {
 		default:
 			return nil, b.errAt("$.org.type", "org.type %q: want production, developer, sandbox or scratch", r.Type)
 		}
+	}
+	o.Edition = EditionEnterprise
+	if o.Type == Developer {
+		o.Edition = EditionDeveloper
+	}
+	if r.Edition != "" {
+		e := Edition(strings.ToLower(r.Edition))
+		if !slices.Contains(editions, e) {
+			var names []string
+			for _, e := range editions {
+				names = append(names, string(e))
+			}
+			return nil, b.errAt("$.org.edition", "org.edition %q: want %s", r.Edition, strings.Join(names, ", "))
+		}
+		o.Edition = e
+	}
+	o.APIAccess = o.Edition.HasAPIAccess()
+	if r.APIAccess != nil {
+		o.APIAccess = *r.APIAccess
 	}
 	if r.TimeZone != "" {
 		loc, err := time.LoadLocation(r.TimeZone)
@@ -535,6 +577,10 @@ func (b *fixtureBuilder) applySettings(s *Settings, r settingsYAML) error {
 	setString(&s.SOAPLoginUnavailableText, r.SOAPLoginUnavailableText)
 	setString(&s.SOAPLoginRetiredText, r.SOAPLoginRetiredText)
 	setString(&s.SOAPInvalidSessionText, r.SOAPInvalidSessionText)
+	setString(&s.APIDisabledRESTText, r.APIDisabledRESTText)
+	setString(&s.APIDisabledSOAPOrgText, r.APIDisabledSOAPOrgText)
+	setString(&s.APIDisabledSOAPUserText, r.APIDisabledSOAPUserText)
+	setBool(&s.SOAPLoginChecksAPI, r.SOAPLoginChecksAPI)
 	return nil
 }
 
@@ -580,7 +626,7 @@ var weekdays = map[string]time.Weekday{
 func (b *fixtureBuilder) buildProfiles(raws []profileYAML) error {
 	o := b.org
 	for _, name := range builtinProfiles {
-		o.Profiles[strings.ToLower(name)] = &Profile{ID: b.ids.Next(PrefixProfile), Name: name}
+		o.Profiles[strings.ToLower(name)] = &Profile{ID: b.ids.Next(PrefixProfile), Name: name, UserPermissions: UserPermissions{PermAPIEnabled: true}}
 	}
 	declared := map[string]bool{}
 	for i, r := range raws {
@@ -595,6 +641,9 @@ func (b *fixtureBuilder) buildProfiles(raws []profileYAML) error {
 		declared[key] = true
 		p := &Profile{ID: b.ids.Next(PrefixProfile), Name: r.Name}
 		var err error
+		if p.UserPermissions, err = b.profilePermissions(path, r); err != nil {
+			return err
+		}
 		if p.SessionTimeout, err = b.duration(path+".session_timeout", r.SessionTimeout, 0); err != nil {
 			return err
 		}
@@ -647,9 +696,61 @@ func (b *fixtureBuilder) buildPermissionSets(raws []permSetYAML) error {
 		if _, dup := b.org.PermissionSets[key]; dup {
 			return b.errAt(path+".name", "permission set %q is declared twice", r.Name)
 		}
-		b.org.PermissionSets[key] = &PermissionSet{ID: b.ids.Next(PrefixPermSet), Name: r.Name, UseAnyAPIClient: r.UseAnyAPIClient}
+		perms, err := b.userPermissions(path, "permission set "+strconv.Quote(r.Name), r.UserPermissions)
+		if err != nil {
+			return err
+		}
+		if r.UseAnyAPIClient {
+			perms[PermUseAnyAPIClient] = true
+		}
+		b.org.PermissionSets[key] = &PermissionSet{ID: b.ids.Next(PrefixPermSet), Name: r.Name, UserPermissions: perms}
 	}
 	return nil
+}
+
+// userPermissions reads a user_permissions list: Metadata API names sfemu
+// knows, in any case.
+func (b *fixtureBuilder) userPermissions(path, owner string, names []string) (UserPermissions, error) {
+	perms := UserPermissions{}
+	for j, name := range names {
+		canonical, ok := UserPermissionName(name)
+		if !ok {
+			return nil, b.errAt(fmt.Sprintf("%s.user_permissions[%d]", path, j), "%s: user permission %q is not one sfemu knows (Metadata API names: %s)", owner, name, strings.Join(KnownUserPermissions(), ", "))
+		}
+		perms[canonical] = true
+	}
+	return perms, nil
+}
+
+// profilePermissions reads a profile's user_permissions, api_enabled
+// (default true) and disable_outbound_messages; a checkbox turned off that
+// the list turns on is an error.
+func (b *fixtureBuilder) profilePermissions(path string, r profileYAML) (UserPermissions, error) {
+	owner := "profile " + strconv.Quote(r.Name)
+	perms, err := b.userPermissions(path, owner, r.UserPermissions)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range []struct {
+		key, perm string
+		v         *bool
+		def       bool
+	}{
+		{"api_enabled", PermAPIEnabled, r.APIEnabled, true},
+		{"disable_outbound_messages", PermDisableNotifications, r.DisableOutboundMessages, false},
+	} {
+		on := c.def
+		if c.v != nil {
+			on = *c.v
+			if !on && perms[c.perm] {
+				return nil, b.errAt(path+"."+c.key, "%s: %s is false but user_permissions lists %s: say it once", owner, c.key, c.perm)
+			}
+		}
+		if on {
+			perms[c.perm] = true
+		}
+	}
+	return perms, nil
 }
 
 func (b *fixtureBuilder) profileNames() string {

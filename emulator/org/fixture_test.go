@@ -180,6 +180,9 @@ func FuzzFixture(f *testing.F) {
 	f.Add([]byte("org: {name: A}\nprofiles:\n  - name: P\n    login_hours: {monday: {start: \"08:00\", end: \"18:00\"}}\n"))
 	f.Add([]byte("org: {name: A}\napps:\n  - {name: a, consumer_key: K, certificate_pem: \"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n\"}\n"))
 	f.Add([]byte("org: [\n"))
+	f.Add([]byte(permsYAML))
+	f.Add([]byte(assignHead + "  - {name: R, entries: [{criteria: \"Country = 'Japan'\", assign_to: tokyo@a.example}]}\n"))
+	f.Add([]byte(ruleHead + "    rules: [{name: R, kind: flow, active: false}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := NewStore(clock.Real{}, Source{Name: "fuzz.yaml", Data: data})
 		if err == nil && len(s.Orgs()) != 1 {

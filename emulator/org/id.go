@@ -22,6 +22,7 @@ const (
 	PrefixConnectedApp = "0H4"
 	PrefixActionID     = "04k" // outbound message definition (ActionId)
 	PrefixNotification = "04l" // outbound notification Id
+	PrefixAssignRule   = "01Q" // AssignmentRule (lead assignment rules)
 )
 
 const idChecksumAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"

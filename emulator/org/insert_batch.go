@@ -24,11 +24,12 @@ const insertChunk = 1000
 // it are stored, so a reference to a record of the same batch is accepted
 // as Insert would accept it. Platform event objects (published, not
 // stored) and objects the caller may not create go row by row through
-// Insert. The maps are read, not kept.
+// Insert, and so do rows a lead assignment rule runs on. The maps are read,
+// not kept.
 func (d *Data) InsertBatch(o *Object, rows []map[string]any, user *User, now time.Time, opt DMLOptions) ([]*Record, [][]DMLError) {
 	recs := make([]*Record, len(rows))
 	errs := make([][]DMLError, len(rows))
-	if o.PlatformEvent || d.base != nil || len(rows) < 2 || !o.Createable && !opt.AllowSystemFields {
+	if o.PlatformEvent || d.base != nil || len(rows) < 2 || !o.Createable && !opt.AllowSystemFields || opt.Assignment != (Assignment{}) {
 		for i, m := range rows {
 			recs[i], errs[i] = d.Insert(o, m, user, now, opt)
 		}
@@ -147,7 +148,7 @@ func (d *Data) storeBatch(o *Object, idx []int, values [][]any, recs []*Record, 
 	t.indexBatch(records)
 	d.mu.Unlock()
 	for _, i := range idx {
-		d.saved(nil, recs[i])
+		d.saved(nil, recs[i], user)
 	}
 }
 

@@ -88,8 +88,8 @@ func TestInsertBatchIsInsertOneByOne(t *testing.T) {
 		t.Run(tt.object, func(t *testing.T) {
 			one, batch := batchStore(t), batchStore(t)
 			var savedOne, savedBatch []ID
-			one.Data.OnSave(func(_, r *Record) { savedOne = append(savedOne, r.ID) })
-			batch.Data.OnSave(func(_, r *Record) { savedBatch = append(savedBatch, r.ID) })
+			one.Data.OnSave(func(_, r *Record, _ *User) { savedOne = append(savedOne, r.ID) })
+			batch.Data.OnSave(func(_, r *Record, _ *User) { savedBatch = append(savedBatch, r.ID) })
 			obj := one.Schema.Object(tt.object)
 			user := one.Users[0]
 			var wantIDs []ID

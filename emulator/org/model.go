@@ -72,7 +72,12 @@ type Org struct {
 	TrustedIPRanges []IPRange
 	// ExtraAudiences are further aud values accepted, e.g. an Experience Cloud site URL.
 	ExtraAudiences []string
-	Settings       Settings
+	// Edition is the org's edition; APIAccess whether its users may call
+	// the APIs at all: the edition's default, or the fixture's api_access
+	// (Professional Edition with the API add-on).
+	Edition   Edition
+	APIAccess bool
+	Settings  Settings
 
 	Profiles       map[string]*Profile       // by lower-cased name
 	PermissionSets map[string]*PermissionSet // by lower-cased name
@@ -88,6 +93,8 @@ type Org struct {
 	Data   *Data
 	// OutboundMessages are the org's outbound message definitions.
 	OutboundMessages []*OutboundMessage
+	// LeadAssignmentRules are Setup → Lead Assignment Rules (at most one active).
+	LeadAssignmentRules []*LeadAssignmentRule
 
 	loginHistory *LoginHistory
 	eventBus     *EventBus
@@ -191,6 +198,17 @@ type Settings struct {
 	// found, missing session hash: …" and a hint.
 	SOAPInvalidSessionText string
 
+	// APIDisabledRESTText is the REST (and Bulk) API's API_DISABLED_FOR_ORG
+	// message, for an org without API access and for a user without "API
+	// Enabled" alike. APIDisabledSOAPOrgText is the SOAP API's
+	// API_DISABLED_FOR_ORG message, APIDisabledSOAPUserText its
+	// API_CURRENTLY_DISABLED message for a user without API Enabled.
+	APIDisabledRESTText, APIDisabledSOAPOrgText, APIDisabledSOAPUserText string
+	// SOAPLoginChecksAPI makes login() refuse a user who may not call the
+	// API, with the SOAP fault calls get. Off: login() succeeds and every
+	// call after it fails (UNKNOWN which Salesforce does).
+	SOAPLoginChecksAPI bool
+
 	// UsernamePasswordFlow is Setup → OAuth and OpenID Connect Settings →
 	// "Allow OAuth Username-Password Flows". Off by default: orgs created
 	// since Summer '23 block the flow.
@@ -236,6 +254,9 @@ func DefaultSettings() Settings {
 		SOAPLoginUnavailableText: "SOAP API login() is not available in API version {version}: log in with OAuth instead",
 		SOAPLoginRetiredText:     "SOAP API login() has been retired: log in with OAuth instead",
 		SOAPInvalidSessionText:   "Invalid Session ID found in SessionHeader: Illegal Session",
+		APIDisabledRESTText:      "The REST API is not enabled for this Organization.",
+		APIDisabledSOAPOrgText:   "API is not enabled for this Organization or Partner",
+		APIDisabledSOAPUserText:  "API is disabled for this User",
 		TokenEndpointAudience:    true,
 		EmulatorHost:             EmulatorHostMyDomain,
 	}
@@ -285,6 +306,9 @@ type Profile struct {
 	LoginHours     LoginHours    // nil: any time
 	// FieldPermissions: field-level security (fieldaccess.go).
 	FieldPermissions FieldPermissions
+	// UserPermissions are the system permissions it enables (permissions.go):
+	// API Enabled unless the fixture turns it off, Disable Outbound Messages…
+	UserPermissions UserPermissions
 }
 
 // AllowsIP reports whether a login from a passes the profile's Login IP Ranges.
@@ -301,13 +325,13 @@ func (p *Profile) AllowsIP(a netip.Addr) bool {
 }
 
 // PermissionSet is a named set of permissions; sfemu models the ones that
-// change whether a user may log in through an app.
+// change what a user may do through the API.
 type PermissionSet struct {
 	ID   ID
 	Name string
-	// UseAnyAPIClient is the "Use Any API Client" permission: its holders
-	// pass admin-approved app policies without being assigned.
-	UseAnyAPIClient bool
+	// UserPermissions are the system permissions it grants (permissions.go),
+	// "Use Any API Client" among them.
+	UserPermissions UserPermissions
 	// FieldPermissions: field-level security it grants (fieldaccess.go).
 	FieldPermissions FieldPermissions
 }
@@ -381,17 +405,6 @@ func (u *User) Name() string {
 func (u *User) HasPermissionSet(ps *PermissionSet) bool {
 	for _, p := range u.PermissionSets {
 		if p == ps {
-			return true
-		}
-	}
-	return false
-}
-
-// UseAnyAPIClient reports whether one of the user's permission sets grants
-// "Use Any API Client".
-func (u *User) UseAnyAPIClient() bool {
-	for _, p := range u.PermissionSets {
-		if p.UseAnyAPIClient {
 			return true
 		}
 	}

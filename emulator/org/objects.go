@@ -438,11 +438,7 @@ func (b *fixtureBuilder) putSystemRecords(now time.Time) {
 	set("LastModifiedDate", now)
 	set("SystemModstamp", now)
 	set("Name", o.Name)
-	edition := "Enterprise Edition"
-	if o.Type == Developer {
-		edition = "Developer Edition"
-	}
-	set("OrganizationType", edition)
+	set("OrganizationType", o.Edition.OrganizationType())
 	set("IsSandbox", o.Type == Sandbox || o.Type == Scratch)
 	set("InstanceName", "SFEMU1")
 	set("TimeZoneSidKey", o.TimeZone.String())

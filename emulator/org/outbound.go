@@ -26,9 +26,11 @@ type OutboundMessage struct {
 	IncludeSessionID bool
 	// APIVersion decides the Enterprise and Partner URLs' version.
 	APIVersion string
-	// Rule, when set, sends the message as a workflow rule or flow would.
-	Rule *OutboundRule
-	Org  *Org
+	// Rules are the workflow rules and record-triggered flows that send the
+	// message on record saves; none: it is sent only when asked (the
+	// control API). A fixture's rule: is one unnamed workflow rule.
+	Rules []*OutboundRule
+	Org   *Org
 }
 
 // Evaluation criteria of a rule, as Salesforce names them.
@@ -38,15 +40,45 @@ const (
 	RuleOnCreateOrEditToMet = "created_or_edited_to_meet_criteria"
 )
 
-// OutboundRule fires an outbound message on record saves.
+// Kinds of automation that send an outbound message: a workflow rule
+// with the message among its actions, or a record-triggered flow with an
+// outbound message action.
+const (
+	RuleKindWorkflow = "workflow_rule"
+	RuleKindFlow     = "flow"
+)
+
+// OutboundRule is a workflow rule or record-triggered flow that fires an
+// outbound message on record saves. One rule sending two messages appears
+// under both, with the same name and the same criteria.
 type OutboundRule struct {
+	// Name is the rule's or flow's name; "" for a fixture's rule: (the
+	// message's one unnamed workflow rule).
+	Name string
+	// Kind is RuleKindWorkflow or RuleKindFlow.
+	Kind string
 	// When is RuleOnCreate, RuleOnCreateOrEdit (every save that meets the
 	// condition) or RuleOnCreateOrEditToMet (only saves that newly meet it).
 	When string
 	// Condition is a SOQL WHERE expression over the record; empty: always.
 	Condition string
+	// Active is Setup's Active checkbox (a flow's activated version): an
+	// inactive rule fires nothing.
+	Active bool
 	// Pos is where the condition is written, for errors about it.
 	Pos Position
+}
+
+// Label names the rule in messages: "rule" for an unnamed one, else its
+// kind and name (workflow rule "X", flow "Y").
+func (r *OutboundRule) Label() string {
+	switch {
+	case r.Name == "":
+		return "rule"
+	case r.Kind == RuleKindFlow:
+		return fmt.Sprintf("flow %q", r.Name)
+	}
+	return fmt.Sprintf("workflow rule %q", r.Name)
 }
 
 // Position is a place in a fixture: file, line and column.
@@ -71,10 +103,24 @@ type outboundYAML struct {
 	UserToSendAs     string   `yaml:"user_to_send_as"`
 	IncludeSessionID bool     `yaml:"include_session_id"`
 	APIVersion       string   `yaml:"api_version"`
-	Rule             *struct {
-		When      string `yaml:"when"`
-		Condition string `yaml:"condition"`
-	} `yaml:"rule"`
+	// Rule is one unnamed workflow rule; Rules the list form (named rules
+	// and flows). Not both.
+	Rule  *unnamedRuleYAML   `yaml:"rule"`
+	Rules []outboundRuleYAML `yaml:"rules"`
+}
+
+type unnamedRuleYAML struct {
+	When      string `yaml:"when"`
+	Condition string `yaml:"condition"`
+	Active    *bool  `yaml:"active"`
+}
+
+type outboundRuleYAML struct {
+	Name      string `yaml:"name"`
+	Kind      string `yaml:"kind"`
+	When      string `yaml:"when"`
+	Condition string `yaml:"condition"`
+	Active    *bool  `yaml:"active"`
 }
 
 // OutboundMessage returns the definition with this name (case-insensitive), or nil.
@@ -89,6 +135,7 @@ func (o *Org) OutboundMessage(name string) *OutboundMessage {
 
 func (b *fixtureBuilder) buildOutbound(raws []outboundYAML) error {
 	o := b.org
+	rules := map[ruleKey]sharedRule{}
 	for i, r := range raws {
 		path := fmt.Sprintf("$.outbound_messages[%d]", i)
 		if strings.TrimSpace(r.Name) == "" {
@@ -135,22 +182,110 @@ func (b *fixtureBuilder) buildOutbound(raws []outboundYAML) error {
 			}
 			m.APIVersion = strconv.FormatFloat(v, 'f', 1, 64)
 		}
-		if r.Rule != nil {
-			when := r.Rule.When
-			if when == "" {
-				when = RuleOnCreateOrEdit
-			}
-			switch when {
-			case RuleOnCreate, RuleOnCreateOrEdit, RuleOnCreateOrEditToMet:
-			default:
-				return b.errAt(path+".rule.when", "outbound message %q: rule.when %q: want %s, %s or %s", r.Name, when, RuleOnCreate, RuleOnCreateOrEdit, RuleOnCreateOrEditToMet)
-			}
-			line, col := b.locate(path + ".rule.condition")
-			m.Rule = &OutboundRule{When: when, Condition: strings.TrimSpace(r.Rule.Condition), Pos: Position{b.src.Name, line, col}}
+		if err := b.buildRules(path, r, m, rules); err != nil {
+			return err
 		}
 		o.OutboundMessages = append(o.OutboundMessages, m)
 	}
 	return nil
+}
+
+// ruleKey identifies a named rule across messages: a workflow rule and a
+// flow may share a name.
+type ruleKey struct{ kind, name string }
+
+// sharedRule is a named rule as first declared, for checking its other
+// appearances against it.
+type sharedRule struct {
+	rule   *OutboundRule
+	object *Object
+	msg    string
+	line   int
+}
+
+// buildRules reads a definition's rule: or rules:.
+func (b *fixtureBuilder) buildRules(path string, r outboundYAML, m *OutboundMessage, shared map[ruleKey]sharedRule) error {
+	if r.Rule != nil && len(r.Rules) > 0 {
+		return b.errAtKey(path+".rules", "outbound message %q: give rule (one workflow rule) or rules (a list), not both", r.Name)
+	}
+	if r.Rule != nil {
+		rule, err := b.rule(path+".rule", r.Name, "rule.", r.Rule.When, r.Rule.Condition, r.Rule.Active)
+		if err != nil {
+			return err
+		}
+		rule.Kind = RuleKindWorkflow
+		m.Rules = []*OutboundRule{rule}
+		return nil
+	}
+	for j, rr := range r.Rules {
+		rp := fmt.Sprintf("%s.rules[%d]", path, j)
+		if strings.TrimSpace(rr.Name) == "" {
+			return b.errAt(rp, "outbound message %q: rules[%d].name is required (the workflow rule's or flow's name)", r.Name, j)
+		}
+		kind := strings.ToLower(rr.Kind)
+		switch kind {
+		case "":
+			kind = RuleKindWorkflow
+		case RuleKindWorkflow, RuleKindFlow:
+		default:
+			return b.errAt(rp+".kind", "outbound message %q: rules[%d].kind %q: want %s or %s", r.Name, j, rr.Kind, RuleKindWorkflow, RuleKindFlow)
+		}
+		rule, err := b.rule(rp, r.Name, fmt.Sprintf("rules[%d].", j), rr.When, rr.Condition, rr.Active)
+		if err != nil {
+			return err
+		}
+		rule.Name, rule.Kind = rr.Name, kind
+		for _, other := range m.Rules {
+			if other.Kind == kind && strings.EqualFold(other.Name, rr.Name) {
+				return b.errAt(rp+".name", "outbound message %q lists %s twice", r.Name, rule.Label())
+			}
+		}
+		key := ruleKey{kind, strings.ToLower(rr.Name)}
+		line, _ := b.locate(rp)
+		if first, ok := shared[key]; ok {
+			if err := b.sameRule(rp, r.Name, m.Object, rule, first); err != nil {
+				return err
+			}
+		} else {
+			shared[key] = sharedRule{rule: rule, object: m.Object, msg: r.Name, line: line}
+		}
+		m.Rules = append(m.Rules, rule)
+	}
+	return nil
+}
+
+// rule reads one rule's when, condition and active.
+func (b *fixtureBuilder) rule(path, msg, key, when, condition string, active *bool) (*OutboundRule, error) {
+	if when == "" {
+		when = RuleOnCreateOrEdit
+	}
+	switch when {
+	case RuleOnCreate, RuleOnCreateOrEdit, RuleOnCreateOrEditToMet:
+	default:
+		return nil, b.errAt(path+".when", "outbound message %q: %swhen %q: want %s, %s or %s", msg, key, when, RuleOnCreate, RuleOnCreateOrEdit, RuleOnCreateOrEditToMet)
+	}
+	line, col := b.locate(path + ".condition")
+	return &OutboundRule{When: when, Condition: strings.TrimSpace(condition), Active: active == nil || *active,
+		Pos: Position{b.src.Name, line, col}}, nil
+}
+
+// sameRule checks a named rule met again under another message: one rule
+// has one object and one set of criteria, whichever actions it has.
+func (b *fixtureBuilder) sameRule(path, msg string, obj *Object, rule *OutboundRule, first sharedRule) error {
+	differs := ""
+	switch {
+	case obj != first.object:
+		differs = fmt.Sprintf("object (%s there, %s here)", first.object.Name, obj.Name)
+	case rule.When != first.rule.When:
+		differs = fmt.Sprintf("when (%s there, %s here)", first.rule.When, rule.When)
+	case rule.Condition != first.rule.Condition:
+		differs = fmt.Sprintf("condition (%q there, %q here)", first.rule.Condition, rule.Condition)
+	case rule.Active != first.rule.Active:
+		differs = fmt.Sprintf("active (%v there, %v here)", first.rule.Active, rule.Active)
+	default:
+		return nil
+	}
+	return b.errAt(path, "outbound message %q: %s is also an action of message %q (line %d), and its %s differs: one rule has one object and one set of criteria", msg, rule.Label(), first.msg, first.line, differs)
 }
 
 func (o *Org) userByName(username string) *User {

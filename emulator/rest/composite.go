@@ -105,7 +105,7 @@ func (s *Service) compositeCreate(c *call) (gateway.Response, error) {
 			results[i] = collectionResult{Errors: []org.DMLError{*terr}}
 			continue
 		}
-		rec, errs := c.org.Data.Insert(o, fields, c.session.User, c.now, org.DMLOptions{})
+		rec, errs := c.org.Data.Insert(o, fields, c.session.User, c.now, c.createOptions())
 		if errs != nil {
 			results[i] = collectionResult{Errors: errs}
 			continue

@@ -135,7 +135,7 @@ func (s *Service) compositeUpsert(c *call) (gateway.Response, error) {
 				fail(i, org.DMLError{StatusCode: "INVALID_CROSS_REFERENCE_KEY", Message: "invalid cross reference id"})
 				continue
 			}
-			rec, errs := c.org.Data.Insert(o, fields, c.session.User, c.now, org.DMLOptions{})
+			rec, errs := c.org.Data.Insert(o, fields, c.session.User, c.now, c.createOptions())
 			if errs != nil {
 				results[i] = collectionResult{Errors: errs}
 				continue

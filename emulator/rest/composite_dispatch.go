@@ -164,6 +164,13 @@ func (s *Service) dispatch(tmpl *gateway.Call, sr subRequest, log *undoLog) subR
 	}
 	req.Host, req.RemoteAddr = tmpl.Request.Host, tmpl.Request.RemoteAddr
 	req.Header.Set("Content-Type", "application/json")
+	if v := tmpl.Request.Header.Get(AutoAssignHeader); v != "" {
+		// The composite request's Assignment Rule header holds for its
+		// sub-requests unless one sets its own (Salesforce's rule for a
+		// composite call is UNKNOWN; its guide says the header applies to
+		// what a call results in).
+		req.Header.Set(AutoAssignHeader, v)
+	}
 	for k, v := range sr.headers {
 		req.Header.Set(k, v)
 	}

@@ -144,7 +144,7 @@ func (s *Service) compositeTree(c *call) (gateway.Response, error) {
 				}
 				n.fields[n.link.Name] = string(n.parent.id)
 			}
-			rec, errs := c.org.Data.Insert(n.object, n.fields, c.session.User, c.now, org.DMLOptions{})
+			rec, errs := c.org.Data.Insert(n.object, n.fields, c.session.User, c.now, c.createOptions())
 			if errs != nil {
 				n.failed = true
 				failures = append(failures, treeResult{ReferenceID: n.ref, Errors: errs})

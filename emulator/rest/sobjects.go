@@ -201,7 +201,7 @@ func (s *Service) create(c *call) (gateway.Response, error) {
 	if err != nil {
 		return gateway.Response{}, err
 	}
-	rec, errs := c.org.Data.Insert(o, body.fields, c.session.User, c.now, org.DMLOptions{})
+	rec, errs := c.org.Data.Insert(o, body.fields, c.session.User, c.now, c.createOptions())
 	if errs != nil {
 		return gateway.Response{}, dmlFailed(withPositions(errs, body)...)
 	}
@@ -391,7 +391,7 @@ func (s *Service) upsert(c *call) (gateway.Response, error) {
 			return gateway.Response{}, errNotFound
 		}
 		fields[f.Name] = value
-		rec, errs := c.org.Data.Insert(o, fields, c.session.User, c.now, org.DMLOptions{})
+		rec, errs := c.org.Data.Insert(o, fields, c.session.User, c.now, c.createOptions())
 		if errs != nil {
 			return gateway.Response{}, dmlFailed(errs...)
 		}

@@ -68,6 +68,15 @@ func (surface) NoSession(*gateway.Call) error {
 
 func (surface) NotFound(*gateway.Call) error { return errNotFound }
 
+// APIDisabled: an org without API access and a user without "API Enabled"
+// get the same answer — HTTP 403 API_DISABLED_FOR_ORG, "The REST API is not
+// enabled for this Organization." (as integrators quote it for both: the
+// restforce and Force.com Toolkit issue threads, Sequin's Salesforce setup
+// guide). Bulk API 2.0 answers it too.
+func (surface) APIDisabled(c *gateway.Call, _ org.APIDenial) error {
+	return &apiError{http.StatusForbidden, "API_DISABLED_FOR_ORG", c.Org.Settings.APIDisabledRESTText}
+}
+
 func (surface) MethodNotAllowed(c *gateway.Call, allowed []string) error {
 	if len(allowed) == 0 {
 		return errNotFound

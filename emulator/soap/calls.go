@@ -69,6 +69,11 @@ func login(c *call, b []byte) ([]byte, error) {
 	case u.Frozen:
 		return fail(org.LoginUserFrozen, "user "+u.Username+" is frozen", invalidLogin())
 	}
+	if why := o.APIDenied(u); why != org.APIAllowed && o.Settings.SOAPLoginChecksAPI {
+		// settings.soap_login_checks_api; by default login() succeeds and
+		// the calls after it fail (what Salesforce does is UNKNOWN).
+		return fail(statusAPIDisabled, o.APIDenialReason(u, why)+" (settings.soap_login_checks_api)", apiDisabled(o, why))
+	}
 	sess := c.s.store.Sessions.Open(u, nil, u.SessionTimeout(), false)
 	c.recordLogin(u, org.LoginSuccess, "")
 	c.Entry.Username, c.Entry.OrgID = u.Username, string(o.ID)
@@ -88,6 +93,10 @@ func login(c *call, b []byte) ([]byte, error) {
 // statusLoginBlocked is the Login History Status of a login() the org's
 // release or settings refuse (UNKNOWN; sfemu's choice).
 const statusLoginBlocked = "Failed: SOAP API login() Disabled"
+
+// statusAPIDisabled is the Login History Status of a login() refused for
+// want of API access (settings.soap_login_checks_api; UNKNOWN, sfemu's choice).
+const statusAPIDisabled = "Failed: API Disabled"
 
 func replaceVersion(text, v string) string { return strings.ReplaceAll(text, "{version}", v) }
 

@@ -151,7 +151,7 @@ func create(c *call, b []byte) ([]byte, error) {
 			bt.add(fail(org.DMLError{StatusCode: "INVALID_FIELD", Message: "The Id field should not be specified in the sobject data.", Fields: []string{"Id"}}), nil)
 			continue
 		}
-		rec, errs := c.org.Data.Insert(obj, so.fields, c.session.User, c.Now, org.DMLOptions{})
+		rec, errs := c.org.Data.Insert(obj, so.fields, c.session.User, c.Now, org.DMLOptions{Assignment: c.req.header.assignment})
 		if errs != nil {
 			bt.add(result{errs: errs}, nil)
 			continue
@@ -246,7 +246,7 @@ func upsert(c *call, b []byte) ([]byte, error) {
 			r.created = &created
 			bt.add(r, nil)
 		case len(matches) == 0:
-			rec, errs := c.org.Data.Insert(obj, so.fields, c.session.User, c.Now, org.DMLOptions{})
+			rec, errs := c.org.Data.Insert(obj, so.fields, c.session.User, c.Now, org.DMLOptions{Assignment: c.req.header.assignment})
 			if errs != nil {
 				bt.add(result{errs: errs, created: &created}, nil)
 				continue

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sfemu/sfemu/emulator/internal/soapxml"
+	"github.com/sfemu/sfemu/emulator/org"
 )
 
 // Parsing limits. The body itself is bounded by Config.MaxRequestBytes
@@ -39,6 +40,9 @@ type header struct {
 	batchSize  int // QueryOptions.batchSize; 0: not given
 	allOrNone  bool
 	client     string // CallOptions.client
+	// assignment is AssignmentRuleHeader's: useDefaultRule runs the active
+	// lead assignment rule, assignmentRuleId that rule; none without it.
+	assignment org.Assignment
 }
 
 // node is an element of the call's body, namespaces resolved.
@@ -258,6 +262,20 @@ func (h *header) read(n *node) error {
 		h.allOrNone = parseBool(n.childText("allOrNone"))
 	case "CallOptions":
 		h.client = n.childText("client")
+	case "AssignmentRuleHeader":
+		// SOAP API Developer Guide, "AssignmentRuleHeader": an id not in
+		// the 15- or 18-character form fails the call with MALFORMED_ID
+		// (the fault's text is UNKNOWN); with an id, useDefaultRule is not
+		// to be given, and is ignored.
+		if v := strings.TrimSpace(n.childText("assignmentRuleId")); v != "" {
+			id, err := org.ParseID(v)
+			if err != nil {
+				return unexpected("MALFORMED_ID", "AssignmentRuleHeader assignmentRuleId: invalid id: "+v)
+			}
+			h.assignment = org.Assignment{RuleID: id}
+		} else if parseBool(n.childText("useDefaultRule")) {
+			h.assignment = org.Assignment{UseActive: true}
+		}
 	}
 	return nil
 }

@@ -182,6 +182,19 @@ func (sf surface) Encode(c *gateway.Call, err error) gateway.Response { return e
 // one refuse it themselves.
 func (surface) NoSession(c *gateway.Call) error { return invalidSession(c) }
 
+// apiDisabled is the SOAP API's refusal of an org without API access
+// (API_DISABLED_FOR_ORG, "API is not enabled for this Organization or
+// Partner") or of a user without "API Enabled" (API_CURRENTLY_DISABLED,
+// "API is disabled for this User", as integrators quote it: Microsoft's
+// Salesforce connector troubleshooting, Apsona's knowledge base). The
+// texts are settings.
+func apiDisabled(o *org.Org, why org.APIDenial) *fault {
+	if why == org.APIDisabledForOrg {
+		return unexpected("API_DISABLED_FOR_ORG", o.Settings.APIDisabledSOAPOrgText)
+	}
+	return unexpected("API_CURRENTLY_DISABLED", o.Settings.APIDisabledSOAPUserText)
+}
+
 func invalidSession(c *gateway.Call) *fault {
 	text := org.DefaultSettings().SOAPInvalidSessionText
 	if o := c.DefaultOrg(); o != nil {
@@ -266,6 +279,12 @@ func (s *Service) serve(gc *gateway.Call) (gateway.Response, error) {
 	c := &call{Call: gc, s: s, api: a, version: gc.Var("version"), req: req, session: gc.Session, org: gc.Org}
 	if op.needsSession && c.session == nil {
 		return gateway.Response{}, invalidSession(gc)
+	}
+	if op.needsSession {
+		if why := c.org.APIDenied(c.session.User); why != org.APIAllowed {
+			gc.Entry.Reason = c.org.APIDenialReason(c.session.User, why)
+			return gateway.Response{}, apiDisabled(c.org, why)
+		}
 	}
 	b := make([]byte, 0, 4096)
 	b = c.openEnvelope(b)

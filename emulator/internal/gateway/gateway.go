@@ -65,6 +65,13 @@ type Decorator interface {
 	Decorate(c *Call, resp *Response)
 }
 
+// APIGate is a Surface whose non-public calls need API access: an org
+// whose edition (or add-on) has the API, and a user with "API Enabled".
+// APIDisabled is its refusal, in the surface's format.
+type APIGate interface {
+	APIDisabled(c *Call, why org.APIDenial) error
+}
+
 // Handler serves one resource.
 type Handler func(c *Call) (Response, error)
 
@@ -217,6 +224,14 @@ func (g *Gateway) run(c *Call, s Surface, rt Route) Response {
 	}
 	if !rt.Public && c.Session == nil {
 		return g.fail(c, s.NoSession(c))
+	}
+	if gate, ok := s.(APIGate); ok && !rt.Public {
+		// Token issuance succeeds for such a user; the API call is what
+		// fails (docs/FIXTURES.md, "API access").
+		if why := c.Org.APIDenied(c.Session.User); why != org.APIAllowed {
+			c.Entry.Reason = c.Org.APIDenialReason(c.Session.User, why)
+			return g.fail(c, gate.APIDisabled(c, why))
+		}
 	}
 	resp, err := rt.Handler(c)
 	if err != nil {

@@ -74,7 +74,8 @@ func Ordered(v any) any {
 	return v
 }
 
-// Merge lays patch over base. Mappings merge key by key; a list whose items
+// Merge lays patch over base. Mappings merge key by key (a key whose patch
+// value is null is removed; a nil patch keeps base); a list whose items
 // all carry an identity key (IdentityKeys) merges item by item — an item
 // with `_delete: true` removes its namesake — and any other list replaces
 // the base's. where names the patch in errors ("patch").
@@ -95,17 +96,23 @@ func Merge(base, patch any, where string) (any, error) {
 			k := fmt.Sprint(item.Key)
 			found := false
 			for i := range out {
-				if fmt.Sprint(out[i].Key) == k {
-					v, err := Merge(out[i].Value, item.Value, where+"."+k)
-					if err != nil {
-						return nil, err
-					}
-					out[i].Value = v
-					found = true
+				if fmt.Sprint(out[i].Key) != k {
+					continue
+				}
+				found = true
+				if item.Value == nil {
+					// key: null removes the key (rule: null: the message has no rule).
+					out = append(out[:i], out[i+1:]...)
 					break
 				}
+				v, err := Merge(out[i].Value, item.Value, where+"."+k)
+				if err != nil {
+					return nil, err
+				}
+				out[i].Value = v
+				break
 			}
-			if !found {
+			if !found && item.Value != nil {
 				out = append(out, yaml.MapItem{Key: k, Value: stripDelete(item.Value)})
 			}
 		}
