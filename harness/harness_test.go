@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sfemu/sfemu/emulator"
+	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
 	"github.com/sfemu/sfemu/emulator/outbound"
 )
 
@@ -441,7 +442,7 @@ settings: {client_ip: 203.0.113.9}`},
 			if err := yaml.Unmarshal([]byte(tt.patch), &patch); err != nil {
 				t.Fatal(err)
 			}
-			got, err := mergeValue(doc, toOrdered(patch), "patch")
+			got, err := fixturedoc.Merge(doc, fixturedoc.Ordered(patch), "patch")
 			if err != nil {
 				t.Fatal(err)
 			}

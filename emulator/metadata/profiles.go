@@ -133,7 +133,9 @@ func fieldPermissions(f *file, m *mapping, r *element) error {
 var days = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
 // loginHours reads a profile's login hours: <mondayStart>480</mondayStart>
-// is minutes after midnight in the org's time zone.
+// is minutes after midnight in the org's time zone. A day without hours
+// allows no login, as in a fixture (what Salesforce does with a day left
+// unset is UNKNOWN; docs/METADATA.md).
 func loginHours(f *file, p *mapping, lh *element) error {
 	hours := p.sub("login_hours", f.at(lh))
 	for _, d := range days {

@@ -7,8 +7,20 @@
         <readable>true</readable>
     </fieldPermissions>
     <loginHours>
-        <mondayEnd>1080</mondayEnd>
-        <mondayStart>480</mondayStart>
+        <mondayEnd>1440</mondayEnd>
+        <mondayStart>30</mondayStart>
+        <tuesdayEnd>1440</tuesdayEnd>
+        <tuesdayStart>0</tuesdayStart>
+        <wednesdayEnd>1440</wednesdayEnd>
+        <wednesdayStart>0</wednesdayStart>
+        <thursdayEnd>1440</thursdayEnd>
+        <thursdayStart>0</thursdayStart>
+        <fridayEnd>1440</fridayEnd>
+        <fridayStart>0</fridayStart>
+        <saturdayEnd>1440</saturdayEnd>
+        <saturdayStart>0</saturdayStart>
+        <sundayEnd>1440</sundayEnd>
+        <sundayStart>0</sundayStart>
     </loginHours>
     <loginIpRanges>
         <description>The booking service</description>
