@@ -502,3 +502,51 @@ func (rd *reader) attachTriggers() {
 		}
 	}
 }
+
+// readAssignmentRules reads Lead.assignmentRules: each <assignmentRule>
+// with its <ruleEntry> list in order, each entry's criteria items (or
+// formula) as SOQL and its <assignedTo> user. Case assignment rules and
+// entries assigning to queues are listed as ignored.
+func (rd *reader) readAssignmentRules(f *file) error {
+	if f.name != "Lead" {
+		rd.ignore(f.at(f.root), fmt.Sprintf("%s assignment rules are not modelled (Lead's are)", f.name))
+		return nil
+	}
+	for _, ar := range f.root.all("assignmentRule") {
+		name := ar.text("fullName")
+		if name == "" {
+			return f.errAt(ar, "<assignmentRule> needs <fullName>")
+		}
+		rule := rd.leadRules.get(name, f.at(ar))
+		if c := ar.child("active"); c != nil {
+			v, err := boolean(f, c)
+			if err != nil {
+				return err
+			}
+			rule.set("active", v, f.at(c))
+		}
+		for _, re := range ar.all("ruleEntry") {
+			to := re.child("assignedTo")
+			if to == nil || to.Text == "" {
+				return f.errAt(re, "rule %q: a <ruleEntry> needs <assignedTo>", name)
+			}
+			if t := re.text("assignedToType"); t != "" && t != "User" {
+				rd.ignore(f.at(re), fmt.Sprintf("assignment rule entries assigning to a %s are not modelled; the entry is left out", t))
+				continue
+			}
+			entry := newMapping()
+			cond, problem := rd.ruleCondition(f, "Lead", re)
+			if problem != "" {
+				return f.errAt(re, "rule %q: %s", name, problem)
+			}
+			if cond != "" {
+				entry.set("criteria", cond, f.at(re))
+			}
+			entry.set("assign_to", to.Text, f.at(to))
+			rule.add("entries", entry, f.at(re))
+			rd.unused(f, re, "assignedTo", "assignedToType", "criteriaItems", "booleanFilter", "formula", "notifyCcRecipients", "overrideExistingTeams", "template")
+		}
+		rd.unused(f, ar, "fullName", "active", "ruleEntry")
+	}
+	return nil
+}

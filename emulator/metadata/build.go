@@ -134,7 +134,8 @@ type reader struct {
 	objects     map[string]*mapping // by object API name
 	objectOrder []string
 	objectAt    map[string]fixturedoc.Place
-	outbound    *named // outbound messages by Object.Name
+	outbound    *named // outbound messages by name
+	leadRules   *named // Lead assignment rules
 	triggers    []trigger
 	certs       map[string]string // Certificate name → PEM
 	certRefs    []certRef
@@ -146,8 +147,8 @@ func newReader() *reader {
 		apps:      newNamed(), appKinds: map[string]string{},
 		profiles: newNamed(), permSets: newNamed(),
 		objects: map[string]*mapping{}, objectAt: map[string]fixturedoc.Place{},
-		outbound: newNamed(),
-		certs:    map[string]string{},
+		outbound: newNamed(), leadRules: newNamed(),
+		certs: map[string]string{},
 	}
 }
 
@@ -194,6 +195,9 @@ func (rd *reader) assemble() *Result {
 	}
 	if len(rd.outbound.order) > 0 {
 		top.set("outbound_messages", rd.outbound.list(), fixturedoc.Place{})
+	}
+	if len(rd.leadRules.order) > 0 {
+		top.set("lead_assignment_rules", rd.leadRules.list(), fixturedoc.Place{})
 	}
 	places := map[string]fixturedoc.Place{}
 	doc := flatten(&node{val: top}, "$", places).(yaml.MapSlice)

@@ -10,7 +10,7 @@
 // ExternalClientApplication, ExtlClntAppOauthSettings,
 // ExtlClntAppGlobalOauthSettings, ExtlClntAppOauthConfigurablePolicies,
 // ConnectedApp, Profile, PermissionSet, CustomObject, CustomField,
-// Workflow, Flow, Certificate). What sfemu does with each element is in
+// Workflow, Flow, Certificate, AssignmentRules). What sfemu does with each element is in
 // docs/METADATA.md; elements it does not use are listed once as ignored,
 // never fatal, so real projects load.
 package metadata
@@ -170,6 +170,7 @@ var kinds = []kind{
 	{"Workflow", ".workflow", (*reader).readWorkflow},
 	{"Flow", ".flow", (*reader).readFlow},
 	{"Certificate", ".crt", (*reader).readCertificate},
+	{"AssignmentRules", ".assignmentRules", (*reader).readAssignmentRules},
 }
 
 // file is one metadata file being read.
