@@ -85,10 +85,17 @@ type Options struct {
 	// clients can fetch what to trust; nil: that answers 404, TLS is off.
 	TLSCA []byte
 	// NotificationIDBase numbers outbound Notification Ids from this value
-	// instead of 1. Salesforce's ids are unique for ever; a receiver that
-	// outlives one emulator (it dedupes on the Notification Id) must not see
-	// a new emulator reuse them.
+	// plus one, the same on every run (and after every reset). Zero, unless
+	// FixedNotificationIDs: they are numbered from the wall clock at each
+	// start, reset and load (org.IDSequence.SeedFromClock), so they are
+	// unique across restarts as Salesforce's are for ever: a receiver that
+	// outlives one emulator (it dedupes on the Notification Id) never sees
+	// a new emulator reuse one.
 	NotificationIDBase uint64
+	// FixedNotificationIDs numbers Notification Ids from
+	// NotificationIDBase+1 even when that is 0 (04lxx0000000001AAA first),
+	// for tests that compare them.
+	FixedNotificationIDs bool
 }
 
 // Emulator is a running fake Salesforce.
@@ -199,8 +206,11 @@ func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64) 
 	if err != nil {
 		return err
 	}
-	if notificationIDBase > 0 {
+	if notificationIDBase > 0 || e.opts.FixedNotificationIDs {
 		store.IDs.StartAt(org.PrefixNotification, notificationIDBase)
+	} else {
+		// The wall clock, whatever the emulator's clock says.
+		store.IDs.SeedFromClock(org.PrefixNotification, time.Now())
 	}
 	rules := map[*org.Org]*workflow.Rules{}
 	for _, o := range store.Orgs() {
