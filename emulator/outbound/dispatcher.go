@@ -231,6 +231,15 @@ var ErrPortNotAllowed = errors.New("endpoint port not allowed")
 
 // CheckEndpoint applies the endpoint rules: http(s), and a port Salesforce allows.
 func (d *Dispatcher) CheckEndpoint(endpoint string) error {
+	return CheckEndpoint(endpoint, d.cfg.Settings.Ports)
+}
+
+// CheckEndpoint applies the endpoint rules under a Settings.Ports value
+// ("" is "current").
+func CheckEndpoint(endpoint, ports string) error {
+	if ports == "" {
+		ports = DefaultSettings().Ports
+	}
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("endpoint %q is not an http(s) URL", endpoint)
@@ -243,7 +252,7 @@ func (d *Dispatcher) CheckEndpoint(endpoint string) error {
 		port, _ = strconv.Atoi(p)
 	}
 	ok := true
-	switch d.cfg.Settings.Ports {
+	switch ports {
 	case "legacy":
 		ok = port == 80 || port == 443 || (port >= 7000 && port <= 10000)
 	case "current":
@@ -251,7 +260,7 @@ func (d *Dispatcher) CheckEndpoint(endpoint string) error {
 	}
 	if !ok {
 		return fmt.Errorf("%w: %s uses port %d; Salesforce (%s rules) allows 80, 443 and %s", ErrPortNotAllowed, endpoint, port,
-			d.cfg.Settings.Ports, map[string]string{"legacy": "7000–10000", "current": "1024–65535"}[d.cfg.Settings.Ports])
+			ports, map[string]string{"legacy": "7000–10000", "current": "1024–65535"}[ports])
 	}
 	return nil
 }
