@@ -28,7 +28,7 @@ func startServe(t *testing.T, fixture string) string {
 	done := make(chan int, 1)
 	var stderr syncBuffer
 	go func() {
-		done <- serve(ctx, []string{"--org", path, "--listen", "127.0.0.1:0", "--log", "off", "--clock", "virtual"}, io.Discard, &stderr, func(b string) { baseCh <- b })
+		done <- serve(ctx, []string{"--org", path, "--listen", "127.0.0.1:0", "--log", "off", "--clock", "virtual"}, noEnv, io.Discard, &stderr, func(b string) { baseCh <- b })
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	select {
