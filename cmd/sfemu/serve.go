@@ -226,14 +226,13 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 		return 1
 	}
 	opts.Logger = logger
-	publicURL, listen := &f.publicURL, &f.listen
 	// emu is set before any listener serves, so before any handshake asks
 	// the certificate for its names.
 	var emu *emulator.Emulator
 	var https *httpsSetup
 	if tf.on() {
 		var err error
-		if https, err = tf.setup(*publicURL, []string{*listen, tf.listen}, func() []string { return emu.MyDomainHosts() }); err != nil {
+		if https, err = tf.setup(f.publicURL, []string{f.listen, tf.listen}, func() []string { return emu.MyDomainHosts() }); err != nil {
 			fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
 			return 1
 		}
@@ -241,7 +240,7 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 			logger.Warn("TLS: the local CA is in memory only, a new one at each start", "reason", https.ca.Unsaved)
 		}
 	}
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
 		return 1
@@ -261,7 +260,7 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 			l.Close()
 		}
 	}
-	base := strings.TrimRight(*publicURL, "/")
+	base := strings.TrimRight(f.publicURL, "/")
 	if base == "" {
 		base = listeners[0].url()
 	}
