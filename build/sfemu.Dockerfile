@@ -8,7 +8,12 @@
 # (Go tests build it with sfemucontainer.BuildImage; see docs/CONTAINERS.md.)
 #
 # With no arguments it serves the embedded default org. Extra arguments are
-# `sfemu serve` flags: fixtures go in with `--org /fixtures/x.yaml`, and the
+# `sfemu serve` flags, and every flag can be an environment variable instead
+# (SFEMU_ORG, SFEMU_LISTEN, SFEMU_ENDPOINT, SFEMU_CLOCK_START…; a flag wins),
+# which is how a GitHub Actions `services:` container, which takes no
+# arguments, is configured (docs/CONTAINERS.md). The listener is set by
+# SFEMU_LISTEN below, not a flag, so that `-e SFEMU_LISTEN=…` can move it;
+# the health check follows it. Fixtures go in with `--org /fixtures/x.yaml`, and the
 # certificate paths inside a fixture are relative to the fixture, so copy the
 # certificates next to it (sfemucontainer.WithFixture copies both). Set
 # `--public-url` to the address clients reach the container at, e.g.
@@ -24,9 +29,10 @@
 # clients use (a network alias).
 FROM scratch
 COPY sfemu /sfemu
-ENV SFEMU_TLS_DIR=/tls
+ENV SFEMU_TLS_DIR=/tls SFEMU_LISTEN=0.0.0.0:8085
 EXPOSE 8085 8443
-# `sfemu health` GETs http://127.0.0.1:8085/_sfemu/health (2 s timeout) and
-# exits 0 only on 200: fixtures loaded. A scratch image has no curl.
+# `sfemu health` GETs http://127.0.0.1:PORT/_sfemu/health, PORT from
+# SFEMU_LISTEN (2 s timeout), and exits 0 only on 200: fixtures loaded. A
+# scratch image has no curl.
 HEALTHCHECK --interval=1s --timeout=2s --retries=30 CMD ["/sfemu", "health"]
-ENTRYPOINT ["/sfemu", "serve", "--listen", "0.0.0.0:8085"]
+ENTRYPOINT ["/sfemu", "serve"]

@@ -92,7 +92,8 @@ type side struct {
 
 func newSide(t *testing.T, name string) *side {
 	t.Helper()
-	emu, err := emulator.New(emulator.Options{Clock: emulator.VirtualClock, VirtualStart: start})
+	// Fixed Notification Ids: both sides' must match, step by step.
+	emu, err := emulator.New(emulator.Options{Clock: emulator.VirtualClock, VirtualStart: start, FixedNotificationIDs: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,10 +85,31 @@ type Options struct {
 	// clients can fetch what to trust; nil: that answers 404, TLS is off.
 	TLSCA []byte
 	// NotificationIDBase numbers outbound Notification Ids from this value
-	// instead of 1. Salesforce's ids are unique for ever; a receiver that
-	// outlives one emulator (it dedupes on the Notification Id) must not see
-	// a new emulator reuse them.
+	// plus one, the same on every run (and after every reset). Zero, unless
+	// FixedNotificationIDs: they are numbered from the wall clock at each
+	// start, reset and load (org.IDSequence.SeedFromClock), so they are
+	// unique across restarts as Salesforce's are for ever: a receiver that
+	// outlives one emulator (it dedupes on the Notification Id) never sees
+	// a new emulator reuse one.
 	NotificationIDBase uint64
+	// OutboundEndpoints point outbound messages at other endpoints than
+	// their fixtures say, without copying the fixtures (`sfemu serve
+	// --endpoint`): for the orgs in Orgs and Fixtures and their resets, not
+	// for orgs loaded later through LoadOrgs, which bring their own.
+	OutboundEndpoints []EndpointOverride
+	// FixedNotificationIDs numbers Notification Ids from
+	// NotificationIDBase+1 even when that is 0 (04lxx0000000001AAA first),
+	// for tests that compare them.
+	FixedNotificationIDs bool
+}
+
+// EndpointOverride sends every outbound message of one org, or of every
+// org, to URL.
+type EndpointOverride struct {
+	// Org is the org's name or id; empty: every org without an override of
+	// its own.
+	Org string
+	URL string
 }
 
 // Emulator is a running fake Salesforce.
@@ -168,11 +189,12 @@ func New(opts Options) (*Emulator, error) {
 func (e *Emulator) reset() error {
 	e.resetMu.Lock()
 	defer e.resetMu.Unlock()
-	return e.resetLocked(e.opts.Orgs, e.opts.NotificationIDBase)
+	return e.resetLocked(e.opts.Orgs, e.opts.NotificationIDBase, e.opts.OutboundEndpoints)
 }
 
 // replaceOrgs loads other fixtures in place of the current ones; on error
-// the emulator keeps what it had.
+// the emulator keeps what it had. The new fixtures' endpoints stand:
+// Options.OutboundEndpoints were for the orgs the emulator started with.
 func (e *Emulator) replaceOrgs(sources []org.Source, notificationIDBase uint64, clockStart time.Time) error {
 	e.resetMu.Lock()
 	defer e.resetMu.Unlock()
@@ -180,27 +202,90 @@ func (e *Emulator) replaceOrgs(sources []org.Source, notificationIDBase uint64, 
 		// A fresh start: the new orgs' queue and sessions begin at clockStart.
 		was := e.virtual.Now()
 		e.virtual.Restart(clockStart)
-		if err := e.resetLocked(sources, notificationIDBase); err != nil {
+		if err := e.resetLocked(sources, notificationIDBase, nil); err != nil {
 			e.virtual.Restart(was)
 			return err
 		}
-		e.opts.Orgs, e.opts.NotificationIDBase = sources, notificationIDBase
-		return nil
-	}
-	if err := e.resetLocked(sources, notificationIDBase); err != nil {
+	} else if err := e.resetLocked(sources, notificationIDBase, nil); err != nil {
 		return err
 	}
-	e.opts.Orgs, e.opts.NotificationIDBase = sources, notificationIDBase
+	e.opts.Orgs, e.opts.NotificationIDBase, e.opts.OutboundEndpoints = sources, notificationIDBase, nil
 	return nil
 }
 
-func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64) error {
+// overrideEndpoints applies Options.OutboundEndpoints to a freshly loaded
+// store. An override that would change nothing (an unknown org, an org
+// without outbound messages) is an error, not a silent no-op.
+func overrideEndpoints(store *org.Store, overrides []EndpointOverride, ports string) error {
+	if len(overrides) == 0 {
+		return nil
+	}
+	var all string
+	byOrg := map[*org.Org]string{}
+	for _, ov := range overrides {
+		what := "endpoint " + ov.URL
+		if ov.Org != "" {
+			what = fmt.Sprintf("endpoint %s for org %q", ov.URL, ov.Org)
+		}
+		if err := outbound.CheckEndpoint(ov.URL, ports); err != nil {
+			return fmt.Errorf("emulator: %s: %w", what, err)
+		}
+		if ov.Org == "" {
+			if all != "" {
+				return fmt.Errorf("emulator: two endpoints for every org's messages: %s and %s", all, ov.URL)
+			}
+			all = ov.URL
+			continue
+		}
+		o := store.Org(ov.Org)
+		if o == nil {
+			var names []string
+			for _, o := range store.Orgs() {
+				names = append(names, fmt.Sprintf("%q", o.Name))
+			}
+			return fmt.Errorf("emulator: %s: no such org (loaded: %s)", what, strings.Join(names, ", "))
+		}
+		if prev, dup := byOrg[o]; dup {
+			return fmt.Errorf("emulator: two endpoints for org %q: %s and %s", o.Name, prev, ov.URL)
+		}
+		if len(o.OutboundMessages) == 0 {
+			return fmt.Errorf("emulator: %s: the org has no outbound messages", what)
+		}
+		byOrg[o] = ov.URL
+	}
+	changed := 0
+	for _, o := range store.Orgs() {
+		u, ok := byOrg[o]
+		if !ok {
+			u = all
+		}
+		if u == "" {
+			continue
+		}
+		for _, m := range o.OutboundMessages {
+			m.EndpointURL = u
+			changed++
+		}
+	}
+	if changed == 0 {
+		return fmt.Errorf("emulator: endpoint %s: no org has outbound messages", all)
+	}
+	return nil
+}
+
+func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64, endpoints []EndpointOverride) error {
 	store, err := org.NewStore(e.clock, sources...)
 	if err != nil {
 		return err
 	}
-	if notificationIDBase > 0 {
+	if err := overrideEndpoints(store, endpoints, e.opts.Outbound.Ports); err != nil {
+		return err
+	}
+	if notificationIDBase > 0 || e.opts.FixedNotificationIDs {
 		store.IDs.StartAt(org.PrefixNotification, notificationIDBase)
+	} else {
+		// The wall clock, whatever the emulator's clock says.
+		store.IDs.SeedFromClock(org.PrefixNotification, time.Now())
 	}
 	rules := map[*org.Org]*workflow.Rules{}
 	for _, o := range store.Orgs() {

@@ -65,7 +65,11 @@ type QueueEntry struct {
 	Attempts    int        `json:"attempts"`
 	LastAttempt *time.Time `json:"last_attempt,omitempty"`
 	NextAttempt *time.Time `json:"next_attempt,omitempty"`
-	// DeliveryFailureReason is the last failure, as Setup shows it.
+	// DroppedAt is when a dropped notification left the queue: the end of
+	// its 24-hour retry window, or when it was deleted.
+	DroppedAt *time.Time `json:"dropped_at,omitempty"`
+	// DeliveryFailureReason is the last failure, as Setup shows it; a
+	// dropped notification's says why it was dropped.
 	DeliveryFailureReason string `json:"delivery_failure_reason,omitempty"`
 	DuplicateOf           string `json:"duplicate_of,omitempty"`
 }

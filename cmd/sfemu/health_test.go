@@ -90,3 +90,29 @@ func TestHealthRejectsArguments(t *testing.T) {
 		t.Fatalf("exit code = %d, want 2", code)
 	}
 }
+
+// TestHealthFollowsSFEMU_LISTEN: in the image, $SFEMU_LISTEN moves the
+// listener and the built-in health check follows it.
+func TestHealthFollowsSFEMU_LISTEN(t *testing.T) {
+	for _, tc := range []struct{ listen, want string }{
+		{"", "http://127.0.0.1:8085"},
+		{"0.0.0.0:9000", "http://127.0.0.1:9000"},
+		{":9001", "http://127.0.0.1:9001"},
+		{"[::]:9002", "http://127.0.0.1:9002"},
+		{"192.0.2.10:9003", "http://192.0.2.10:9003"},
+		{"[::1]:9004", "http://[::1]:9004"},
+	} {
+		env := func(k string) (string, bool) { return tc.listen, k == "SFEMU_LISTEN" && tc.listen != "" }
+		if got := healthURL(env); got != tc.want {
+			t.Errorf("SFEMU_LISTEN=%q: health URL %s, want %s", tc.listen, got, tc.want)
+		}
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"status":"ok","orgs":1}`)) }))
+	defer srv.Close()
+	listen := strings.Replace(strings.TrimPrefix(srv.URL, "http://"), "127.0.0.1", "0.0.0.0", 1)
+	var stdout, stderr bytes.Buffer
+	env := func(k string) (string, bool) { return listen, k == "SFEMU_LISTEN" }
+	if code := health(nil, env, &stdout, &stderr); code != 0 {
+		t.Errorf("with SFEMU_LISTEN=%s: exit %d, %s", listen, code, stderr.String())
+	}
+}

@@ -12,8 +12,10 @@ import (
 const usage = `sfemu — a local fake Salesforce for outbound-message receivers
 
 Usage:
-  sfemu serve   [--org FILE]... [--listen ADDR] [--public-url URL] [--clock real|virtual]
+  sfemu serve   [--org FILE]... [--listen ADDR] [--public-url URL] [--clock real|virtual] [--clock-start TIME]
+                [--endpoint [ORG=]URL]... [--trust-ca FILE]... [--notification-id-base N]
                 [--tls | --tls-listen ADDR] [--tls-name NAME]... [--tls-dir DIR | --tls-cert FILE --tls-key FILE]
+                (every flag also from $SFEMU_<FLAG>: SFEMU_ORG, SFEMU_LISTEN, SFEMU_ENDPOINT…)
   sfemu keygen  --out DIR [--name NAME] [--days N | --expired]
   sfemu jwt     --key FILE --iss CONSUMER_KEY --sub USERNAME [--aud URL] [--exp 3m]
   sfemu send    [--emulator URL] --message NAME (--record ID... | --where 'SOQL condition')

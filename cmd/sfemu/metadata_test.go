@@ -24,7 +24,7 @@ func startServeArgs(t *testing.T, args ...string) string {
 	baseCh := make(chan string, 1)
 	done := make(chan int, 1)
 	go func() {
-		done <- serve(ctx, append([]string{"--listen", "127.0.0.1:0", "--log", "off"}, args...), &stdout, &stderr, func(base string) { baseCh <- base })
+		done <- serve(ctx, append([]string{"--listen", "127.0.0.1:0", "--log", "off"}, args...), noEnv, &stdout, &stderr, func(base string) { baseCh <- base })
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	select {
@@ -107,7 +107,7 @@ func TestServeMetadataErrorNamesTheMetadataFile(t *testing.T) {
 </Profile>
 `), 0o644)
 	var stdout, stderr bytes.Buffer
-	code := serve(context.Background(), []string{"--metadata", dir, "--listen", "127.0.0.1:0"}, &stdout, &stderr, nil)
+	code := serve(context.Background(), []string{"--metadata", dir, "--listen", "127.0.0.1:0"}, noEnv, &stdout, &stderr, nil)
 	want := filepath.Join(dir, "profiles", "Ops.profile-meta.xml") + ":5:"
 	if code != 1 || !strings.Contains(stderr.String(), want) || !strings.Contains(stderr.String(), "10.0.0.300") {
 		t.Errorf("exit %d, stderr %q; want it to name %s", code, stderr.String(), want)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,11 +12,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/sfemu/sfemu/emulator"
+	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
 	"github.com/sfemu/sfemu/emulator/outbound"
 	"github.com/sfemu/sfemu/emulator/rest"
 	"github.com/sfemu/sfemu/fixtures"
@@ -24,50 +27,186 @@ import (
 // DefaultListen is where `sfemu serve` listens unless told otherwise.
 const DefaultListen = "127.0.0.1:8085"
 
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
 // runServe implements `sfemu serve`: it runs until SIGINT or SIGTERM, then
 // shuts down gracefully.
 func runServe(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, args, stdout, stderr, nil)
+	return serve(ctx, args, os.LookupEnv, stdout, stderr, nil)
 }
 
-// serve is runServe with a context to stop it and a hook that learns the
-// base URL once the listener is up (for tests).
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(baseURL string)) int {
+const serveSynopsis = "sfemu serve [flags]   (every flag also as $SFEMU_NAME)"
+
+// serveFlags are `sfemu serve`'s flags (README.md lists them).
+type serveFlags struct {
+	orgFiles        stringList
+	metadataDirs    stringList
+	listen          string
+	publicURL       string
+	clockMode       string
+	clockStart      string
+	trustXFF        bool
+	sessionOverHTTP bool
+	ports           string
+	logFormat       string
+	endpoints       stringList
+	trustCAs        stringList
+	notificationIDs optionalUint
+	tls             tlsFlags
+}
+
+func (f *serveFlags) register(fs *flag.FlagSet) {
+	fs.Var(&f.orgFiles, "org", "org fixture YAML `FILE` (repeatable); none: the embedded default org")
+	fs.Var(&f.metadataDirs, "metadata", "Salesforce metadata `DIR` (SFDX project or retrieved package; repeatable): the org's Setup, with --org giving its users and records (docs/METADATA.md)")
+	fs.StringVar(&f.listen, "listen", DefaultListen, "`ADDR` to listen on")
+	fs.StringVar(&f.publicURL, "public-url", "", "`URL` clients reach sfemu at (instance_url, identity URLs); default http://ADDR, https://ADDR with --tls")
+	fs.StringVar(&f.clockMode, "clock", "real", "real, or virtual (time moves only through the control API)")
+	fs.StringVar(&f.clockStart, "clock-start", "", "start the virtual clock at `TIME` (RFC 3339, e.g. 2026-02-20T09:00:00Z; the past too); implies --clock virtual")
+	fs.BoolVar(&f.trustXFF, "trust-forwarded-for", false, "take client IPs from X-Forwarded-For (only behind a proxy you control)")
+	fs.BoolVar(&f.sessionOverHTTP, "session-id-over-http", false, "let legacy outbound messages carry a session ID to http:// endpoints (Salesforce: https only)")
+	fs.StringVar(&f.ports, "outbound-ports", "current", "endpoint ports outbound messages may use: current (80, 443, 1024-65535), legacy (80, 443, 7000-10000) or any")
+	fs.Var(&f.endpoints, "endpoint", "`[ORG=]URL`: send every org's outbound messages (with ORG=, that org's) to URL instead of their fixtures' endpoint_url (repeatable)")
+	fs.Var(&f.trustCAs, "trust-ca", "trust the CA certificates in PEM `FILE` for outbound https, besides the system's (repeatable)")
+	fs.Var(&f.notificationIDs, "notification-id-base", "number Notification Ids from `N`+1 on every start, for reproducible ids (0: 04lxx0000000001AAA first); default: from the wall clock, never repeating across restarts")
+	fs.StringVar(&f.logFormat, "log", "text", "request log format: text, json, or off")
+	f.tls.register(fs)
+}
+
+// optionalUint is a number flag that knows whether it was given.
+type optionalUint struct {
+	n   uint64
+	set bool
+}
+
+func (o *optionalUint) String() string {
+	if !o.set {
+		return ""
+	}
+	return strconv.FormatUint(o.n, 10)
+}
+
+func (o *optionalUint) Set(v string) error {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("want a whole number ≥ 0")
+	}
+	o.n, o.set = n, true
+	return nil
+}
+
+// usageError is a bad flag: exit status 2.
+type usageError struct{ error }
+
+// options turns the flags into the emulator's options (the listener-bound
+// parts, PublicURL and TLSCA, are the caller's). ref names a flag as the
+// user gave it.
+func (f *serveFlags) options(ref func(string) string, clockGiven bool, notes io.Writer) (emulator.Options, *fixturedoc.Trace, error) {
+	opts := emulator.Options{
+		Clock:             emulator.ClockMode(f.clockMode),
+		TrustForwardedFor: f.trustXFF,
+		Outbound:          outbound.Settings{SessionOverHTTP: f.sessionOverHTTP, Ports: f.ports},
+	}
+	switch f.clockMode {
+	case "real", "virtual":
+	default:
+		return opts, nil, usageError{fmt.Errorf("%s %q: want real or virtual", ref("clock"), f.clockMode)}
+	}
+	if f.clockStart != "" {
+		t, err := time.Parse(time.RFC3339, f.clockStart)
+		if err != nil {
+			return opts, nil, usageError{fmt.Errorf("%s %q: want an RFC 3339 time such as 2026-02-20T09:00:00Z", ref("clock-start"), f.clockStart)}
+		}
+		if clockGiven && f.clockMode != "virtual" {
+			return opts, nil, usageError{fmt.Errorf("%s is for the virtual clock, not %s real: the real clock reads the machine's time", ref("clock-start"), ref("clock"))}
+		}
+		opts.Clock, opts.VirtualStart = emulator.VirtualClock, t
+	}
+	switch f.ports {
+	case "current", "legacy", "any":
+	default:
+		return opts, nil, usageError{fmt.Errorf("%s %q: want current, legacy or any", ref("outbound-ports"), f.ports)}
+	}
+	for _, e := range f.endpoints {
+		ov, err := parseEndpoint(e)
+		if err != nil {
+			return opts, nil, usageError{fmt.Errorf("%s %q: %v", ref("endpoint"), e, err)}
+		}
+		opts.OutboundEndpoints = append(opts.OutboundEndpoints, ov)
+	}
+	for _, file := range f.trustCAs {
+		pemBytes, err := os.ReadFile(file)
+		if err != nil {
+			return opts, nil, fmt.Errorf("%s: %v", ref("trust-ca"), err)
+		}
+		if !x509.NewCertPool().AppendCertsFromPEM(pemBytes) {
+			return opts, nil, fmt.Errorf("%s %s: no PEM certificate in the file (want -----BEGIN CERTIFICATE-----)", ref("trust-ca"), file)
+		}
+		opts.OutboundTrustedCAs = append(append(opts.OutboundTrustedCAs, pemBytes...), '\n')
+	}
+	if f.notificationIDs.set {
+		opts.NotificationIDBase, opts.FixedNotificationIDs = f.notificationIDs.n, true
+	}
+	sources, trace, err := orgSources(f.orgFiles, f.metadataDirs, notes)
+	if err != nil {
+		return opts, nil, err
+	}
+	opts.Orgs = sources
+	return opts, trace, nil
+}
+
+// parseEndpoint reads --endpoint's [ORG=]URL. A value that starts with a
+// scheme is a URL, whatever "=" its query holds.
+func parseEndpoint(v string) (emulator.EndpointOverride, error) {
+	var ov emulator.EndpointOverride
+	if lower := strings.ToLower(v); strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
+		ov.URL = v
+	} else if name, u, ok := strings.Cut(v, "="); ok && strings.TrimSpace(name) != "" {
+		ov.Org, ov.URL = strings.TrimSpace(name), strings.TrimSpace(u)
+	} else {
+		return ov, errors.New("want URL or ORG=URL, with an http:// or https:// URL")
+	}
+	if lower := strings.ToLower(ov.URL); !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
+		return ov, errors.New("want an http:// or https:// URL")
+	}
+	return ov, nil
+}
+
+// serve is runServe with a context to stop it, the environment to read
+// (os.LookupEnv) and a hook that learns the base URL once the listener is
+// up (for tests).
+func serve(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer, ready func(baseURL string)) int {
 	fs := flag.NewFlagSet("sfemu serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var orgFiles stringList
-	fs.Var(&orgFiles, "org", "org fixture YAML `FILE` (repeatable); none: the embedded default org")
-	var metadataDirs stringList
-	fs.Var(&metadataDirs, "metadata", "Salesforce metadata `DIR` (SFDX project or retrieved package; repeatable): the org's Setup, with --org giving its users and records (docs/METADATA.md)")
-	listen := fs.String("listen", DefaultListen, "`ADDR` to listen on")
-	publicURL := fs.String("public-url", "", "`URL` clients reach sfemu at (instance_url, identity URLs); default http://ADDR, https://ADDR with --tls")
-	clockMode := fs.String("clock", "real", "real, or virtual (time moves only through the control API)")
-	trustXFF := fs.Bool("trust-forwarded-for", false, "take client IPs from X-Forwarded-For (only behind a proxy you control)")
-	sessionOverHTTP := fs.Bool("session-id-over-http", false, "let legacy outbound messages carry a session ID to http:// endpoints (Salesforce: https only)")
-	ports := fs.String("outbound-ports", "current", "endpoint ports outbound messages may use: current (80, 443, 1024-65535), legacy (80, 443, 7000-10000) or any")
-	logFormat := fs.String("log", "text", "request log format: text, json, or off")
-	var tf tlsFlags
-	tf.register(fs)
+	var f serveFlags
+	f.register(fs)
+	env := bindEnv(fs, serveSynopsis)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "sfemu serve: unexpected argument %q (fixtures go with --org FILE)\n", fs.Arg(0))
 		return 2
 	}
+	clockGiven := false
+	fs.Visit(func(fl *flag.Flag) { clockGiven = clockGiven || fl.Name == "clock" })
+	if err := env.apply(lookupEnv); err != nil {
+		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
+		return 2
+	}
+	clockGiven = clockGiven || env.fromEnv["clock"]
+	tf := &f.tls
+	// $SFEMU_TLS_DIR has always said where the local CA lives, also
+	// without https (the image sets it): only --tls-dir itself is checked.
+	tf.dirFromEnv = env.fromEnv["tls-dir"]
 	if err := tf.check(); err != nil {
 		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
 		return 2
 	}
 	var logger *slog.Logger
-	switch *logFormat {
+	switch f.logFormat {
 	case "text":
 		logger = slog.New(slog.NewTextHandler(stderr, nil))
 	case "json":
@@ -75,28 +214,25 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	case "off":
 		logger = slog.New(slog.DiscardHandler)
 	default:
-		fmt.Fprintf(stderr, "sfemu serve: --log %q: want text, json or off\n", *logFormat)
+		fmt.Fprintf(stderr, "sfemu serve: %s %q: want text, json or off\n", env.ref("log"), f.logFormat)
 		return 2
 	}
-
-	switch *ports {
-	case "current", "legacy", "any":
-	default:
-		fmt.Fprintf(stderr, "sfemu serve: --outbound-ports %q: want current, legacy or any\n", *ports)
-		return 2
-	}
-	sources, trace, err := orgSources(orgFiles, metadataDirs, stderr)
+	opts, trace, err := f.options(env.ref, clockGiven, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
+		if errors.As(err, new(usageError)) {
+			return 2
+		}
 		return 1
 	}
+	opts.Logger = logger
 	// emu is set before any listener serves, so before any handshake asks
 	// the certificate for its names.
 	var emu *emulator.Emulator
 	var https *httpsSetup
 	if tf.on() {
 		var err error
-		if https, err = tf.setup(*publicURL, []string{*listen, tf.listen}, func() []string { return emu.MyDomainHosts() }); err != nil {
+		if https, err = tf.setup(f.publicURL, []string{f.listen, tf.listen}, func() []string { return emu.MyDomainHosts() }); err != nil {
 			fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
 			return 1
 		}
@@ -104,7 +240,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 			logger.Warn("TLS: the local CA is in memory only, a new one at each start", "reason", https.ca.Unsaved)
 		}
 	}
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
 		return 1
@@ -124,18 +260,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 			l.Close()
 		}
 	}
-	base := strings.TrimRight(*publicURL, "/")
+	base := strings.TrimRight(f.publicURL, "/")
 	if base == "" {
 		base = listeners[0].url()
 	}
-	opts := emulator.Options{
-		Orgs:              sources,
-		PublicURL:         base,
-		Clock:             emulator.ClockMode(*clockMode),
-		TrustForwardedFor: *trustXFF,
-		Logger:            logger,
-		Outbound:          outbound.Settings{SessionOverHTTP: *sessionOverHTTP, Ports: *ports},
-	}
+	opts.PublicURL = base
 	if https != nil && https.ca != nil {
 		opts.TLSCA = https.ca.CertPEM
 	}
@@ -158,7 +287,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 		}
 		httpsBanner = func(w io.Writer) { https.printBanner(w, listeners) }
 	}
-	printBanner(stdout, emu, base, *clockMode, len(sources) == 0, httpsBanner)
+	printBanner(stdout, emu, base, len(opts.Orgs) == 0, httpsBanner)
 
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	if https != nil {
@@ -197,12 +326,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 // printBanner says where sfemu listens and what a client needs to log in,
 // from the control API's view of the orgs; httpsBanner, when https is on,
 // adds where and how to trust it.
-func printBanner(w io.Writer, emu *emulator.Emulator, base, clockMode string, defaultOrg bool, httpsBanner func(io.Writer)) {
+func printBanner(w io.Writer, emu *emulator.Emulator, base string, defaultOrg bool, httpsBanner func(io.Writer)) {
 	ctx := context.Background()
 	orgs, _ := emu.Orgs(ctx)
 	msgs, _ := emu.OutboundMessages(ctx)
 	apps, _ := emu.Apps(ctx)
-	fmt.Fprintf(w, "sfemu %s serving on %s (clock: %s)\n", version(), base, clockMode)
+	clockLine := "real"
+	if c, err := emu.Clock(ctx); err == nil && c.Mode == "virtual" {
+		clockLine = "virtual, at " + c.Now.UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(w, "sfemu %s serving on %s (clock: %s)\n", version(), base, clockLine)
 	fmt.Fprintf(w, "  token endpoint  %s/services/oauth2/token\n", base)
 	fmt.Fprintf(w, "  REST API        %s/services/data/v%.1f/ (query, sobjects, composite, search)\n", base, rest.DefaultLatestVersion)
 	fmt.Fprintf(w, "  SOAP API        %s/services/Soap/u/%.1f (Partner), /services/Soap/c/%.1f (Enterprise); WSDLs at /soap/wsdl.jsp\n", base, rest.DefaultLatestVersion, rest.DefaultLatestVersion)

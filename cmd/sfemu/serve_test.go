@@ -36,7 +36,7 @@ func TestServeDefaultOrgThenShutDownGracefully(t *testing.T) {
 	baseCh := make(chan string, 1)
 	done := make(chan int, 1)
 	go func() {
-		done <- serve(ctx, []string{"--listen", "127.0.0.1:0", "--log", "off"}, &stdout, &stderr, func(base string) { baseCh <- base })
+		done <- serve(ctx, []string{"--listen", "127.0.0.1:0", "--log", "off"}, noEnv, &stdout, &stderr, func(base string) { baseCh <- base })
 	}()
 	var base string
 	select {
@@ -80,7 +80,7 @@ func TestServeRefusesABadFixtureWithFileAndLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "acme.yaml")
 	os.WriteFile(path, []byte("org:\n  name: Acme\nusers:\n  - {username: s@acme.example, profile: Integration}\n"), 0o644)
 	var stdout, stderr bytes.Buffer
-	code := serve(context.Background(), []string{"--org", path, "--listen", "127.0.0.1:0"}, &stdout, &stderr, nil)
+	code := serve(context.Background(), []string{"--org", path, "--listen", "127.0.0.1:0"}, noEnv, &stdout, &stderr, nil)
 	if code != 1 || !strings.Contains(stderr.String(), path+":4:") || !strings.Contains(stderr.String(), `profile "Integration" does not exist`) {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
@@ -89,9 +89,12 @@ func TestServeRefusesABadFixtureWithFileAndLine(t *testing.T) {
 func TestServeUsageErrors(t *testing.T) {
 	for _, args := range [][]string{{"--clock", "sundial", "--listen", "127.0.0.1:0"}, {"stray.yaml"}, {"--log", "loud"}} {
 		var stdout, stderr bytes.Buffer
-		code := serve(context.Background(), args, &stdout, &stderr, nil)
+		code := serve(context.Background(), args, noEnv, &stdout, &stderr, nil)
 		if code == 0 || stderr.Len() == 0 {
 			t.Errorf("serve %v: exit %d, stderr %q", args, code, stderr.String())
 		}
 	}
 }
+
+// noEnv is an empty environment.
+func noEnv(string) (string, bool) { return "", false }

@@ -26,13 +26,16 @@ type tlsFlags struct {
 	dir      string
 	certFile string
 	keyFile  string
+	// dirFromEnv: dir came from $SFEMU_TLS_DIR, which may be set whether
+	// or not https is on.
+	dirFromEnv bool
 }
 
 func (f *tlsFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.tls, "tls", false, "serve https instead of http on --listen, with a certificate from sfemu's local CA (docs/TLS.md)")
 	fs.StringVar(&f.listen, "tls-listen", "", "`ADDR` of an https listener besides --listen's (http and https side by side)")
 	fs.Var(&f.names, "tls-name", "one more host `NAME` or IP address for the https certificate (repeatable)")
-	fs.StringVar(&f.dir, "tls-dir", "", "`DIR` the local CA is kept in (default $"+localca.EnvDir+", else sfemu/tls in the user config directory)")
+	fs.StringVar(&f.dir, "tls-dir", "", "`DIR` the local CA is kept in (default sfemu/tls in the user config directory)")
 	fs.StringVar(&f.certFile, "tls-cert", "", "serve your own certificate `FILE` (PEM, chain after it) instead of one from the local CA; with --tls-key")
 	fs.StringVar(&f.keyFile, "tls-key", "", "the private key `FILE` of --tls-cert")
 }
@@ -43,7 +46,7 @@ func (f *tlsFlags) on() bool { return f.tls || f.listen != "" }
 // check refuses flag combinations that would do nothing, silently.
 func (f *tlsFlags) check() error {
 	if !f.on() {
-		if len(f.names) > 0 || f.dir != "" || f.certFile != "" || f.keyFile != "" {
+		if len(f.names) > 0 || (f.dir != "" && !f.dirFromEnv) || f.certFile != "" || f.keyFile != "" {
 			return errors.New("--tls-name, --tls-dir, --tls-cert and --tls-key need --tls (https on --listen) or --tls-listen ADDR")
 		}
 		return nil
@@ -51,7 +54,7 @@ func (f *tlsFlags) check() error {
 	if (f.certFile == "") != (f.keyFile == "") {
 		return errors.New("--tls-cert FILE and --tls-key FILE go together")
 	}
-	if f.certFile != "" && (len(f.names) > 0 || f.dir != "") {
+	if f.certFile != "" && (len(f.names) > 0 || (f.dir != "" && !f.dirFromEnv)) {
 		return errors.New("--tls-name and --tls-dir are for sfemu's own certificate; with --tls-cert the names are your certificate's")
 	}
 	for i, n := range f.names {

@@ -46,12 +46,20 @@ func (r running) httpsURLs(t *testing.T) []string {
 // startServing runs `sfemu serve args…` until the test ends.
 func startServing(t *testing.T, args ...string) running {
 	t.Helper()
+	return startServingEnv(t, nil, args...)
+}
+
+// startServingEnv runs `sfemu serve args…` with the environment env until
+// the test ends.
+func startServingEnv(t *testing.T, env map[string]string, args ...string) running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	baseCh := make(chan string, 1)
 	done := make(chan int, 1)
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	go func() {
-		done <- serve(ctx, append([]string{"--log", "off"}, args...), &stdout, &stderr, func(b string) { baseCh <- b })
+		done <- serve(ctx, append([]string{"--log", "off"}, args...), lookup, &stdout, &stderr, func(b string) { baseCh <- b })
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	select {
@@ -344,7 +352,7 @@ func TestServeRefusesABadCAWithTheFileName(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, localca.CertFile), []byte("not a certificate\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, localca.KeyFile), []byte("not a key\n"), 0o600)
 	var stdout, stderr bytes.Buffer
-	code := serve(context.Background(), []string{"--tls", "--listen", "127.0.0.1:0", "--tls-dir", dir, "--log", "off"}, &stdout, &stderr, nil)
+	code := serve(context.Background(), []string{"--tls", "--listen", "127.0.0.1:0", "--tls-dir", dir, "--log", "off"}, noEnv, &stdout, &stderr, nil)
 	if want := filepath.Join(dir, localca.CertFile) + " holds no PEM CERTIFICATE block"; code != 1 || !strings.Contains(stderr.String(), want) {
 		t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr.String(), want)
 	}
@@ -366,13 +374,13 @@ func TestServeTLSUsageErrors(t *testing.T) {
 		{[]string{"--tls", "--tls-name", "127.0.0.1:8443"}, `--tls-name: TLS name "127.0.0.1:8443"`},
 	} {
 		var stdout, stderr bytes.Buffer
-		code := serve(context.Background(), append(tc.args, "--listen", "127.0.0.1:0"), &stdout, &stderr, nil)
+		code := serve(context.Background(), append(tc.args, "--listen", "127.0.0.1:0"), noEnv, &stdout, &stderr, nil)
 		if code != 2 || !strings.Contains(stderr.String(), tc.want) {
 			t.Errorf("serve %v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr.String(), tc.want)
 		}
 	}
 	var stdout, stderr bytes.Buffer
-	code := serve(context.Background(), []string{"--tls", "--listen", "127.0.0.1:0", "--tls-cert", "/nonexistent/c.pem", "--tls-key", "/nonexistent/k.pem"}, &stdout, &stderr, nil)
+	code := serve(context.Background(), []string{"--tls", "--listen", "127.0.0.1:0", "--tls-cert", "/nonexistent/c.pem", "--tls-key", "/nonexistent/k.pem"}, noEnv, &stdout, &stderr, nil)
 	if code != 1 || !strings.Contains(stderr.String(), "/nonexistent/c.pem") {
 		t.Errorf("a missing --tls-cert: exit %d, stderr %q", code, stderr.String())
 	}

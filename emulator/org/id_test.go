@@ -1,6 +1,10 @@
 package org
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+)
 
 func TestParseIDAddsSalesforceChecksum(t *testing.T) {
 	// Vectors: 15-character ids and the 18-character forms Salesforce gives them.
@@ -63,4 +67,57 @@ func FuzzParseID(f *testing.F) {
 			t.Fatalf("round trip of %q: %q, %v", id, again, err)
 		}
 	})
+}
+
+// idNumber reads back the sequence number MakeID wrote.
+func idNumber(t *testing.T, id ID) uint64 {
+	t.Helper()
+	var n uint64
+	for _, c := range string(id[6:15]) {
+		n = n*62 + uint64(strings.IndexRune(base62, c))
+	}
+	if MakeID(id.Prefix(), n) != id {
+		t.Fatalf("%s is not MakeID(%s, %d)", id, id.Prefix(), n)
+	}
+	return n
+}
+
+func TestClockSeededIDsAreValidIncreasingAndNeverShared(t *testing.T) {
+	wall := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	var a, b IDSequence
+	a.SeedFromClock(PrefixNotification, wall)
+	b.SeedFromClock(PrefixNotification, wall) // a second emulator at the same instant
+	seen := map[ID]bool{}
+	var last uint64
+	for i := 0; i < 100; i++ {
+		for _, s := range []*IDSequence{&a, &b} {
+			id := s.Next(PrefixNotification)
+			if seen[id] {
+				t.Fatalf("%s issued twice", id)
+			}
+			seen[id] = true
+			if p, err := ParseID(string(id)); err != nil || p != id || len(id) != 18 || id.Prefix() != PrefixNotification {
+				t.Fatalf("%s: not a valid 18-character 04l id (%v)", id, err)
+			}
+			n := idNumber(t, id)
+			if n <= uint64(wall.UnixMicro()) || n <= last {
+				t.Fatalf("%s numbered %d: want above the clock's %d and the previous %d", id, n, wall.UnixMicro(), last)
+			}
+			last = n
+		}
+	}
+	// A later start numbers above everything issued before it.
+	var c IDSequence
+	c.SeedFromClock(PrefixNotification, wall.Add(time.Second))
+	if n := idNumber(t, c.Next(PrefixNotification)); n <= last || n <= uint64(wall.Add(time.Second).UnixMicro()) {
+		t.Errorf("a start a second later numbers from %d, want above %d (issued before) and the clock's microseconds", n, last)
+	}
+	// Other prefixes, and a sequence told where to start, stay deterministic.
+	if id := a.Next(PrefixAccount); id != MakeID(PrefixAccount, 1) {
+		t.Errorf("an Account id %s, want %s", id, MakeID(PrefixAccount, 1))
+	}
+	a.StartAt(PrefixNotification, 1000)
+	if id := a.Next(PrefixNotification); id != MakeID(PrefixNotification, 1001) {
+		t.Errorf("after StartAt(1000): %s, want %s", id, MakeID(PrefixNotification, 1001))
+	}
 }

@@ -7,19 +7,22 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sfemu/sfemu/emulator/clock"
 )
 
 // IDSequence hands out deterministic ids: the n-th object of a key prefix
-// loaded gets the same id on every run.
+// loaded gets the same id on every run, unless the prefix is seeded from
+// the clock (SeedFromClock).
 type IDSequence struct {
-	mu   sync.Mutex
-	next map[string]uint64
+	mu     sync.Mutex
+	next   map[string]uint64
+	seeded map[string]bool
 }
 
 // StartAt makes the next id of prefix number n+1 (ids already handed out
-// are not reused only if n is past them).
+// are not reused only if n is past them), and undoes SeedFromClock.
 func (s *IDSequence) StartAt(prefix string, n uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -27,6 +30,40 @@ func (s *IDSequence) StartAt(prefix string, n uint64) {
 		s.next = map[string]uint64{}
 	}
 	s.next[prefix] = n
+	delete(s.seeded, prefix)
+}
+
+// clockSeeded is the last number issued for each clock-seeded prefix by
+// any sequence in this process: they all draw from it, so two emulators in
+// one process never share an id.
+var clockSeeded struct {
+	mu   sync.Mutex
+	last map[string]uint64
+}
+
+// SeedFromClock makes prefix's ids unique across restarts: from now on they
+// are numbered from wall, the wall clock, in microseconds since 1970 (or
+// one past the last number this process issued for the prefix, if that is
+// later), one up per id. An emulator started after another one stopped
+// therefore numbers its ids above all of the earlier one's, unless the
+// earlier one issued more than one id per microsecond of its life. Nine
+// base-62 digits hold microsecond counts until the year 2398. Pass the real
+// time, not a virtual clock's: a clock started in the past would repeat
+// numbers.
+func (s *IDSequence) SeedFromClock(prefix string, wall time.Time) {
+	n := uint64(max(wall.UnixMicro(), 0))
+	clockSeeded.mu.Lock()
+	if clockSeeded.last == nil {
+		clockSeeded.last = map[string]uint64{}
+	}
+	clockSeeded.last[prefix] = max(clockSeeded.last[prefix], n)
+	clockSeeded.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seeded == nil {
+		s.seeded = map[string]bool{}
+	}
+	s.seeded[prefix] = true
 }
 
 // Next returns a fresh id with the prefix.
@@ -35,6 +72,13 @@ func (s *IDSequence) Next(prefix string) ID {
 	defer s.mu.Unlock()
 	if s.next == nil {
 		s.next = map[string]uint64{}
+	}
+	if s.seeded[prefix] {
+		clockSeeded.mu.Lock()
+		clockSeeded.last[prefix]++
+		s.next[prefix] = clockSeeded.last[prefix]
+		clockSeeded.mu.Unlock()
+		return MakeID(prefix, s.next[prefix])
 	}
 	s.next[prefix]++
 	return MakeID(prefix, s.next[prefix])

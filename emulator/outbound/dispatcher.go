@@ -231,6 +231,15 @@ var ErrPortNotAllowed = errors.New("endpoint port not allowed")
 
 // CheckEndpoint applies the endpoint rules: http(s), and a port Salesforce allows.
 func (d *Dispatcher) CheckEndpoint(endpoint string) error {
+	return CheckEndpoint(endpoint, d.cfg.Settings.Ports)
+}
+
+// CheckEndpoint applies the endpoint rules under a Settings.Ports value
+// ("" is "current").
+func CheckEndpoint(endpoint, ports string) error {
+	if ports == "" {
+		ports = DefaultSettings().Ports
+	}
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("endpoint %q is not an http(s) URL", endpoint)
@@ -243,7 +252,7 @@ func (d *Dispatcher) CheckEndpoint(endpoint string) error {
 		port, _ = strconv.Atoi(p)
 	}
 	ok := true
-	switch d.cfg.Settings.Ports {
+	switch ports {
 	case "legacy":
 		ok = port == 80 || port == 443 || (port >= 7000 && port <= 10000)
 	case "current":
@@ -251,7 +260,7 @@ func (d *Dispatcher) CheckEndpoint(endpoint string) error {
 	}
 	if !ok {
 		return fmt.Errorf("%w: %s uses port %d; Salesforce (%s rules) allows 80, 443 and %s", ErrPortNotAllowed, endpoint, port,
-			d.cfg.Settings.Ports, map[string]string{"legacy": "7000–10000", "current": "1024–65535"}[d.cfg.Settings.Ports])
+			ports, map[string]string{"legacy": "7000–10000", "current": "1024–65535"}[ports])
 	}
 	return nil
 }
@@ -321,6 +330,7 @@ func (d *Dispatcher) Delete(id org.ID) error {
 		return ErrNotQueued
 	}
 	it.LastFailure = strings.TrimSpace(it.LastFailure + " (deleted from the queue)")
+	it.DroppedAt = d.cfg.Clock.Now()
 	d.q.finishLocked(it, Dropped)
 	return nil
 }
@@ -456,6 +466,12 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 	start := time.Now()
 	result, status, respBody := d.post(m.EndpointURL, body)
 	att.Duration = wire.Duration(time.Since(start))
+	// done is when the attempt ended on the emulator's clock: on the
+	// virtual clock an attempt takes no time.
+	done := at
+	if now := d.cfg.Clock.Now(); d.cfg.Virtual == nil && now.After(at) {
+		done = now
+	}
 	att.Status, att.Acked, att.Reason = status, result.Acked, result.Reason
 	att.Response = clip(respBody, d.cfg.Settings.JournalBodyBytes)
 	d.attempts.Add(att)
@@ -482,9 +498,14 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 			continue
 		}
 		it.LastFailure = result.Reason
-		next := at.Add(d.backoff(it.Attempts))
-		if next.After(it.QueuedAt.Add(d.cfg.Settings.TTL)) {
+		next, ok := d.nextAttempt(it, at, done)
+		if !ok {
+			it.LastFailure = fmt.Sprintf("%s (dropped: not delivered within %s of being queued at %s)",
+				result.Reason, ttlWords(d.cfg.Settings.TTL), it.QueuedAt.UTC().Format(time.RFC3339))
+			it.DroppedAt = done
 			d.q.finishLocked(it, Dropped)
+			d.log.Info("outbound notification dropped", "message", m.Name, "notification", it.ID, "queued", it.QueuedAt,
+				"attempts", it.Attempts, "reason", result.Reason)
 			continue
 		}
 		it.NextAttempt, it.State = next, Pending
@@ -499,6 +520,36 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 	if d.cfg.Virtual == nil {
 		d.q.notify() // re-arm the timer for the next retry
 	}
+}
+
+// nextAttempt is when a notification whose attempt at at failed (ending at
+// done) is tried again, or false when it is to be dropped. Salesforce retries
+// "until delivered or 24 hours after it was queued": attempts go on while
+// the clock is before the deadline (QueuedAt + TTL); a retry that the backoff
+// would put after the deadline is made at the deadline, so the last attempt
+// may land exactly 24 hours after queuing, and when that one fails the
+// notification is dropped then.
+func (d *Dispatcher) nextAttempt(it *Item, at, done time.Time) (time.Time, bool) {
+	deadline := it.QueuedAt.Add(d.cfg.Settings.TTL)
+	if !at.Before(deadline) || done.After(deadline) {
+		return time.Time{}, false
+	}
+	next := at.Add(d.backoff(it.Attempts))
+	if next.After(deadline) {
+		next = deadline
+	}
+	return next, true
+}
+
+// ttlWords says a retry window the way people do: "24 hours", "90m0s".
+func ttlWords(d time.Duration) string {
+	if d >= time.Hour && d%time.Hour == 0 {
+		if d == time.Hour {
+			return "1 hour"
+		}
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	}
+	return d.String()
 }
 
 // backoff is the wait after the n-th failed attempt: FirstRetry doubling,

@@ -257,6 +257,94 @@ func TestDownForMoreThanADayIsDroppedWithItsReason(t *testing.T) {
 	}
 }
 
+// TestTheLastAttemptLandsAtTheDeadline: queued at t and never answered,
+// a notification is tried at t+24h exactly, then dropped then, saying why.
+func TestTheLastAttemptLandsAtTheDeadline(t *testing.T) {
+	rc, _ := downReceiver(t)
+	f := newFixture(t, rc.srv.URL, "removed", Settings{})
+	ids := f.send(t, f.accounts()[0])
+	deadline := sendNow.Add(24 * time.Hour)
+
+	f.advance(t, 24*time.Hour-time.Second)
+	q := f.d.Queue(false)
+	if len(q) != 1 || q[0].State != Pending || q[0].NextAttempt == nil || !q[0].NextAttempt.Equal(deadline) {
+		t.Fatalf("one second before the deadline: %+v; want it pending, next attempt at the deadline %s", q, deadline)
+	}
+	before := len(rc.received())
+
+	f.advance(t, time.Second)
+	atts := f.d.Attempts()
+	if got := len(rc.received()); got != before+1 || !atts[len(atts)-1].Time.Equal(deadline) {
+		t.Fatalf("at the deadline: %d requests (want %d), last attempt at %s (want %s)", got, before+1, atts[len(atts)-1].Time, deadline)
+	}
+	if q := f.d.Queue(false); len(q) != 0 {
+		t.Fatalf("still queued after the attempt at the deadline failed: %+v", q)
+	}
+	hist := f.d.Queue(true)
+	if len(hist) != 1 || hist[0].ID != string(ids[0]) || hist[0].State != Dropped {
+		t.Fatalf("history: %+v", hist)
+	}
+	if hist[0].DroppedAt == nil || !hist[0].DroppedAt.Equal(deadline) {
+		t.Errorf("dropped at %v, want the deadline %s", hist[0].DroppedAt, deadline)
+	}
+	reason := hist[0].DeliveryFailureReason
+	for _, want := range []string{"503", "dropped: not delivered within 24 hours of being queued at 2026-03-02T10:00:00Z"} {
+		if !strings.Contains(reason, want) {
+			t.Errorf("Delivery Failure Reason %q lacks %q", reason, want)
+		}
+	}
+
+	f.advance(t, 48*time.Hour)
+	if got := len(rc.received()); got != before+1 {
+		t.Errorf("%d requests after the drop, want %d: a dropped notification is not sent again", got, before+1)
+	}
+}
+
+// TestAReceiverBackJustBeforeTheDeadlineGetsTheMessage: down for 23h59m,
+// then up; the attempt at the 24-hour mark delivers.
+func TestAReceiverBackJustBeforeTheDeadlineGetsTheMessage(t *testing.T) {
+	rc, fail := downReceiver(t)
+	f := newFixture(t, rc.srv.URL, "removed", Settings{})
+	ids := f.send(t, f.accounts()[0])
+	f.advance(t, 23*time.Hour+59*time.Minute)
+	fail.Store(false)
+	f.advance(t, time.Minute)
+	hist := f.d.Queue(true)
+	if len(hist) != 1 || hist[0].State != Delivered || hist[0].LastAttempt == nil || !hist[0].LastAttempt.Equal(sendNow.Add(24*time.Hour)) {
+		t.Fatalf("history: %+v; want %s delivered at the 24-hour mark", hist, ids[0])
+	}
+	got := rc.received()
+	if last := got[len(got)-1]; len(last.notifications) != 1 || last.notifications[0] != string(ids[0]) {
+		t.Errorf("the last request carried %v, want [%s]", last.notifications, ids[0])
+	}
+}
+
+// TestNextAttemptRule: the retry rule at the edges, on both clocks' idea
+// of when an attempt ended.
+func TestNextAttemptRule(t *testing.T) {
+	d := &Dispatcher{cfg: Config{Settings: Settings{FirstRetry: 5 * time.Second, MaxInterval: 2 * time.Hour, TTL: 24 * time.Hour}}}
+	deadline := sendNow.Add(24 * time.Hour)
+	for _, tc := range []struct {
+		name     string
+		attempts int
+		at, done time.Time
+		want     time.Time // zero: dropped
+	}{
+		{"first failure", 1, sendNow, sendNow, sendNow.Add(5 * time.Second)},
+		{"a retry that would pass the deadline is made at it", 20, deadline.Add(-time.Hour), deadline.Add(-time.Hour), deadline},
+		{"a retry due a second before the deadline stays", 20, deadline.Add(-2*time.Hour - time.Second), deadline.Add(-2*time.Hour - time.Second), deadline.Add(-time.Second)},
+		{"the attempt at the deadline failed", 21, deadline, deadline, time.Time{}},
+		{"an attempt that ended after the deadline (real clock, slow receiver)", 20, deadline.Add(-30 * time.Second), deadline.Add(30 * time.Second), time.Time{}},
+		{"an attempt that ended at the deadline gets one more", 20, deadline.Add(-30 * time.Second), deadline, deadline},
+	} {
+		it := &Item{QueuedAt: sendNow, Attempts: tc.attempts}
+		next, ok := d.nextAttempt(it, tc.at, tc.done)
+		if ok != !tc.want.IsZero() || !next.Equal(tc.want) {
+			t.Errorf("%s: next %s, %v; want %s", tc.name, next, ok, tc.want)
+		}
+	}
+}
+
 func TestDeliveryFailureReasons(t *testing.T) {
 	tests := []struct {
 		name   string

@@ -33,7 +33,10 @@ type Item struct {
 	NextAttempt time.Time
 	LastFailure string
 	LastAttempt time.Time
-	State       State
+	// DroppedAt is when the notification was given up (its retry window
+	// ended) or deleted from the queue.
+	DroppedAt time.Time
+	State     State
 	// DuplicateOf is set on a copy the duplicate-delivery fault re-sends
 	// after the original was acknowledged.
 	DuplicateOf org.ID
@@ -58,6 +61,10 @@ func (it *Item) status(now time.Time) Status {
 	if it.State == Pending {
 		na := it.NextAttempt
 		s.NextAttempt = &na
+	}
+	if !it.DroppedAt.IsZero() {
+		da := it.DroppedAt
+		s.DroppedAt = &da
 	}
 	return s
 }
