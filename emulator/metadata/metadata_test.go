@@ -70,7 +70,7 @@ func TestReadRetrievedFolder(t *testing.T) {
 }
 
 // writeTree makes a metadata folder from path → content.
-func writeTree(t *testing.T, files map[string]string) string {
+func writeTree(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for p, c := range files {
