@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -352,7 +353,7 @@ func (s *Service) drop(j *job) {
 	delete(s.jobs, j.id)
 	for i, x := range s.order {
 		if x == j {
-			s.order = append(s.order[:i:i], s.order[i+1:]...)
+			s.order = slices.Delete(s.order, i, i+1) // clears the slot it vacates: no stale job kept alive
 			break
 		}
 	}
