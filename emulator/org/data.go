@@ -359,18 +359,33 @@ func (d *Data) nextIDLocked(o *Object) ID {
 }
 
 func (d *Data) stampLocked(o *Object, values []any, id ID, user *User, now time.Time, create bool, opt DMLOptions) {
+	d.stampWithLocked(o, values, id, newAudit(user, now), create, opt)
+}
+
+// audit is what a save stamps on its records: the time and the user, each
+// boxed once and shared by the fields (and, in a batch, the records) that
+// hold it — a record's audit fields cost no allocation of their own.
+type audit struct {
+	now      time.Time
+	nowValue any
+	userID   any
+}
+
+func newAudit(user *User, now time.Time) audit {
+	a := audit{now: now, nowValue: now.UTC().Truncate(time.Millisecond)}
+	if user != nil {
+		a.userID = user.idValue()
+	}
+	return a
+}
+
+func (d *Data) stampWithLocked(o *Object, values []any, id ID, a audit, create bool, opt DMLOptions) {
 	set := func(name string, v any, onlyIfNil bool) {
 		if f := o.Field(name); f != nil && (!onlyIfNil || values[f.Index] == nil) {
 			values[f.Index] = v
 		}
 	}
-	// One boxed value each, shared by the fields that hold it: a record's
-	// audit fields cost one allocation, not one per field.
-	var nowValue any = now.UTC().Truncate(time.Millisecond)
-	var userID any
-	if user != nil {
-		userID = user.idValue()
-	}
+	nowValue, userID, now := a.nowValue, a.userID, a.now
 	if create {
 		set("Id", string(id), false)
 		set("IsDeleted", false, false)

@@ -26,14 +26,25 @@ const insertChunk = 1000
 // stored) and objects the caller may not create go row by row through
 // Insert. The maps are read, not kept.
 func (d *Data) InsertBatch(o *Object, rows []map[string]any, user *User, now time.Time, opt DMLOptions) ([]*Record, [][]DMLError) {
-	recs := make([]*Record, len(rows))
-	errs := make([][]DMLError, len(rows))
-	if o.PlatformEvent || d.base != nil || len(rows) < 2 || !o.Createable && !opt.AllowSystemFields {
+	if !batchable(d, o, len(rows), opt) {
+		recs := make([]*Record, len(rows))
+		errs := make([][]DMLError, len(rows))
 		for i, m := range rows {
 			recs[i], errs[i] = d.Insert(o, m, user, now, opt)
 		}
 		return recs, errs
 	}
+	return d.insertChecked(o, len(rows), func(i int, values, defaults []any) []DMLError {
+		return d.checkInsert(o, rows[i], values, defaults, user, opt)
+	}, user, now, opt)
+}
+
+// insertChecked is InsertBatch's storing of n rows that check writes into
+// values (len(o.Fields), all nil; defaults are the values every record
+// starts from): checked outside the lock, stored a chunk at a time.
+func (d *Data) insertChecked(o *Object, n int, check func(i int, values, defaults []any) []DMLError, user *User, now time.Time, opt DMLOptions) ([]*Record, [][]DMLError) {
+	recs := make([]*Record, n)
+	errs := make([][]DMLError, n)
 	nf := len(o.Fields)
 	var defaults []any // the values every record starts from
 	for _, f := range o.Fields {
@@ -46,30 +57,31 @@ func (d *Data) InsertBatch(o *Object, rows []map[string]any, user *User, now tim
 	}
 	// One slab of full-width values per chunk, reused by the next chunk
 	// and the next batch.
-	chunk := min(len(rows), insertChunk)
+	chunk := min(n, insertChunk)
 	slab := getSlab(chunk * nf)
 	defer putSlab(slab)
 	pending := make([]int, 0, chunk) // rows checked and waiting to be stored
-	values := make([][]any, len(rows))
+	values := make([][]any, n)
 	used := 0
+	stamp := newAudit(user, now) // one boxed time and user id for the batch
 	flush := func() {
-		d.storeBatch(o, pending, values, recs, user, now, opt)
+		d.storeBatch(o, pending, values, recs, stamp, opt)
 		pending = pending[:0]
 		clear(slab[:used])
 		used = 0
 	}
-	for i, m := range rows {
+	for i := range n {
 		if len(pending) == chunk {
 			flush()
 		}
 		v := slab[used : used+nf : used+nf]
-		rowErrs := d.checkInsert(o, m, v, defaults, user, opt)
+		rowErrs := check(i, v, defaults)
 		if len(rowErrs) > 0 && len(pending) > 0 && hasErrorCode(rowErrs, "INVALID_CROSS_REFERENCE_KEY") {
 			// It may name a record of this batch not yet stored.
 			flush()
 			v = slab[0:nf:nf]
 			clear(v)
-			rowErrs = d.checkInsert(o, m, v, defaults, user, opt)
+			rowErrs = check(i, v, defaults)
 		}
 		if len(rowErrs) > 0 {
 			errs[i] = rowErrs
@@ -99,6 +111,13 @@ func (d *Data) checkInsert(o *Object, fields map[string]any, values, defaults []
 	return requiredMissing(o, values)
 }
 
+// batchable reports whether n rows of o may be stored together: not
+// platform events (published, not stored), views of another version's data,
+// objects the caller may not create, or a single row.
+func batchable(d *Data, o *Object, n int, opt DMLOptions) bool {
+	return !o.PlatformEvent && d.base == nil && n >= 2 && (o.Createable || opt.AllowSystemFields)
+}
+
 func hasErrorCode(errs []DMLError, code string) bool {
 	for _, e := range errs {
 		if e.StatusCode == code {
@@ -110,27 +129,25 @@ func hasErrorCode(errs []DMLError, code string) bool {
 
 // storeBatch stores the checked rows idx (values[i] each) under one lock,
 // sets recs[i], then runs the OnSave hooks in order.
-func (d *Data) storeBatch(o *Object, idx []int, values [][]any, recs []*Record, user *User, now time.Time, opt DMLOptions) {
+func (d *Data) storeBatch(o *Object, idx []int, values [][]any, recs []*Record, stamp audit, opt DMLOptions) {
 	if len(idx) == 0 {
 		return
 	}
 	records := make([]Record, len(idx))
-	ids := make([]ID, 0, len(idx))
 	d.mu.Lock()
+	ids := d.ids.NextN(o.KeyPrefix, len(idx))
 	t := d.tableFor(o)
 	t.rows = slices.Grow(t.rows, len(idx))
 	total := 0
-	for _, i := range idx {
+	for k, i := range idx {
 		v := values[i]
-		id := d.nextIDLocked(o)
-		d.stampLocked(o, v, id, user, now, true, opt)
+		d.stampWithLocked(o, v, ids[k], stamp, true, opt)
 		n := len(v)
 		for n > 0 && v[n-1] == nil {
 			n--
 		}
 		values[i] = v[:n]
 		total += n
-		ids = append(ids, id)
 	}
 	// The stored values of the chunk, compacted, in one allocation.
 	stored := make([]any, 0, total)
@@ -152,7 +169,9 @@ func (d *Data) storeBatch(o *Object, idx []int, values [][]any, recs []*Record, 
 }
 
 // indexBatch adds new records to the table's indexes: a key met for the
-// first time gets a one-id slice cut from one allocation per index.
+// first time gets a one-id slice cut from one allocation per index, and a
+// run of records with one key (a batch mostly shares its owner) is looked
+// up and stored in the index once.
 func (t *table) indexBatch(records []Record) {
 	if len(records) == 0 {
 		return
@@ -162,10 +181,10 @@ func (t *table) indexBatch(records []Record) {
 		f := o.Fields[fi]
 		var ids []ID // cut from for keys met for the first time
 		k := 0
-		// The records of a batch mostly share their owner: the key of the
-		// last text value is kept.
-		var lastValue, lastKey string
-		haveLast := false
+		// The key of the last text value is kept, and the ids of its key.
+		var lastValue, lastKey, runKey string
+		haveLast, inRun := false, false
+		var run []ID
 		for j := range records {
 			r := &records[j]
 			var key string
@@ -184,16 +203,27 @@ func (t *table) indexBatch(records []Record) {
 					lastValue, lastKey, haveLast = sv, key, true
 				}
 			}
+			if inRun && key == runKey {
+				run = append(run, r.ID)
+				continue
+			}
+			if inRun {
+				idx[runKey] = run
+			}
+			runKey, inRun = key, true
 			if cur, found := idx[key]; found {
-				idx[key] = append(cur, r.ID)
+				run = append(cur, r.ID)
 				continue
 			}
 			if k == len(ids) {
 				ids, k = make([]ID, len(records)-j), 0
 			}
 			ids[k] = r.ID
-			idx[key] = ids[k : k+1 : k+1]
+			run = ids[k : k+1 : k+1]
 			k++
+		}
+		if inRun {
+			idx[runKey] = run
 		}
 	}
 }
