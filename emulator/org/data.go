@@ -521,8 +521,7 @@ func (d *Data) assign(o *Object, values []any, fields map[string]any, create boo
 		}
 		f := o.Field(name)
 		if f == nil || !user.CanRead(f) {
-			errs = append(errs, DMLError{StatusCode: "INVALID_FIELD", Fields: []string{},
-				Message: fmt.Sprintf("No such column '%s' on sobject of type %s", name, o.Name)})
+			errs = append(errs, noSuchColumn(o, name))
 			continue
 		}
 		writable := f.Updateable
@@ -541,14 +540,26 @@ func (d *Data) assign(o *Object, values []any, fields map[string]any, create boo
 		values[f.Index] = v
 	}
 	if len(notWritable) > 0 {
-		op := "update"
-		if create {
-			op = "create"
-		}
-		errs = append(errs, DMLError{StatusCode: "INVALID_FIELD_FOR_INSERT_UPDATE", Fields: notWritable,
-			Message: fmt.Sprintf("Unable to %s fields: %s. Please check the security settings of this field and verify that it is read/write for your profile or permission set.", op, strings.Join(notWritable, ", "))})
+		errs = append(errs, notWritableError(notWritable, create))
 	}
 	return errs
+}
+
+// noSuchColumn is a write naming a field that does not exist, or that the
+// user cannot see.
+func noSuchColumn(o *Object, name string) DMLError {
+	return DMLError{StatusCode: "INVALID_FIELD", Fields: []string{}, Message: fmt.Sprintf("No such column '%s' on sobject of type %s", name, o.Name)}
+}
+
+// notWritableError is a write setting fields that are read-only, or
+// read-only for the user.
+func notWritableError(fields []string, create bool) DMLError {
+	op := "update"
+	if create {
+		op = "create"
+	}
+	return DMLError{StatusCode: "INVALID_FIELD_FOR_INSERT_UPDATE", Fields: fields,
+		Message: fmt.Sprintf("Unable to %s fields: %s. Please check the security settings of this field and verify that it is read/write for your profile or permission set.", op, strings.Join(fields, ", "))}
 }
 
 // requiredMissing lists required fields left null.
@@ -606,9 +617,7 @@ func (d *Data) convert(f *Field, raw any) (any, *DMLError) {
 		}
 		return nil, nil
 	}
-	bad := func(javaType string) *DMLError {
-		return &DMLError{StatusCode: "JSON_PARSER_ERROR", Fields: []string{}, Field: f.Name, Message: (&ConversionError{Field: f.Name, JavaType: javaType, Got: raw}).Error()}
-	}
+	bad := func(javaType string) *DMLError { return conversionError(f, javaType, raw) }
 	switch f.Type {
 	case TypeBoolean:
 		b, ok := raw.(bool)
@@ -625,11 +634,11 @@ func (d *Data) convert(f *Field, raw any) (any, *DMLError) {
 		case float64:
 			x = v
 		case string:
-			p, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil {
+			p, ok := parseNumber(f, v)
+			if !ok {
 				return nil, bad("double")
 			}
-			x = p
+			return p, nil
 		default:
 			return nil, bad("double")
 		}
@@ -723,6 +732,38 @@ func (d *Data) convert(f *Field, raw any) (any, *DMLError) {
 		return raw, nil // reuse the caller's boxed value: one allocation less per field
 	}
 	return s, nil
+}
+
+// conversionError is a value of the wrong type for f: JSON_PARSER_ERROR.
+func conversionError(f *Field, javaType string, got any) *DMLError {
+	return &DMLError{StatusCode: "JSON_PARSER_ERROR", Fields: []string{}, Field: f.Name, Message: (&ConversionError{Field: f.Name, JavaType: javaType, Got: got}).Error()}
+}
+
+// parseNumber reads a number field's text (spaces around it allowed): not
+// NaN or infinite, truncated for an int field.
+func parseNumber(f *Field, s string) (float64, bool) {
+	x, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0, false
+	}
+	if f.Type == TypeInt {
+		x = math.Trunc(x)
+	}
+	return x, true
+}
+
+// convertText is convert of a text value, as convert(f, s) answers it,
+// without boxing a number's text on its way to the number.
+func (d *Data) convertText(f *Field, s string) (any, *DMLError) {
+	switch f.Type {
+	case TypeInt, TypeDouble, TypeCurrency, TypePercent:
+		x, ok := parseNumber(f, s)
+		if !ok {
+			return nil, conversionError(f, "double", s)
+		}
+		return x, nil
+	}
+	return d.convert(f, s)
 }
 
 func abbreviateValue(s string) string {
