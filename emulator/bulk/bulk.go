@@ -79,6 +79,8 @@ type Service struct {
 	jobs   map[string]*job
 	order  []*job // creation order
 	stored int64  // bytes of CSV held by all jobs
+
+	rowByRow bool // tests: no insert batches, every row through applyRow
 }
 
 // New returns a Service.
