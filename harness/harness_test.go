@@ -163,6 +163,10 @@ func TestSchemaMatchesTheGoTypes(t *testing.T) {
 		{"expect", defs["expect"].(map[string]any), Expectations{}},
 		{"receiver", defs["receiver"].(map[string]any), ReceiverSpec{}},
 		{"deliveries", defs["expect"].(map[string]any)["properties"].(map[string]any)["deliveries"].(map[string]any), DeliveryExpect{}},
+		{"api", defs["step"].(map[string]any)["properties"].(map[string]any)["api"].(map[string]any), APIStep{}},
+		{"bulk", defs["step"].(map[string]any)["properties"].(map[string]any)["bulk"].(map[string]any), BulkStep{}},
+		{"expect api", defs["expect"].(map[string]any)["properties"].(map[string]any)["api"].(map[string]any), APIExpect{}},
+		{"expect bulk", defs["expect"].(map[string]any)["properties"].(map[string]any)["bulk"].(map[string]any), BulkExpect{}},
 	}
 	for _, tt := range tests {
 		var tags []string
