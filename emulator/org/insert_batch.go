@@ -2,8 +2,10 @@ package org
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // insertChunk is how many records InsertBatch stores under one hold of the
@@ -177,32 +179,21 @@ func (t *table) indexBatch(records []Record) {
 		return
 	}
 	o := records[0].Object
+	keys := make([]string, len(records))
+	has := make([]bool, len(records))
 	for fi, idx := range t.indexes {
 		f := o.Fields[fi]
+		batchKeys(f, records, keys, has)
 		var ids []ID // cut from for keys met for the first time
 		k := 0
-		// The key of the last text value is kept, and the ids of its key.
-		var lastValue, lastKey, runKey string
-		haveLast, inRun := false, false
+		var runKey string
+		inRun := false
 		var run []ID
 		for j := range records {
-			r := &records[j]
-			var key string
-			v := r.Get(f)
-			switch sv, isText := v.(string); {
-			case f.Type == TypeID && f.Name == "Id":
-				key = r.ID.Short() // IndexKey's answer for the id InsertBatch set
-			case isText && haveLast && sv == lastValue:
-				key = lastKey
-			default:
-				var ok bool
-				if key, ok = IndexKey(f, v); !ok {
-					continue
-				}
-				if isText {
-					lastValue, lastKey, haveLast = sv, key, true
-				}
+			if !has[j] {
+				continue
 			}
+			r, key := &records[j], keys[j]
 			if inRun && key == runKey {
 				run = append(run, r.ID)
 				continue
@@ -226,6 +217,97 @@ func (t *table) indexBatch(records []Record) {
 			idx[runKey] = run
 		}
 	}
+}
+
+// batchKeys sets keys[j] to IndexKey(f, records[j].Get(f)) and has[j] to
+// whether there is one, for a batch: the key of a value equal to the one
+// before is reused, and text lower-cased into one string for the batch
+// (text with no upper-case letter is its own key) — no allocation per
+// record.
+func batchKeys(f *Field, records []Record, keys []string, has []bool) {
+	text := f.Type != TypeID && f.Type != TypeReference
+	var lower strings.Builder // the lower-cased texts, one after the other
+	var ends []int32          // where record j's lower-cased text ends in lower; -1: the record before's
+	var last, lastKey string  // the last text value, and its key ("" while it is in lower)
+	haveLast := false
+	for j := range records {
+		r := &records[j]
+		keys[j], has[j] = "", false
+		v := r.Get(f)
+		sv, isText := v.(string)
+		switch {
+		case f.Type == TypeID && f.Name == "Id":
+			keys[j], has[j] = r.ID.Short(), true // IndexKey's answer for the id InsertBatch set
+			continue
+		case isText && haveLast && sv == last:
+			keys[j], has[j] = lastKey, true
+			if lastKey == "" && text && sv != "" {
+				ends[j] = -1
+			}
+			continue
+		case isText && text && asciiNoUpper(sv):
+			keys[j], has[j] = sv, true
+		case isText && text && isASCII(sv):
+			if ends == nil {
+				ends = make([]int32, len(records))
+				size := 0
+				for _, rec := range records[j:] {
+					if s, ok := rec.Get(f).(string); ok {
+						size += len(s)
+					}
+				}
+				lower.Grow(size)
+			}
+			for i := 0; i < len(sv); i++ {
+				c := sv[i]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				lower.WriteByte(c)
+			}
+			ends[j], has[j] = int32(lower.Len()), true
+		default:
+			key, ok := IndexKey(f, v)
+			if !ok {
+				continue
+			}
+			keys[j], has[j] = key, true
+		}
+		if isText {
+			last, lastKey, haveLast = sv, keys[j], true
+		}
+	}
+	if ends == nil {
+		return
+	}
+	all := lower.String()
+	at, prev := 0, ""
+	for j, end := range ends {
+		switch {
+		case end > 0:
+			keys[j], prev, at = all[at:end], all[at:end], int(end)
+		case end < 0:
+			keys[j] = prev
+		}
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func asciiNoUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // slabs are InsertBatch's scratch values, all nil when put back.
