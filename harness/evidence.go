@@ -49,6 +49,16 @@ func (r *run) evidence(ctx context.Context) string {
 			fmt.Fprintf(&b, "  %d. %s\n", i+1, o)
 		}
 	}
+	if len(r.outcomeLog) > 0 {
+		fmt.Fprintf(&b, "api and bulk steps (%d):\n", len(r.outcomeLog))
+		for i, o := range r.outcomeLog {
+			name := ""
+			if o.name != "" {
+				name = " (as " + o.name + ")"
+			}
+			fmt.Fprintf(&b, "  %d. %s%s\n", i+1, o, name)
+		}
+	}
 	if calls, err := r.ctl.APIRequests(ctx); err == nil {
 		api := toMaps(onSurfaces(calls, wire.SurfaceREST, wire.SurfaceSOAP))
 		fmt.Fprintf(&b, "API calls (%d):\n%s\n", len(api), listing(api))

@@ -112,6 +112,20 @@ func (r *run) check(ctx context.Context, e *Expectations) error {
 		}
 		problems = appendProblem(problems, msg)
 	}
+	if e.API != nil {
+		msg, err := r.checkAPI(e.API)
+		if err != nil {
+			return err
+		}
+		problems = appendProblem(problems, msg)
+	}
+	if e.Bulk != nil {
+		msg, err := r.checkBulk(e.Bulk)
+		if err != nil {
+			return err
+		}
+		problems = appendProblem(problems, msg)
+	}
 	if l := e.ReceiverLog; l != nil {
 		text := ""
 		if r.log != nil {
@@ -248,7 +262,11 @@ var refPattern = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)
 // checkRecords runs a query over the org; err is an emulator that could
 // not be asked (a bad query is a problem of the scenario, reported).
 func (r *run) checkRecords(ctx context.Context, rq RecordsExpect) (string, error) {
-	res, err := r.ctl.Query(ctx, r.org, r.expandRefs(rq.Query))
+	query, err := r.text("records.query", r.expandRefs(rq.Query))
+	if err != nil {
+		return "", err
+	}
+	res, err := r.ctl.Query(ctx, r.org, query)
 	if err != nil {
 		return queryProblem("records", err)
 	}
@@ -352,6 +370,11 @@ func matches(want, got map[string]any) bool {
 // matchInclude checks that want's items happen in got in this order, with
 // anything else around them.
 func matchInclude(what string, want, got []map[string]any) string {
+	return matchIncludeListed(what, want, got, listing)
+}
+
+// matchIncludeListed is matchInclude, listing what happened with list.
+func matchIncludeListed(what string, want, got []map[string]any, list func([]map[string]any) string) string {
 	pos := 0
 	for i, w := range want {
 		found := false
@@ -366,7 +389,7 @@ func matchInclude(what string, want, got []map[string]any) string {
 			if i > 0 {
 				after = fmt.Sprintf(" after the match of item %d", i)
 			}
-			return fmt.Sprintf("%s: nothing matches item %d %s%s; they were:\n%s", what, i+1, brief(w), after, listing(got))
+			return fmt.Sprintf("%s: nothing matches item %d %s%s; they were:\n%s", what, i+1, brief(w), after, list(got))
 		}
 	}
 	return ""

@@ -238,6 +238,7 @@ type templateVars struct {
 	Port          int    // the receiver's port on this machine
 	ContainerPort int    // the port a container receiver listens on inside its container
 	Phase         string // the phase: legacy, removed or a release name
+	APIVersion    string // the newest API version of the phase's release the emulator serves: 65.0, 66.0
 	OrgID         string // the scenario org's 18-character id
 	Username      string // the user to send as of the first outbound message
 	ConsumerKey   string // the first app with a certificate installed in the org

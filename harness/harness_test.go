@@ -120,7 +120,8 @@ func TestPatchMergesNamedItems(t *testing.T) {
 }
 
 func FuzzLoadScenario(f *testing.F) {
-	for _, p := range []string{"testdata/must-fail/wrong-expectation.yaml", "testdata/bad/bad-step.yaml", "../scenarios/oauth/refresh-token-expired-by-policy.yaml"} {
+	for _, p := range []string{"testdata/must-fail/wrong-expectation.yaml", "testdata/bad/bad-step.yaml", "../scenarios/oauth/refresh-token-expired-by-policy.yaml",
+		"../scenarios/api/call-tracking-sync.yaml", "../scenarios/api/bulk-ingest-bad-rows.yaml"} {
 		data, _ := os.ReadFile(p)
 		f.Add(data)
 	}
@@ -165,6 +166,10 @@ func TestSchemaMatchesTheGoTypes(t *testing.T) {
 		{"expect", defs["expect"].(map[string]any), Expectations{}},
 		{"receiver", defs["receiver"].(map[string]any), ReceiverSpec{}},
 		{"deliveries", defs["expect"].(map[string]any)["properties"].(map[string]any)["deliveries"].(map[string]any), DeliveryExpect{}},
+		{"api", defs["step"].(map[string]any)["properties"].(map[string]any)["api"].(map[string]any), APIStep{}},
+		{"bulk", defs["step"].(map[string]any)["properties"].(map[string]any)["bulk"].(map[string]any), BulkStep{}},
+		{"expect api", defs["expect"].(map[string]any)["properties"].(map[string]any)["api"].(map[string]any), APIExpect{}},
+		{"expect bulk", defs["expect"].(map[string]any)["properties"].(map[string]any)["bulk"].(map[string]any), BulkExpect{}},
 	}
 	for _, tt := range tests {
 		var tags []string
@@ -302,7 +307,8 @@ func TestRunningEmulatorDrivenThroughItsControlAPI(t *testing.T) {
 
 // TestRunningRealClockEmulatorSkipsWhatMovesTime: an sfemu driven with
 // --emulator on the real clock cannot move time; the stories that do are
-// skipped with the reason, the others run.
+// skipped with the reason, the others run — a bulk step among them, which
+// polls its job there instead of moving the clock.
 func TestRunningRealClockEmulatorSkipsWhatMovesTime(t *testing.T) {
 	emu, err := emulator.New(emulator.Options{Clock: emulator.RealClock, Outbound: outbound.Settings{SessionOverHTTP: true}})
 	if err != nil {
@@ -313,7 +319,8 @@ func TestRunningRealClockEmulatorSkipsWhatMovesTime(t *testing.T) {
 	defer srv.Close()
 	emu.SetPublicURL(srv.URL)
 	results, err := Run(context.Background(), Options{EmulatorURL: srv.URL},
-		"../scenarios/session-id/works-after-removal-with-jwt.yaml", "../scenarios/delivery/receiver-down-then-back.yaml")
+		"../scenarios/session-id/works-after-removal-with-jwt.yaml", "../scenarios/delivery/receiver-down-then-back.yaml",
+		"../scenarios/api/bulk-ingest-bad-rows.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -167,6 +167,11 @@ type loadNames struct {
 	oauth   map[string]string
 	// oauthSteps counts the oauth steps so far.
 	oauthSteps int
+	// outcomes are the api and bulk steps' as: names (outcomeKind: which),
+	// which @{name.path} refers to; apiSteps and bulkSteps count them.
+	outcomes            map[string]bool
+	outcomeKind         map[string]string
+	apiSteps, bulkSteps int
 }
 
 // validateOAuth lists the rules an oauth step breaks.

@@ -208,7 +208,7 @@ func TestOAuthStepLoadErrors(t *testing.T) {
 			want:  []string{`x.yaml:6:26: expect oauth: at "approval": want one of page, login, callback, token`}},
 		{name: "an oauth step with another action",
 			steps: "  - oauth: {flow: jwt}\n    advance: 1h",
-			want:  []string{`x.yaml:5:10: step 1: want exactly one of create, update, send, advance, faults, client_ip, expire_sessions, receiver, oauth, expect (got 2)`}},
+			want:  []string{`x.yaml:5:10: step 1: want exactly one of create, update, send, advance, faults, client_ip, expire_sessions, receiver, oauth, api, bulk, expect (got 2)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -247,7 +247,7 @@ func RunScenario(ctx context.Context, sc *Scenario, phase string, opts Options) 
 		}
 		res.Passed = res.Outcome == Passed
 	}()
-	r := &run{sc: sc, phase: phase, opts: opts, names: map[string]string{}, objects: map[string]string{}, oauth: map[string]*oauthOutcome{}}
+	r := &run{sc: sc, phase: phase, opts: opts, names: map[string]string{}, objects: map[string]string{}, oauth: map[string]*oauthOutcome{}, outcomes: map[string]*apiOutcome{}}
 	spec := r.receiverSpec()
 	profile, why := opts.profileFor(spec).resolve(sc.requirements(), opts.env(ctx, spec))
 	if why != "" {
@@ -367,6 +367,11 @@ type run struct {
 	oauth     map[string]*oauthOutcome
 	lastOAuth *oauthOutcome
 	oauthLog  []*oauthOutcome
+	// outcomes are the api and bulk steps' by as: name; lastAPI and
+	// lastBulk the latest of each, outcomeLog every one in order.
+	outcomes          map[string]*apiOutcome
+	lastAPI, lastBulk *apiOutcome
+	outcomeLog        []*apiOutcome
 }
 
 func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
@@ -417,6 +422,7 @@ func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
 		Port:          port,
 		ContainerPort: port,
 		Phase:         r.phase,
+		APIVersion:    apiVersion(r.phase),
 		KeysDir:       keys,
 		KeyFile:       filepath.Join(keys, "server.key"),
 		Profile:       r.profile,
@@ -841,6 +847,10 @@ func (r *run) step(ctx context.Context, st Step) error {
 		return r.rcv.start(ctx)
 	case st.OAuth != nil:
 		return r.runOAuth(ctx, st.OAuth)
+	case st.API != nil:
+		return r.runAPI(ctx, st.API)
+	case st.Bulk != nil:
+		return r.runBulk(ctx, st.Bulk)
 	case st.Expect != nil:
 		return r.expect(ctx, st.Expect)
 	}

@@ -117,6 +117,8 @@ type Step struct {
 	Expire   *bool         `yaml:"expire_sessions"`
 	Receiver string        `yaml:"receiver"` // stop | start
 	OAuth    *OAuthStep    `yaml:"oauth"`    // the harness as an OAuth client of the org
+	API      *APIStep      `yaml:"api"`      // the harness as a REST client, with an oauth step's token
+	Bulk     *BulkStep     `yaml:"bulk"`     // the harness running a Bulk API 2.0 ingest job
 	Expect   *Expectations `yaml:"expect"`
 	Only     string        `yaml:"only"` // run this step in one phase only
 	Comment  string        `yaml:"comment"`
@@ -214,6 +216,10 @@ type Expectations struct {
 	// OAuth checks what an oauth step saw (where its flow ended, and with
 	// what error), beyond the token requests and Login History it made.
 	OAuth *OAuthExpect `yaml:"oauth"`
+	// API and Bulk check what an api or bulk step saw: the answer's status
+	// and JSON, or where the job ended and its results.
+	API  *APIExpect  `yaml:"api"`
+	Bulk *BulkExpect `yaml:"bulk"`
 	// Events are the platform events published in the org, in order
 	// (events_include: these among others). Each event's fields are keys
 	// beside object, replay_id, published_by and publish_behavior:
@@ -445,7 +451,7 @@ func (sc *Scenario) validate() LoadErrors {
 			add(sc.errAt("$.receiver.container", "receiver.container needs an image or a dockerfile"))
 		}
 	}
-	names := &loadNames{records: map[string]bool{}, oauth: map[string]string{}}
+	names := &loadNames{records: map[string]bool{}, oauth: map[string]string{}, outcomes: map[string]bool{}, outcomeKind: map[string]string{}}
 	for i, st := range sc.Steps {
 		for _, e := range sc.validateStep(i, st, names) {
 			add(e)
@@ -466,13 +472,13 @@ func (sc *Scenario) validateStep(i int, st Step, names *loadNames) []*LoadError 
 	path := fmt.Sprintf("$.steps[%d]", i)
 	n := 0
 	for _, set := range []bool{st.Create != nil, st.Update != nil, st.Send != nil, st.Advance != "", st.Faults != nil,
-		st.ClientIP != nil, st.Expire != nil, st.Receiver != "", st.OAuth != nil, st.Expect != nil} {
+		st.ClientIP != nil, st.Expire != nil, st.Receiver != "", st.OAuth != nil, st.API != nil, st.Bulk != nil, st.Expect != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return []*LoadError{sc.errAt(path, "step %d: want exactly one of create, update, send, advance, faults, client_ip, expire_sessions, receiver, oauth, expect (got %d)", i+1, n)}
+		return []*LoadError{sc.errAt(path, "step %d: want exactly one of create, update, send, advance, faults, client_ip, expire_sessions, receiver, oauth, api, bulk, expect (got %d)", i+1, n)}
 	}
 	if st.Only != "" && !slices.Contains(sc.Phases, st.Only) {
 		add(sc.errAt(path+".only", "only %q is not one of the scenario's phases (%s)", st.Only, strings.Join(sc.Phases, ", ")))
@@ -507,9 +513,38 @@ func (sc *Scenario) validateStep(i int, st Step, names *loadNames) []*LoadError 
 		}
 	case st.OAuth != nil:
 		errs = append(errs, sc.validateOAuth(path, st.OAuth, names)...)
+	case st.API != nil:
+		errs = append(errs, sc.validateAPI(path, st.API, names)...)
+	case st.Bulk != nil:
+		errs = append(errs, sc.validateBulk(path, st.Bulk, names)...)
 	case st.Expect != nil:
 		if st.Expect.OAuth != nil {
 			errs = append(errs, sc.validateOAuthExpect(path+".expect.oauth", st.Expect.OAuth, names)...)
+		}
+		for j, rq := range st.Expect.Records {
+			errs = append(errs, sc.checkRefs(fmt.Sprintf("%s.expect.records[%d].query", path, j), rq.Query, names)...)
+		}
+		if e := st.Expect.API; e != nil {
+			add(sc.validateOutcomeExpect(path+".expect.api", "api", e.Of, names.apiSteps, names))
+			texts(path+".expect.api.json_include", e.JSONInclude, func(p, s string) { errs = append(errs, sc.checkRefs(p, s, names)...) })
+			if e.JSONInclude != nil {
+				switch e.JSONInclude.(type) {
+				case map[string]any, []any:
+				default:
+					add(sc.errAt(path+".expect.api.json_include", "expect api: json_include: want a mapping or a list, what the JSON answer holds"))
+				}
+			}
+		}
+		if e := st.Expect.Bulk; e != nil {
+			add(sc.validateOutcomeExpect(path+".expect.bulk", "bulk", e.Of, names.bulkSteps, names))
+			for key, rows := range map[string][]map[string]any{"failed_include": e.FailedInclude, "successful_include": e.SuccessfulInclude} {
+				for j, row := range rows {
+					texts(fmt.Sprintf("%s.expect.bulk.%s[%d]", path, key, j), row, func(p, s string) { errs = append(errs, sc.checkRefs(p, s, names)...) })
+				}
+			}
+			if e.State != "" && !slices.Contains([]string{"JobComplete", "Failed", "Aborted"}, e.State) {
+				add(sc.errAt(path+".expect.bulk.state", "expect bulk: state %q: want JobComplete, Failed or Aborted (where a job ends)", e.State))
+			}
 		}
 		if ef := st.Expect.Effect; ef != nil {
 			for _, group := range []struct {

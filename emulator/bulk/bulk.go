@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,6 +79,8 @@ type Service struct {
 	jobs   map[string]*job
 	order  []*job // creation order
 	stored int64  // bytes of CSV held by all jobs
+
+	rowByRow bool // tests: no insert batches, every row through applyRow
 }
 
 // New returns a Service.
@@ -357,7 +360,7 @@ func (s *Service) drop(j *job) {
 	delete(s.jobs, j.id)
 	for i, x := range s.order {
 		if x == j {
-			s.order = append(s.order[:i:i], s.order[i+1:]...)
+			s.order = slices.Delete(s.order, i, i+1) // clears the slot it vacates: no stale job kept alive
 			break
 		}
 	}

@@ -2,6 +2,7 @@ package bulk
 
 import (
 	"encoding/base64"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -324,5 +325,41 @@ func TestIngestRelationshipColumns(t *testing.T) {
 	e.advance(0)
 	if info := e.state("ingest", id); info["errorMessage"] != "InvalidBatch : Field name not found : Account.Industry" {
 		t.Errorf("non-external key: %v", info)
+	}
+}
+
+// TestDeletedJobsAreFreed: a deleted job, its upload and its results are
+// garbage once the answer is sent — whether it was the first, a middle or
+// the last job held.
+func TestDeletedJobsAreFreed(t *testing.T) {
+	e := newEnv(t, Config{Delay: -1})
+	var ids []string
+	for range 3 {
+		ids = append(ids, e.ingest(`{"object":"Account","operation":"insert"}`, "Name\nA\nB\n"))
+	}
+	e.sched.Wait()
+	freed := make(chan string, len(ids))
+	for _, id := range ids {
+		e.svc.mu.Lock()
+		j := e.svc.jobs[id]
+		e.svc.mu.Unlock()
+		runtime.AddCleanup(j, func(id string) { freed <- id }, id)
+	}
+	for _, i := range []int{1, 0, 2} {
+		if r := e.do("DELETE", "/jobs/ingest/"+ids[i], "", ""); r.status != 204 {
+			t.Fatalf("delete: %d %s", r.status, r.body)
+		}
+	}
+	got := map[string]bool{}
+	for deadline := time.Now().Add(5 * time.Second); len(got) < len(ids) && time.Now().Before(deadline); {
+		runtime.GC()
+		select {
+		case id := <-freed:
+			got[id] = true
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if len(got) != len(ids) {
+		t.Errorf("%d of %d deleted jobs freed: something still holds them", len(got), len(ids))
 	}
 }

@@ -31,19 +31,32 @@ type csvReader struct {
 	fields []string
 	spans  []span // where each field of the record is in data
 	buf    []byte
+	// win is data from winStart on, as a string (csvWindow bytes or one
+	// record): the fields returned are cut from it.
+	win      string
+	winStart int
 }
 
 // span is where a field's value lies in the data, start < 0 for a value
 // read with "" escapes and already in fields.
 type span struct{ start, end int }
 
-// finish cuts the record's fields from one string of the record's bytes up
-// to end: one allocation per record, not one per field.
+// csvWindow is how many bytes of the data the reader turns into one string
+// at a time: the fields of the records in it are cut from that string, one
+// allocation for many records (and what a stored value keeps alive: its
+// window, not the whole upload).
+const csvWindow = 8 << 10
+
+// finish cuts the record's fields, which lie between start and end, from
+// the window holding them.
 func (r *csvReader) finish(start, end int) []string {
-	row := string(r.data[start:end])
+	if start < r.winStart || end > r.winStart+len(r.win) {
+		r.winStart = start
+		r.win = string(r.data[start:min(len(r.data), max(end, start+csvWindow))])
+	}
 	for i, sp := range r.spans {
 		if sp.start >= 0 {
-			r.fields[i] = row[sp.start-start : sp.end-start]
+			r.fields[i] = r.win[sp.start-r.winStart : sp.end-r.winStart]
 		}
 	}
 	return r.fields

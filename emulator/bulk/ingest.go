@@ -250,10 +250,10 @@ func (s *Service) ingest(ctx context.Context, j *job) string {
 		}
 		success.endRow()
 	}
-	// An insert job's rows are stored a batch at a time.
+	// The rows an insert or upsert job inserts are stored a batch at a time.
 	var batch *insertBatch
-	if j.operation == "insert" && batchable(o, cols) {
-		batch = newInsertBatch(cols, idCol)
+	if !s.rowByRow && batchable(j.operation, o, cols, extField) {
+		batch = newInsertBatch(cols, idCol, extField, extCol)
 	}
 	flush := func() {
 		if batch != nil {
@@ -297,11 +297,13 @@ func (s *Service) ingest(ctx context.Context, j *job) string {
 		}
 		processed++
 		if batch != nil {
-			batch.add(s, j, row)
-			if batch.full() {
-				flush()
+			if batch.take(s, j, o, row) {
+				if batch.full() {
+					flush()
+				}
+				continue
 			}
-			continue
+			flush() // the rows before this one are stored first
 		}
 		id, created, derrs := s.applyRow(j, o, cols, idCol, extField, extCol, row)
 		emit(id, created, derrs, row)
@@ -468,6 +470,24 @@ func (s *Service) rowFields(j *job, cols []column, row []string, skip int, m map
 			m[col.field.Name] = id
 		default:
 			m[col.field.Name] = v
+		}
+	}
+	return refErr
+}
+
+// parentIDs replaces the values of a row's relationship columns by their
+// parents' ids, as rowFields sets them; the answer is the last parent not
+// found, if any.
+func (s *Service) parentIDs(j *job, cols []column, row []string) *org.DMLError {
+	var refErr *org.DMLError
+	for i, col := range cols {
+		if v := row[i]; col.key != nil && v != "" && v != nullValue {
+			id, err := s.parentID(j.org, col, v)
+			if err != nil {
+				refErr = err
+				continue
+			}
+			row[i] = id
 		}
 	}
 	return refErr

@@ -9,28 +9,58 @@ import (
 // insertBatchRows is how many rows of an insert job are stored together.
 const insertBatchRows = 1000
 
-// insertBatch holds an insert job's rows read but not yet stored: they are
-// stored together by org.(*Data).InsertBatch, and their results written in
-// order, as one insert per row would write them.
+// insertBatch holds the rows of a job to be inserted, read but not yet
+// stored: they are stored together by org.(*Data).InsertText, column by
+// column as the header names them, and their results written in order, as
+// one insert per row (applyRow) would write them. An insert job's rows all
+// go through it; an upsert job's rows whose external id matches no record
+// (and no row held) do, the others wait for the batch to be stored and go
+// through applyRow.
 type insertBatch struct {
-	cols  []column
-	idCol int
-	rows  [][]string       // the rows read, copied (the reader reuses its slice)
-	strs  []string         // rows' backing, reused
-	early [][]org.DMLError // per row: errors found before the insert, or nil
-	maps  []map[string]any // the rows without early errors, by field name; reused
-	used  int              // maps in use
-	recs  []map[string]any // maps[:used], for InsertBatch
+	cols   []column
+	text   org.TextColumns // the columns an insert sets: upsert leaves Id out
+	idCol  int
+	upsert *org.Field // the upsert's external id field, extCol its column
+	extCol int
+	keys   map[string]bool // the external ids of the rows held (upsert)
+	rels   bool            // some column is a relationship, whose value InsertText gets as the parent's id
+	rows   [][]string      // the rows read, copied (the reader reuses its slice)
+	strs   []string        // the backing of rows and ok, reused
+	early  [][]org.DMLError
+	ok     [][]string // what InsertText gets: the rows without early errors, with parents' ids
 }
 
-func newInsertBatch(cols []column, idCol int) *insertBatch {
-	return &insertBatch{cols: cols, idCol: idCol}
+func newInsertBatch(cols []column, idCol int, upsert *org.Field, extCol int) *insertBatch {
+	b := &insertBatch{cols: cols, idCol: idCol, upsert: upsert, extCol: extCol, text: org.TextColumns{Null: nullValue},
+		rows: make([][]string, 0, insertBatchRows), ok: make([][]string, 0, insertBatchRows),
+		early: make([][]org.DMLError, 0, insertBatchRows), strs: make([]string, 0, insertBatchRows*len(cols))}
+	for i, col := range cols {
+		f := col.field
+		if upsert != nil && i == idCol {
+			f = nil // an upsert that inserts leaves the Id column out
+		}
+		b.text.Fields = append(b.text.Fields, f)
+		if col.key != nil {
+			b.rels = true
+		}
+	}
+	if upsert != nil {
+		b.keys = map[string]bool{}
+	}
+	return b
 }
 
-// batchable reports whether an insert job's rows may be stored in batches:
-// not when a relationship column names a parent of the job's own object,
-// which an earlier row of the job may be.
-func batchable(o *org.Object, cols []column) bool {
+// batchable reports whether a job's rows may be stored in batches: an
+// insert or an upsert by a field other than Id, and no relationship column
+// naming a parent of the job's own object, which an earlier row of the job
+// may be.
+func batchable(operation string, o *org.Object, cols []column, extField *org.Field) bool {
+	switch {
+	case operation == "upsert" && extField.Name == "Id":
+		return false
+	case operation != "insert" && operation != "upsert":
+		return false
+	}
 	for _, col := range cols {
 		if col.key != nil && col.target == o {
 			return false
@@ -41,27 +71,46 @@ func batchable(o *org.Object, cols []column) bool {
 
 func (b *insertBatch) full() bool { return len(b.rows) >= insertBatchRows }
 
-// add takes one row, as applyRow's insert would read it.
-func (b *insertBatch) add(s *Service, j *job, row []string) {
+// take holds one row, as applyRow would insert it; false is a row of an
+// upsert that does not insert a record (it matches one, or a row held, or
+// has no external id), which the caller runs through applyRow once the
+// batch is stored.
+func (b *insertBatch) take(s *Service, j *job, o *org.Object, row []string) bool {
+	if b.upsert != nil && len(row) == len(b.cols) {
+		value := row[b.extCol]
+		if value == "" || value == nullValue {
+			return false
+		}
+		key, ok := org.IndexKey(b.upsert, value)
+		if !ok || b.keys[key] {
+			return false
+		}
+		if recs, _ := j.org.Data.Lookup(o, b.upsert, value, false); len(recs) > 0 {
+			return false
+		}
+		b.keys[key] = true
+	}
 	start := len(b.strs)
 	b.strs = append(b.strs, row...)
 	row = b.strs[start:len(b.strs):len(b.strs)]
 	b.rows = append(b.rows, row)
 	if len(row) != len(b.cols) {
 		b.early = append(b.early, []org.DMLError{{StatusCode: "INVALID_ROW", Message: fmt.Sprintf("The row has %d columns; the header has %d", len(row), len(b.cols))}})
-		return
+		return true
 	}
-	if b.used == len(b.maps) {
-		b.maps = append(b.maps, make(map[string]any, len(b.cols)))
+	vals := row
+	if b.rels {
+		start = len(b.strs)
+		b.strs = append(b.strs, row...)
+		vals = b.strs[start:len(b.strs):len(b.strs)]
+		if err := s.parentIDs(j, b.cols, vals); err != nil {
+			b.early = append(b.early, []org.DMLError{*err})
+			return true
+		}
 	}
-	m := b.maps[b.used]
-	clear(m)
-	if err := s.rowFields(j, b.cols, row, -1, m); err != nil {
-		b.early = append(b.early, []org.DMLError{*err})
-		return
-	}
-	b.used++
+	b.ok = append(b.ok, vals)
 	b.early = append(b.early, nil)
+	return true
 }
 
 // flush stores the rows held and calls emit for each in order with its id,
@@ -70,8 +119,7 @@ func (b *insertBatch) flush(s *Service, j *job, o *org.Object, emit func(id stri
 	if len(b.rows) == 0 {
 		return
 	}
-	b.recs = append(b.recs[:0], b.maps[:b.used]...)
-	recs, errs := j.org.Data.InsertBatch(o, b.recs, j.user, s.store.Clock.Now(), org.DMLOptions{})
+	recs, errs := j.org.Data.InsertText(o, b.text, b.ok, j.user, s.store.Clock.Now(), org.DMLOptions{})
 	k := 0
 	for i, row := range b.rows {
 		switch {
@@ -89,6 +137,6 @@ func (b *insertBatch) flush(s *Service, j *job, o *org.Object, emit func(id stri
 		}
 		k++
 	}
-	clear(b.recs)
-	b.rows, b.strs, b.early, b.recs, b.used = b.rows[:0], b.strs[:0], b.early[:0], b.recs[:0], 0
+	clear(b.keys)
+	b.rows, b.strs, b.early, b.ok = b.rows[:0], b.strs[:0], b.early[:0], b.ok[:0]
 }

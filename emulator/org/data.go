@@ -365,18 +365,33 @@ func (d *Data) nextIDLocked(o *Object) ID {
 }
 
 func (d *Data) stampLocked(o *Object, values []any, id ID, user *User, now time.Time, create bool, opt DMLOptions) {
+	d.stampWithLocked(o, values, id, newAudit(user, now), create, opt)
+}
+
+// audit is what a save stamps on its records: the time and the user, each
+// boxed once and shared by the fields (and, in a batch, the records) that
+// hold it — a record's audit fields cost no allocation of their own.
+type audit struct {
+	now      time.Time
+	nowValue any
+	userID   any
+}
+
+func newAudit(user *User, now time.Time) audit {
+	a := audit{now: now, nowValue: now.UTC().Truncate(time.Millisecond)}
+	if user != nil {
+		a.userID = user.idValue()
+	}
+	return a
+}
+
+func (d *Data) stampWithLocked(o *Object, values []any, id ID, a audit, create bool, opt DMLOptions) {
 	set := func(name string, v any, onlyIfNil bool) {
 		if f := o.Field(name); f != nil && (!onlyIfNil || values[f.Index] == nil) {
 			values[f.Index] = v
 		}
 	}
-	// One boxed value each, shared by the fields that hold it: a record's
-	// audit fields cost one allocation, not one per field.
-	var nowValue any = now.UTC().Truncate(time.Millisecond)
-	var userID any
-	if user != nil {
-		userID = user.idValue()
-	}
+	nowValue, userID, now := a.nowValue, a.userID, a.now
 	if create {
 		set("Id", string(id), false)
 		set("IsDeleted", false, false)
@@ -512,8 +527,7 @@ func (d *Data) assign(o *Object, values []any, fields map[string]any, create boo
 		}
 		f := o.Field(name)
 		if f == nil || !user.CanRead(f) {
-			errs = append(errs, DMLError{StatusCode: "INVALID_FIELD", Fields: []string{},
-				Message: fmt.Sprintf("No such column '%s' on sobject of type %s", name, o.Name)})
+			errs = append(errs, noSuchColumn(o, name))
 			continue
 		}
 		writable := f.Updateable
@@ -532,14 +546,26 @@ func (d *Data) assign(o *Object, values []any, fields map[string]any, create boo
 		values[f.Index] = v
 	}
 	if len(notWritable) > 0 {
-		op := "update"
-		if create {
-			op = "create"
-		}
-		errs = append(errs, DMLError{StatusCode: "INVALID_FIELD_FOR_INSERT_UPDATE", Fields: notWritable,
-			Message: fmt.Sprintf("Unable to %s fields: %s. Please check the security settings of this field and verify that it is read/write for your profile or permission set.", op, strings.Join(notWritable, ", "))})
+		errs = append(errs, notWritableError(notWritable, create))
 	}
 	return errs
+}
+
+// noSuchColumn is a write naming a field that does not exist, or that the
+// user cannot see.
+func noSuchColumn(o *Object, name string) DMLError {
+	return DMLError{StatusCode: "INVALID_FIELD", Fields: []string{}, Message: fmt.Sprintf("No such column '%s' on sobject of type %s", name, o.Name)}
+}
+
+// notWritableError is a write setting fields that are read-only, or
+// read-only for the user.
+func notWritableError(fields []string, create bool) DMLError {
+	op := "update"
+	if create {
+		op = "create"
+	}
+	return DMLError{StatusCode: "INVALID_FIELD_FOR_INSERT_UPDATE", Fields: fields,
+		Message: fmt.Sprintf("Unable to %s fields: %s. Please check the security settings of this field and verify that it is read/write for your profile or permission set.", op, strings.Join(fields, ", "))}
 }
 
 // requiredMissing lists required fields left null.
@@ -597,9 +623,7 @@ func (d *Data) convert(f *Field, raw any) (any, *DMLError) {
 		}
 		return nil, nil
 	}
-	bad := func(javaType string) *DMLError {
-		return &DMLError{StatusCode: "JSON_PARSER_ERROR", Fields: []string{}, Field: f.Name, Message: (&ConversionError{Field: f.Name, JavaType: javaType, Got: raw}).Error()}
-	}
+	bad := func(javaType string) *DMLError { return conversionError(f, javaType, raw) }
 	switch f.Type {
 	case TypeBoolean:
 		b, ok := raw.(bool)
@@ -616,11 +640,11 @@ func (d *Data) convert(f *Field, raw any) (any, *DMLError) {
 		case float64:
 			x = v
 		case string:
-			p, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil {
+			p, ok := parseNumber(f, v)
+			if !ok {
 				return nil, bad("double")
 			}
-			x = p
+			return p, nil
 		default:
 			return nil, bad("double")
 		}
@@ -714,6 +738,38 @@ func (d *Data) convert(f *Field, raw any) (any, *DMLError) {
 		return raw, nil // reuse the caller's boxed value: one allocation less per field
 	}
 	return s, nil
+}
+
+// conversionError is a value of the wrong type for f: JSON_PARSER_ERROR.
+func conversionError(f *Field, javaType string, got any) *DMLError {
+	return &DMLError{StatusCode: "JSON_PARSER_ERROR", Fields: []string{}, Field: f.Name, Message: (&ConversionError{Field: f.Name, JavaType: javaType, Got: got}).Error()}
+}
+
+// parseNumber reads a number field's text (spaces around it allowed): not
+// NaN or infinite, truncated for an int field.
+func parseNumber(f *Field, s string) (float64, bool) {
+	x, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0, false
+	}
+	if f.Type == TypeInt {
+		x = math.Trunc(x)
+	}
+	return x, true
+}
+
+// convertText is convert of a text value, as convert(f, s) answers it,
+// without boxing a number's text on its way to the number.
+func (d *Data) convertText(f *Field, s string) (any, *DMLError) {
+	switch f.Type {
+	case TypeInt, TypeDouble, TypeCurrency, TypePercent:
+		x, ok := parseNumber(f, s)
+		if !ok {
+			return nil, conversionError(f, "double", s)
+		}
+		return x, nil
+	}
+	return d.convert(f, s)
 }
 
 func abbreviateValue(s string) string {

@@ -53,12 +53,55 @@ func (id ID) Prefix() string {
 // base-62 digits. The result is deterministic, so fixtures load to the same
 // ids on every run.
 func MakeID(prefix string, seq uint64) ID {
+	if len(prefix) != 3 {
+		digits := idDigits(seq)
+		return ID(withChecksum(prefix + "xx0" + string(digits[:])))
+	}
+	var b [18]byte
+	putID(b[:], prefix, seq)
+	return ID(b[:])
+}
+
+// makeIDs is MakeID of first, first+1 … for n ids, cut from one string.
+func makeIDs(prefix string, first uint64, n int) []ID {
+	out := make([]ID, n)
+	if len(prefix) != 3 {
+		for i := range out {
+			out[i] = MakeID(prefix, first+uint64(i))
+		}
+		return out
+	}
+	var sb strings.Builder
+	sb.Grow(18 * n)
+	var b [18]byte
+	for i := range n {
+		putID(b[:], prefix, first+uint64(i))
+		sb.Write(b[:])
+	}
+	all := sb.String()
+	for i := range out {
+		out[i] = ID(all[18*i : 18*i+18])
+	}
+	return out
+}
+
+func idDigits(seq uint64) [9]byte {
 	var digits [9]byte
 	for i := 8; i >= 0; i-- {
 		digits[i] = base62[seq%62]
 		seq /= 62
 	}
-	return ID(withChecksum(prefix + "xx0" + string(digits[:])))
+	return digits
+}
+
+// putID writes MakeID's 18 characters for a 3-character prefix into b.
+func putID(b []byte, prefix string, seq uint64) {
+	copy(b, prefix)
+	copy(b[3:], "xx0")
+	digits := idDigits(seq)
+	copy(b[6:], digits[:])
+	suffix := checksum(b[:15])
+	copy(b[15:], suffix[:])
 }
 
 // ParseID accepts a 15- or 18-character id and returns its 18-character form.
@@ -86,6 +129,11 @@ func ParseID(s string) (ID, error) {
 // case-insensitively unique: for each group of five characters, bit i is set
 // when character i is an upper-case letter.
 func withChecksum(id15 string) string {
+	suffix := checksum(id15)
+	return id15 + string(suffix[:])
+}
+
+func checksum[T string | []byte](id15 T) [3]byte {
 	var suffix [3]byte
 	for group := 0; group < 3; group++ {
 		bits := 0
@@ -97,5 +145,5 @@ func withChecksum(id15 string) string {
 		}
 		suffix[group] = idChecksumAlphabet[bits]
 	}
-	return id15 + string(suffix[:])
+	return suffix
 }

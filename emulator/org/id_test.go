@@ -121,3 +121,28 @@ func TestClockSeededIDsAreValidIncreasingAndNeverShared(t *testing.T) {
 		t.Errorf("after StartAt(1000): %s, want %s", id, MakeID(PrefixNotification, 1001))
 	}
 }
+
+// TestMakeIDsIsMakeIDInARow: the ids a batch gets from one string are
+// the ids MakeID gives one by one.
+func TestMakeIDsIsMakeIDInARow(t *testing.T) {
+	for _, prefix := range []string{PrefixAccount, "a0X", "0Ya1"} {
+		got := makeIDs(prefix, 61, 5)
+		for i, id := range got {
+			if want := MakeID(prefix, 61+uint64(i)); id != want {
+				t.Errorf("makeIDs(%s)[%d] = %s, want %s", prefix, i, id, want)
+			}
+		}
+	}
+	for _, seq := range []uint64{1, 61, 62 * 62, 1 << 40} {
+		digits := idDigits(seq)
+		if got, want := MakeID(PrefixAccount, seq), ID(withChecksum("001xx0"+string(digits[:]))); got != want {
+			t.Errorf("MakeID(001, %d) = %s, want %s", seq, got, want)
+		}
+	}
+	var s IDSequence
+	s.Next(PrefixLead)
+	ids := s.NextN(PrefixLead, 3)
+	if ids[0] != MakeID(PrefixLead, 2) || ids[2] != MakeID(PrefixLead, 4) || s.Next(PrefixLead) != MakeID(PrefixLead, 5) {
+		t.Errorf("NextN: %v", ids)
+	}
+}

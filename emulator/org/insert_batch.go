@@ -2,8 +2,10 @@ package org
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // insertChunk is how many records InsertBatch stores under one hold of the
@@ -27,14 +29,25 @@ const insertChunk = 1000
 // Insert, and so do rows a lead assignment rule runs on. The maps are read,
 // not kept.
 func (d *Data) InsertBatch(o *Object, rows []map[string]any, user *User, now time.Time, opt DMLOptions) ([]*Record, [][]DMLError) {
-	recs := make([]*Record, len(rows))
-	errs := make([][]DMLError, len(rows))
-	if o.PlatformEvent || d.base != nil || len(rows) < 2 || !o.Createable && !opt.AllowSystemFields || opt.Assignment != (Assignment{}) {
+	if !batchable(d, o, len(rows), opt) {
+		recs := make([]*Record, len(rows))
+		errs := make([][]DMLError, len(rows))
 		for i, m := range rows {
 			recs[i], errs[i] = d.Insert(o, m, user, now, opt)
 		}
 		return recs, errs
 	}
+	return d.insertChecked(o, len(rows), func(i int, values, defaults []any) []DMLError {
+		return d.checkInsert(o, rows[i], values, defaults, user, opt)
+	}, user, now, opt)
+}
+
+// insertChecked is InsertBatch's storing of n rows that check writes into
+// values (len(o.Fields), all nil; defaults are the values every record
+// starts from): checked outside the lock, stored a chunk at a time.
+func (d *Data) insertChecked(o *Object, n int, check func(i int, values, defaults []any) []DMLError, user *User, now time.Time, opt DMLOptions) ([]*Record, [][]DMLError) {
+	recs := make([]*Record, n)
+	errs := make([][]DMLError, n)
 	nf := len(o.Fields)
 	var defaults []any // the values every record starts from
 	for _, f := range o.Fields {
@@ -47,30 +60,31 @@ func (d *Data) InsertBatch(o *Object, rows []map[string]any, user *User, now tim
 	}
 	// One slab of full-width values per chunk, reused by the next chunk
 	// and the next batch.
-	chunk := min(len(rows), insertChunk)
+	chunk := min(n, insertChunk)
 	slab := getSlab(chunk * nf)
 	defer putSlab(slab)
 	pending := make([]int, 0, chunk) // rows checked and waiting to be stored
-	values := make([][]any, len(rows))
+	values := make([][]any, n)
 	used := 0
+	stamp := newAudit(user, now) // one boxed time and user id for the batch
 	flush := func() {
-		d.storeBatch(o, pending, values, recs, user, now, opt)
+		d.storeBatch(o, pending, values, recs, stamp, user, opt)
 		pending = pending[:0]
 		clear(slab[:used])
 		used = 0
 	}
-	for i, m := range rows {
+	for i := range n {
 		if len(pending) == chunk {
 			flush()
 		}
 		v := slab[used : used+nf : used+nf]
-		rowErrs := d.checkInsert(o, m, v, defaults, user, opt)
+		rowErrs := check(i, v, defaults)
 		if len(rowErrs) > 0 && len(pending) > 0 && hasErrorCode(rowErrs, "INVALID_CROSS_REFERENCE_KEY") {
 			// It may name a record of this batch not yet stored.
 			flush()
 			v = slab[0:nf:nf]
 			clear(v)
-			rowErrs = d.checkInsert(o, m, v, defaults, user, opt)
+			rowErrs = check(i, v, defaults)
 		}
 		if len(rowErrs) > 0 {
 			errs[i] = rowErrs
@@ -100,6 +114,14 @@ func (d *Data) checkInsert(o *Object, fields map[string]any, values, defaults []
 	return requiredMissing(o, values)
 }
 
+// batchable reports whether n rows of o may be stored together: not
+// platform events (published, not stored), views of another version's data,
+// objects the caller may not create, or a single row.
+func batchable(d *Data, o *Object, n int, opt DMLOptions) bool {
+	return !o.PlatformEvent && d.base == nil && n >= 2 && (o.Createable || opt.AllowSystemFields) &&
+		opt.Assignment == (Assignment{})
+}
+
 func hasErrorCode(errs []DMLError, code string) bool {
 	for _, e := range errs {
 		if e.StatusCode == code {
@@ -111,27 +133,25 @@ func hasErrorCode(errs []DMLError, code string) bool {
 
 // storeBatch stores the checked rows idx (values[i] each) under one lock,
 // sets recs[i], then runs the OnSave hooks in order.
-func (d *Data) storeBatch(o *Object, idx []int, values [][]any, recs []*Record, user *User, now time.Time, opt DMLOptions) {
+func (d *Data) storeBatch(o *Object, idx []int, values [][]any, recs []*Record, stamp audit, user *User, opt DMLOptions) {
 	if len(idx) == 0 {
 		return
 	}
 	records := make([]Record, len(idx))
-	ids := make([]ID, 0, len(idx))
 	d.mu.Lock()
+	ids := d.ids.NextN(o.KeyPrefix, len(idx))
 	t := d.tableFor(o)
 	t.rows = slices.Grow(t.rows, len(idx))
 	total := 0
-	for _, i := range idx {
+	for k, i := range idx {
 		v := values[i]
-		id := d.nextIDLocked(o)
-		d.stampLocked(o, v, id, user, now, true, opt)
+		d.stampWithLocked(o, v, ids[k], stamp, true, opt)
 		n := len(v)
 		for n > 0 && v[n-1] == nil {
 			n--
 		}
 		values[i] = v[:n]
 		total += n
-		ids = append(ids, id)
 	}
 	// The stored values of the chunk, compacted, in one allocation.
 	stored := make([]any, 0, total)
@@ -153,50 +173,143 @@ func (d *Data) storeBatch(o *Object, idx []int, values [][]any, recs []*Record, 
 }
 
 // indexBatch adds new records to the table's indexes: a key met for the
-// first time gets a one-id slice cut from one allocation per index.
+// first time gets a one-id slice cut from one allocation per index, and a
+// run of records with one key (a batch mostly shares its owner) is looked
+// up and stored in the index once.
 func (t *table) indexBatch(records []Record) {
 	if len(records) == 0 {
 		return
 	}
 	o := records[0].Object
+	keys := make([]string, len(records))
+	has := make([]bool, len(records))
 	for fi, idx := range t.indexes {
 		f := o.Fields[fi]
+		batchKeys(f, records, keys, has)
 		var ids []ID // cut from for keys met for the first time
 		k := 0
-		// The records of a batch mostly share their owner: the key of the
-		// last text value is kept.
-		var lastValue, lastKey string
-		haveLast := false
+		var runKey string
+		inRun := false
+		var run []ID
 		for j := range records {
-			r := &records[j]
-			var key string
-			v := r.Get(f)
-			switch sv, isText := v.(string); {
-			case f.Type == TypeID && f.Name == "Id":
-				key = r.ID.Short() // IndexKey's answer for the id InsertBatch set
-			case isText && haveLast && sv == lastValue:
-				key = lastKey
-			default:
-				var ok bool
-				if key, ok = IndexKey(f, v); !ok {
-					continue
-				}
-				if isText {
-					lastValue, lastKey, haveLast = sv, key, true
-				}
+			if !has[j] {
+				continue
 			}
+			r, key := &records[j], keys[j]
+			if inRun && key == runKey {
+				run = append(run, r.ID)
+				continue
+			}
+			if inRun {
+				idx[runKey] = run
+			}
+			runKey, inRun = key, true
 			if cur, found := idx[key]; found {
-				idx[key] = append(cur, r.ID)
+				run = append(cur, r.ID)
 				continue
 			}
 			if k == len(ids) {
 				ids, k = make([]ID, len(records)-j), 0
 			}
 			ids[k] = r.ID
-			idx[key] = ids[k : k+1 : k+1]
+			run = ids[k : k+1 : k+1]
 			k++
 		}
+		if inRun {
+			idx[runKey] = run
+		}
 	}
+}
+
+// batchKeys sets keys[j] to IndexKey(f, records[j].Get(f)) and has[j] to
+// whether there is one, for a batch: the key of a value equal to the one
+// before is reused, and text lower-cased into one string for the batch
+// (text with no upper-case letter is its own key) — no allocation per
+// record.
+func batchKeys(f *Field, records []Record, keys []string, has []bool) {
+	text := f.Type != TypeID && f.Type != TypeReference
+	var lower strings.Builder // the lower-cased texts, one after the other
+	var ends []int32          // where record j's lower-cased text ends in lower; -1: the record before's
+	var last, lastKey string  // the last text value, and its key ("" while it is in lower)
+	haveLast := false
+	for j := range records {
+		r := &records[j]
+		keys[j], has[j] = "", false
+		v := r.Get(f)
+		sv, isText := v.(string)
+		switch {
+		case f.Type == TypeID && f.Name == "Id":
+			keys[j], has[j] = r.ID.Short(), true // IndexKey's answer for the id InsertBatch set
+			continue
+		case isText && haveLast && sv == last:
+			keys[j], has[j] = lastKey, true
+			if lastKey == "" && text && sv != "" {
+				ends[j] = -1
+			}
+			continue
+		case isText && text && asciiNoUpper(sv):
+			keys[j], has[j] = sv, true
+		case isText && text && isASCII(sv):
+			if ends == nil {
+				ends = make([]int32, len(records))
+				size := 0
+				for _, rec := range records[j:] {
+					if s, ok := rec.Get(f).(string); ok {
+						size += len(s)
+					}
+				}
+				lower.Grow(size)
+			}
+			for i := 0; i < len(sv); i++ {
+				c := sv[i]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				lower.WriteByte(c)
+			}
+			ends[j], has[j] = int32(lower.Len()), true
+		default:
+			key, ok := IndexKey(f, v)
+			if !ok {
+				continue
+			}
+			keys[j], has[j] = key, true
+		}
+		if isText {
+			last, lastKey, haveLast = sv, keys[j], true
+		}
+	}
+	if ends == nil {
+		return
+	}
+	all := lower.String()
+	at, prev := 0, ""
+	for j, end := range ends {
+		switch {
+		case end > 0:
+			keys[j], prev, at = all[at:end], all[at:end], int(end)
+		case end < 0:
+			keys[j] = prev
+		}
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func asciiNoUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // slabs are InsertBatch's scratch values, all nil when put back.

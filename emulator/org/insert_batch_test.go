@@ -185,3 +185,34 @@ func TestInsertBatchChunks(t *testing.T) {
 		t.Errorf("lookups (-one by one +batch):\n%s", diff)
 	}
 }
+
+// TestBatchKeysAreIndexKeys: the keys a batch is indexed by are IndexKey's,
+// for runs of equal values, texts with and without upper-case letters,
+// non-ASCII text, empty and missing values, and ids.
+func TestBatchKeysAreIndexKeys(t *testing.T) {
+	o := batchStore(t)
+	lead := o.Schema.Object("Lead")
+	values := []any{"L-1", "L-1", "l-1", "", "", "ÄB-1", "ÄB-1", nil, "L-1", "x", "Mixed Case", "Mixed Case", "Mixed Case", nil, "Mixed Case"}
+	for _, f := range []*Field{lead.Field("Legacy_Id__c"), lead.Field("OwnerId")} {
+		records := make([]Record, len(values))
+		for j, v := range values {
+			if f.Type == TypeReference && v != nil {
+				v = string(o.Users[0].ID)
+				if j%3 == 0 {
+					v = o.Users[0].ID.Short()
+				}
+			}
+			vals := make([]any, len(lead.Fields))
+			vals[f.Index] = v
+			records[j] = Record{ID: MakeID(lead.KeyPrefix, uint64(j+1)), Object: lead, Values: vals}
+		}
+		keys, has := make([]string, len(records)), make([]bool, len(records))
+		batchKeys(f, records, keys, has)
+		for j := range records {
+			want, ok := IndexKey(f, records[j].Get(f))
+			if keys[j] != want || has[j] != ok {
+				t.Errorf("%s %d (%v): key %q %v, want %q %v", f.Name, j, records[j].Get(f), keys[j], has[j], want, ok)
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package org
 import (
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // FieldType is a field's SOAP/REST type as describe reports it.
@@ -182,6 +183,22 @@ type Object struct {
 func (o *Object) Field(name string) *Field {
 	if f := o.byExact[name]; f != nil {
 		return f
+	}
+	// Lower-cased on the stack: a miss (stamping and deriving ask each object
+	// for fields it may not have) allocates nothing.
+	var buf [64]byte
+	if len(name) <= len(buf) {
+		ascii := true
+		for i := 0; i < len(name) && ascii; i++ {
+			c := name[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i], ascii = c, c < utf8.RuneSelf
+		}
+		if ascii {
+			return o.byName[string(buf[:len(name)])]
+		}
 	}
 	return o.byName[strings.ToLower(name)]
 }

@@ -84,6 +84,19 @@ func (s *IDSequence) Next(prefix string) ID {
 	return MakeID(prefix, s.next[prefix])
 }
 
+// NextN returns n fresh ids with the prefix, consecutive, as n calls of
+// Next would (when nothing else takes one in between), cut from one string.
+func (s *IDSequence) NextN(prefix string, n int) []ID {
+	s.mu.Lock()
+	if s.next == nil {
+		s.next = map[string]uint64{}
+	}
+	first := s.next[prefix] + 1
+	s.next[prefix] += uint64(n)
+	s.mu.Unlock()
+	return makeIDs(prefix, first, n)
+}
+
 // Store holds every loaded org and the state shared across them: apps by
 // consumer key (consumer keys are global in Salesforce), users by username
 // (also global), and the session table.

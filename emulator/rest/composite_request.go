@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/org"
+	"github.com/sfemu/sfemu/internal/jsonref"
 )
 
 // Limits of the Composite resource (REST API Developer Guide, "Composite":
@@ -280,47 +280,11 @@ func (r *references) value(ref, path string) (string, bool) {
 		}
 		r.decoded[ref] = v
 	}
-	for path != "" {
-		switch path[0] {
-		case '.':
-			end := strings.IndexAny(path[1:], ".[")
-			if end < 0 {
-				end = len(path) - 1
-			}
-			key := path[1 : 1+end]
-			path = path[1+end:]
-			m, ok := v.(map[string]any)
-			if !ok || key == "" {
-				return "", false
-			}
-			if v, ok = m[key]; !ok {
-				return "", false
-			}
-		case '[':
-			end := strings.IndexByte(path, ']')
-			if end < 0 {
-				return "", false
-			}
-			n, err := strconv.Atoi(path[1:end])
-			path = path[end+1:]
-			a, ok := v.([]any)
-			if !ok || err != nil || n < 0 || n >= len(a) {
-				return "", false
-			}
-			v = a[n]
-		default:
-			return "", false
-		}
+	v, ok = jsonref.Lookup(v, path)
+	if !ok {
+		return "", false
 	}
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case json.Number:
-		return x.String(), true
-	case bool:
-		return strconv.FormatBool(x), true
-	}
-	return "", false
+	return jsonref.Text(v)
 }
 
 // resolve substitutes every @{referenceId.path} in a subrequest's url,
@@ -354,44 +318,17 @@ func (r *references) resolve(sr compositeSubBody) (subRequest, error) {
 // left as it is; so is one whose inside is not referenceId followed by a
 // path.
 func (r *references) substitute(s string, inJSON bool) (string, error) {
-	if !strings.Contains(s, "@{") {
-		return s, nil
-	}
-	var b []byte
-	rest := s
-	for {
-		i := strings.Index(rest, "@{")
-		if i < 0 {
-			break
-		}
-		end := strings.IndexByte(rest[i+2:], '}')
-		if end < 0 {
-			break
-		}
-		expr := rest[i+2 : i+2+end]
-		ref := expr
-		if j := strings.IndexAny(expr, ".["); j >= 0 {
-			ref = expr[:j]
-		}
-		if !validReferenceID(ref) {
-			b = append(b, rest[:i+2]...)
-			rest = rest[i+2:]
-			continue
-		}
-		v, ok := r.value(ref, expr[len(ref):])
+	return jsonref.Expand(s, validReferenceID, func(ref jsonref.Ref) (string, error) {
+		v, ok := r.value(ref.Name, ref.Path)
 		if !ok {
-			return "", &referenceError{ref: ref, expr: expr}
+			return "", &referenceError{ref: ref.Name, expr: ref.Expr()}
 		}
-		b = append(b, rest[:i]...)
 		if inJSON {
 			q := appendString(nil, v)
-			b = append(b, q[1:len(q)-1]...)
-		} else {
-			b = append(b, v...)
+			return string(q[1 : len(q)-1]), nil
 		}
-		rest = rest[i+2+end+1:]
-	}
-	return string(append(b, rest...)), nil
+		return v, nil
+	})
 }
 
 // graphBody is the Composite Graph resource's request.

@@ -135,7 +135,11 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	default:
 		return nil, &BodyError{Err: fmt.Errorf("Content-Encoding %q is not supported (send gzip, deflate or none)", enc)}
 	}
-	data, err := io.ReadAll(io.LimitReader(src, limit+1))
+	size := int64(0) // what the body is said to hold, if it will be read as it is
+	if encoding == "" && r.ContentLength > 0 {
+		size = r.ContentLength
+	}
+	data, err := readAll(io.LimitReader(src, limit+1), size)
 	if err != nil {
 		if encoding != "" && decompressionFailed(err) {
 			return nil, &BodyError{Err: fmt.Errorf("Content-Encoding %s: %v", encoding, err)}
@@ -146,6 +150,29 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 		return nil, &BodyError{TooLarge: true, Limit: limit}
 	}
 	return data, nil
+}
+
+// readAll is io.ReadAll into a buffer of size+1 bytes to start with (one
+// more than the body's Content-Length, for the read that meets its end):
+// a large upload is read without growing its buffer.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > 1<<30 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // longer than it said: grow as io.ReadAll does
+		}
+	}
 }
 
 // deflateReader reads HTTP's deflate: a zlib stream (RFC 9110), or the raw

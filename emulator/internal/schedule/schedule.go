@@ -77,6 +77,7 @@ func (h *taskHeap) Push(x any)   { it := x.(*item); it.slot = len(*h); *h = appe
 func (h *taskHeap) Pop() any {
 	old := *h
 	it := old[len(old)-1]
+	old[len(old)-1] = nil // the backing array must not keep a task (and what it holds) alive
 	*h = old[:len(old)-1]
 	it.slot = -1
 	return it

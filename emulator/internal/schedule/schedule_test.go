@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -144,5 +145,43 @@ func TestWaitReturnsWhenDueWorkIsDone(t *testing.T) {
 	s.Wait()
 	if n.Load() != 10 {
 		t.Fatalf("Wait returned with %d of 10 done", n.Load())
+	}
+}
+
+// TestRunTasksAreNotKeptAlive: once a task has run or been cancelled, the
+// scheduler holds nothing of it (a finished Bulk job's results are freed
+// when the job is deleted).
+func TestRunTasksAreNotKeptAlive(t *testing.T) {
+	clk := clock.NewVirtual(start)
+	s := New(clk, 0)
+	defer s.Close()
+	freed := make(chan string, 2)
+	for _, name := range []string{"run", "cancelled"} {
+		payload := new([1 << 16]byte)
+		runtime.AddCleanup(payload, func(n string) { freed <- n }, name)
+		cancel, err := s.After(time.Second, func(context.Context, time.Time) { payload[0]++ })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "cancelled" {
+			cancel()
+		}
+	}
+	if _, err := clk.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	s.Wait()
+	got := map[string]bool{}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(got) < 2 && time.Now().Before(deadline) {
+		runtime.GC()
+		select {
+		case n := <-freed:
+			got[n] = true
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if !got["run"] || !got["cancelled"] {
+		t.Errorf("freed %v: the scheduler keeps a task it is done with alive", got)
 	}
 }
