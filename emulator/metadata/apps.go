@@ -178,12 +178,8 @@ func (rd *reader) readECAPolicies(f *file) error {
 	if e := r.child("clientCredentialsFlowUser"); e != nil && e.Text != "" {
 		pol.set("run_as", e.Text, f.at(e))
 	}
-	if e := r.child("isClientCredentialsFlowEnabled"); e != nil {
-		v, err := boolean(f, e)
-		if err != nil {
-			return err
-		}
-		app.set("client_credentials", v, f.at(e))
+	if err := setBool(f, app, "client_credentials", r.child("isClientCredentialsFlowEnabled")); err != nil {
+		return err
 	}
 	if e := r.child("isNamedUserJwtEnabled"); e != nil {
 		v, err := boolean(f, e)
@@ -415,6 +411,19 @@ func derToPEM(b64 string) (string, bool) {
 	}
 	b.WriteString(enc + "\n-----END CERTIFICATE-----")
 	return b.String(), true
+}
+
+// setBool sets key to the xsd:boolean e holds, when e is there.
+func setBool(f *file, m *mapping, key string, e *element) error {
+	if e == nil {
+		return nil
+	}
+	v, err := boolean(f, e)
+	if err != nil {
+		return err
+	}
+	m.set(key, v, f.at(e))
+	return nil
 }
 
 // boolean reads an xsd:boolean element.

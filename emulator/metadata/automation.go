@@ -61,12 +61,8 @@ func (rd *reader) outboundMessage(f *file, object string, e *element) error {
 	if c := e.child("integrationUser"); c != nil {
 		m.set("user_to_send_as", c.Text, f.at(c))
 	}
-	if c := e.child("includeSessionId"); c != nil {
-		v, err := boolean(f, c)
-		if err != nil {
-			return err
-		}
-		m.set("include_session_id", v, f.at(c))
+	if err := setBool(f, m, "include_session_id", e.child("includeSessionId")); err != nil {
+		return err
 	}
 	if c := e.child("apiVersion"); c != nil && c.Text != "" {
 		m.set("api_version", c.Text, f.at(c))
@@ -518,12 +514,8 @@ func (rd *reader) readAssignmentRules(f *file) error {
 			return f.errAt(ar, "<assignmentRule> needs <fullName>")
 		}
 		rule := rd.leadRules.get(name, f.at(ar))
-		if c := ar.child("active"); c != nil {
-			v, err := boolean(f, c)
-			if err != nil {
-				return err
-			}
-			rule.set("active", v, f.at(c))
+		if err := setBool(f, rule, "active", ar.child("active")); err != nil {
+			return err
 		}
 		for _, re := range ar.all("ruleEntry") {
 			to := re.child("assignedTo")

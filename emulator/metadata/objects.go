@@ -149,12 +149,8 @@ func (rd *reader) field(f *file, objName, name string, e *element) error {
 func (rd *reader) picklist(f *file, fm *mapping, e *element) error {
 	var values []*element
 	if vs := e.child("valueSet"); vs != nil {
-		if c := vs.child("restricted"); c != nil {
-			v, err := boolean(f, c)
-			if err != nil {
-				return err
-			}
-			fm.set("restricted", v, f.at(c))
+		if err := setBool(f, fm, "restricted", vs.child("restricted")); err != nil {
+			return err
 		}
 		if def := vs.child("valueSetDefinition"); def != nil {
 			values = def.all("value")
@@ -164,12 +160,8 @@ func (rd *reader) picklist(f *file, fm *mapping, e *element) error {
 		}
 	} else if pl := e.child("picklist"); pl != nil {
 		values = pl.all("picklistValues")
-		if c := pl.child("restricted"); c != nil {
-			v, err := boolean(f, c)
-			if err != nil {
-				return err
-			}
-			fm.set("restricted", v, f.at(c))
+		if err := setBool(f, fm, "restricted", pl.child("restricted")); err != nil {
+			return err
 		}
 	}
 	for _, v := range values {

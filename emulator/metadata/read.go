@@ -29,6 +29,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
 )
 
@@ -41,22 +42,9 @@ var (
 	maxTotalBytes = 256 << 20
 )
 
-// Error is a problem in a metadata file, at a line and column when known.
-type Error struct {
-	File      string
-	Line, Col int
-	Msg       string
-}
-
-func (e *Error) Error() string {
-	switch {
-	case e.Line > 0 && e.Col > 0:
-		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
-	case e.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return e.File + ": " + e.Msg
-}
+// Error is a problem in a metadata file, at a line and column when known:
+// the fixture's error type, so a caller reports both alike.
+type Error = org.FixtureError
 
 // Ignored is something read but not used: an element sfemu does not model,
 // or a metadata type it does not read. Each is listed once, at its first
@@ -192,7 +180,7 @@ func (f *file) at(e *element) fixturedoc.Place {
 
 func (f *file) errAt(e *element, format string, args ...any) error {
 	pl := f.at(e)
-	return &Error{File: pl.File, Line: pl.Line, Col: pl.Column, Msg: fmt.Sprintf(format, args...)}
+	return &Error{File: pl.File, Line: pl.Line, Column: pl.Column, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (rd *reader) readDir(dir string) error {
@@ -322,7 +310,7 @@ func (rd *reader) readFile(path string) error {
 		return nil
 	}
 	if root.Name != k.typeName {
-		rd.errs = append(rd.errs, &Error{File: path, Line: root.Line, Col: root.Col,
+		rd.errs = append(rd.errs, &Error{File: path, Line: root.Line, Column: root.Col,
 			Msg: fmt.Sprintf("the root element is <%s>; a %s file holds <%s>", root.Name, k.suffix, k.typeName)})
 		return nil
 	}

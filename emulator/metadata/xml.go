@@ -83,26 +83,26 @@ func parseXML(file string, data []byte) (*element, error) {
 			if errors.As(err, &se) {
 				return nil, &Error{File: file, Line: se.Line, Msg: "malformed XML: " + se.Msg}
 			}
-			return nil, &Error{File: file, Line: l, Col: c, Msg: "malformed XML: " + err.Error()}
+			return nil, &Error{File: file, Line: l, Column: c, Msg: "malformed XML: " + err.Error()}
 		}
 		switch t := tok.(type) {
 		case xml.Directive:
-			return nil, &Error{File: file, Line: line, Col: col, Msg: "a <!DOCTYPE> or <!ENTITY> declaration: metadata files have none, and sfemu does not expand entities"}
+			return nil, &Error{File: file, Line: line, Column: col, Msg: "a <!DOCTYPE> or <!ENTITY> declaration: metadata files have none, and sfemu does not expand entities"}
 		case xml.StartElement:
 			count++
 			if count > maxElements {
-				return nil, &Error{File: file, Line: line, Col: col, Msg: fmt.Sprintf("more than %d elements in one file", maxElements)}
+				return nil, &Error{File: file, Line: line, Column: col, Msg: fmt.Sprintf("more than %d elements in one file", maxElements)}
 			}
 			if len(stack) >= maxDepth {
-				return nil, &Error{File: file, Line: line, Col: col, Msg: fmt.Sprintf("elements nested more than %d deep", maxDepth)}
+				return nil, &Error{File: file, Line: line, Column: col, Msg: fmt.Sprintf("elements nested more than %d deep", maxDepth)}
 			}
 			e := &element{Name: t.Name.Local, Line: line, Col: col}
 			if len(stack) == 0 {
 				if root != nil {
-					return nil, &Error{File: file, Line: line, Col: col, Msg: "a second root element <" + t.Name.Local + ">"}
+					return nil, &Error{File: file, Line: line, Column: col, Msg: "a second root element <" + t.Name.Local + ">"}
 				}
 				if t.Name.Space != metadataNS {
-					return nil, &Error{File: file, Line: line, Col: col, Msg: fmt.Sprintf("<%s> is not in the metadata namespace (want xmlns=%q)", t.Name.Local, metadataNS)}
+					return nil, &Error{File: file, Line: line, Column: col, Msg: fmt.Sprintf("<%s> is not in the metadata namespace (want xmlns=%q)", t.Name.Local, metadataNS)}
 				}
 				root = e
 			} else {
