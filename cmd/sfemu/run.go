@@ -69,8 +69,9 @@ func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		return 2
 	}
+	tokenRef := "--control-token"
 	if *controlToken == "" {
-		*controlToken = os.Getenv(envName("control-token"))
+		*controlToken, tokenRef = os.Getenv(envName("control-token")), "$"+envName("control-token")
 	}
 	usage := func(format string, args ...any) int {
 		fmt.Fprintf(stderr, "sfemu run: "+format+"\n%s\n", append(args, runUsage)...)
@@ -127,7 +128,7 @@ func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if *controlToken != "" {
 		if err := guard.CheckToken(*controlToken); err != nil {
-			return usage("--control-token: %v", err)
+			return usage("%s: %v", tokenRef, err)
 		}
 	}
 	opts := harness.Options{Receiver: spec, Parallel: *parallel, EmulatorListen: *emulatorListen, EmulatorURL: *emulatorURL,
