@@ -17,10 +17,18 @@
 # certificate paths inside a fixture are relative to the fixture, so copy the
 # certificates next to it (sfemucontainer.WithFixture copies both). Set
 # `--public-url` to the address clients reach the container at, e.g.
-#   docker run -p 8085:8085 sfemu:dev --public-url http://127.0.0.1:8085
+#   docker run -p 127.0.0.1:8085:8085 sfemu:dev --public-url http://127.0.0.1:8085
+#
+# The control API (/_sfemu/: reset, sessions, sends) asks for no token
+# here: SFEMU_CONTROL_OPEN=true below says only you reach the port, which
+# holds when it is published on 127.0.0.1 as above. `-p 8085:8085` publishes
+# it on every interface of the host: then give a token,
+#   docker run -p 8085:8085 -e SFEMU_CONTROL_TOKEN="$(openssl rand -hex 16)" sfemu:dev
+# and the same $SFEMU_CONTROL_TOKEN to sfemu send/queue/run (docs/CONTROL.md,
+# "Security"). The health check needs none.
 #
 # https (docs/TLS.md) beside http, which the health check below needs:
-#   docker run -p 8085:8085 -p 8443:8443 sfemu:dev --tls-listen 0.0.0.0:8443
+#   docker run -p 127.0.0.1:8085:8085 -p 127.0.0.1:8443:8443 sfemu:dev --tls-listen 0.0.0.0:8443
 # A scratch image has no home for the local CA, so SFEMU_TLS_DIR puts it in
 # /tls: mount a directory there to keep one CA across containers (your
 # ~/.config/sfemu/tls shares the host's). Where /tls cannot be written
@@ -29,7 +37,7 @@
 # clients use (a network alias).
 FROM scratch
 COPY sfemu /sfemu
-ENV SFEMU_TLS_DIR=/tls SFEMU_LISTEN=0.0.0.0:8085
+ENV SFEMU_TLS_DIR=/tls SFEMU_LISTEN=0.0.0.0:8085 SFEMU_CONTROL_OPEN=true
 EXPOSE 8085 8443
 # `sfemu health` GETs http://127.0.0.1:PORT/_sfemu/health, PORT from
 # SFEMU_LISTEN (2 s timeout), and exits 0 only on 200: fixtures loaded. A

@@ -25,6 +25,10 @@ type Client struct {
 	// BaseURL is the emulator's base URL, e.g. http://127.0.0.1:8085.
 	BaseURL string
 	HTTP    *http.Client
+	// Token is the emulator's control token (`sfemu serve --control-token`,
+	// $SFEMU_CONTROL_TOKEN), sent as Authorization: Bearer on every call;
+	// empty: none, as an sfemu on loopback without one expects.
+	Token string
 }
 
 var _ wire.Control = (*Client)(nil)
@@ -32,6 +36,14 @@ var _ wire.Control = (*Client)(nil)
 // New returns a client for the emulator at baseURL.
 func New(baseURL string) *Client {
 	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), HTTP: &http.Client{Timeout: 60 * time.Second}}
+}
+
+// WithToken returns a client for the emulator at baseURL that sends its
+// control token; "" is New.
+func WithToken(baseURL, token string) *Client {
+	c := New(baseURL)
+	c.Token = token
+	return c
 }
 
 // maxAnswer bounds a control answer read into memory.
@@ -72,6 +84,9 @@ func (c *Client) raw(ctx context.Context, method, path string, in any) ([]byte, 
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
 	httpClient := c.HTTP
 	if httpClient == nil {
@@ -165,9 +180,15 @@ func (c *Client) SetClientIP(ctx context.Context, org, ip string) error {
 	return c.Do(ctx, http.MethodPut, "/orgs/"+esc(org)+"/client-ip", wire.ClientIP{IP: ip}, nil)
 }
 
-// Sessions is GET /sessions.
+// Sessions is GET /sessions: each token by its prefix and length.
 func (c *Client) Sessions(ctx context.Context) ([]wire.Session, error) {
 	return call[[]wire.Session](ctx, c, http.MethodGet, "/sessions", nil)
+}
+
+// RevealedSessions is GET /sessions?reveal=true: the tokens in full, for a
+// client with the control token (or over loopback to an sfemu without one).
+func (c *Client) RevealedSessions(ctx context.Context) ([]wire.Session, error) {
+	return call[[]wire.Session](ctx, c, http.MethodGet, "/sessions?reveal=true", nil)
 }
 
 // ExpireSessions is POST /sessions/expire.

@@ -27,6 +27,8 @@ import (
 // start is where both emulators' virtual clocks start.
 var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
+const conformanceToken = "conformance-test-control-token"
+
 const (
 	orgName     = "Acme Corp" // a space, so the client's path escaping is exercised
 	sendUser    = "sender@acme.example"
@@ -92,8 +94,14 @@ type side struct {
 
 func newSide(t *testing.T, name string) *side {
 	t.Helper()
-	// Fixed Notification Ids: both sides' must match, step by step.
-	emu, err := emulator.New(emulator.Options{Clock: emulator.VirtualClock, VirtualStart: start, FixedNotificationIDs: true})
+	// Fixed Notification Ids: both sides' must match, step by step. The
+	// client's emulator asks for a control token, which the client sends on
+	// every call (the test receiver and the health check ask for none).
+	opts := emulator.Options{Clock: emulator.VirtualClock, VirtualStart: start, FixedNotificationIDs: true}
+	if name == "client" {
+		opts.ControlToken = conformanceToken
+	}
+	emu, err := emulator.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +109,7 @@ func newSide(t *testing.T, name string) *side {
 	t.Cleanup(func() { srv.Close(); emu.Close() })
 	s := &side{name: name, ctl: emu, emu: emu, srv: srv, vars: map[string]string{}}
 	if name == "client" {
-		s.ctl = control.New(srv.URL)
+		s.ctl = control.WithToken(srv.URL, conformanceToken)
 	}
 	return s
 }
@@ -169,7 +177,7 @@ type step struct {
 // conformanceOptions ignore what legitimately differs between two
 // emulators: random session tokens and wall-clock durations.
 var conformanceOptions = cmp.Options{
-	cmpopts.IgnoreFields(wire.Session{}, "Token"),
+	cmpopts.IgnoreFields(wire.Session{}, "Token", "TokenPrefix"),
 	cmpopts.IgnoreFields(wire.Delivery{}, "Duration"),
 }
 

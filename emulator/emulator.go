@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,6 +28,7 @@ import (
 	"github.com/sfemu/sfemu/emulator/bulk"
 	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/controlapi"
+	"github.com/sfemu/sfemu/emulator/guard"
 	"github.com/sfemu/sfemu/emulator/internal/cursor"
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/internal/schedule"
@@ -101,6 +103,18 @@ type Options struct {
 	// NotificationIDBase+1 even when that is 0 (04lxx0000000001AAA first),
 	// for tests that compare them.
 	FixedNotificationIDs bool
+	// ControlToken, when set, is asked of every request under /_sfemu/
+	// (the control API and the console) but GET /_sfemu/health and the
+	// test receiver: Authorization: Bearer TOKEN, or the cookie a browser
+	// gets after opening /_sfemu/ui/?token=TOKEN once (package guard,
+	// docs/CONTROL.md "Security"). Empty: none is asked, as suits a
+	// loopback listener; `sfemu serve` refuses a non-loopback one without.
+	ControlToken string
+	// AllowedHosts are more host names the control API and console answer
+	// at, besides IP addresses, localhost, the public URL's host and the
+	// orgs' My Domains: the TLS certificate's names, a container alias.
+	// Requests naming any other Host get a 403 (DNS rebinding).
+	AllowedHosts []string
 }
 
 // EndpointOverride sends every outbound message of one org, or of every
@@ -123,6 +137,11 @@ type Emulator struct {
 	// signingKey signs id_tokens; one for the emulator's life, so a reset
 	// does not change the key set clients cached from /id/keys.
 	signingKey *oauth.SigningKey
+
+	// guard keeps /_sfemu/ for the people who started sfemu; one for the
+	// emulator's life, so a reset keeps the console's CSRF secret.
+	guard   *guard.Guard
+	handler http.Handler
 
 	resetMu sync.Mutex
 	state   atomic.Pointer[state]
@@ -157,7 +176,16 @@ func New(opts Options) (*Emulator, error) {
 	if len(opts.Orgs) == 0 {
 		opts.Orgs = []org.Source{fixtures.DefaultOrg()}
 	}
+	if opts.ControlToken != "" {
+		if err := guard.CheckToken(opts.ControlToken); err != nil {
+			return nil, fmt.Errorf("emulator: control token: %w", err)
+		}
+	}
 	e := &Emulator{opts: opts, signingKey: oauth.NewSigningKey()}
+	e.guard = guard.New(guard.Config{Token: opts.ControlToken, Hosts: e.controlHosts})
+	e.handler = e.guard.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.state.Load().router.ServeHTTP(w, r)
+	}))
 	switch opts.Clock {
 	case "", RealClock:
 		e.clock = clock.Real{}
@@ -395,9 +423,22 @@ func (e *Emulator) routes(st *state) *mux.Router {
 	return r
 }
 
-// ServeHTTP routes r through the current state.
+// ServeHTTP routes r through the guard of /_sfemu/, then the current state.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	e.state.Load().router.ServeHTTP(w, r)
+	e.handler.ServeHTTP(w, r)
+}
+
+// controlHosts are the host names the control API and console answer at
+// besides IP addresses and localhost: the public URL's, the orgs' My
+// Domains, Options.AllowedHosts.
+func (e *Emulator) controlHosts() []string {
+	hosts := append([]string(nil), e.opts.AllowedHosts...)
+	for _, u := range []string{e.opts.PublicURL, e.outboundBaseURL()} {
+		if pu, err := url.Parse(u); err == nil && pu.Hostname() != "" {
+			hosts = append(hosts, pu.Hostname())
+		}
+	}
+	return append(hosts, e.MyDomainHosts()...)
 }
 
 // BaseURL is the public base URL as seen from r.

@@ -201,7 +201,7 @@ func (e *Emulator) SetClientIP(_ context.Context, orgName, ip string) error {
 func (e *Emulator) Sessions(context.Context) ([]wire.Session, error) {
 	out := []wire.Session{}
 	for _, s := range e.store().Sessions.List() {
-		sum := wire.Session{Token: s.Token, OrgID: string(s.User.Org.ID), Username: s.User.Username, Created: s.Created,
+		sum := wire.Session{Token: s.Token, TokenPrefix: wire.TokenPrefix(s.Token), TokenLength: len(s.Token), OrgID: string(s.User.Org.ID), Username: s.User.Username, Created: s.Created,
 			LastUsed: s.LastUsed(), ExpiresAt: s.ExpiresAt(), Timeout: wire.Duration(s.Timeout)}
 		if s.App != nil {
 			sum.App = s.App.Name

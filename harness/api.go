@@ -561,7 +561,7 @@ func (r *run) runAPI(ctx context.Context, st *APIStep) error {
 		return fmt.Errorf("api: %v", err)
 	}
 	out := &apiOutcome{kind: "api", name: st.As, method: method, path: path, status: status, body: text, json: decodeJSON(text)}
-	r.keep(out)
+	r.remember(out)
 	return nil
 }
 
@@ -577,7 +577,8 @@ func decodeJSON(text string) any {
 	return v
 }
 
-func (r *run) keep(o *apiOutcome) {
+// remember records an api or bulk step's outcome for expectations and @{} references.
+func (r *run) remember(o *apiOutcome) {
 	r.outcomeLog = append(r.outcomeLog, o)
 	if o.kind == "api" {
 		r.lastAPI = o
@@ -611,7 +612,7 @@ func (r *run) runBulk(ctx context.Context, st *BulkStep) error {
 	}
 	jobs := "/services/data/v" + r.vars.APIVersion + "/jobs/ingest"
 	out := &apiOutcome{kind: "bulk", name: st.As, path: st.Operation + " " + st.Object}
-	defer r.keep(out)
+	defer r.remember(out)
 	spec := map[string]string{"object": st.Object, "operation": st.Operation, "contentType": "CSV"}
 	for k, v := range map[string]string{"externalIdFieldName": st.ExternalIDFieldName, "columnDelimiter": st.ColumnDelimiter, "lineEnding": st.LineEnding} {
 		if v != "" {

@@ -2,6 +2,8 @@ package harness
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -71,8 +73,62 @@ type Options struct {
 	// (docs/RECEIVERS.md). Nil: the bundled receiver's profile when the
 	// bundled receiver runs, else MinimalProfile.
 	Profile *Profile
+	// ControlToken is the control token of the sfemu at EmulatorURL (`sfemu
+	// serve --control-token`), sent on every control call. The run's own
+	// emulators ask for it too when they listen beyond loopback (a container
+	// receiver's Docker network gateway, an EmulatorListen elsewhere); if it
+	// is empty there, Run makes one for the run (Kept.ControlToken tells it).
+	ControlToken string
+	// KeepOnFailure leaves the emulator (and the receiver, but for a url:
+	// one, which is not the run's) of every run that failed or errored
+	// running after the run, up to MaxKept of them, for a person to look
+	// around; Result.Kept says where, and closing it (or CloseKept) stops
+	// them. Not with EmulatorURL or EmulatorListen: later runs would take
+	// the emulator's state or address.
+	KeepOnFailure bool
 
 	containers *containerEnv // shared by the run's container receivers
+	keeper     *keeper       // counts the runs KeepOnFailure kept
+	runToken   string        // the run's own emulators' token, without ControlToken
+}
+
+// MaxKept bounds how many failed runs Options.KeepOnFailure keeps.
+const MaxKept = 10
+
+// keeper counts kept runs across a Run.
+type keeper struct {
+	kept    atomic.Int32
+	dropped atomic.Int32
+}
+
+// Kept is a failed run's emulator (and receiver) left running by
+// Options.KeepOnFailure.
+type Kept struct {
+	// EmulatorURL is where the run's emulator answers; ConsoleURL its
+	// console (EmulatorURL/_sfemu/ui/), with ?token= when it asks for one.
+	EmulatorURL, ConsoleURL string
+	// ControlToken is the token the emulator asks for under /_sfemu/ ("":
+	// none, on loopback).
+	ControlToken string
+	// Receiver says what runs the receiver, "" when the run kept none.
+	Receiver string
+
+	once  sync.Once
+	close func()
+}
+
+// Close stops the kept emulator and receiver.
+func (k *Kept) Close() {
+	if k != nil {
+		k.once.Do(k.close)
+	}
+}
+
+// CloseKept closes every kept run of results.
+func CloseKept(results []Result) {
+	for _, r := range results {
+		r.Kept.Close()
+	}
 }
 
 // withContainers gives a run its shared container environment; the
@@ -126,6 +182,9 @@ type Result struct {
 	Evidence string
 	Start    time.Time
 	Duration time.Duration
+	// Kept is the emulator Options.KeepOnFailure left running for this
+	// failed run; nil for the others. Close it when done.
+	Kept *Kept
 }
 
 // Name is "group/file [phase]".
@@ -171,7 +230,42 @@ func Run(ctx context.Context, opts Options, paths ...string) ([]Result, error) {
 		return nil, err
 	}
 	opts, cleanup := opts.withContainers()
-	defer cleanup()
+	if opts.KeepOnFailure && (opts.EmulatorURL != "" || opts.EmulatorListen != "") {
+		cleanup()
+		return nil, fmt.Errorf("KeepOnFailure keeps the run's own emulators, each on its own port: not with EmulatorURL or EmulatorListen")
+	}
+	if opts.keeper == nil {
+		opts.keeper = &keeper{}
+	}
+	if opts.runToken == "" {
+		opts.runToken = runToken()
+	}
+	results := make([]Result, len(jobs))
+	defer func() {
+		// The Docker network goes when the last kept run closes: a kept
+		// container, and the emulator on the network's gateway, need it.
+		var kept []*Kept
+		for _, r := range results {
+			if r.Kept != nil {
+				kept = append(kept, r.Kept)
+			}
+		}
+		if len(kept) == 0 {
+			cleanup()
+			return
+		}
+		var left atomic.Int32
+		left.Store(int32(len(kept)))
+		for _, k := range kept {
+			closeRun := k.close
+			k.close = func() {
+				closeRun()
+				if left.Add(-1) == 0 {
+					cleanup()
+				}
+			}
+		}
+	}()
 	par := opts.Parallel
 	if par <= 0 {
 		par = 2 * runtime.NumCPU()
@@ -182,7 +276,6 @@ func Run(ctx context.Context, opts Options, paths ...string) ([]Result, error) {
 	if opts.Progress != nil {
 		opts.Progress(Event{Total: len(jobs)})
 	}
-	results := make([]Result, len(jobs))
 	sem := make(chan struct{}, par)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -207,7 +300,17 @@ func Run(ctx context.Context, opts Options, paths ...string) ([]Result, error) {
 		}()
 	}
 	wg.Wait()
+	if n := opts.keeper.dropped.Load(); n > 0 && opts.Progress != nil {
+		opts.Progress(Event{Note: fmt.Sprintf("%d more failed runs were not kept (at most %d are): pick them with --run", n, MaxKept)})
+	}
 	return results, nil
+}
+
+// runToken is a fresh control token.
+func runToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return "sfemu-run-" + hex.EncodeToString(b)
 }
 
 // Event is what Options.Progress hears: a note, the number of runs (first,
@@ -235,6 +338,8 @@ func virtualEpoch() time.Time {
 func RunScenario(ctx context.Context, sc *Scenario, phase string, opts Options) (res Result) {
 	start := time.Now()
 	res = Result{Scenario: sc, Phase: phase, Start: start}
+	r := &run{sc: sc, phase: phase, opts: opts, names: map[string]string{}, objects: map[string]string{}, oauth: map[string]*oauthOutcome{}, outcomes: map[string]*apiOutcome{}}
+	started := false
 	defer func() {
 		res.Duration = time.Since(start)
 		if sc.ExpectFailure {
@@ -246,8 +351,16 @@ func RunScenario(ctx context.Context, sc *Scenario, phase string, opts Options) 
 			}
 		}
 		res.Passed = res.Outcome == Passed
+		if !started {
+			return
+		}
+		if (res.Outcome == Failed || res.Outcome == Errored) && ctx.Err() == nil {
+			if res.Kept = r.keep(); res.Kept != nil {
+				return
+			}
+		}
+		r.close()
 	}()
-	r := &run{sc: sc, phase: phase, opts: opts, names: map[string]string{}, objects: map[string]string{}, oauth: map[string]*oauthOutcome{}, outcomes: map[string]*apiOutcome{}}
 	spec := r.receiverSpec()
 	profile, why := opts.profileFor(spec).resolve(sc.requirements(), opts.env(ctx, spec))
 	if why != "" {
@@ -255,7 +368,7 @@ func RunScenario(ctx context.Context, sc *Scenario, phase string, opts Options) 
 		return res
 	}
 	r.profile, res.Mode = profile, profile.Mode
-	defer r.close()
+	started = true
 	if opts.Evidence {
 		defer func() { res.Evidence = r.evidence(context.WithoutCancel(ctx)) }()
 	}
@@ -299,22 +412,25 @@ func (e *expectationError) Error() string { return e.msg }
 
 // env is what decides, with the profile, whether a scenario applies.
 func (o Options) env(ctx context.Context, spec ReceiverSpec) runEnv {
-	return runEnv{kind: spec.kind(), realClock: o.EmulatorURL != "" && remoteClockIsReal(ctx, o.EmulatorURL)}
+	return runEnv{kind: spec.kind(), realClock: o.EmulatorURL != "" && remoteClockIsReal(ctx, o.remote())}
 }
+
+// remote is the control client of the sfemu at EmulatorURL.
+func (o Options) remote() *control.Client { return control.WithToken(o.EmulatorURL, o.ControlToken) }
 
 // remoteClocks caches, per running sfemu, whether its clock is the real one.
 var remoteClocks sync.Map
 
-func remoteClockIsReal(ctx context.Context, emulatorURL string) bool {
-	if v, ok := remoteClocks.Load(emulatorURL); ok {
+func remoteClockIsReal(ctx context.Context, ctl *control.Client) bool {
+	if v, ok := remoteClocks.Load(ctl.BaseURL); ok {
 		return v.(bool)
 	}
-	c, err := control.New(emulatorURL).Clock(ctx)
+	c, err := ctl.Clock(ctx)
 	if err != nil {
 		return false // the run itself will report the emulator it cannot reach
 	}
 	real := c.Mode != "virtual"
-	remoteClocks.Store(emulatorURL, real)
+	remoteClocks.Store(ctl.BaseURL, real)
 	return real
 }
 
@@ -372,6 +488,8 @@ type run struct {
 	outcomes          map[string]*apiOutcome
 	lastAPI, lastBulk *apiOutcome
 	outcomeLog        []*apiOutcome
+	// token is the control token the run's own emulator asks for ("": none).
+	token string
 }
 
 func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
@@ -527,9 +645,9 @@ func (r *run) startEmulator(ctx context.Context, fx wire.Fixture) error {
 	// Notification Ids keep its dedupe from mistaking them for repeats.
 	base := notificationIDBase()
 	if r.opts.EmulatorURL != "" {
-		c := control.New(r.opts.EmulatorURL)
+		c := r.opts.remote()
 		load := wire.LoadOrgs{Fixtures: []wire.Fixture{fx}, NotificationIDBase: base}
-		if !remoteClockIsReal(ctx, r.opts.EmulatorURL) {
+		if !remoteClockIsReal(ctx, c) {
 			// Each run starts the clock where an in-process one would: 30 days
 			// back, whatever earlier runs advanced it to.
 			load.ClockStart = virtualEpoch()
@@ -540,6 +658,11 @@ func (r *run) startEmulator(ctx context.Context, fx wire.Fixture) error {
 		r.ctl = c
 		return nil
 	}
+	// Beyond loopback (the Docker network's gateway), the control API asks
+	// for a token: the harness itself calls the emulator in-process.
+	if !loopbackListener(r.srv.Listener) {
+		r.token = firstNonEmpty(r.opts.ControlToken, r.opts.runToken, runToken())
+	}
 	emu, err := emulator.New(emulator.Options{
 		Fixtures:           []wire.Fixture{fx},
 		Clock:              emulator.VirtualClock,
@@ -547,6 +670,7 @@ func (r *run) startEmulator(ctx context.Context, fx wire.Fixture) error {
 		PublicURL:          r.srv.URL,
 		Outbound:           outbound.Settings{SessionOverHTTP: true, Timeout: 10 * time.Second},
 		NotificationIDBase: base,
+		ControlToken:       r.token,
 	})
 	if err != nil {
 		return fmt.Errorf("the scenario's org does not load: %v", err)
@@ -737,6 +861,44 @@ func firstNonZero(values ...int) int {
 		}
 	}
 	return 0
+}
+
+// loopbackListener reports whether l listens on a loopback address only.
+func loopbackListener(l net.Listener) bool {
+	a, ok := l.Addr().(*net.TCPAddr)
+	return ok && a.IP.IsLoopback()
+}
+
+// keep hands a failed run's emulator and receiver over to a Kept, when
+// Options.KeepOnFailure asks and MaxKept allows; nil otherwise (the caller
+// closes the run).
+func (r *run) keep() *Kept {
+	if !r.opts.KeepOnFailure || r.srv == nil || r.local == nil {
+		return nil
+	}
+	if k := r.opts.keeper; k != nil && k.kept.Add(1) > MaxKept {
+		k.dropped.Add(1)
+		return nil
+	}
+	k := &Kept{EmulatorURL: r.srv.URL, ConsoleURL: r.srv.URL + emulator.ControlPrefix + "/ui/", ControlToken: r.token, close: r.close}
+	if r.token != "" {
+		k.ConsoleURL += "?token=" + url.QueryEscape(r.token)
+	}
+	switch rc := r.rcv.(type) {
+	case *processReceiver:
+		rc.mu.Lock()
+		if rc.cmd != nil {
+			k.Receiver = fmt.Sprintf("process %d (%s), outbound messages to %s", rc.cmd.Process.Pid, strings.Join(rc.command, " "), rc.url)
+		}
+		rc.mu.Unlock()
+	case *containerReceiver:
+		rc.mu.Lock()
+		if rc.ctr != nil {
+			k.Receiver = fmt.Sprintf("container %.12s (%s), outbound messages to %s", rc.ctr.GetContainerID(), rc.image, rc.url)
+		}
+		rc.mu.Unlock()
+	}
+	return k
 }
 
 func (r *run) close() {

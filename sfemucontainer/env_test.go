@@ -11,6 +11,8 @@ import (
 	"github.com/sfemu/sfemu/control"
 )
 
+const envTestToken = "sfemucontainer-env-test-token"
+
 // TestConfiguredByEnvironmentAlone is the image as a CI `services:`
 // container, which takes no arguments: every setting from a variable,
 // the listener on another port, and Docker's own health check following it.
@@ -28,6 +30,8 @@ func TestConfiguredByEnvironmentAlone(t *testing.T) {
 			"SFEMU_CLOCK_START": "2026-02-20T09:00:00Z",
 			"SFEMU_ENDPOINT":    "http://receiver:8086/outbound",
 			"SFEMU_PUBLIC_URL":  "http://sfemu:9000",
+			// Published on every interface: the control API asks for a token.
+			"SFEMU_CONTROL_TOKEN": envTestToken,
 		}),
 		testcontainers.WithWaitStrategy(wait.ForHTTP(HealthPath).WithPort("9000/tcp").WithPollInterval(25*time.Millisecond).WithStartupTimeout(DefaultStartupTimeout)),
 	)
@@ -45,7 +49,10 @@ func TestConfiguredByEnvironmentAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := control.New(base)
+	if _, err := control.New(base).Clock(ctx); err == nil {
+		t.Error("GET /_sfemu/clock without $SFEMU_CONTROL_TOKEN's token answered")
+	}
+	c := control.WithToken(base, envTestToken)
 	clk, err := c.Clock(ctx)
 	if err != nil {
 		t.Fatal(err)

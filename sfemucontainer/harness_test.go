@@ -38,12 +38,13 @@ func TestCatalogueDrivesTheImage(t *testing.T) {
 	gateway := gatewayOf(t, nw.ID)
 	port := freeLoopbackPort(t)
 	public := fmt.Sprintf("http://127.0.0.1:%d", port)
-	start(t, tcnetwork.WithNetwork([]string{"sfemu"}, nw), WithVirtualClock(), WithPublicURL(public),
+	ctr := start(t, tcnetwork.WithNetwork([]string{"sfemu"}, nw), WithVirtualClock(), WithPublicURL(public),
 		WithArgs("--outbound-ports", "any", "--session-id-over-http"),
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
 			hc.PortBindings = network.PortMap{network.MustParsePort("8085/tcp"): {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: strconv.Itoa(port)}}}
 		}))
-	results, err := harness.Run(ctx, harness.Options{EmulatorURL: public, EmulatorSelf: "http://127.0.0.1:8085", ReceiverHost: gateway}, "../scenarios")
+	results, err := harness.Run(ctx, harness.Options{EmulatorURL: public, EmulatorSelf: "http://127.0.0.1:8085", ReceiverHost: gateway,
+		ControlToken: ctr.ControlToken()}, "../scenarios")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,8 +24,10 @@ package sfemucontainer
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -111,7 +113,61 @@ func localEngine() bool {
 // Container is a running sfemu container.
 type Container struct {
 	testcontainers.Container
-	http *http.Client
+	http  *http.Client
+	token string
+}
+
+// ControlTokenEnv is the variable that gives sfemu its control token.
+const ControlTokenEnv = "SFEMU_CONTROL_TOKEN"
+
+// ControlToken is the token the container's control API asks for under
+// /_sfemu/ (but the health check): Run makes one per container unless
+// WithControlToken chose it. Control and the helpers send it; a browser
+// opens BaseURL + "/_sfemu/ui/?token=" + ControlToken() once. "" when
+// WithControlToken("") asked for none.
+func (c *Container) ControlToken() string { return c.token }
+
+// WithControlToken gives the container this control token (at least 16
+// characters; $SFEMU_CONTROL_TOKEN) instead of the random one Run makes for
+// each container; "" serves the control API without one, as the image
+// does by itself (SFEMU_CONTROL_OPEN=true), to anyone who reaches the
+// published port — testcontainers-go publishes it on every interface of
+// the host.
+func WithControlToken(token string) testcontainers.CustomizeRequestOption {
+	return func(req *testcontainers.GenericContainerRequest) error {
+		if req.Env == nil {
+			req.Env = map[string]string{}
+		}
+		req.Env[ControlTokenEnv] = token
+		return nil
+	}
+}
+
+// controlToken makes a token per container unless an option set one (or
+// none); token learns which.
+func controlToken(token *string) testcontainers.CustomizeRequestOption {
+	return func(req *testcontainers.GenericContainerRequest) error {
+		for i, a := range req.Cmd {
+			if a == "--control-token" && i+1 < len(req.Cmd) {
+				*token = req.Cmd[i+1]
+				return nil
+			}
+			if v, ok := strings.CutPrefix(a, "--control-token="); ok {
+				*token = v
+				return nil
+			}
+		}
+		if v, set := req.Env[ControlTokenEnv]; set {
+			*token = v
+			return nil
+		}
+		b := make([]byte, 16)
+		if _, err := rand.Read(b); err != nil {
+			return err
+		}
+		*token = "sfemucontainer-" + hex.EncodeToString(b)
+		return WithControlToken(*token)(req)
+	}
 }
 
 // Run starts the sfemu image (built locally, e.g. by BuildImage) and waits
@@ -131,7 +187,8 @@ func Run(ctx context.Context, image string, opts ...testcontainers.ContainerCust
 		testcontainers.WithWaitStrategy(wait.ForHTTP(HealthPath).WithPort(Port).
 			WithPollInterval(25 * time.Millisecond).WithStartupTimeout(DefaultStartupTimeout)),
 	}
-	opts = append(append(defaults, opts...), testcontainers.CustomizeRequestOption(tlsAliases))
+	var token string
+	opts = append(append(defaults, opts...), testcontainers.CustomizeRequestOption(tlsAliases), controlToken(&token))
 	ctr, err := testcontainers.Run(ctx, image, opts...)
 	if err != nil {
 		if ctr != nil {
@@ -142,7 +199,7 @@ func Run(ctx context.Context, image string, opts ...testcontainers.ContainerCust
 		}
 		return nil, fmt.Errorf("run sfemu: %w", err)
 	}
-	return &Container{Container: ctr, http: &http.Client{Timeout: 60 * time.Second}}, nil
+	return &Container{Container: ctr, http: &http.Client{Timeout: 60 * time.Second}, token: token}, nil
 }
 
 // withLogTail appends the last lines of a failed container's log to err.
@@ -373,13 +430,14 @@ func (c *Container) TLSClient(ctx context.Context) (*http.Client, error) {
 
 // Control is a typed client of the container's control API (docs/CONTROL.md):
 // every operation of wire.Control — records, outbound sends and the
-// delivery queue, token requests, Login History, faults, the clock, reset.
+// delivery queue, token requests, Login History, faults, the clock, reset —
+// sending the container's ControlToken.
 func (c *Container) Control(ctx context.Context) (*control.Client, error) {
 	base, err := c.BaseURL(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sfemu control API: %w", err)
 	}
-	return &control.Client{BaseURL: base, HTTP: c.http}, nil
+	return &control.Client{BaseURL: base, HTTP: c.http, Token: c.token}, nil
 }
 
 // Advance moves the virtual clock forward by d (POST /_sfemu/clock/advance),

@@ -302,7 +302,12 @@ func TestFixtureAndVirtualClock(t *testing.T) {
 	var orgs []struct {
 		Name string `json:"name"`
 	}
-	if status := getJSON(t, base+"/_sfemu/orgs", "", &orgs); status != http.StatusOK || len(orgs) != 1 || orgs[0].Name != "Acme" {
+	// Run made the container a control token: published on every
+	// interface, it asks for it.
+	if status := getJSON(t, base+"/_sfemu/orgs", "", nil); status != http.StatusUnauthorized || len(ctr.ControlToken()) < 16 {
+		t.Fatalf("GET /_sfemu/orgs without the control token: HTTP %d (token %q), want 401", status, ctr.ControlToken())
+	}
+	if status := getJSON(t, base+"/_sfemu/orgs", ctr.ControlToken(), &orgs); status != http.StatusOK || len(orgs) != 1 || orgs[0].Name != "Acme" {
 		t.Fatalf("GET /_sfemu/orgs: HTTP %d %+v, want the fixture's org Acme alone", status, orgs)
 	}
 
@@ -323,7 +328,7 @@ func TestFixtureAndVirtualClock(t *testing.T) {
 			Mode string    `json:"mode"`
 			Now  time.Time `json:"now"`
 		}
-		if status := getJSON(t, base+"/_sfemu/clock", "", &c); status != http.StatusOK || c.Mode != "virtual" {
+		if status := getJSON(t, base+"/_sfemu/clock", ctr.ControlToken(), &c); status != http.StatusOK || c.Mode != "virtual" {
 			t.Fatalf("GET /_sfemu/clock: HTTP %d %+v, want the virtual clock", status, c)
 		}
 		return c.Now
@@ -580,5 +585,41 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := os.WriteFile(to, data, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestControlTokenChosenOrNone: WithControlToken chooses the container's
+// token, or none (the image's own SFEMU_CONTROL_OPEN=true): then the
+// control API answers without one, and the Host check still stands.
+func TestControlTokenChosenOrNone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const chosen = "sfemucontainer-chosen-token"
+	for _, tc := range []struct {
+		token string
+		open  int // GET /_sfemu/orgs without a token
+	}{{chosen, http.StatusUnauthorized}, {"", http.StatusOK}} {
+		ctr := start(t, WithControlToken(tc.token))
+		base, err := ctr.BaseURL(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ctr.ControlToken() != tc.token {
+			t.Errorf("ControlToken() = %q, want %q", ctr.ControlToken(), tc.token)
+		}
+		if status := getJSON(t, base+"/_sfemu/orgs", "", nil); status != tc.open {
+			t.Errorf("token %q: GET /_sfemu/orgs without one: HTTP %d, want %d", tc.token, status, tc.open)
+		}
+		if _, err := ctr.Queue(ctx); err != nil {
+			t.Errorf("token %q: Queue: %v", tc.token, err)
+		}
+		req, _ := http.NewRequest(http.MethodGet, base+"/_sfemu/orgs", nil)
+		req.Host = "rebind.example"
+		req.Header.Set("Authorization", "Bearer "+tc.token)
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+			t.Errorf("token %q: Host rebind.example: %v %v, want 403", tc.token, resp, err)
+		} else {
+			resp.Body.Close()
+		}
 	}
 }

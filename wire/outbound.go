@@ -54,8 +54,11 @@ const (
 // QueueEntry is one notification as Setup → Monitoring → Outbound Messages
 // lists it.
 type QueueEntry struct {
-	ID          string     `json:"id"` // the notification id (04l…)
-	Message     string     `json:"message"`
+	ID      string `json:"id"` // the notification id (04l…)
+	Message string `json:"message"`
+	// Org and OrgID are the org the message belongs to: its name and id.
+	Org         string     `json:"org"`
+	OrgID       string     `json:"org_id"`
 	Object      string     `json:"object"`
 	RecordID    string     `json:"record_id"`
 	Endpoint    string     `json:"endpoint"`
@@ -80,6 +83,8 @@ type Delivery struct {
 	Time          time.Time `json:"time"`
 	Endpoint      string    `json:"endpoint"`
 	Message       string    `json:"message"`
+	Org           string    `json:"org"`    // the message's org, by name
+	OrgID         string    `json:"org_id"` // and by id
 	Notifications []string  `json:"notifications"`
 	Records       []string  `json:"records"`
 	SessionID     bool      `json:"session_id"`

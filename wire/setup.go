@@ -1,6 +1,9 @@
 package wire
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Health is GET /_sfemu/health: 200 once the fixtures are loaded.
 type Health struct {
@@ -63,16 +66,33 @@ type Policy struct {
 }
 
 // Session is a live session (an access token, or a legacy outbound
-// session ID). Token is shown in full: the control API is for tests.
+// session ID). GET /_sfemu/sessions lists a token by TokenPrefix and
+// TokenLength, enough to tell tokens apart; Token, the token in full (it
+// works on the REST API), only with ?reveal=true from a caller holding the
+// control token or, with none set, over a loopback connection
+// (docs/CONTROL.md "Security"). In-process, the emulator fills all three.
 type Session struct {
-	Token     string    `json:"access_token"`
-	OrgID     string    `json:"org_id"`
-	Username  string    `json:"username"`
-	App       string    `json:"app,omitempty"`
-	Created   time.Time `json:"created"`
-	LastUsed  time.Time `json:"last_used"`
-	ExpiresAt time.Time `json:"expires_at"`
-	Timeout   Duration  `json:"timeout"`
+	Token       string    `json:"access_token,omitempty"`
+	TokenPrefix string    `json:"access_token_prefix"`
+	TokenLength int       `json:"access_token_length"`
+	OrgID       string    `json:"org_id"`
+	Username    string    `json:"username"`
+	App         string    `json:"app,omitempty"`
+	Created     time.Time `json:"created"`
+	LastUsed    time.Time `json:"last_used"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	Timeout     Duration  `json:"timeout"`
+}
+
+// TokenPrefix is the start of a token that tells it apart without making
+// it usable: a Salesforce access token's org id, the "!" and four more
+// characters, never more than half of it.
+func TokenPrefix(token string) string {
+	n := 8
+	if i := strings.IndexByte(token, '!'); i >= 0 {
+		n = i + 5
+	}
+	return token[:min(n, len(token)/2)]
 }
 
 // ClientIP is PUT /_sfemu/orgs/{org}/client-ip: the apparent source IP of

@@ -15,12 +15,17 @@ Usage:
   sfemu serve   [--org FILE]... [--listen ADDR] [--public-url URL] [--clock real|virtual] [--clock-start TIME]
                 [--endpoint [ORG=]URL]... [--trust-ca FILE]... [--notification-id-base N]
                 [--tls | --tls-listen ADDR] [--tls-name NAME]... [--tls-dir DIR | --tls-cert FILE --tls-key FILE]
+                [--control-token TOKEN | --control-open] [--allow-host NAME]...  (a token is required beyond loopback)
                 (every flag also from $SFEMU_<FLAG>: SFEMU_ORG, SFEMU_LISTEN, SFEMU_ENDPOINT…)
   sfemu keygen  --out DIR [--name NAME] [--days N | --expired]
   sfemu jwt     --key FILE --iss CONSUMER_KEY --sub USERNAME [--aud URL] [--exp 3m]
   sfemu send    [--emulator URL] --message NAME (--record ID... | --where 'SOQL condition')
-  sfemu queue   [--emulator URL] [--all] [--retry ID | --delete ID]
-  sfemu run     [--receiver example|container:IMAGE|url:URL|cmd:'COMMAND'] [--profile FILE] [--junit FILE] [PATH...]
+  sfemu queue   [--emulator URL] [--all] [--org ORG] [--limit N] [--json] [--retry ID | --delete ID]
+  sfemu logins | tokens | deliveries  [--emulator URL] [--org ORG] [--limit N] [--json]
+                (Login History; token requests with Salesforce's error and sfemu's reason; delivery attempts)
+                (every command that talks to a running sfemu takes --control-token TOKEN, default $SFEMU_CONTROL_TOKEN)
+  sfemu run     [--receiver example|container:IMAGE|url:URL|cmd:'COMMAND'] [--profile FILE] [--junit FILE]
+                [--keep-on-failure] [PATH...]
   sfemu merge-junit --out FILE REPORT...   (the shards of a CI matrix into one report)
   sfemu health  [--url URL]
   sfemu version
@@ -48,6 +53,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runSend(rest, stdout, stderr)
 	case "queue":
 		return runQueue(rest, stdout, stderr)
+	case "logins":
+		return runLogins(rest, stdout, stderr)
+	case "tokens":
+		return runTokens(rest, stdout, stderr)
+	case "deliveries":
+		return runDeliveries(rest, stdout, stderr)
 	case "run":
 		return runRun(rest, stdout, stderr)
 	case "merge-junit":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,18 +15,27 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sfemu/sfemu/emulator/guard"
 	"github.com/sfemu/sfemu/harness"
 )
 
 const runUsage = `usage: sfemu run [--receiver example|example-container|auto|container:IMAGE|url:URL|cmd:'COMMAND ARGS']
                  [--profile FILE] [--ready PATH|log:TEXT] [--endpoint-path PATH] [--port N] [--env K=V]...
                  [--tags T,…] [--skip-tags T,…] [--run REGEX] [--shard K/N [--shard-timings JUNIT]] [--list]
-                 [--emulator URL [--emulator-self URL] [--receiver-host ADDR] | --emulator-listen ADDR]
-                 [--junit FILE] [--parallel N] [-v] [--show] [PATH...]
+                 [--emulator URL [--emulator-self URL] [--receiver-host ADDR] | --emulator-listen ADDR] [--control-token TOKEN]
+                 [--junit FILE] [--parallel N] [-v] [--show] [--keep-on-failure] [PATH...]
        sfemu run --clean [--force]`
 
-// runRun implements `sfemu run`: the scenario catalogue against a receiver.
+// runRun implements `sfemu run`: the scenario catalogue against a receiver,
+// until SIGINT or SIGTERM stops it (and the emulators --keep-on-failure kept).
 func runRun(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runScenarios(ctx, args, stdout, stderr)
+}
+
+// runScenarios is `sfemu run` until ctx ends.
+func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sfemu run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	receiver := fs.String("receiver", "example", "the receiver under test: example (the bundled one as a process), example-container (the bundled one as a container), auto (example-container when a Docker engine answers, else example; with CI=true a missing engine is an error), container:IMAGE, url:URL of a running endpoint, or cmd:'COMMAND ARGS' to start")
@@ -51,15 +61,24 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	receiverHost := fs.String("receiver-host", "", "the `ADDR` a process receiver listens on and outbound messages go to (default 127.0.0.1); with --emulator in a container, this machine's address on the container's Docker network")
 	emulatorSelf := fs.String("emulator-self", "", "with --emulator: the `URL` the emulator reaches itself at, for stories that send to its test receiver (inside a container: http://127.0.0.1:8085)")
 	emulatorURL := fs.String("emulator", "", "drive the sfemu already running at `URL` (sfemu serve, a CI service container) instead of one per scenario: each run loads its org there; runs go one at a time; scenarios that move time need it started with --clock virtual")
+	controlToken := fs.String("control-token", "", "the control `TOKEN` of --emulator's sfemu (sfemu serve --control-token); the run's own emulators ask for it when they listen beyond loopback (default $"+envName("control-token")+"; else one per run)")
+	keep := fs.Bool("keep-on-failure", false, fmt.Sprintf("leave the emulator and receiver of each failed run (at most %d) running after the run, print where (and the console), and wait for Ctrl-C", harness.MaxKept))
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
+	}
+	tokenRef := "--control-token"
+	if *controlToken == "" {
+		*controlToken, tokenRef = os.Getenv(envName("control-token")), "$"+envName("control-token")
 	}
 	usage := func(format string, args ...any) int {
 		fmt.Fprintf(stderr, "sfemu run: "+format+"\n%s\n", append(args, runUsage)...)
 		return 2
 	}
 	if *clean {
-		c, err := harness.CleanLeftovers(context.Background(), *force)
+		c, err := harness.CleanLeftovers(ctx, *force)
 		fmt.Fprintf(stdout, "removed %d containers, %d networks, %d dangling images and %d build folders left by earlier runs\n",
 			c.Containers, c.Networks, c.Images, c.Folders)
 		if err != nil {
@@ -73,8 +92,6 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if len(paths) == 0 {
 		paths = []string{"scenarios"}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if *receiver == "auto" {
 		if err := harness.DockerAvailable(ctx); err != nil {
 			if os.Getenv("CI") == "true" {
@@ -106,8 +123,16 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if *emulatorListen != "" && *emulatorURL != "" {
 		return usage("give --emulator (a running sfemu) or --emulator-listen (sfemu's own, at a fixed address), not both")
 	}
+	if *keep && (*emulatorListen != "" || *emulatorURL != "") {
+		return usage("--keep-on-failure keeps the run's own emulators, each on its own port: not with --emulator (yours stays up anyway; pick the story with --run) or --emulator-listen")
+	}
+	if *controlToken != "" {
+		if err := guard.CheckToken(*controlToken); err != nil {
+			return usage("%s: %v", tokenRef, err)
+		}
+	}
 	opts := harness.Options{Receiver: spec, Parallel: *parallel, EmulatorListen: *emulatorListen, EmulatorURL: *emulatorURL,
-		EmulatorSelf: *emulatorSelf, ReceiverHost: *receiverHost, Evidence: *show}
+		EmulatorSelf: *emulatorSelf, ReceiverHost: *receiverHost, Evidence: *show, ControlToken: *controlToken, KeepOnFailure: *keep}
 	if *profile != "" {
 		if opts.Profile, err = harness.LoadProfile(*profile); err != nil {
 			return usage("--profile: %v", err)
@@ -159,12 +184,48 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	// The count line comes last: CI systems read the closing line.
 	counts := harness.Summary(stdout, results)
 	if ctx.Err() != nil {
+		harness.CloseKept(results)
 		return 130
 	}
+	waitForKept(ctx, stdout, results)
 	if !counts.OK() {
 		return 1
 	}
 	return 0
+}
+
+// waitForKept says where the runs --keep-on-failure kept are, and keeps
+// them until ctx ends (Ctrl-C); then it stops them.
+func waitForKept(ctx context.Context, stdout io.Writer, results []harness.Result) {
+	n := 0
+	for _, r := range results {
+		k := r.Kept
+		if k == nil {
+			continue
+		}
+		if n == 0 {
+			fmt.Fprintln(stdout, "\nkept for a look at what happened (--keep-on-failure):")
+		}
+		n++
+		fmt.Fprintf(stdout, "  %s (%s)\n", r.Name(), r.Outcome)
+		fmt.Fprintf(stdout, "    emulator  %s\n", k.EmulatorURL)
+		fmt.Fprintf(stdout, "    console   %s\n", k.ConsoleURL)
+		if k.Receiver != "" {
+			fmt.Fprintf(stdout, "    receiver  %s\n", k.Receiver)
+		}
+		tokenFlag := ""
+		if k.ControlToken != "" {
+			tokenFlag = " --control-token " + k.ControlToken
+		}
+		fmt.Fprintf(stdout, "    e.g.      sfemu tokens --emulator %s%s   (logins, deliveries, queue)\n", k.EmulatorURL, tokenFlag)
+	}
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(stdout, "%d kept; they run until you press Ctrl-C (or send SIGTERM), which stops them and ends sfemu run\n", n)
+	<-ctx.Done()
+	harness.CloseKept(results)
+	fmt.Fprintln(stdout, "stopped the kept emulators and receivers")
 }
 
 // listRuns prints what a run would do, without running anything.

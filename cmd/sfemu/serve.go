@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/sfemu/sfemu/emulator"
+	"github.com/sfemu/sfemu/emulator/guard"
+	"github.com/sfemu/sfemu/emulator/localca"
 	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
 	"github.com/sfemu/sfemu/emulator/outbound"
 	"github.com/sfemu/sfemu/emulator/rest"
@@ -52,6 +54,9 @@ type serveFlags struct {
 	endpoints       stringList
 	trustCAs        stringList
 	notificationIDs optionalUint
+	controlToken    string
+	controlOpen     bool
+	allowHosts      stringList
 	tls             tlsFlags
 }
 
@@ -69,6 +74,9 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.trustCAs, "trust-ca", "trust the CA certificates in PEM `FILE` for outbound https, besides the system's (repeatable)")
 	fs.Var(&f.notificationIDs, "notification-id-base", "number Notification Ids from `N`+1 on every start, for reproducible ids (0: 04lxx0000000001AAA first); default: from the wall clock, never repeating across restarts")
 	fs.StringVar(&f.logFormat, "log", "text", "request log format: text, json, or off")
+	fs.StringVar(&f.controlToken, "control-token", "", "ask every request under /_sfemu/ (control API, console) but the health check for `TOKEN` (Authorization: Bearer, or /_sfemu/ui/?token= once in a browser); required when --listen is not a loopback address")
+	fs.BoolVar(&f.controlOpen, "control-open", false, "serve /_sfemu/ without a token on a non-loopback --listen, where only you reach the port (the image sets it: publish it as -p 127.0.0.1:8085:8085)")
+	fs.Var(&f.allowHosts, "allow-host", "one more host `NAME` the control API and console answer at (besides IP addresses, localhost, --public-url's, --tls-name's and the My Domains'), e.g. a container alias (repeatable)")
 	f.tls.register(fs)
 }
 
@@ -154,6 +162,63 @@ func (f *serveFlags) options(ref func(string) string, clockGiven bool, notes io.
 	return opts, trace, nil
 }
 
+// checkControl refuses a control surface open to the network: a
+// non-loopback listener needs --control-token, unless --control-open says
+// only the user reaches it. A token, when given, always applies.
+func (f *serveFlags) checkControl(ref func(string) string) error {
+	if f.controlToken != "" {
+		if err := guard.CheckToken(f.controlToken); err != nil {
+			return fmt.Errorf("%s: %v", ref("control-token"), err)
+		}
+	}
+	for i, h := range f.allowHosts {
+		n, err := localca.CheckName(h)
+		if err != nil {
+			return fmt.Errorf("%s %q: %v", ref("allow-host"), h, err)
+		}
+		f.allowHosts[i] = n
+	}
+	if f.controlToken != "" || f.controlOpen {
+		return nil
+	}
+	for _, l := range []struct{ name, addr string }{{"listen", f.listen}, {"tls-listen", f.tls.listen}} {
+		if l.addr != "" && !loopbackAddr(l.addr) {
+			return fmt.Errorf("%s %s is not a loopback address, so anyone who reaches it could drive the control API "+
+				"(reset, read sessions, send messages): give %s TOKEN (or $%s), e.g. \"$(openssl rand -hex 16)\", "+
+				"and the same to sfemu send/queue/run; or %s where only you reach the port (a container published on 127.0.0.1)",
+				ref(l.name), l.addr, "--control-token", envName("control-token"), "--control-open")
+		}
+	}
+	return nil
+}
+
+// loopbackAddr reports whether a listen address is on loopback only:
+// localhost or a loopback IP; an empty host is every interface.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// controlHosts are the names besides the public URL's and the My
+// Domains' the control API answers at: --allow-host, --tls-name, and the
+// listen address's when it is a name.
+func (f *serveFlags) controlHosts() []string {
+	hosts := append(append([]string(nil), f.allowHosts...), f.tls.names...)
+	for _, addr := range []string{f.listen, f.tls.listen} {
+		if host, _, err := net.SplitHostPort(addr); err == nil && host != "" && net.ParseIP(host) == nil {
+			hosts = append(hosts, host)
+		}
+	}
+	return hosts
+}
+
 // parseEndpoint reads --endpoint's [ORG=]URL. A value that starts with a
 // scheme is a URL, whatever "=" its query holds.
 func parseEndpoint(v string) (emulator.EndpointOverride, error) {
@@ -205,6 +270,10 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
 		return 2
 	}
+	if err := f.checkControl(env.ref); err != nil {
+		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
+		return 2
+	}
 	var logger *slog.Logger
 	switch f.logFormat {
 	case "text":
@@ -226,6 +295,8 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 		return 1
 	}
 	opts.Logger = logger
+	opts.ControlToken = f.controlToken
+	opts.AllowedHosts = f.controlHosts()
 	// emu is set before any listener serves, so before any handshake asks
 	// the certificate for its names.
 	var emu *emulator.Emulator
@@ -287,7 +358,7 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 		}
 		httpsBanner = func(w io.Writer) { https.printBanner(w, listeners) }
 	}
-	printBanner(stdout, emu, base, len(opts.Orgs) == 0, httpsBanner)
+	printBanner(stdout, emu, base, len(opts.Orgs) == 0, opts.ControlToken != "", httpsBanner)
 
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	if https != nil {
@@ -326,7 +397,7 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 // printBanner says where sfemu listens and what a client needs to log in,
 // from the control API's view of the orgs; httpsBanner, when https is on,
 // adds where and how to trust it.
-func printBanner(w io.Writer, emu *emulator.Emulator, base string, defaultOrg bool, httpsBanner func(io.Writer)) {
+func printBanner(w io.Writer, emu *emulator.Emulator, base string, defaultOrg, controlToken bool, httpsBanner func(io.Writer)) {
 	ctx := context.Background()
 	orgs, _ := emu.Orgs(ctx)
 	msgs, _ := emu.OutboundMessages(ctx)
@@ -340,6 +411,9 @@ func printBanner(w io.Writer, emu *emulator.Emulator, base string, defaultOrg bo
 	fmt.Fprintf(w, "  REST API        %s/services/data/v%.1f/ (query, sobjects, composite, search)\n", base, rest.DefaultLatestVersion)
 	fmt.Fprintf(w, "  SOAP API        %s/services/Soap/u/%.1f (Partner), /services/Soap/c/%.1f (Enterprise); WSDLs at /soap/wsdl.jsp\n", base, rest.DefaultLatestVersion, rest.DefaultLatestVersion)
 	fmt.Fprintf(w, "  control API     %s%s/ (health, orgs, apps, login history, requests, faults, clock, reset)\n", base, emulator.ControlPrefix)
+	if controlToken {
+		fmt.Fprintf(w, "  control token   asked under %s/ but health: Authorization: Bearer TOKEN, or open %s%s/ui/?token=TOKEN once in a browser\n", emulator.ControlPrefix, base, emulator.ControlPrefix)
+	}
 	if httpsBanner != nil {
 		httpsBanner(w)
 	}

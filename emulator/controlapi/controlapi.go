@@ -25,12 +25,13 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/sfemu/sfemu/emulator/guard"
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/wire"
 )
 
-// Prefix is where the control API lives.
-const Prefix = "/_sfemu"
+// Prefix is where the control API lives, behind guard.
+const Prefix = guard.Prefix
 
 // maxBody bounds control-API request bodies.
 const maxBody = 1 << 20
@@ -251,8 +252,31 @@ func (h *handlers) query(r *http.Request) (int, any, error) {
 	return ok(h.f.Query(r.Context(), vars(r)["org"], q))
 }
 
-func (h *handlers) apps(r *http.Request) (int, any, error)     { return ok(h.f.Apps(r.Context())) }
-func (h *handlers) sessions(r *http.Request) (int, any, error) { return ok(h.f.Sessions(r.Context())) }
+func (h *handlers) apps(r *http.Request) (int, any, error) { return ok(h.f.Apps(r.Context())) }
+
+// sessions lists live sessions with their tokens cut to a prefix; the
+// whole tokens with ?reveal=true, for a caller guard.MayReveal trusts.
+func (h *handlers) sessions(r *http.Request) (int, any, error) {
+	reveal := false
+	switch v := r.URL.Query().Get("reveal"); v {
+	case "", "false":
+	case "true":
+		if !guard.MayReveal(r) {
+			return 0, nil, wire.Errorf(http.StatusForbidden, "?reveal=true shows live access tokens, which work on the REST API: only to a caller "+
+				"with the control token (Authorization: Bearer TOKEN), or over a loopback connection to an sfemu without one")
+		}
+		reveal = true
+	default:
+		return 0, nil, wire.BadRequest("reveal=%q: want true or false", v)
+	}
+	sessions, err := h.f.Sessions(r.Context())
+	if !reveal {
+		for i := range sessions {
+			sessions[i].Token = ""
+		}
+	}
+	return ok(sessions, err)
+}
 
 // expireSessions takes {"username": "…"}, or no body for everyone.
 func (h *handlers) expireSessions(r *http.Request) (int, any, error) {

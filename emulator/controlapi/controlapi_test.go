@@ -82,6 +82,10 @@ func (e *env) call(t *testing.T, method, path, body string, header ...string) an
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Host" {
+			req.Host = header[i+1]
+			continue
+		}
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := e.srv.Client().Do(req)
@@ -773,7 +777,7 @@ func controlRows() []controlRow {
 
 		// Sessions.
 		{
-			name:   "GET /sessions lists a JWT session with its timeout as a duration string",
+			name:   "GET /sessions lists a JWT session by its token's prefix and length, with its timeout as a duration string",
 			setup:  func(t *testing.T, e *env) { e.session(t) },
 			method: "GET", path: "/sessions", status: 200,
 			check: func(t *testing.T, e *env, a answer) {
@@ -782,7 +786,12 @@ func controlRows() []controlRow {
 					t.Fatalf("sessions = %s", a.body)
 				}
 				s := sessions[0]
-				if s.Token != e.vars["token"] || s.Username != fixtures.DefaultUsername || s.App != "sfemu_receiver_eca" ||
+				tok := e.vars["token"]
+				if s.Token != "" || strings.Contains(string(a.body), tok) || s.TokenLength != len(tok) || !strings.HasPrefix(tok, s.TokenPrefix) ||
+					len(s.TokenPrefix) < 16 || len(s.TokenPrefix) > len(tok)/2 {
+					t.Errorf("the token is listed as %q (%d characters): want only a prefix of %q and its length", s.TokenPrefix, s.TokenLength, tok)
+				}
+				if s.Username != fixtures.DefaultUsername || s.App != "sfemu_receiver_eca" ||
 					s.OrgID != e.defaultOrgID(t) || !s.Created.Equal(start) || !s.ExpiresAt.Equal(start.Add(2*time.Hour)) {
 					t.Errorf("session = %+v", s)
 				}
@@ -792,6 +801,22 @@ func controlRows() []controlRow {
 					t.Errorf("timeout travels as %s, want \"2h0m0s\" (the Integration profile's)", got)
 				}
 			},
+		},
+		{
+			name:   "GET /sessions?reveal=true over loopback to an sfemu without a control token lists the token in full",
+			setup:  func(t *testing.T, e *env) { e.session(t) },
+			method: "GET", path: "/sessions?reveal=true", status: 200,
+			check: func(t *testing.T, e *env, a answer) {
+				sessions := decodeJSON[[]wire.Session](t, a.body)
+				if len(sessions) != 1 || sessions[0].Token != e.vars["token"] {
+					t.Errorf("sessions = %s, want the token %s", a.body, e.vars["token"])
+				}
+			},
+		},
+		{
+			name:   "GET /sessions?reveal=maybe is a 400",
+			method: "GET", path: "/sessions?reveal=maybe", status: 400,
+			check: wantError(`reveal="maybe": want true or false`),
 		},
 		{
 			name:   "GET /sessions with none is an empty list",
@@ -1739,5 +1764,57 @@ func TestEveryRouteHasARow(t *testing.T) {
 	}
 	if routes < 35 {
 		t.Errorf("walked %d routes; has Mount changed shape?", routes)
+	}
+}
+
+// TestGuardedOverHTTP: the guard in front of the control API, over a real
+// listener — the Host check, the cross-site write a page could send before,
+// and the control token — while /services/ stays as Salesforce's is.
+func TestGuardedOverHTTP(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, emulator.VirtualClock, func(o *emulator.Options) { o.PublicURL = "http://sfemu:8085" })
+	a := e.call(t, "POST", "/clock/advance", `{"by":"1h"}`, "Content-Type", "text/plain", "Origin", "http://evil.example")
+	if a.status != 403 || !strings.Contains(string(a.body), "Origin http://evil.example") {
+		t.Errorf("cross-site text/plain POST: %s, want a 403", a)
+	}
+	if c := decodeJSON[wire.Clock](t, e.call(t, "GET", "/clock", "").body); !c.Now.Equal(start) {
+		t.Errorf("the refused POST moved the clock to %s", c.Now)
+	}
+	for host, want := range map[string]int{"evil.example:8085": 403, "sfemu:1234": 200, "localhost": 200,
+		// The default org's My Domain.
+		"sfemu-default.my.salesforce.com": 200} {
+		a := e.call(t, "GET", "/orgs", "", "Host", host)
+		if a.status != want {
+			t.Errorf("GET /_sfemu/orgs with Host %s: %s, want %d", host, a, want)
+		}
+		if want == 403 && !strings.Contains(string(a.body), `"error"`) {
+			t.Errorf("the 403 is not the control API's JSON error: %s", a)
+		}
+	}
+	if a := e.call(t, "GET", "/services/data/v66.0/limits", "", "Host", "evil.example"); a.status != 401 {
+		t.Errorf("REST with another Host: %s, want Salesforce's 401 as before", a)
+	}
+
+	const tok = "sfemu-test-control-token-0001"
+	te := newEnv(t, emulator.VirtualClock, func(o *emulator.Options) { o.ControlToken = tok })
+	if a := te.call(t, "GET", "/orgs", ""); a.status != 401 {
+		t.Errorf("GET /orgs without the token: %s", a)
+	}
+	if a := te.call(t, "GET", "/health", ""); a.status != 200 {
+		t.Errorf("GET /health without the token: %s", a)
+	}
+	if a := te.call(t, "POST", "/test-receiver/ack", "<x/>", "Content-Type", "text/xml"); a.status != 200 {
+		t.Errorf("the test receiver without the token: %s", a)
+	}
+	te.session(t)
+	if a := te.call(t, "POST", "/clock/advance", `{"by":"1m"}`, "Authorization", "Bearer "+tok, "Content-Type", "text/plain"); a.status != 200 {
+		t.Errorf("POST with the bearer token: %s", a)
+	}
+	a = te.call(t, "GET", "/sessions?reveal=true", "", "Authorization", "Bearer "+tok)
+	if s := decodeJSON[[]wire.Session](t, a.body); len(s) != 1 || s[0].Token != te.vars["token"] {
+		t.Errorf("reveal with the token: %s", a)
+	}
+	if _, err := emulator.New(emulator.Options{ControlToken: "short"}); err == nil || !strings.Contains(err.Error(), "at least 16") {
+		t.Errorf("a short control token: %v", err)
 	}
 }

@@ -460,7 +460,7 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 		ids[i], records[i] = string(it.ID), string(it.RecordID)
 	}
 	body := env.AppendXML(make([]byte, 0, 1024+512*len(batch)))
-	att := Attempt{Time: at, Endpoint: m.EndpointURL, Message: m.Name, Notifications: ids, Records: records,
+	att := Attempt{Time: at, Endpoint: m.EndpointURL, Message: m.Name, Org: o.Name, OrgID: string(o.ID), Notifications: ids, Records: records,
 		SessionID: env.SessionID != "", Request: clip(body, d.cfg.Settings.JournalBodyBytes)}
 
 	start := time.Now()

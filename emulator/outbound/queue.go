@@ -51,7 +51,7 @@ type Item struct {
 type Status = wire.QueueEntry
 
 func (it *Item) status(now time.Time) Status {
-	s := Status{ID: string(it.ID), Message: it.Message.Name, Object: it.Message.Object.Name, RecordID: string(it.RecordID),
+	s := Status{ID: string(it.ID), Message: it.Message.Name, Org: it.Message.Org.Name, OrgID: string(it.Message.Org.ID), Object: it.Message.Object.Name, RecordID: string(it.RecordID),
 		Endpoint: it.Endpoint, State: it.State, QueuedAt: it.QueuedAt, Age: wire.Duration(now.Sub(it.QueuedAt).Round(time.Second)),
 		Attempts: it.Attempts, DeliveryFailureReason: it.LastFailure, DuplicateOf: string(it.DuplicateOf)}
 	if !it.LastAttempt.IsZero() {
