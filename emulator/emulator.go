@@ -27,6 +27,7 @@ import (
 	"github.com/sfemu/sfemu/emulator/bulk"
 	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/controlapi"
+	"github.com/sfemu/sfemu/emulator/internal/changes"
 	"github.com/sfemu/sfemu/emulator/internal/cursor"
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/internal/schedule"
@@ -126,6 +127,9 @@ type Emulator struct {
 
 	resetMu sync.Mutex
 	state   atomic.Pointer[state]
+
+	// changes counts what the console watches change; it outlives resets.
+	changes changes.Feed
 }
 
 // state is everything a reset rebuilds from the fixtures.
@@ -168,6 +172,7 @@ func New(opts Options) (*Emulator, error) {
 		}
 		e.virtual = clock.NewVirtual(start)
 		e.clock = e.virtual
+		e.virtual.OnAdvance(func(time.Time) { e.changes.Bump(changes.Clock) })
 	default:
 		return nil, fmt.Errorf("emulator: clock %q: want real or virtual", opts.Clock)
 	}
@@ -294,7 +299,8 @@ func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64, 
 		}
 	}
 	st := &state{store: store}
-	st.gateway = gateway.New(gateway.Config{Store: store, BaseURL: e.BaseURL, Logger: e.opts.Logger, TrustForwardedFor: e.opts.TrustForwardedFor})
+	st.gateway = gateway.New(gateway.Config{Store: store, BaseURL: e.BaseURL, Logger: e.opts.Logger, TrustForwardedFor: e.opts.TrustForwardedFor,
+		OnJournal: e.journaled})
 	st.oauth = oauth.New(oauth.Config{Store: store, Logger: e.opts.Logger, SigningKey: e.signingKey})
 	cursors := cursor.New(store.Clock, 0) // one store: REST and SOAP page the same query cursors
 	st.rest = rest.New(rest.Config{Store: store, LatestVersion: e.opts.LatestAPIVersion, Cursors: cursors})
@@ -308,6 +314,7 @@ func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64, 
 		BaseURL:  e.outboundBaseURL,
 		Settings: e.opts.Outbound,
 		Logger:   e.opts.Logger,
+		OnChange: func() { e.changes.Bump(changes.Outbound) },
 	})
 	for o, rs := range rules {
 		o.Data.OnSave(func(before, after *org.Record, by *org.User) { e.fireRules(st, rs, before, after, by) })
@@ -324,8 +331,23 @@ func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64, 
 		old.outbound.Close()
 		old.sched.Close()
 	}
+	e.changes.BumpAll()
 	return nil
 }
+
+// journaled counts a journaled API request as a change: of the request
+// journal, and of logins for the OAuth surface (token requests, the
+// authorize page) and SOAP login(), which add Login History rows.
+func (e *Emulator) journaled(r wire.APIRequest) {
+	e.changes.Bump(changes.Requests)
+	if r.Surface == wire.SurfaceOAuth || r.Surface == wire.SurfaceSOAP && r.Operation == "login" {
+		e.changes.Bump(changes.Logins)
+	}
+}
+
+// Changes returns what has changed so far and a channel closed at the next
+// change: the console's live updates (console.Watcher).
+func (e *Emulator) Changes() (wire.Changes, <-chan struct{}) { return e.changes.Watch() }
 
 // fireRules queues the notifications a save's workflow rules and flows
 // send; by is the user who saved.
