@@ -26,6 +26,7 @@ import (
 
 	"github.com/sfemu/sfemu/emulator/bulk"
 	"github.com/sfemu/sfemu/emulator/clock"
+	"github.com/sfemu/sfemu/emulator/console"
 	"github.com/sfemu/sfemu/emulator/controlapi"
 	"github.com/sfemu/sfemu/emulator/internal/changes"
 	"github.com/sfemu/sfemu/emulator/internal/cursor"
@@ -102,6 +103,10 @@ type Options struct {
 	// NotificationIDBase+1 even when that is 0 (04lxx0000000001AAA first),
 	// for tests that compare them.
 	FixedNotificationIDs bool
+	// CSRF, when set, gives the token every state-changing form of the
+	// console (/_sfemu/ui/) posts as the hidden field _csrf; checking it is
+	// for the handler in front of the emulator. Nil: the field is empty.
+	CSRF console.CSRF
 }
 
 // EndpointOverride sends every outbound message of one org, or of every
@@ -128,8 +133,10 @@ type Emulator struct {
 	resetMu sync.Mutex
 	state   atomic.Pointer[state]
 
-	// changes counts what the console watches change; it outlives resets.
+	// changes counts what the console watches change; it outlives resets,
+	// as the console does.
 	changes changes.Feed
+	console *console.Console
 }
 
 // state is everything a reset rebuilds from the fixtures.
@@ -183,6 +190,7 @@ func New(opts Options) (*Emulator, error) {
 		}
 		e.opts.Outbound.TLS = tlsConf
 	}
+	e.console = console.New(console.Config{Control: e, CSRF: opts.CSRF, Logger: opts.Logger})
 	if err := e.reset(); err != nil {
 		return nil, err
 	}
@@ -363,8 +371,10 @@ func (e *Emulator) fireRules(st *state, rs *workflow.Rules, before, after *org.R
 	}
 }
 
-// Close stops the outbound sender; the handler keeps answering.
+// Close stops the outbound sender and ends the console's live-update
+// streams; the handler keeps answering.
 func (e *Emulator) Close() {
+	e.console.Close()
 	if st := e.state.Load(); st != nil {
 		st.outbound.Close()
 		st.sched.Close()
@@ -395,9 +405,14 @@ func (e *Emulator) outboundBaseURL() string {
 // ControlPrefix is where the control API lives; never under /services/.
 const ControlPrefix = controlapi.Prefix
 
+// ConsolePrefix is where the web console lives (docs/CONSOLE.md).
+const ConsolePrefix = console.Prefix
+
 // routes is the emulator's one route table: each surface under its prefix,
-// with that prefix's own 404 and 405; the control API; and, for any other
-// path, Salesforce's NOT_FOUND for an unknown resource (journaled too).
+// with that prefix's own 404 and 405; the console and the control API; and,
+// for any other path, Salesforce's NOT_FOUND for an unknown resource
+// (journaled too) — but a browser asking for / or /_sfemu/ is sent to the
+// console.
 func (e *Emulator) routes(st *state) *mux.Router {
 	r := mux.NewRouter()
 	gw := st.gateway
@@ -410,11 +425,24 @@ func (e *Emulator) routes(st *state) *mux.Router {
 	gw.Mount(r, rest.Prefix, st.rest.Surface(), st.rest.Routes())
 	gw.Mount(r, soap.Prefix, st.soap.Surface(), st.soap.Routes())
 	gw.Mount(r, soap.WSDLPrefix, st.soap.Surface(), st.soap.WSDLRoutes())
+	// The console first: the control API's subrouter takes all of /_sfemu.
+	e.console.Mount(r)
+	toConsole := http.RedirectHandler(console.Prefix+"/", http.StatusFound)
+	for _, p := range []string{"/", ControlPrefix, ControlPrefix + "/"} {
+		r.Path(p).Methods(http.MethodGet, http.MethodHead).MatcherFunc(wantsHTML).Handler(toConsole)
+	}
 	controlapi.Mount(r, e)
 	r.NotFoundHandler = gw.Handler(st.rest.Surface(), gateway.Route{Public: true, Handler: func(c *gateway.Call) (gateway.Response, error) {
 		return gateway.Response{}, c.Surface.NotFound(c)
 	}})
 	return r
+}
+
+// wantsHTML tells a browser's request (Accept: text/html…) from an API
+// client's, which keeps its JSON answers.
+func wantsHTML(r *http.Request, _ *mux.RouteMatch) bool {
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "text/html") && !strings.Contains(accept, "application/json")
 }
 
 // ServeHTTP routes r through the current state.

@@ -89,7 +89,7 @@ func Mount(r *mux.Router, f wire.Control) {
 			writeError(w, wire.Errorf(http.StatusMethodNotAllowed, "%s is not allowed on %s", r.Method, r.URL.Path))
 			return
 		}
-		writeError(w, wire.NotFound("no control endpoint %s %s (see docs/CONTROL.md)", r.Method, r.URL.Path))
+		writeError(w, wire.NotFound("no control endpoint %s %s (see docs/CONTROL.md; in a browser, the console is at %s/ui/)", r.Method, r.URL.Path, Prefix))
 	})
 	s.NotFoundHandler, s.MethodNotAllowedHandler = unmatched, unmatched
 }
