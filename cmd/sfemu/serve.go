@@ -340,6 +340,7 @@ func printBanner(w io.Writer, emu *emulator.Emulator, base string, defaultOrg bo
 	fmt.Fprintf(w, "  REST API        %s/services/data/v%.1f/ (query, sobjects, composite, search)\n", base, rest.DefaultLatestVersion)
 	fmt.Fprintf(w, "  SOAP API        %s/services/Soap/u/%.1f (Partner), /services/Soap/c/%.1f (Enterprise); WSDLs at /soap/wsdl.jsp\n", base, rest.DefaultLatestVersion, rest.DefaultLatestVersion)
 	fmt.Fprintf(w, "  control API     %s%s/ (health, orgs, apps, login history, requests, faults, clock, reset)\n", base, emulator.ControlPrefix)
+	fmt.Fprintf(w, "  console         %s%s/ (open it in a browser: logins and why they failed, the outbound queue, API calls, records, clock and faults)\n", base, emulator.ConsolePrefix)
 	if httpsBanner != nil {
 		httpsBanner(w)
 	}
