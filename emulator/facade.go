@@ -467,11 +467,11 @@ func (e *Emulator) QueryPage(_ context.Context, orgName string, q wire.QueryPage
 	if err != nil {
 		return wire.Rows{}, err
 	}
-	res, err := e.runSOQL(o, q.Query, "")
+	res, err := e.runSOQLPage(o, q.Query, q.Offset, q.Limit)
 	if err != nil {
 		return wire.Rows{}, err
 	}
-	page := res.Rows[min(q.Offset, len(res.Rows)):min(q.Offset+q.Limit, len(res.Rows))]
+	page := res.Rows
 	out := wire.Rows{TotalSize: res.TotalSize, Offset: q.Offset, Rows: make([]map[string]any, 0, len(page))}
 	seen := map[string]bool{}
 	for _, row := range page {
@@ -521,10 +521,19 @@ func hasFieldsUnder(cols []string, parent string) bool {
 // runSOQL runs a query over o's records; a SOQL error is a 400 carrying
 // Salesforce's code, its message prefixed with what (the parameter at fault).
 func (e *Emulator) runSOQL(o *org.Org, query, what string) (*soql.Result, error) {
+	return e.soql(o, query, what, func(q *soql.Query, env soql.Env) (*soql.Result, error) { return q.Run(env) })
+}
+
+// runSOQLPage is runSOQL for one page of the rows (soql.Query.RunPage).
+func (e *Emulator) runSOQLPage(o *org.Org, query string, offset, limit int) (*soql.Result, error) {
+	return e.soql(o, query, "", func(q *soql.Query, env soql.Env) (*soql.Result, error) { return q.RunPage(env, offset, limit) })
+}
+
+func (e *Emulator) soql(o *org.Org, query, what string, run func(*soql.Query, soql.Env) (*soql.Result, error)) (*soql.Result, error) {
 	q, err := soql.Parse(query)
 	var res *soql.Result
 	if err == nil {
-		res, err = q.Run(soql.Env{Schema: o.Schema, Data: o.Data, Now: e.clock.Now(), Location: o.TimeZone})
+		res, err = run(q, soql.Env{Schema: o.Schema, Data: o.Data, Now: e.clock.Now(), Location: o.TimeZone})
 	}
 	if err != nil {
 		var qe *soql.Error

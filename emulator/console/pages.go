@@ -195,18 +195,13 @@ func (c *Console) logins(rq *request) (string, int, any) {
 	if err != nil {
 		return c.fail(rq, err)
 	}
-	var kept []wire.TokenRequest
-	for i := len(tokens) - 1; i >= 0; i-- {
-		t := tokens[i]
-		if p.Status == "failed" && t.Status == http.StatusOK || p.Status == "succeeded" && t.Status != http.StatusOK ||
+	kept := matching(tokens, func(t *wire.TokenRequest) bool {
+		return !(p.Status == "failed" && t.Status == http.StatusOK || p.Status == "succeeded" && t.Status != http.StatusOK ||
 			p.Grant != "" && t.GrantType != p.Grant || !contains(t.Username, p.User) ||
-			p.App != "" && !contains(t.Application, p.App) && !contains(t.ClientID, p.App) {
-			continue
-		}
-		kept = append(kept, t)
-	}
+			p.App != "" && !contains(t.Application, p.App) && !contains(t.ClientID, p.App))
+	})
 	p.Pager = rq.pager("page", per, len(kept))
-	p.Requests = window(p.Pager, kept)
+	p.Requests = pick(tokens, window(p.Pager, kept))
 
 	if p.Orgs, err = c.ctl.Orgs(rq.ctx); err != nil {
 		return c.fail(rq, err)
@@ -218,17 +213,12 @@ func (c *Console) logins(rq *request) (string, int, any) {
 	if err != nil {
 		return c.fail(rq, err)
 	}
-	var history []wire.LoginEvent
-	for i := len(events) - 1; i >= 0; i-- {
-		e := events[i]
-		if p.Status == "failed" && e.Status == "Success" || p.Status == "succeeded" && e.Status != "Success" ||
-			!contains(e.Username, p.User) || !contains(e.Application, p.App) {
-			continue
-		}
-		history = append(history, e)
-	}
+	history := matching(events, func(e *wire.LoginEvent) bool {
+		return !(p.Status == "failed" && e.Status == "Success" || p.Status == "succeeded" && e.Status != "Success" ||
+			!contains(e.Username, p.User) || !contains(e.Application, p.App))
+	})
 	p.HistoryPager = rq.pager("hpage", per, len(history))
-	p.History = window(p.HistoryPager, history)
+	p.History = pick(events, window(p.HistoryPager, history))
 	return "logins", 0, p
 }
 
@@ -352,39 +342,25 @@ func (c *Console) outbound(rq *request) (string, int, any) {
 	if err != nil {
 		return c.fail(rq, err)
 	}
-	var queue, history []wire.QueueEntry
-	for i := len(all) - 1; i >= 0; i-- {
-		e := all[i]
-		if p.Message != "" && e.Message != p.Message {
-			continue
-		}
-		if e.State == wire.Pending || e.State == wire.InFlight {
-			queue = append(queue, e)
-		} else {
-			history = append(history, e)
-		}
-	}
+	queue := matching(all, func(e *wire.QueueEntry) bool {
+		return (p.Message == "" || e.Message == p.Message) && (e.State == wire.Pending || e.State == wire.InFlight)
+	})
+	history := matching(all, func(e *wire.QueueEntry) bool {
+		return (p.Message == "" || e.Message == p.Message) && e.State != wire.Pending && e.State != wire.InFlight
+	})
 	// The history is newest first by when it ended.
-	sort.SliceStable(history, func(i, j int) bool { return ended(history[i]).After(ended(history[j])) })
+	sort.SliceStable(history, func(i, j int) bool { return ended(all[history[i]]).After(ended(all[history[j]])) })
 	p.QueuePager = rq.pager("page", per, len(queue))
-	p.Queue = window(p.QueuePager, queue)
+	p.Queue = pick(all, window(p.QueuePager, queue))
 	p.HistoryPager = rq.pager("dpage", per, len(history))
-	p.History = window(p.HistoryPager, history)
+	p.History = pick(all, window(p.HistoryPager, history))
 	attempts, err := c.ctl.Deliveries(rq.ctx)
 	if err != nil {
 		return c.fail(rq, err)
 	}
-	if p.Message != "" {
-		var kept []wire.Delivery
-		for _, a := range attempts {
-			if a.Message == p.Message {
-				kept = append(kept, a)
-			}
-		}
-		attempts = kept
-	}
-	p.AttemptsPager = rq.pager("apage", per, len(attempts))
-	p.Attempts = newestFirst(p.AttemptsPager, attempts)
+	shown := matching(attempts, func(a *wire.Delivery) bool { return p.Message == "" || a.Message == p.Message })
+	p.AttemptsPager = rq.pager("apage", per, len(shown))
+	p.Attempts = pick(attempts, window(p.AttemptsPager, shown))
 	return "outbound", 0, p
 }
 
@@ -431,14 +407,9 @@ func (c *Console) notification(rq *request) (string, int, any) {
 	if err != nil {
 		return c.fail(rq, err)
 	}
-	var kept []wire.Delivery
-	for i := len(attempts) - 1; i >= 0; i-- {
-		if slices.Contains(attempts[i].Notifications, p.Entry.ID) {
-			kept = append(kept, attempts[i])
-		}
-	}
+	kept := matching(attempts, func(a *wire.Delivery) bool { return slices.Contains(a.Notifications, p.Entry.ID) })
 	p.Pager = rq.pager("page", rq.per(), len(kept))
-	p.Attempts = window(p.Pager, kept)
+	p.Attempts = pick(attempts, window(p.Pager, kept))
 	return "notification", 0, p
 }
 
@@ -500,17 +471,12 @@ func (c *Console) requests(rq *request) (string, int, any) {
 	if err != nil {
 		return c.fail(rq, err)
 	}
-	var kept []wire.APIRequest
-	for i := len(reqs) - 1; i >= 0; i-- {
-		e := reqs[i]
-		if p.Surface != "" && e.Surface != p.Surface || p.Status == "errors" && e.Status < 400 || p.Status == "ok" && e.Status >= 400 ||
-			!contains(e.Username, p.User) || !contains(e.Path, p.Path) && !contains(e.Operation, p.Path) {
-			continue
-		}
-		kept = append(kept, e)
-	}
+	kept := matching(reqs, func(e *wire.APIRequest) bool {
+		return !(p.Surface != "" && e.Surface != p.Surface || p.Status == "errors" && e.Status < 400 || p.Status == "ok" && e.Status >= 400 ||
+			!contains(e.Username, p.User) || !contains(e.Path, p.Path) && !contains(e.Operation, p.Path))
+	})
 	p.Pager = rq.pager("page", per, len(kept))
-	p.Requests = window(p.Pager, kept)
+	p.Requests = pick(reqs, window(p.Pager, kept))
 	return "requests", 0, p
 }
 

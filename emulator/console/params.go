@@ -98,6 +98,27 @@ func newestFirst[T any](p pager, items []T) []T {
 	return out
 }
 
+// matching returns the positions of the items keep accepts, newest (last)
+// first: a page then copies only its own rows out of the journal.
+func matching[T any](items []T, keep func(*T) bool) []int {
+	out := make([]int, 0, len(items))
+	for i := len(items) - 1; i >= 0; i-- {
+		if keep(&items[i]) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// pick copies the items at the positions given.
+func pick[T any](items []T, at []int) []T {
+	out := make([]T, len(at))
+	for j, i := range at {
+		out[j] = items[i]
+	}
+	return out
+}
+
 // per reads ?per (rows per page, shared by a page's tables).
 func (rq *request) per() int {
 	s := rq.query.Get("per")
