@@ -41,9 +41,10 @@ func (q *Query) RunPage(env Env, offset, limit int) (*Result, error) {
 	return &Result{Object: p.obj, Columns: p.cols, Rows: p.rows(recs), TotalSize: total}, nil
 }
 
-// fullSortAbove is how many kept records make a full sort cheaper than the
-// bounded heap (a page deep into a large result); a variable for tests.
-var fullSortAbove = 20_000
+// fullSortAbove is how many kept records make selecting the page among all
+// matches (selectRange) cheaper than the bounded heap: a page deep into a
+// large answer. A variable for tests.
+var fullSortAbove = 2_000
 
 // selectPage is selectRecords for rows [offset, offset+limit) of the
 // query's answer, and the number of rows in the whole answer.
@@ -79,7 +80,7 @@ func (p *queryPlan) selectPage(source func(func(*org.Record) bool), offset, limi
 			}
 			return true
 		})
-	case end <= fullSortAbove:
+	case end <= fullSortAbove || start == 0 && end <= 2*fullSortAbove:
 		h := &topK{less: p.less, k: end}
 		source(func(r *org.Record) bool {
 			if match(r) {
@@ -100,17 +101,12 @@ func (p *queryPlan) selectPage(source func(func(*org.Record) bool), offset, limi
 			return true
 		})
 		matches = len(all)
-		slices.SortFunc(all, func(a, b ranked) int {
-			if p.less(a, b) {
-				return -1
+		if start < len(all) {
+			end = min(end, len(all))
+			selectRange(all, start, end, p.less)
+			for _, x := range all[start:end] {
+				out = append(out, x.r)
 			}
-			if p.less(b, a) {
-				return 1
-			}
-			return 0
-		})
-		for i := start; i < min(end, len(all)); i++ {
-			out = append(out, all[i].r)
 		}
 	}
 	total := max(matches-p.offset, 0)
@@ -118,4 +114,67 @@ func (p *queryPlan) selectPage(source func(func(*org.Record) bool), offset, limi
 		total = min(total, p.limit)
 	}
 	return out, total
+}
+
+// selectRange reorders items so that items[lo:hi] hold, in order, what a
+// full sort would put there: two quickselects and a sort of the window, so
+// a page deep into 100,000 records costs a few passes, not a sort of them
+// all. less must be a strict total order (ranked items carry their scan
+// position, which breaks every tie).
+func selectRange(items []ranked, lo, hi int, less func(a, b ranked) bool) {
+	nthElement(items, lo, less)
+	nthElement(items[lo:], hi-lo, less)
+	slices.SortFunc(items[lo:hi], func(a, b ranked) int {
+		if less(a, b) {
+			return -1
+		}
+		return 1
+	})
+}
+
+// nthElement partially orders items so that items[k] is what a full sort
+// would put there, everything before it less and everything after it not
+// (Hoare's selection, with a median-of-three pivot). k == len(items) is a
+// no-op.
+func nthElement(items []ranked, k int, less func(a, b ranked) bool) {
+	lo, hi := 0, len(items)-1
+	for lo < hi && k <= hi {
+		// Median of three as the pivot, moved to lo.
+		mid := lo + (hi-lo)/2
+		if less(items[mid], items[lo]) {
+			items[mid], items[lo] = items[lo], items[mid]
+		}
+		if less(items[hi], items[lo]) {
+			items[hi], items[lo] = items[lo], items[hi]
+		}
+		if less(items[hi], items[mid]) {
+			items[hi], items[mid] = items[mid], items[hi]
+		}
+		items[lo], items[mid] = items[mid], items[lo]
+		pivot := items[lo]
+		i, j := lo+1, hi
+		for {
+			for i <= j && less(items[i], pivot) {
+				i++
+			}
+			for i <= j && less(pivot, items[j]) {
+				j--
+			}
+			if i >= j {
+				break
+			}
+			items[i], items[j] = items[j], items[i]
+			i++
+			j--
+		}
+		items[lo], items[j] = items[j], items[lo]
+		switch {
+		case j == k:
+			return
+		case k < j:
+			hi = j - 1
+		default:
+			lo = j + 1
+		}
+	}
 }

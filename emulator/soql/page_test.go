@@ -2,6 +2,8 @@ package soql
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -68,4 +70,48 @@ func TestRunPageReportsErrorsAsRun(t *testing.T) {
 	if runErr == nil || pageErr == nil || runErr.Error() != pageErr.Error() {
 		t.Errorf("Run: %v; RunPage: %v", runErr, pageErr)
 	}
+}
+
+// TestSelectRangeIsASortedWindow: whatever the input order, selectRange
+// leaves in [lo, hi) what a full sort puts there.
+func TestSelectRangeIsASortedWindow(t *testing.T) {
+	less := func(a, b ranked) bool {
+		if a.str != b.str {
+			return a.str < b.str
+		}
+		return a.seq < b.seq
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := range 300 {
+		n := 1 + rng.IntN(300)
+		items := make([]ranked, n)
+		for i := range items {
+			// Few distinct keys, so ties are common; seq breaks them.
+			items[i] = ranked{str: fmt.Sprint(rng.IntN(20)), seq: int32(i)}
+		}
+		switch trial % 3 {
+		case 1:
+			slices.SortFunc(items, func(a, b ranked) int { return cmpRanked(less, a, b) })
+		case 2:
+			slices.SortFunc(items, func(a, b ranked) int { return -cmpRanked(less, a, b) })
+		}
+		want := slices.Clone(items)
+		slices.SortFunc(want, func(a, b ranked) int { return cmpRanked(less, a, b) })
+		lo := rng.IntN(n + 1)
+		hi := lo + rng.IntN(n-lo+1)
+		selectRange(items, lo, hi, less)
+		if !slices.Equal(items[lo:hi], want[lo:hi]) {
+			t.Fatalf("n %d, [%d, %d): got %v, want %v", n, lo, hi, items[lo:hi], want[lo:hi])
+		}
+	}
+}
+
+func cmpRanked(less func(a, b ranked) bool, a, b ranked) int {
+	switch {
+	case less(a, b):
+		return -1
+	case less(b, a):
+		return 1
+	}
+	return 0
 }
