@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -69,9 +70,11 @@ func newBenchWorld() (*benchWorld, error) {
 	}
 	bw := &benchWorld{emu: emu}
 	industries := []string{"Energy", "Apparel", "Banking", "Chemicals", "Construction", "Retail"}
-	for i := range benchRecords {
+	// Names in no order, as an org's are: a seeded shuffle.
+	numbers := rand.New(rand.NewPCG(14, 14)).Perm(benchRecords)
+	for i, n := range numbers {
 		if _, err := emu.CreateRecord(ctx, orgName, wire.CreateRecord{Object: "Account",
-			Fields: map[string]any{"Name": fmt.Sprintf("Account %06d", i), "Industry": industries[i%len(industries)], "AnnualRevenue": float64(i * 1000)}}); err != nil {
+			Fields: map[string]any{"Name": fmt.Sprintf("Account %06d", n), "Industry": industries[i%len(industries)], "AnnualRevenue": float64(n * 1000)}}); err != nil {
 			return nil, err
 		}
 	}
@@ -150,7 +153,9 @@ func BenchmarkConsolePages(b *testing.B) {
 		{"Request", fmt.Sprintf("/_sfemu/ui/requests/%d", bw.request)},
 		{"RecordsScan100k", soql("SELECT Id, Name, Industry, AnnualRevenue FROM Account")},
 		{"RecordsScan100kLastPage", soql("SELECT Id, Name, Industry, AnnualRevenue FROM Account") + "&page=2000"},
-		{"RecordsOrderBy100k", soql("SELECT Id, Name, Industry FROM Account ORDER BY Name DESC")},
+		{"RecordsOrderBy100k", soql("SELECT Id, Name, Industry FROM Account ORDER BY Name")},
+		{"RecordsOrderByDesc100k", soql("SELECT Id, Name, Industry FROM Account ORDER BY Name DESC")},
+		{"RecordsOrderByDeep100k", soql("SELECT Id, Name, Industry FROM Account ORDER BY Name") + "&page=1500"},
 		{"RecordsWhere100k", soql("SELECT Id, Name FROM Account WHERE Industry = 'Energy' AND AnnualRevenue > 50000000")},
 		{"RecordsGroupBy100k", soql("SELECT Industry, COUNT(Id), SUM(AnnualRevenue) FROM Account GROUP BY Industry")},
 		{"Clock", "/_sfemu/ui/clock"},

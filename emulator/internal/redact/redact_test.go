@@ -16,6 +16,8 @@ func TestBody(t *testing.T) {
 			`<login><username>u@x</username><password>(redacted)</password></login>`},
 		{"login result", "", `<result><serverUrl>x</serverUrl><sessionId xsi:type="xsd:string">00D!abc</sessionId></result>`,
 			`<result><serverUrl>x</serverUrl><sessionId xsi:type="xsd:string">(redacted)</sessionId></result>`},
+		{"a legacy outbound session ID", "text/xml", `<ActionId>04k</ActionId><SessionId>00Dxx!AQ4AQ.legacy</SessionId>`,
+			`<ActionId>04k</ActionId><SessionId>(redacted)</SessionId>`},
 		{"outbound nil session kept as is", "text/xml", `<sessionId xsi:nil="true"/>`, `<sessionId xsi:nil="true"/>`},
 		{"JSON password", "application/json", `{"NewPassword" : "s3cret", "Name":"x"}`, `{"NewPassword" : "(redacted)", "Name":"x"}`},
 		{"JSON token with escapes", "", `{"access_token":"a\"b","n":1}`, `{"access_token":"(redacted)","n":1}`},
