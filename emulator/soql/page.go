@@ -93,7 +93,12 @@ func (p *queryPlan) selectPage(source func(func(*org.Record) bool), offset, limi
 			out = sorted[start:]
 		}
 	default:
+		// Sized once: grown by append (a quarter at a time at this size) it
+		// would allocate five times over.
 		var all []ranked
+		if p.index == nil && p.data != nil {
+			all = make([]ranked, 0, p.data.Count(p.obj))
+		}
 		source(func(r *org.Record) bool {
 			if match(r) {
 				all = append(all, p.rank(r, len(all)))
