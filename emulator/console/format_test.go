@@ -1,6 +1,7 @@
 package console
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -62,4 +63,20 @@ func TestTimesInWords(t *testing.T) {
 			t.Errorf("durText(%v) = %q, want %q", d, got, want)
 		}
 	}
+}
+
+// FuzzPretty: whatever a receiver or a client sent, showing it does not
+// panic, and text that is not XML or JSON comes back as it was (redacted).
+func FuzzPretty(f *testing.F) {
+	for _, s := range []string{`<a><b>x</b></a>`, `<?xml version="1.0"?><e:E xmlns:e="u"><e:B/></e:E>`, `{"a":[1,2]}`, `<a x="1`, `]]>`, "plain", `<sessionId>s</sessionId>`} {
+		f.Add("text/xml", s)
+		f.Add("", s)
+	}
+	f.Fuzz(func(t *testing.T, contentType, body string) {
+		out := pretty(contentType, body)
+		if trimmed := strings.TrimSpace(body); trimmed != "" && !strings.HasPrefix(trimmed, "<") && !strings.HasPrefix(trimmed, "{") &&
+			!strings.HasPrefix(trimmed, "[") && !strings.Contains(strings.ToLower(contentType), "x-www-form") && out == "" {
+			t.Errorf("pretty(%q, %q) lost the text", contentType, body)
+		}
+	})
 }
