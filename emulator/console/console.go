@@ -224,8 +224,9 @@ type layout struct {
 	Problems []string
 	Notice   string
 	CSRF     string
-	// Live lists the change topics whose change refreshes the page's live
-	// sections; Versions are the counters the page was read at.
+	// Live says the page updates itself (its sections name the change
+	// topics they show in data-topics); Versions are the counters the
+	// page was read at.
 	Live     bool
 	Versions wire.Changes
 	Clock    wire.Clock

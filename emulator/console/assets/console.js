@@ -54,7 +54,7 @@
     var els = stale(topics);
     if (els.length === 0) { seen = now; return; }
     busy = true;
-    fetch(location.href, { headers: { "X-Sfemu-Live": "1" }, credentials: "same-origin" })
+    fetch(location.href, { credentials: "same-origin" })
       .then(function (r) { return r.text(); })
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
@@ -75,13 +75,21 @@
       });
   }
 
-  var es = new EventSource(url);
-  es.addEventListener("open", function () { setBadge("on", "live"); });
-  es.addEventListener("error", function () { setBadge("off", "reconnecting"); });
-  es.addEventListener("changes", function (ev) {
-    setBadge("on", "live");
-    var now;
-    try { now = JSON.parse(ev.data); } catch (e) { return; }
-    refresh(now);
-  });
+  // The browser reconnects a dropped stream by itself; one refused (too
+  // many streams open) it gives up, so the page tries again later.
+  function connect() {
+    var es = new EventSource(url);
+    es.addEventListener("open", function () { setBadge("on", "live"); });
+    es.addEventListener("error", function () {
+      setBadge("off", "reconnecting");
+      if (es.readyState === EventSource.CLOSED) { setTimeout(connect, 5000); }
+    });
+    es.addEventListener("changes", function (ev) {
+      setBadge("on", "live");
+      var now;
+      try { now = JSON.parse(ev.data); } catch (e) { return; }
+      refresh(now);
+    });
+  }
+  connect();
 })();
