@@ -351,9 +351,9 @@ func TestRetryAndDel(t *testing.T) {
 		}
 	}
 	// A back field elsewhere than the console is not followed.
+	w.rcv.up.Store(false)
 	sent, err := w.emu.SendOutbound(ctx, "Account_Changed", wire.Send{Where: "Name = 'Burlington Textiles'"})
 	must(t, err)
-	w.rcv.up.Store(false)
 	must(t, w.emu.Idle(ctx))
 	resp, err = noRedirect.PostForm(w.srv.URL+"/_sfemu/ui/outbound/notifications/"+sent.Notifications[0]+"/delete",
 		url.Values{"back": {"https://evil.example/"}})
