@@ -2,7 +2,7 @@
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: all build test lint fuzz bench e2e clean
+.PHONY: all build test lint fuzz bench e2e screenshots clean
 
 all: build
 
@@ -41,6 +41,12 @@ fuzz:
 ## bench: the benchmarks behind docs/PERFORMANCE.md
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## screenshots: docs/images/console-*.png (docs/CONSOLE.md) and oauth-*.png
+## (docs/OAUTH.md), taken by the browser tests in headless Chromium
+screenshots:
+	@mkdir -p docs/images
+	SFEMU_SCREENSHOTS=$(CURDIR)/docs/images $(GO) test -count=1 -run 'Chromium' ./emulator/ ./emulator/console/
 
 clean:
 	rm -rf bin out

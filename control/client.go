@@ -157,6 +157,11 @@ func (c *Client) Users(ctx context.Context, org string) ([]wire.User, error) {
 	return call[[]wire.User](ctx, c, http.MethodGet, "/orgs/"+esc(org)+"/users", nil)
 }
 
+// Profiles is GET /orgs/{org}/profiles.
+func (c *Client) Profiles(ctx context.Context, org string) ([]wire.Profile, error) {
+	return call[[]wire.Profile](ctx, c, http.MethodGet, "/orgs/"+esc(org)+"/profiles", nil)
+}
+
 // Apps is GET /apps.
 func (c *Client) Apps(ctx context.Context) ([]wire.App, error) {
 	return call[[]wire.App](ctx, c, http.MethodGet, "/apps", nil)
@@ -207,6 +212,11 @@ func (c *Client) APIRequests(ctx context.Context) ([]wire.APIRequest, error) {
 	return call[[]wire.APIRequest](ctx, c, http.MethodGet, "/requests", nil)
 }
 
+// APIRequest is GET /requests/{id}.
+func (c *Client) APIRequest(ctx context.Context, id int64) (wire.APIExchange, error) {
+	return call[wire.APIExchange](ctx, c, http.MethodGet, "/requests/"+strconv.FormatInt(id, 10), nil)
+}
+
 // Faults is GET /faults.
 func (c *Client) Faults(ctx context.Context) ([]wire.Fault, error) {
 	return call[[]wire.Fault](ctx, c, http.MethodGet, "/faults", nil)
@@ -253,6 +263,12 @@ func (c *Client) UpdateRecord(ctx context.Context, org, id string, req wire.Upda
 // Query is GET /orgs/{org}/query?q=.
 func (c *Client) Query(ctx context.Context, org, soql string) (wire.Rows, error) {
 	return call[wire.Rows](ctx, c, http.MethodGet, "/orgs/"+esc(org)+"/query?q="+url.QueryEscape(soql), nil)
+}
+
+// QueryPage is GET /orgs/{org}/query?q=&offset=&limit=.
+func (c *Client) QueryPage(ctx context.Context, org string, q wire.QueryPage) (wire.Rows, error) {
+	return call[wire.Rows](ctx, c, http.MethodGet, fmt.Sprintf("/orgs/%s/query?q=%s&offset=%d&limit=%d",
+		esc(org), url.QueryEscape(q.Query), q.Offset, q.Limit), nil)
 }
 
 // OutboundMessages is GET /outbound/messages.

@@ -179,6 +179,8 @@ type step struct {
 var conformanceOptions = cmp.Options{
 	cmpopts.IgnoreFields(wire.Session{}, "Token", "TokenPrefix"),
 	cmpopts.IgnoreFields(wire.Delivery{}, "Duration"),
+	// A receiver's Date header is the wall clock's.
+	cmpopts.IgnoreMapEntries(func(k string, _ []string) bool { return k == "Date" }),
 }
 
 func ignoreErr(err error) (any, error) { return nil, err }
@@ -196,6 +198,7 @@ func conformanceSteps(receiverBase string) []step {
 		}},
 		{name: "Orgs", do: func(ctx context.Context, _ *testing.T, s *side) (any, error) { return s.ctl.Orgs(ctx) }},
 		{name: "Users", do: func(ctx context.Context, _ *testing.T, s *side) (any, error) { return s.ctl.Users(ctx, orgName) }},
+		{name: "Profiles", do: func(ctx context.Context, _ *testing.T, s *side) (any, error) { return s.ctl.Profiles(ctx, orgName) }},
 		{name: "Apps", do: func(ctx context.Context, _ *testing.T, s *side) (any, error) { return s.ctl.Apps(ctx) }},
 		{name: "OutboundMessages", do: func(ctx context.Context, _ *testing.T, s *side) (any, error) { return s.ctl.OutboundMessages(ctx) }},
 
@@ -230,6 +233,12 @@ func conformanceSteps(receiverBase string) []step {
 		}},
 		{name: "Query of an aggregate", do: func(ctx context.Context, _ *testing.T, s *side) (any, error) {
 			return s.ctl.Query(ctx, orgName, "SELECT Industry, COUNT(Id) n, SUM(AnnualRevenue) total FROM Account GROUP BY Industry ORDER BY Industry")
+		}},
+		{name: "QueryPage of parent fields", do: func(ctx context.Context, _ *testing.T, s *side) (any, error) {
+			return s.ctl.QueryPage(ctx, orgName, wire.QueryPage{Query: "SELECT LastName, Account.Name FROM Contact ORDER BY LastName", Offset: 1, Limit: 2})
+		}},
+		{name: "QueryPage past the last row", do: func(ctx context.Context, _ *testing.T, s *side) (any, error) {
+			return s.ctl.QueryPage(ctx, orgName, wire.QueryPage{Query: "SELECT Name FROM Account", Offset: 50})
 		}},
 		{name: "Query of a date literal", do: func(ctx context.Context, _ *testing.T, s *side) (any, error) {
 			return s.ctl.Query(ctx, orgName, "SELECT Name FROM Account WHERE CreatedDate = TODAY ORDER BY Name")
@@ -339,6 +348,7 @@ func conformanceSteps(receiverBase string) []step {
 		}},
 		{name: "TokenRequests", do: func(ctx context.Context, _ *testing.T, s *side) (any, error) { return s.ctl.TokenRequests(ctx) }},
 		{name: "APIRequests", do: func(ctx context.Context, _ *testing.T, s *side) (any, error) { return s.ctl.APIRequests(ctx) }},
+		{name: "APIRequest of the first", do: func(ctx context.Context, _ *testing.T, s *side) (any, error) { return s.ctl.APIRequest(ctx, 1) }},
 		{name: "LoginHistory", do: func(ctx context.Context, _ *testing.T, s *side) (any, error) { return s.ctl.LoginHistory(ctx, orgName) }},
 		{name: "ExpireSessions of another user", do: func(ctx context.Context, _ *testing.T, s *side) (any, error) {
 			return s.ctl.ExpireSessions(ctx, "admin@acme.example")
@@ -382,6 +392,18 @@ func conformanceSteps(receiverBase string) []step {
 		}},
 		{name: "LoginHistory of an unknown org", wantErr: 404, do: func(ctx context.Context, _ *testing.T, s *side) (any, error) {
 			return s.ctl.LoginHistory(ctx, "Nowhere")
+		}},
+		{name: "Profiles of an unknown org", wantErr: 404, do: func(ctx context.Context, _ *testing.T, s *side) (any, error) {
+			return s.ctl.Profiles(ctx, "Nowhere")
+		}},
+		{name: "QueryPage with a negative offset", wantErr: 400, do: func(ctx context.Context, _ *testing.T, s *side) (any, error) {
+			return s.ctl.QueryPage(ctx, orgName, wire.QueryPage{Query: "SELECT Id FROM Account", Offset: -1})
+		}},
+		{name: "QueryPage of an empty query", wantErr: 400, wantCode: "MALFORMED_QUERY", do: func(ctx context.Context, _ *testing.T, s *side) (any, error) {
+			return s.ctl.QueryPage(ctx, orgName, wire.QueryPage{})
+		}},
+		{name: "APIRequest never made", wantErr: 404, do: func(ctx context.Context, _ *testing.T, s *side) (any, error) {
+			return s.ctl.APIRequest(ctx, 1e6)
 		}},
 		{name: "Query of an unknown org", wantErr: 404, do: func(ctx context.Context, _ *testing.T, s *side) (any, error) {
 			return s.ctl.Query(ctx, "Nowhere", "SELECT Id FROM Account")

@@ -27,8 +27,10 @@ import (
 
 	"github.com/sfemu/sfemu/emulator/bulk"
 	"github.com/sfemu/sfemu/emulator/clock"
+	"github.com/sfemu/sfemu/emulator/console"
 	"github.com/sfemu/sfemu/emulator/controlapi"
 	"github.com/sfemu/sfemu/emulator/guard"
+	"github.com/sfemu/sfemu/emulator/internal/changes"
 	"github.com/sfemu/sfemu/emulator/internal/cursor"
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/internal/schedule"
@@ -145,6 +147,11 @@ type Emulator struct {
 
 	resetMu sync.Mutex
 	state   atomic.Pointer[state]
+
+	// changes counts what the console watches change; it outlives resets,
+	// as the console does.
+	changes changes.Feed
+	console *console.Console
 }
 
 // state is everything a reset rebuilds from the fixtures.
@@ -196,6 +203,7 @@ func New(opts Options) (*Emulator, error) {
 		}
 		e.virtual = clock.NewVirtual(start)
 		e.clock = e.virtual
+		e.virtual.OnAdvance(func(time.Time) { e.changes.Bump(changes.Clock) })
 	default:
 		return nil, fmt.Errorf("emulator: clock %q: want real or virtual", opts.Clock)
 	}
@@ -206,6 +214,7 @@ func New(opts Options) (*Emulator, error) {
 		}
 		e.opts.Outbound.TLS = tlsConf
 	}
+	e.console = console.New(console.Config{Control: e, CSRF: guardCSRF{}, Logger: opts.Logger})
 	if err := e.reset(); err != nil {
 		return nil, err
 	}
@@ -322,7 +331,8 @@ func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64, 
 		}
 	}
 	st := &state{store: store}
-	st.gateway = gateway.New(gateway.Config{Store: store, BaseURL: e.BaseURL, Logger: e.opts.Logger, TrustForwardedFor: e.opts.TrustForwardedFor})
+	st.gateway = gateway.New(gateway.Config{Store: store, BaseURL: e.BaseURL, Logger: e.opts.Logger, TrustForwardedFor: e.opts.TrustForwardedFor,
+		OnJournal: e.journaled})
 	st.oauth = oauth.New(oauth.Config{Store: store, Logger: e.opts.Logger, SigningKey: e.signingKey})
 	cursors := cursor.New(store.Clock, 0) // one store: REST and SOAP page the same query cursors
 	st.rest = rest.New(rest.Config{Store: store, LatestVersion: e.opts.LatestAPIVersion, Cursors: cursors})
@@ -336,6 +346,7 @@ func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64, 
 		BaseURL:  e.outboundBaseURL,
 		Settings: e.opts.Outbound,
 		Logger:   e.opts.Logger,
+		OnChange: func() { e.changes.Bump(changes.Outbound) },
 	})
 	for o, rs := range rules {
 		o.Data.OnSave(func(before, after *org.Record, by *org.User) { e.fireRules(st, rs, before, after, by) })
@@ -352,8 +363,23 @@ func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64, 
 		old.outbound.Close()
 		old.sched.Close()
 	}
+	e.changes.BumpAll()
 	return nil
 }
+
+// journaled counts a journaled API request as a change: of the request
+// journal, and of logins for the OAuth surface (token requests, the
+// authorize page) and SOAP login(), which add Login History rows.
+func (e *Emulator) journaled(r wire.APIRequest) {
+	e.changes.Bump(changes.Requests)
+	if r.Surface == wire.SurfaceOAuth || r.Surface == wire.SurfaceSOAP && r.Operation == "login" {
+		e.changes.Bump(changes.Logins)
+	}
+}
+
+// Changes returns what has changed so far and a channel closed at the next
+// change: the console's live updates (console.Watcher).
+func (e *Emulator) Changes() (wire.Changes, <-chan struct{}) { return e.changes.Watch() }
 
 // fireRules queues the notifications a save's workflow rules and flows
 // send; by is the user who saved.
@@ -369,8 +395,10 @@ func (e *Emulator) fireRules(st *state, rs *workflow.Rules, before, after *org.R
 	}
 }
 
-// Close stops the outbound sender; the handler keeps answering.
+// Close stops the outbound sender and ends the console's live-update
+// streams; the handler keeps answering.
 func (e *Emulator) Close() {
+	e.console.Close()
 	if st := e.state.Load(); st != nil {
 		st.outbound.Close()
 		st.sched.Close()
@@ -401,9 +429,14 @@ func (e *Emulator) outboundBaseURL() string {
 // ControlPrefix is where the control API lives; never under /services/.
 const ControlPrefix = controlapi.Prefix
 
+// ConsolePrefix is where the web console lives (docs/CONSOLE.md).
+const ConsolePrefix = console.Prefix
+
 // routes is the emulator's one route table: each surface under its prefix,
-// with that prefix's own 404 and 405; the control API; and, for any other
-// path, Salesforce's NOT_FOUND for an unknown resource (journaled too).
+// with that prefix's own 404 and 405; the console and the control API; and,
+// for any other path, Salesforce's NOT_FOUND for an unknown resource
+// (journaled too) — but a browser asking for / or /_sfemu/ is sent to the
+// console.
 func (e *Emulator) routes(st *state) *mux.Router {
 	r := mux.NewRouter()
 	gw := st.gateway
@@ -416,12 +449,31 @@ func (e *Emulator) routes(st *state) *mux.Router {
 	gw.Mount(r, rest.Prefix, st.rest.Surface(), st.rest.Routes())
 	gw.Mount(r, soap.Prefix, st.soap.Surface(), st.soap.Routes())
 	gw.Mount(r, soap.WSDLPrefix, st.soap.Surface(), st.soap.WSDLRoutes())
+	// The console first: the control API's subrouter takes all of /_sfemu.
+	e.console.Mount(r)
+	toConsole := http.RedirectHandler(console.Prefix+"/", http.StatusFound)
+	for _, p := range []string{"/", ControlPrefix, ControlPrefix + "/"} {
+		r.Path(p).Methods(http.MethodGet, http.MethodHead).MatcherFunc(wantsHTML).Handler(toConsole)
+	}
 	controlapi.Mount(r, e)
 	r.NotFoundHandler = gw.Handler(st.rest.Surface(), gateway.Route{Public: true, Handler: func(c *gateway.Call) (gateway.Response, error) {
 		return gateway.Response{}, c.Surface.NotFound(c)
 	}})
 	return r
 }
+
+// wantsHTML tells a browser's request (Accept: text/html…) from an API
+// client's, which keeps its JSON answers.
+func wantsHTML(r *http.Request, _ *mux.RouteMatch) bool {
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "text/html") && !strings.Contains(accept, "application/json")
+}
+
+// guardCSRF gives the console's forms the guard's CSRF token: the guard in
+// front of every request checks the _csrf field the forms post.
+type guardCSRF struct{}
+
+func (guardCSRF) Token(r *http.Request) string { return guard.CSRFToken(r) }
 
 // ServeHTTP routes r through the guard of /_sfemu/, then the current state.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {

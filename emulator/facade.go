@@ -7,9 +7,12 @@ import (
 	"net/http"
 	"net/netip"
 	"path"
+	"sort"
 	"strings"
 	"time"
 
+	"github.com/sfemu/sfemu/emulator/internal/changes"
+	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/soql"
 	"github.com/sfemu/sfemu/wire"
@@ -107,6 +110,48 @@ func (e *Emulator) Orgs(context.Context) ([]wire.Org, error) {
 	return out, nil
 }
 
+// Profiles lists an org's profiles with the settings that decide a login,
+// sorted by name.
+func (e *Emulator) Profiles(_ context.Context, orgName string) ([]wire.Profile, error) {
+	o, err := e.org(orgName)
+	if err != nil {
+		return nil, err
+	}
+	users := map[*org.Profile]int{}
+	for _, u := range o.Users {
+		users[u.Profile]++
+	}
+	out := make([]wire.Profile, 0, len(o.Profiles))
+	for _, p := range o.Profiles {
+		s := wire.Profile{Name: p.Name, SessionTimeout: wire.Duration(p.SessionTimeout), LoginIPRanges: []wire.IPRange{},
+			UserPermissions: p.UserPermissions.Names(), Users: users[p]}
+		if s.UserPermissions == nil {
+			s.UserPermissions = []string{}
+		}
+		for _, r := range p.LoginIPRanges {
+			s.LoginIPRanges = append(s.LoginIPRanges, wire.IPRange{Start: r.Start.String(), End: r.End.String()})
+		}
+		if p.LoginHours != nil {
+			s.LoginHours = []wire.LoginWindow{}
+			// Setup lists Sunday first.
+			for d := time.Sunday; d <= time.Saturday; d++ {
+				if w, ok := p.LoginHours[d]; ok {
+					s.LoginHours = append(s.LoginHours, wire.LoginWindow{Day: d.String(), Start: clockTime(w.Start), End: clockTime(w.End)})
+				}
+			}
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// clockTime writes an offset from midnight as 15:04 (24:00 for the end of
+// the day).
+func clockTime(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
 // Users lists an org's users.
 func (e *Emulator) Users(_ context.Context, orgName string) ([]wire.User, error) {
 	o, err := e.org(orgName)
@@ -194,6 +239,7 @@ func (e *Emulator) SetClientIP(_ context.Context, orgName, ip string) error {
 		}
 	}
 	e.store().SetClientIP(o, a)
+	e.changes.Bump(changes.Orgs)
 	return nil
 }
 
@@ -227,6 +273,16 @@ func (e *Emulator) APIRequests(context.Context) ([]wire.APIRequest, error) {
 	return e.state.Load().gateway.Journal().Entries(), nil
 }
 
+// APIRequest is one request journal entry with its headers and bodies as
+// recorded (the bodies of the latest requests only).
+func (e *Emulator) APIRequest(_ context.Context, id int64) (wire.APIExchange, error) {
+	ex, ok := e.state.Load().gateway.Journal().Exchange(id)
+	if !ok {
+		return wire.APIExchange{}, wire.NotFound("no request %d in the journal (it keeps the latest %d since the last reset)", id, gateway.DefaultJournalSize)
+	}
+	return ex, nil
+}
+
 // Faults lists the active API faults with their hit counts.
 func (e *Emulator) Faults(context.Context) ([]wire.Fault, error) {
 	return e.state.Load().gateway.Faults().List(), nil
@@ -243,6 +299,7 @@ func (e *Emulator) AddFault(_ context.Context, f wire.Fault) (wire.Fault, error)
 	if err != nil {
 		return f, wire.BadRequest("%v", err)
 	}
+	e.changes.Bump(changes.Faults)
 	return added, nil
 }
 
@@ -251,6 +308,7 @@ func (e *Emulator) ClearFaults(_ context.Context, id int) error {
 	if !e.state.Load().gateway.Faults().Clear(id) && id != 0 {
 		return wire.NotFound("no fault %d", id)
 	}
+	e.changes.Bump(changes.Faults)
 	return nil
 }
 
@@ -391,13 +449,91 @@ func (e *Emulator) Query(_ context.Context, orgName, query string) (wire.Rows, e
 	return out, nil
 }
 
+// QueryPage runs SOQL over an org's records and flattens one page of the
+// rows, naming their columns in SELECT order.
+func (e *Emulator) QueryPage(_ context.Context, orgName string, q wire.QueryPage) (wire.Rows, error) {
+	switch {
+	case q.Offset < 0:
+		return wire.Rows{}, wire.BadRequest("offset %d: want 0 or more", q.Offset)
+	case q.Limit < 0 || q.Limit > wire.MaxQueryPage:
+		return wire.Rows{}, wire.BadRequest("limit %d: want 1 to %d (0: %d)", q.Limit, wire.MaxQueryPage, wire.MaxQueryPage)
+	case strings.TrimSpace(q.Query) == "":
+		return wire.Rows{}, &wire.Error{Status: http.StatusBadRequest, Code: "MALFORMED_QUERY", Message: "give the SOQL query in ?q="}
+	}
+	if q.Limit == 0 {
+		q.Limit = wire.MaxQueryPage
+	}
+	o, err := e.org(orgName)
+	if err != nil {
+		return wire.Rows{}, err
+	}
+	res, err := e.runSOQLPage(o, q.Query, q.Offset, q.Limit)
+	if err != nil {
+		return wire.Rows{}, err
+	}
+	page := res.Rows
+	out := wire.Rows{TotalSize: res.TotalSize, Offset: q.Offset, Rows: make([]map[string]any, 0, len(page))}
+	seen := map[string]bool{}
+	for _, row := range page {
+		m := map[string]any{}
+		flattenRow(m, "", row)
+		out.Rows = append(out.Rows, m)
+		columns(&out.Columns, seen, "", row)
+	}
+	// A row whose parent is empty has "Account" where others have
+	// "Account.Name": the parent's own column is dropped when its fields are there.
+	kept := out.Columns[:0]
+	for _, c := range out.Columns {
+		if !hasFieldsUnder(out.Columns, c) {
+			kept = append(kept, c)
+		}
+	}
+	if len(kept) == 0 {
+		kept = nil // as the control API's JSON leaves it
+	}
+	out.Columns = kept
+	return out, nil
+}
+
+// columns appends a row's flattened names, in SELECT order, to cols.
+func columns(cols *[]string, seen map[string]bool, prefix string, row *soql.Row) {
+	for _, fv := range row.Fields {
+		if parent, ok := fv.Value.(*soql.Row); ok && parent != nil {
+			columns(cols, seen, prefix+fv.Name+".", parent)
+			continue
+		}
+		if name := prefix + fv.Name; !seen[name] {
+			seen[name] = true
+			*cols = append(*cols, name)
+		}
+	}
+}
+
+func hasFieldsUnder(cols []string, parent string) bool {
+	for _, c := range cols {
+		if strings.HasPrefix(c, parent+".") {
+			return true
+		}
+	}
+	return false
+}
+
 // runSOQL runs a query over o's records; a SOQL error is a 400 carrying
 // Salesforce's code, its message prefixed with what (the parameter at fault).
 func (e *Emulator) runSOQL(o *org.Org, query, what string) (*soql.Result, error) {
+	return e.soql(o, query, what, func(q *soql.Query, env soql.Env) (*soql.Result, error) { return q.Run(env) })
+}
+
+// runSOQLPage is runSOQL for one page of the rows (soql.Query.RunPage).
+func (e *Emulator) runSOQLPage(o *org.Org, query string, offset, limit int) (*soql.Result, error) {
+	return e.soql(o, query, "", func(q *soql.Query, env soql.Env) (*soql.Result, error) { return q.RunPage(env, offset, limit) })
+}
+
+func (e *Emulator) soql(o *org.Org, query, what string, run func(*soql.Query, soql.Env) (*soql.Result, error)) (*soql.Result, error) {
 	q, err := soql.Parse(query)
 	var res *soql.Result
 	if err == nil {
-		res, err = q.Run(soql.Env{Schema: o.Schema, Data: o.Data, Now: e.clock.Now(), Location: o.TimeZone})
+		res, err = run(q, soql.Env{Schema: o.Schema, Data: o.Data, Now: e.clock.Now(), Location: o.TimeZone})
 	}
 	if err != nil {
 		var qe *soql.Error

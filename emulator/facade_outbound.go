@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/sfemu/sfemu/emulator/internal/changes"
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/outbound"
 	"github.com/sfemu/sfemu/wire"
@@ -194,6 +195,7 @@ func (e *Emulator) SetOutboundFaults(_ context.Context, f wire.OutboundFaults) (
 		}
 	}
 	e.dispatcher().SetFaults(f)
+	e.changes.Bump(changes.Faults)
 	return f, nil
 }
 

@@ -19,6 +19,9 @@ type Control interface {
 
 	Orgs(ctx context.Context) ([]Org, error)
 	Users(ctx context.Context, org string) ([]User, error)
+	// Profiles lists the org's profiles with their Login IP Ranges, login
+	// hours and session timeout, sorted by name.
+	Profiles(ctx context.Context, org string) ([]Profile, error)
 	Apps(ctx context.Context) ([]App, error)
 	LoginHistory(ctx context.Context, org string) ([]LoginEvent, error)
 	// Events are the platform events published in the org, oldest first.
@@ -33,6 +36,9 @@ type Control interface {
 	ExpireSessions(ctx context.Context, username string) (int, error)
 	TokenRequests(ctx context.Context) ([]TokenRequest, error)
 	APIRequests(ctx context.Context) ([]APIRequest, error)
+	// APIRequest is one journal entry with its headers and bodies as
+	// recorded; NotFound once the journal has dropped it.
+	APIRequest(ctx context.Context, id int64) (APIExchange, error)
 
 	Faults(ctx context.Context) ([]Fault, error)
 	AddFault(ctx context.Context, f Fault) (Fault, error)
@@ -47,6 +53,8 @@ type Control interface {
 	CreateRecord(ctx context.Context, org string, req CreateRecord) (Record, error)
 	UpdateRecord(ctx context.Context, org, id string, req UpdateRecord) (Record, error)
 	Query(ctx context.Context, org, soql string) (Rows, error)
+	// QueryPage is one page of a query's rows, with their columns.
+	QueryPage(ctx context.Context, org string, q QueryPage) (Rows, error)
 
 	OutboundMessages(ctx context.Context) ([]OutboundMessage, error)
 	SendOutbound(ctx context.Context, message string, req Send) (Sent, error)

@@ -6,6 +6,9 @@ import "time"
 // was asked, what Salesforce answered, and why. Unlike Login History it
 // keeps requests that named no known user.
 type TokenRequest struct {
+	// ID is the request's place in the journal, from 1 since the last
+	// reset: it stays the request's while older ones are dropped.
+	ID          int64     `json:"id"`
 	Time        time.Time `json:"time"`
 	GrantType   string    `json:"grant_type"`
 	SourceIP    string    `json:"source_ip"`
@@ -53,6 +56,9 @@ const (
 // APIRequest is one request to an API surface, as sfemu answered it — also
 // requests for resources that do not exist.
 type APIRequest struct {
+	// ID is the request's place in the journal, from 1 since the last
+	// reset (GET /_sfemu/requests/{id} opens it).
+	ID      int64     `json:"id"`
 	Time    time.Time `json:"time"`
 	Surface string    `json:"surface"`
 	Method  string    `json:"method"`
@@ -70,6 +76,22 @@ type APIRequest struct {
 	// Reason says why sfemu answered so, when the answer alone does not
 	// (which check a SOAP login() failed); Salesforce never says this much.
 	Reason string `json:"reason,omitempty"`
+}
+
+// APIExchange is GET /_sfemu/requests/{id}: one journal entry with the
+// request and response as recorded. Bodies are kept for the most recent
+// requests only, each clipped (BodiesKept says whether they still are);
+// credentials are never kept: the Authorization and Cookie headers, the
+// OAuth surface's bodies (secrets, assertions, tokens), the values of SOAP
+// <sessionId> and <password> elements, and JSON string values of keys
+// that name a password, secret or token, each replaced by "(redacted)".
+type APIExchange struct {
+	APIRequest
+	BodiesKept      bool                `json:"bodies_kept"`
+	RequestHeaders  map[string][]string `json:"request_headers,omitempty"`
+	RequestBody     string              `json:"request_body,omitempty"`
+	ResponseHeaders map[string][]string `json:"response_headers,omitempty"`
+	ResponseBody    string              `json:"response_body,omitempty"`
 }
 
 // Fault is an injected failure of API requests that match it: an error

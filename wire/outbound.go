@@ -80,6 +80,9 @@ type QueueEntry struct {
 // Delivery is one delivery attempt: a SOAP message carrying one or more
 // notifications, and the receiver's answer.
 type Delivery struct {
+	// ID is the attempt's place in the delivery journal, from 1 since the
+	// last reset.
+	ID            int64     `json:"id"`
 	Time          time.Time `json:"time"`
 	Endpoint      string    `json:"endpoint"`
 	Message       string    `json:"message"`
@@ -94,6 +97,10 @@ type Delivery struct {
 	Duration      Duration  `json:"duration"`
 	Request       string    `json:"request"`
 	Response      string    `json:"response,omitempty"`
+	// RequestHeaders are the headers the message was posted with;
+	// ResponseHeaders the receiver's (at most 64, values clipped).
+	RequestHeaders  map[string][]string `json:"request_headers,omitempty"`
+	ResponseHeaders map[string][]string `json:"response_headers,omitempty"`
 }
 
 // OutboundFaults disturb deliveries the way Salesforce does in the wild,

@@ -28,4 +28,22 @@ type Record struct {
 type Rows struct {
 	TotalSize int              `json:"total_size"`
 	Rows      []map[string]any `json:"rows"`
+	// Columns are the rows' keys in SELECT order; set by QueryPage only.
+	Columns []string `json:"columns,omitempty"`
+	// Offset is where Rows start among the query's rows; set by QueryPage.
+	Offset int `json:"offset,omitempty"`
 }
+
+// QueryPage is GET /_sfemu/orgs/{org}/query?q=SOQL&offset=N&limit=M: one
+// page of a query's rows, flattened as Rows are, with their columns in
+// SELECT order, for a caller that shows them (the console). The query runs
+// whole (TotalSize counts every row); only the page is flattened.
+type QueryPage struct {
+	Query  string `json:"q"`
+	Offset int    `json:"offset,omitempty"`
+	// Limit is the page size, 1 to MaxQueryPage; 0 means MaxQueryPage.
+	Limit int `json:"limit,omitempty"`
+}
+
+// MaxQueryPage bounds QueryPage.Limit.
+const MaxQueryPage = 2000

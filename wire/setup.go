@@ -43,6 +43,37 @@ type User struct {
 	Frozen         bool     `json:"frozen"`
 }
 
+// Profile is how the control API lists a profile: the settings that
+// decide a login and a session.
+type Profile struct {
+	Name string `json:"name"`
+	// SessionTimeout is the profile's own; 0: the org's default applies.
+	SessionTimeout Duration `json:"session_timeout,omitempty"`
+	// LoginIPRanges are Setup's Login IP Ranges; empty: any address.
+	LoginIPRanges []IPRange `json:"login_ip_ranges"`
+	// LoginHours are the allowed windows per weekday in the org's time
+	// zone; null: any time, and a weekday not listed allows no login.
+	LoginHours []LoginWindow `json:"login_hours"`
+	// UserPermissions are the system permissions it enables (ApiEnabled,
+	// DisableNotifications, UseAnyApiClient), sorted.
+	UserPermissions []string `json:"user_permissions"`
+	// Users is how many of the org's users have the profile.
+	Users int `json:"users"`
+}
+
+// IPRange is an inclusive range of IP addresses.
+type IPRange struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+// LoginWindow is one weekday's login hours, [Start, End) as "15:04".
+type LoginWindow struct {
+	Day   string `json:"day"` // Monday…Sunday
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
 // App is a connected app or External Client App, with its policy in each
 // org that installs it.
 type App struct {

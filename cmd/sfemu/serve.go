@@ -414,6 +414,7 @@ func printBanner(w io.Writer, emu *emulator.Emulator, base string, defaultOrg, c
 	if controlToken {
 		fmt.Fprintf(w, "  control token   asked under %s/ but health: Authorization: Bearer TOKEN, or open %s%s/ui/?token=TOKEN once in a browser\n", emulator.ControlPrefix, base, emulator.ControlPrefix)
 	}
+	fmt.Fprintf(w, "  console         %s%s/ (open it in a browser: logins and why they failed, the outbound queue, API calls, records, clock and faults)\n", base, emulator.ConsolePrefix)
 	if httpsBanner != nil {
 		httpsBanner(w)
 	}

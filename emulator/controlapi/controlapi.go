@@ -48,6 +48,7 @@ func Mount(r *mux.Router, f wire.Control) {
 	route(http.MethodGet, "/orgs", h.orgs)
 	route(http.MethodPut, "/orgs", h.loadOrgs)
 	route(http.MethodGet, "/orgs/{org}/users", h.users)
+	route(http.MethodGet, "/orgs/{org}/profiles", h.profiles)
 	route(http.MethodGet, "/orgs/{org}/login-history", h.loginHistory)
 	route(http.MethodGet, "/orgs/{org}/events", h.events)
 	route(http.MethodPut, "/orgs/{org}/client-ip", h.setClientIP)
@@ -60,6 +61,7 @@ func Mount(r *mux.Router, f wire.Control) {
 	route(http.MethodPost, "/sessions/expire", h.expireSessions)
 	route(http.MethodGet, "/token-requests", h.tokenRequests)
 	route(http.MethodGet, "/requests", h.apiRequests)
+	route(http.MethodGet, "/requests/{id}", h.apiRequest)
 	route(http.MethodGet, "/faults", h.faults)
 	route(http.MethodPost, "/faults", h.addFault)
 	route(http.MethodDelete, "/faults", h.clearFaults)
@@ -88,7 +90,7 @@ func Mount(r *mux.Router, f wire.Control) {
 			writeError(w, wire.Errorf(http.StatusMethodNotAllowed, "%s is not allowed on %s", r.Method, r.URL.Path))
 			return
 		}
-		writeError(w, wire.NotFound("no control endpoint %s %s (see docs/CONTROL.md)", r.Method, r.URL.Path))
+		writeError(w, wire.NotFound("no control endpoint %s %s (see docs/CONTROL.md; in a browser, the console is at %s/ui/)", r.Method, r.URL.Path, Prefix))
 	})
 	s.NotFoundHandler, s.MethodNotAllowedHandler = unmatched, unmatched
 }
@@ -200,6 +202,10 @@ func (h *handlers) users(r *http.Request) (int, any, error) {
 	return ok(h.f.Users(r.Context(), vars(r)["org"]))
 }
 
+func (h *handlers) profiles(r *http.Request) (int, any, error) {
+	return ok(h.f.Profiles(r.Context(), vars(r)["org"]))
+}
+
 func (h *handlers) loginHistory(r *http.Request) (int, any, error) {
 	return ok(h.f.LoginHistory(r.Context(), vars(r)["org"]))
 }
@@ -243,13 +249,28 @@ func (h *handlers) updateRecord(r *http.Request) (int, any, error) {
 	return ok(h.f.UpdateRecord(r.Context(), vars(r)["org"], vars(r)["id"], req))
 }
 
+// query is every row, or with offset or limit one page with its columns.
 func (h *handlers) query(r *http.Request) (int, any, error) {
-	q := r.URL.Query().Get("q")
-	if q == "" {
-		// The code the facade gives an empty query, for callers that branch on it.
-		return 0, nil, &wire.Error{Status: http.StatusBadRequest, Code: "MALFORMED_QUERY", Message: "give the SOQL query in ?q="}
+	params := r.URL.Query()
+	q := params.Get("q")
+	if !params.Has("offset") && !params.Has("limit") {
+		if q == "" {
+			// The code the facade gives an empty query, for callers that branch on it.
+			return 0, nil, &wire.Error{Status: http.StatusBadRequest, Code: "MALFORMED_QUERY", Message: "give the SOQL query in ?q="}
+		}
+		return ok(h.f.Query(r.Context(), vars(r)["org"], q))
 	}
-	return ok(h.f.Query(r.Context(), vars(r)["org"], q))
+	page := wire.QueryPage{Query: q}
+	for name, dst := range map[string]*int{"offset": &page.Offset, "limit": &page.Limit} {
+		if s := params.Get(name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return 0, nil, wire.BadRequest("%s %q is not a number", name, s)
+			}
+			*dst = n
+		}
+	}
+	return ok(h.f.QueryPage(r.Context(), vars(r)["org"], page))
 }
 
 func (h *handlers) apps(r *http.Request) (int, any, error) { return ok(h.f.Apps(r.Context())) }
@@ -304,6 +325,15 @@ func (h *handlers) apiRequests(r *http.Request) (int, any, error) {
 		entries = kept
 	}
 	return ok(entries, err)
+}
+
+func (h *handlers) apiRequest(r *http.Request) (int, any, error) {
+	s := vars(r)["id"]
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id < 1 {
+		return 0, nil, wire.BadRequest("request id %q: want the id of a journal entry (1, 2, …)", s)
+	}
+	return ok(h.f.APIRequest(r.Context(), id))
 }
 
 func (h *handlers) faults(r *http.Request) (int, any, error) { return ok(h.f.Faults(r.Context())) }

@@ -476,6 +476,47 @@ func controlRows() []controlRow {
 			},
 		},
 		{
+			name: "GET /orgs/{org}/profiles lists Login IP Ranges, login hours and session timeouts, sorted by name",
+			setup: func(t *testing.T, e *env) {
+				yaml := "org: {name: Acme, time_zone: Asia/Tokyo}\n" +
+					"profiles:\n  - {name: Integration User, session_timeout: 30m, login_ip_ranges: [{start: 54.249.48.100, end: 54.249.48.120}],\n" +
+					"     login_hours: {monday: {start: \"08:00\", end: \"18:00\"}}}\n" +
+					"users: [{username: sender@acme.example, profile: Integration User}]\n"
+				body, _ := json.Marshal(wire.LoadOrgs{Fixtures: []wire.Fixture{{Name: "acme.yaml", YAML: yaml}}})
+				e.must(t, 200, "PUT", "/orgs", string(body))
+			},
+			method: "GET", path: "/orgs/Acme/profiles", status: 200,
+			check: func(t *testing.T, _ *env, a answer) {
+				profiles := decodeJSON[[]wire.Profile](t, a.body)
+				var names []string
+				for _, p := range profiles {
+					names = append(names, p.Name)
+				}
+				if !slices.IsSorted(names) || !slices.Contains(names, "System Administrator") {
+					t.Errorf("profiles %v: want them sorted, the built-in ones among them", names)
+				}
+				i := slices.Index(names, "Integration User")
+				if i < 0 {
+					t.Fatalf("no Integration User profile: %s", a.body)
+				}
+				p := profiles[i]
+				if p.SessionTimeout.D() != 30*time.Minute || p.Users != 1 ||
+					!slices.Equal(p.LoginIPRanges, []wire.IPRange{{Start: "54.249.48.100", End: "54.249.48.120"}}) ||
+					!slices.Equal(p.LoginHours, []wire.LoginWindow{{Day: "Monday", Start: "08:00", End: "18:00"}}) ||
+					!slices.Contains(p.UserPermissions, "ApiEnabled") {
+					t.Errorf("Integration User = %+v", p)
+				}
+				if !strings.Contains(string(a.body), `"login_hours": null`) {
+					t.Errorf("a profile without login hours must say null (any time): %s", a.body)
+				}
+			},
+		},
+		{
+			name:   "GET /orgs/{org}/profiles of an unknown org is a 404",
+			method: "GET", path: "/orgs/Nowhere/profiles", status: 404,
+			check: wantError(`"Nowhere"`),
+		},
+		{
 			name:   "GET /orgs/{org}/users finds the org by its 18-character id",
 			setup:  func(t *testing.T, e *env) { e.vars["org"] = e.defaultOrgID(t) },
 			method: "GET", path: "/orgs/{org}/users", status: 200,
@@ -734,6 +775,30 @@ func controlRows() []controlRow {
 			},
 		},
 		{
+			name:   "GET /orgs/{org}/query with offset and limit answers one page with its columns in SELECT order",
+			method: "GET", path: "/orgs/Default/query?offset=1&limit=1&q=" + url.QueryEscape("SELECT LastName, Account.Name, Email FROM Contact ORDER BY LastName"),
+			status: 200,
+			check: func(t *testing.T, _ *env, a answer) {
+				rows := decodeJSON[wire.Rows](t, a.body)
+				if rows.TotalSize != 3 || rows.Offset != 1 || len(rows.Rows) != 1 || rows.Rows[0]["LastName"] != "Gonzalez" {
+					t.Errorf("page = %s, want the second of 3 contacts, Gonzalez", a.body)
+				}
+				if !slices.Equal(rows.Columns, []string{"LastName", "Account.Name", "Email"}) {
+					t.Errorf("columns = %v", rows.Columns)
+				}
+			},
+		},
+		{
+			name:   "GET /orgs/{org}/query with a limit over 2000 is a 400",
+			method: "GET", path: "/orgs/Default/query?limit=2001&q=" + url.QueryEscape("SELECT Id FROM Account"), status: 400,
+			check: wantError("limit 2001"),
+		},
+		{
+			name:   "GET /orgs/{org}/query with an offset that is not a number is a 400",
+			method: "GET", path: "/orgs/Default/query?offset=x&q=" + url.QueryEscape("SELECT Id FROM Account"), status: 400,
+			check: wantError(`offset "x" is not a number`),
+		},
+		{
 			name:   "GET /orgs/{org}/query without ?q= is a 400",
 			method: "GET", path: "/orgs/Default/query", status: 400,
 			check: wantError("?q="),
@@ -944,6 +1009,40 @@ func controlRows() []controlRow {
 					t.Errorf("journal entry = %+v", r)
 				}
 			},
+		},
+		{
+			name: "GET /requests/{id} opens one request with its headers and bodies, the session redacted",
+			setup: func(t *testing.T, e *env) {
+				tok := e.session(t)
+				e.vars["token"] = tok
+				e.call(t, "POST", "/services/data/v60.0/sobjects/Account", `{"Name":"Globex"}`, "Authorization", "Bearer "+tok)
+				reqs := decodeJSON[[]wire.APIRequest](t, e.call(t, "GET", "/requests?surface=rest", "").body)
+				e.vars["id"] = fmt.Sprint(reqs[len(reqs)-1].ID)
+			},
+			method: "GET", path: "/requests/{id}", status: 200,
+			check: func(t *testing.T, e *env, a answer) {
+				ex := decodeJSON[wire.APIExchange](t, a.body)
+				if fmt.Sprint(ex.ID) != e.vars["id"] || ex.Method != "POST" || ex.Status != 201 || !ex.BodiesKept ||
+					ex.RequestBody != `{"Name":"Globex"}` || !strings.Contains(ex.ResponseBody, `"success":true`) {
+					t.Errorf("exchange = %s", a.body)
+				}
+				if got := ex.RequestHeaders["Authorization"]; !slices.Equal(got, []string{"(redacted)"}) {
+					t.Errorf("Authorization kept as %q", got)
+				}
+				if strings.Contains(string(a.body), e.vars["token"]) {
+					t.Errorf("the answer shows the session token: %s", a.body)
+				}
+			},
+		},
+		{
+			name:   "GET /requests/{id} of a request never made is a 404",
+			method: "GET", path: "/requests/12345", status: 404,
+			check: wantError("no request 12345"),
+		},
+		{
+			name:   "GET /requests/{id} with an id that is not a number is a 400",
+			method: "GET", path: "/requests/first", status: 400,
+			check: wantError(`request id "first"`),
 		},
 		{
 			name:   "GET /requests?surface=soap with no SOAP calls is an empty list",

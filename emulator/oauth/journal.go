@@ -11,7 +11,10 @@ import (
 type Attempt = wire.TokenRequest
 
 // Journal keeps the most recent token attempts, bounded.
-type Journal struct{ r *ring.Ring[Attempt] }
+type Journal struct {
+	r   *ring.Ring[Attempt]
+	seq int64 // under r's lock
+}
 
 // DefaultJournalSize bounds the token-attempt journal.
 const DefaultJournalSize = 10000
@@ -23,7 +26,14 @@ func newJournal(limit int) *Journal {
 	return &Journal{r: ring.New[Attempt](limit)}
 }
 
-func (j *Journal) add(a Attempt) { j.r.Add(a) }
+// add journals a, numbering it from 1.
+func (j *Journal) add(a Attempt) {
+	j.r.Do(func(add func(Attempt)) {
+		j.seq++
+		a.ID = j.seq
+		add(a)
+	})
+}
 
 // Attempts returns the kept attempts, oldest first.
 func (j *Journal) Attempts() []Attempt { return j.r.Items() }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sfemu/sfemu/emulator/clock"
+	"github.com/sfemu/sfemu/emulator/internal/redact"
 	"github.com/sfemu/sfemu/emulator/internal/ring"
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/wire"
@@ -93,6 +94,10 @@ type Config struct {
 	BaseURL  func() string
 	Settings Settings
 	Logger   *slog.Logger
+	// OnChange, when set, is called after the queue or the delivery
+	// journal changed: a notification queued, retried, deleted, or an
+	// attempt made.
+	OnChange func()
 }
 
 // Attempt is one delivery attempt as the journal keeps it (wire.Delivery).
@@ -109,6 +114,7 @@ type Dispatcher struct {
 	faults   Faults
 	rng      *rand.Rand
 	attempts *ring.Ring[Attempt]
+	attemptN int64                    // attempts numbered, under the attempts ring's lock
 	sems     map[string]chan struct{} // per endpoint
 
 	inflight sync.WaitGroup
@@ -293,7 +299,15 @@ func (d *Dispatcher) Send(m *org.OutboundMessage, records []org.ID) ([]org.ID, e
 	}
 	d.mu.Unlock()
 	d.q.add(items...)
+	d.changed()
 	return ids, nil
+}
+
+// changed tells Config.OnChange.
+func (d *Dispatcher) changed() {
+	if d.cfg.OnChange != nil {
+		d.cfg.OnChange()
+	}
 }
 
 // Queue lists the notifications waiting for delivery, as the delivery
@@ -318,20 +332,23 @@ func (d *Dispatcher) RetryNow(id org.ID) error {
 		return ErrNotQueued
 	}
 	d.q.notify()
+	d.changed()
 	return nil
 }
 
 // Delete removes a queued notification (the status page's Del).
 func (d *Dispatcher) Delete(id org.ID) error {
 	d.q.mu.Lock()
-	defer d.q.mu.Unlock()
 	it, ok := d.q.items[id]
 	if !ok || it.State == InFlight {
+		d.q.mu.Unlock()
 		return ErrNotQueued
 	}
 	it.LastFailure = strings.TrimSpace(it.LastFailure + " (deleted from the queue)")
 	it.DroppedAt = d.cfg.Clock.Now()
 	d.q.finishLocked(it, Dropped)
+	d.q.mu.Unlock()
+	d.changed()
 	return nil
 }
 
@@ -461,10 +478,11 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 	}
 	body := env.AppendXML(make([]byte, 0, 1024+512*len(batch)))
 	att := Attempt{Time: at, Endpoint: m.EndpointURL, Message: m.Name, Org: o.Name, OrgID: string(o.ID), Notifications: ids, Records: records,
-		SessionID: env.SessionID != "", Request: clip(body, d.cfg.Settings.JournalBodyBytes)}
+		SessionID: env.SessionID != "", Request: clip(body, d.cfg.Settings.JournalBodyBytes),
+		RequestHeaders: map[string][]string{"Content-Type": soapContentType, "Soapaction": emptySOAPAction, "User-Agent": d.userAgent}}
 
 	start := time.Now()
-	result, status, respBody := d.post(m.EndpointURL, body)
+	result, status, respHeader, respBody := d.post(m.EndpointURL, body)
 	att.Duration = wire.Duration(time.Since(start))
 	// done is when the attempt ended on the emulator's clock: on the
 	// virtual clock an attempt takes no time.
@@ -474,7 +492,12 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 	}
 	att.Status, att.Acked, att.Reason = status, result.Acked, result.Reason
 	att.Response = clip(respBody, d.cfg.Settings.JournalBodyBytes)
-	d.attempts.Add(att)
+	att.ResponseHeaders = redact.Header(respHeader, maxKeptHeaders, maxKeptHeaderValue)
+	d.attempts.Do(func(add func(Attempt)) {
+		d.attemptN++
+		att.ID = d.attemptN
+		add(att)
+	})
 	d.log.Info("outbound delivery", "message", m.Name, "endpoint", m.EndpointURL, "notifications", len(batch),
 		"status", status, "acked", result.Acked, "reason", result.Reason)
 
@@ -520,6 +543,7 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 	if d.cfg.Virtual == nil {
 		d.q.notify() // re-arm the timer for the next retry
 	}
+	d.changed()
 }
 
 // nextAttempt is when a notification whose attempt at at failed (ending at
@@ -584,11 +608,12 @@ func (d *Dispatcher) sessionFor(m *org.OutboundMessage) string {
 	return d.cfg.Store.Sessions.Open(u, nil, timeout, true).Token
 }
 
-// post sends one SOAP request and judges the answer.
-func (d *Dispatcher) post(endpoint string, body []byte) (AckResult, int, []byte) {
+// post sends one SOAP request and judges the answer: the verdict, the
+// receiver's status, headers and (bounded) body.
+func (d *Dispatcher) post(endpoint string, body []byte) (AckResult, int, http.Header, []byte) {
 	req, err := http.NewRequest(http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
-		return AckResult{Reason: "invalid endpoint URL: " + err.Error()}, 0, nil
+		return AckResult{Reason: "invalid endpoint URL: " + err.Error()}, 0, nil, nil
 	}
 	// The header values are shared, read-only slices: setting them allocates nothing.
 	req.Header["Content-Type"] = soapContentType
@@ -596,15 +621,21 @@ func (d *Dispatcher) post(endpoint string, body []byte) (AckResult, int, []byte)
 	req.Header["User-Agent"] = d.userAgent
 	resp, err := d.client.Do(req)
 	if err != nil {
-		return AckResult{Reason: transportFailure(err, d.cfg.Settings.Timeout)}, 0, nil
+		return AckResult{Reason: transportFailure(err, d.cfg.Settings.Timeout)}, 0, nil, nil
 	}
 	defer resp.Body.Close()
 	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxAckBytes))
 	if err != nil {
-		return AckResult{Reason: fmt.Sprintf("HTTP %d, and reading the response failed: %v", resp.StatusCode, err)}, resp.StatusCode, respBody
+		return AckResult{Reason: fmt.Sprintf("HTTP %d, and reading the response failed: %v", resp.StatusCode, err)}, resp.StatusCode, resp.Header, respBody
 	}
-	return ParseAck(resp.StatusCode, resp.Header.Get("Content-Type"), respBody), resp.StatusCode, respBody
+	return ParseAck(resp.StatusCode, resp.Header.Get("Content-Type"), respBody), resp.StatusCode, resp.Header, respBody
 }
+
+// Bounds of the receiver's headers an attempt keeps.
+const (
+	maxKeptHeaders     = 64
+	maxKeptHeaderValue = 512
+)
 
 // Request headers of every delivery (SOAP 1.1, as captured deliveries show).
 var (

@@ -33,6 +33,9 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
+// ErrorCode is the Salesforce error code, as the request journal records it.
+func (e *Error) ErrorCode() string { return e.Code }
+
 // The message layout, reconstructed from bodies captured against real orgs
 // and published in public repositories:
 //

@@ -97,6 +97,12 @@ type Config struct {
 	Logger  *slog.Logger
 	// JournalSize bounds the request journal (default DefaultJournalSize).
 	JournalSize int
+	// BodiesKept is how many of the latest requests keep their bodies
+	// (default DefaultBodiesKept); BodyBytes clips each body (default
+	// DefaultBodyBytes; negative: keep no headers or bodies).
+	BodiesKept, BodyBytes int
+	// OnJournal, when set, is called after each request is journaled.
+	OnJournal func(wire.APIRequest)
 	// TrustForwardedFor takes a client's address from X-Forwarded-For (its
 	// first entry) instead of the TCP peer. Off unless explicitly asked for.
 	TrustForwardedFor bool
@@ -116,7 +122,7 @@ func New(cfg Config) *Gateway {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Gateway{cfg: cfg, store: cfg.Store, journal: newJournal(cfg.JournalSize), faults: newFaults(), log: cfg.Logger}
+	return &Gateway{cfg: cfg, store: cfg.Store, journal: newJournal(cfg.JournalSize, cfg.BodiesKept, cfg.OnJournal), faults: newFaults(), log: cfg.Logger}
 }
 
 // Journal is the request journal of every surface.
@@ -181,10 +187,12 @@ func (g *Gateway) Handler(s Surface, rt Route) http.Handler {
 		if g.cfg.BaseURL != nil {
 			c.BaseURL = g.cfg.BaseURL(r)
 		}
-		resp := compressed(r, g.run(c, s, rt))
+		resp := g.run(c, s, rt)
+		ex := g.exchange(c, resp)
+		resp = compressed(r, resp)
 		resp.write(w)
 		c.Entry.Status = resp.Status
-		g.journal.add(c.Entry, s.CountsAPI())
+		g.journal.add(c.Entry, s.CountsAPI(), ex)
 		if !g.log.Enabled(r.Context(), slog.LevelInfo) {
 			return // the arguments alone would cost three allocations per request
 		}

@@ -149,6 +149,10 @@ func fakeRoutes() []Route {
 			return Response{}, &fakeError{http.StatusConflict, "CONFLICT", "the handler failed"}
 		}},
 		{Methods: []string{http.MethodPost}, Path: "/call", Handler: echo},
+		{Methods: []string{http.MethodPost}, Path: "/body", Public: true, Handler: func(c *Call) (Response, error) {
+			b, err := c.Body(1 << 20)
+			return Bytes(http.StatusCreated, "application/json", b), err
+		}},
 	}
 }
 
@@ -689,9 +693,9 @@ func TestJournalCountsAPICallsPerOrg(t *testing.T) {
 
 func TestJournalIsBounded(t *testing.T) {
 	t.Parallel()
-	j := newJournal(3)
+	j := newJournal(3, 0, nil)
 	for i := range 5 {
-		j.add(wire.APIRequest{Path: fmt.Sprint(i), OrgID: "00D"}, true)
+		j.add(wire.APIRequest{Path: fmt.Sprint(i), OrgID: "00D"}, true, nil)
 	}
 	var paths []string
 	for _, e := range j.Entries() {
@@ -699,6 +703,75 @@ func TestJournalIsBounded(t *testing.T) {
 	}
 	if !slices.Equal(paths, []string{"2", "3", "4"}) || j.CountForOrg("00D") != 5 {
 		t.Errorf("entries %v, count %d", paths, j.CountForOrg("00D"))
+	}
+}
+
+func TestJournalKeepsTheLatestBodiesWithoutCredentials(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	post := func(prefix, body string) wire.APIRequest {
+		req := httptest.NewRequest(http.MethodPost, prefix+"/body", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		req.Header.Set("Content-Type", "application/json")
+		e.router.ServeHTTP(httptest.NewRecorder(), req)
+		return e.last()
+	}
+	rest := post(restish.prefix, `{"Name":"Edge","NewPassword":"s3cret"}`)
+	if rest.ID != 1 {
+		t.Errorf("first entry numbered %d, want 1", rest.ID)
+	}
+	ex, ok := e.gw.Journal().Exchange(rest.ID)
+	if !ok || !ex.BodiesKept || ex.Status != http.StatusCreated {
+		t.Fatalf("Exchange(%d) = %+v, %v", rest.ID, ex, ok)
+	}
+	for what, got := range map[string]string{"request": ex.RequestBody, "response": ex.ResponseBody} {
+		if got != `{"Name":"Edge","NewPassword":"(redacted)"}` {
+			t.Errorf("%s body kept as %s", what, got)
+		}
+	}
+	if got := ex.RequestHeaders["Authorization"]; len(got) != 1 || got[0] != "(redacted)" {
+		t.Errorf("Authorization kept as %q", got)
+	}
+	if got := ex.ResponseHeaders["Content-Type"]; len(got) != 1 || got[0] != "application/json" {
+		t.Errorf("response Content-Type kept as %q", got)
+	}
+	oauth := post(oauthish.prefix, `{"x":"grant_type=password&password=pw"}`)
+	if ex, _ := e.gw.Journal().Exchange(oauth.ID); ex.RequestBody != "" || ex.ResponseBody != "" || !ex.BodiesKept {
+		t.Errorf("the OAuth surface's bodies are kept: %+v", ex)
+	}
+	if _, ok := e.gw.Journal().Exchange(99); ok {
+		t.Error("Exchange of an id never given found something")
+	}
+}
+
+func TestJournalDropsOldBodiesFirst(t *testing.T) {
+	t.Parallel()
+	j := newJournal(3, 2, nil)
+	for i := range 5 {
+		j.add(wire.APIRequest{Path: fmt.Sprint(i)}, false, &wire.APIExchange{RequestBody: fmt.Sprint("body ", i)})
+	}
+	for _, tc := range []struct {
+		id         int64
+		found      bool
+		bodiesKept bool
+	}{{1, false, false}, {2, false, false}, {3, true, false}, {4, true, true}, {5, true, true}} {
+		ex, ok := j.Exchange(tc.id)
+		if ok != tc.found || ex.BodiesKept != tc.bodiesKept {
+			t.Errorf("Exchange(%d): found %v, bodies kept %v; want %v, %v", tc.id, ok, ex.BodiesKept, tc.found, tc.bodiesKept)
+		}
+		if ok && ex.Path != fmt.Sprint(tc.id-1) || tc.bodiesKept && ex.RequestBody != fmt.Sprint("body ", tc.id-1) {
+			t.Errorf("Exchange(%d) = %+v", tc.id, ex)
+		}
+	}
+}
+
+func TestClipCutsOnARuneBoundary(t *testing.T) {
+	t.Parallel()
+	if got := clip([]byte("héllo"), 2); got != "h… (6 bytes)" {
+		t.Errorf("clip = %q", got)
+	}
+	if got := clip([]byte("abc"), 3); got != "abc" {
+		t.Errorf("clip = %q", got)
 	}
 }
 

@@ -51,6 +51,22 @@ func (r *Ring[T]) Items() []T {
 	return append(out, r.items[:r.start]...)
 }
 
+// Find returns the most recent item match accepts, looking from the newest
+// back, without copying the ring.
+func (r *Ring[T]) Find(match func(T) bool) (T, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := len(r.items)
+	for i := n - 1; i >= 0; i-- {
+		x := r.items[(r.start+i)%n]
+		if match(x) {
+			return x, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
 // Len is the number of items kept.
 func (r *Ring[T]) Len() int {
 	r.mu.Lock()

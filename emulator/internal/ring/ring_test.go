@@ -20,3 +20,22 @@ func TestRingKeepsTheMostRecentInOrder(t *testing.T) {
 		t.Errorf("a ring of capacity 0 keeps one item: %s", got)
 	}
 }
+
+func TestFindLooksFromTheNewest(t *testing.T) {
+	r := New[int](3)
+	if _, ok := r.Find(func(int) bool { return true }); ok {
+		t.Error("an empty ring found something")
+	}
+	for i := 1; i <= 5; i++ {
+		r.Add(i)
+	}
+	if got, ok := r.Find(func(x int) bool { return x%2 == 1 }); !ok || got != 5 {
+		t.Errorf("newest odd = %d, %v; want 5", got, ok)
+	}
+	if got, ok := r.Find(func(x int) bool { return x < 4 }); !ok || got != 3 {
+		t.Errorf("newest below 4 = %d, %v; want 3 (1 and 2 were dropped)", got, ok)
+	}
+	if _, ok := r.Find(func(x int) bool { return x == 1 }); ok {
+		t.Error("found a dropped item")
+	}
+}

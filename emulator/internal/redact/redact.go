@@ -1,0 +1,90 @@
+// Package redact takes credentials out of the requests and answers the
+// emulator keeps for people to read (the API journal, the console), so no
+// page and no journal entry shows a session ID, a password or a token.
+//
+// It is deliberately blunt: it works on text, clipped or not, without
+// parsing it, and replaces every value that looks like a credential.
+package redact
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+)
+
+// Mark replaces each redacted value.
+const Mark = "(redacted)"
+
+// xmlSecret matches a SOAP element holding a credential: <sessionId>,
+// <password> (SOAP login()), <sf:sessionId>… with its content.
+var xmlSecret = regexp.MustCompile(`(?is)(<(?:[a-z_][\w.-]*:)?(?:sessionId|password)(?:\s[^>]*)?>)([^<]*)(</)`)
+
+// jsonSecret matches a JSON member whose key names a password, secret or
+// token, with a string value.
+var jsonSecret = regexp.MustCompile(`(?i)("[^"\\]*(?:password|secret|token)[^"\\]*"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+
+// formSecret matches a form field (or query parameter) naming a credential.
+var formSecret = regexp.MustCompile(`(?i)((?:^|&)(?:[^=&]*(?:password|secret|token)[^=&]*|assertion|code|code_verifier)=)[^&]*`)
+
+// XML replaces the content of sessionId and password elements.
+func XML(s string) string {
+	if !strings.Contains(s, "<") {
+		return s
+	}
+	return xmlSecret.ReplaceAllString(s, "${1}"+Mark+"${3}")
+}
+
+// JSON replaces string values of keys naming a password, secret or token.
+func JSON(s string) string {
+	return jsonSecret.ReplaceAllString(s, `${1}"`+Mark+`"`)
+}
+
+// Form replaces the values of form fields that carry credentials
+// (client_secret, password, refresh_token, assertion, code…).
+func Form(s string) string {
+	return formSecret.ReplaceAllString(s, "${1}"+Mark)
+}
+
+// Body redacts a body by what it looks like: XML, JSON or a form.
+func Body(contentType, s string) string {
+	ct := strings.ToLower(contentType)
+	trimmed := strings.TrimLeft(s, " \t\r\n\ufeff")
+	switch {
+	case strings.Contains(ct, "xml") || strings.HasPrefix(trimmed, "<"):
+		return XML(s)
+	case strings.Contains(ct, "json") || strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "["):
+		return JSON(s)
+	case strings.Contains(ct, "x-www-form-urlencoded"):
+		return Form(s)
+	}
+	return JSON(XML(s))
+}
+
+// secretHeaders carry credentials whole.
+var secretHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Set-Cookie": true, "Proxy-Authorization": true}
+
+// Header copies h for keeping: at most maxHeaders headers, each value
+// clipped to maxValue bytes, credentials replaced by Mark. Nil for none.
+func Header(h http.Header, maxHeaders, maxValue int) map[string][]string {
+	if len(h) == 0 {
+		return nil
+	}
+	out := make(map[string][]string, min(len(h), maxHeaders))
+	for k, vs := range h {
+		if len(out) == maxHeaders {
+			break
+		}
+		kept := make([]string, len(vs))
+		for i, v := range vs {
+			switch {
+			case secretHeaders[http.CanonicalHeaderKey(k)]:
+				v = Mark
+			case len(v) > maxValue:
+				v = v[:maxValue] + "…"
+			}
+			kept[i] = v
+		}
+		out[k] = kept
+	}
+	return out
+}
