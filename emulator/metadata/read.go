@@ -84,25 +84,13 @@ type Result struct {
 // line.
 func (r *Result) Layer() fixturedoc.Layer {
 	return fixturedoc.Layer{Doc: r.Doc, Where: func(path string) (fixturedoc.Place, bool) {
-		for p := path; p != "" && p != "$"; p = parentPath(p) {
+		for p := path; p != "" && p != "$"; p = fixturedoc.ParentPath(p) {
 			if pl, ok := r.places[p]; ok {
 				return pl, true
 			}
 		}
 		return fixturedoc.Place{}, false
 	}}
-}
-
-func parentPath(p string) string {
-	if strings.HasSuffix(p, "]") {
-		if i := strings.LastIndex(p, "["); i > 0 {
-			return p[:i]
-		}
-	}
-	if i := strings.LastIndex(p, "."); i > 0 {
-		return p[:i]
-	}
-	return "$"
 }
 
 // Read reads every metadata folder in dirs, in order (a later folder's

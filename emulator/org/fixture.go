@@ -21,6 +21,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
 )
 
 // Source is one org fixture: its YAML and a way to read the files it names
@@ -302,7 +304,7 @@ func (b *fixtureBuilder) errAt(path string, format string, args ...any) error {
 // errAtKey makes an error located at the key that ends path (say, the
 // object name in "$.objects.Invoice"), not at its value.
 func (b *fixtureBuilder) errAtKey(path string, format string, args ...any) error {
-	parent, key := parentPath(path), path[strings.LastIndex(path, ".")+1:]
+	parent, key := fixturedoc.ParentPath(path), path[strings.LastIndex(path, ".")+1:]
 	if yp, err := yaml.PathString(parent); err == nil {
 		if n, err := yp.FilterFile(b.file); err == nil {
 			if m, ok := n.(*ast.MappingNode); ok {
@@ -319,7 +321,7 @@ func (b *fixtureBuilder) errAtKey(path string, format string, args ...any) error
 }
 
 func (b *fixtureBuilder) locate(path string) (int, int) {
-	for p := path; p != "$" && p != ""; p = parentPath(p) {
+	for p := path; p != "$" && p != ""; p = fixturedoc.ParentPath(p) {
 		yp, err := yaml.PathString(p)
 		if err != nil {
 			continue
@@ -332,19 +334,6 @@ func (b *fixtureBuilder) locate(path string) (int, int) {
 		return pos.Line, pos.Column
 	}
 	return 0, 0
-}
-
-// parentPath drops the last element of a YAML path.
-func parentPath(p string) string {
-	if strings.HasSuffix(p, "]") {
-		if i := strings.LastIndex(p, "["); i > 0 {
-			return p[:i]
-		}
-	}
-	if i := strings.LastIndex(p, "."); i > 0 {
-		return p[:i]
-	}
-	return "$"
 }
 
 func (b *fixtureBuilder) build(raw *fixtureYAML) (*ParsedFixture, error) {

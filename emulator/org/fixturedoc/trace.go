@@ -253,3 +253,17 @@ func hasKey(v any, key string) bool {
 	}
 	return false
 }
+
+// ParentPath drops the last step of a YAML path ("$.users[2].profile" →
+// "$.users[2]" → "$.users" → "$").
+func ParentPath(p string) string {
+	if strings.HasSuffix(p, "]") {
+		if i := strings.LastIndex(p, "["); i > 0 {
+			return p[:i]
+		}
+	}
+	if i := strings.LastIndex(p, "."); i > 0 {
+		return p[:i]
+	}
+	return "$"
+}
