@@ -28,6 +28,31 @@ func batchStore(t *testing.T) *Org {
 
 // stored is what a comparison looks at: every record of o with its values,
 // and the ids each indexed field's lookup finds for each stored value.
+// sameStored compares the records and lookups of obj in one (stored row by
+// row) and bobj in batch (stored the other way, named how).
+func sameStored(t *testing.T, how string, one *Org, obj *Object, batch *Org, bobj *Object) {
+	t.Helper()
+	wantRecs, wantLookups := stored(one, obj)
+	gotRecs, gotLookups := stored(batch, bobj)
+	if diff := cmp.Diff(wantRecs, gotRecs); diff != "" {
+		t.Errorf("records (-one by one +%s):\n%s", how, diff)
+	}
+	if diff := cmp.Diff(wantLookups, gotLookups); diff != "" {
+		t.Errorf("lookups (-one by one +%s):\n%s", how, diff)
+	}
+}
+
+// storedRows counts the rows an insert stored (no errors).
+func storedRows(errs [][]DMLError) int {
+	n := 0
+	for _, e := range errs {
+		if e == nil {
+			n++
+		}
+	}
+	return n
+}
+
 func stored(o *Org, obj *Object) (recs [][]any, lookups map[string][]ID) {
 	lookups = map[string][]ID{}
 	o.Data.Scan(obj, true, func(r *Record) bool {
@@ -134,21 +159,8 @@ func TestInsertBatchIsInsertOneByOne(t *testing.T) {
 				}
 				return
 			}
-			wantRecs, wantLookups := stored(one, obj)
-			gotRecs, gotLookups := stored(batch, bobj)
-			if diff := cmp.Diff(wantRecs, gotRecs); diff != "" {
-				t.Errorf("records (-one by one +batch):\n%s", diff)
-			}
-			if diff := cmp.Diff(wantLookups, gotLookups); diff != "" {
-				t.Errorf("lookups (-one by one +batch):\n%s", diff)
-			}
-			n := 0
-			for _, e := range gotErrs {
-				if e == nil {
-					n++
-				}
-			}
-			if n < 2 || n == len(tt.rows) {
+			sameStored(t, "batch", one, obj, batch, bobj)
+			if n := storedRows(gotErrs); n < 2 || n == len(tt.rows) {
 				t.Errorf("%d of %d rows stored: the test wants successes and failures", n, len(tt.rows))
 			}
 		})
@@ -176,14 +188,7 @@ func TestInsertBatchChunks(t *testing.T) {
 	if diff := cmp.Diff(wantErrs, gotErrs); diff != "" {
 		t.Errorf("errors (-one by one +batch):\n%s", diff)
 	}
-	wantRecs, wantLookups := stored(one, obj)
-	gotRecs, gotLookups := stored(batch, batch.Schema.Object("Lead"))
-	if diff := cmp.Diff(wantRecs, gotRecs); diff != "" {
-		t.Errorf("records (-one by one +batch):\n%s", diff)
-	}
-	if diff := cmp.Diff(wantLookups, gotLookups); diff != "" {
-		t.Errorf("lookups (-one by one +batch):\n%s", diff)
-	}
+	sameStored(t, "batch", one, obj, batch, batch.Schema.Object("Lead"))
 }
 
 // TestBatchKeysAreIndexKeys: the keys a batch is indexed by are IndexKey's,

@@ -134,21 +134,8 @@ func TestInsertTextIsInsertOneByOne(t *testing.T) {
 			if diff := cmp.Diff(savedOne, savedBatch); diff != "" {
 				t.Errorf("OnSave (-one by one +text):\n%s", diff)
 			}
-			wantRecs, wantLookups := stored(one, obj)
-			gotRecs, gotLookups := stored(batch, bobj)
-			if diff := cmp.Diff(wantRecs, gotRecs); diff != "" {
-				t.Errorf("records (-one by one +text):\n%s", diff)
-			}
-			if diff := cmp.Diff(wantLookups, gotLookups); diff != "" {
-				t.Errorf("lookups (-one by one +text):\n%s", diff)
-			}
-			n := 0
-			for _, e := range gotErrs {
-				if e == nil {
-					n++
-				}
-			}
-			if n < 1 || n == len(tt.rows) {
+			sameStored(t, "text", one, obj, batch, bobj)
+			if n := storedRows(gotErrs); n < 1 || n == len(tt.rows) {
 				t.Errorf("%d of %d rows stored: the test wants successes and failures", n, len(tt.rows))
 			}
 		})
@@ -183,14 +170,7 @@ func TestInsertTextChunks(t *testing.T) {
 	if diff := cmp.Diff(wantErrs, gotErrs); diff != "" {
 		t.Errorf("errors (-one by one +text):\n%s", diff)
 	}
-	wantRecs, wantLookups := stored(one, obj)
-	gotRecs, gotLookups := stored(batch, bobj)
-	if diff := cmp.Diff(wantRecs, gotRecs); diff != "" {
-		t.Errorf("records (-one by one +text):\n%s", diff)
-	}
-	if diff := cmp.Diff(wantLookups, gotLookups); diff != "" {
-		t.Errorf("lookups (-one by one +text):\n%s", diff)
-	}
+	sameStored(t, "text", one, obj, batch, bobj)
 }
 
 // TestConvertTextIsConvert: a text value converts as convert converts it
