@@ -149,6 +149,8 @@ func (c *Console) routes() {
 	get("/orgs", c.orgs)
 	get("/logins", c.logins)
 	get("/logins/{id}", c.login)
+	post("/sessions/expire", c.expireSessions)
+	post("/reset", c.reset)
 	get("/outbound", c.outbound)
 	get("/outbound/notifications/{id}", c.notification)
 	get("/outbound/attempts/{id}", c.attempt)
@@ -361,6 +363,8 @@ var notices = map[string]string{
 	"faults-cleared":          "Every API fault cleared.",
 	"outbound-faults-set":     "Outbound faults set.",
 	"outbound-faults-cleared": "Outbound faults cleared.",
+	"sessions-expired":        "Sessions ended: the next API call with them gets INVALID_SESSION_ID.",
+	"reset":                   "Reset: the fixtures are reloaded; sessions, Login History, journals and the queue are empty.",
 }
 
 func notice(q url.Values) string { return notices[q.Get("notice")] }

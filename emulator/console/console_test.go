@@ -127,7 +127,8 @@ func TestPagesShowWhatAPersonMustSee(t *testing.T) {
 				"Account_Changed", "any address"}, nil},
 		{"logins: the failed request, newest first, with Salesforce's error and sfemu's reason", "/_sfemu/ui/logins", 200,
 			[]string{"Token requests", "JWT bearer", "opro_connector_eca", movedIP, "400", "invalid_grant ip restricted", ipReason,
-				"Login History of Acme", "Restricted IP", "Remote Access 2.0"}, nil},
+				"Login History of Acme", "Restricted IP", "Remote Access 2.0",
+				"Sessions live, newest first", sendUser + " opro_connector_eca", "Expire every session"}, nil},
 		{"logins filtered to failures", "/_sfemu/ui/logins?status=failed", 200,
 			[]string{ipReason, "1 row"}, []string{vendorIP + " 200"}},
 		{"logins filtered to successes", "/_sfemu/ui/logins?status=succeeded", 200,
@@ -247,6 +248,10 @@ func TestBadInputIsAMessageOnThePage(t *testing.T) {
 		{"an outbound seed that is not a number", "POST", "/_sfemu/ui/outbound-faults", url.Values{"seed": {"x"}}, 400, `seed: "x": give a whole number`},
 		{"retrying a malformed notification id", "POST", "/_sfemu/ui/outbound/notifications/nope/retry", url.Values{}, 400, `"nope"`},
 		{"deleting a notification that is not queued", "POST", "/_sfemu/ui/outbound/notifications/04lxx0000000099AAA/delete", url.Values{}, 404, "no such queued notification"},
+		{"expiring nobody's sessions", "POST", "/_sfemu/ui/sessions/expire", url.Values{}, 400, `username: name the user whose sessions end, or tick "every session"`},
+		{"expiring a username too long", "POST", "/_sfemu/ui/sessions/expire", url.Values{"username": {long}}, 400, "username: a username of at most 200 characters"},
+		{"a sessions page past the last", "GET", "/_sfemu/ui/logins?spage=5", nil, 400, "spage 5: there are only 1 pages"},
+		{"reset without the box ticked", "POST", "/_sfemu/ui/reset", url.Values{}, 400, "confirm: tick the box to reset"},
 		{"a field too long", "POST", "/_sfemu/ui/faults", url.Values{"message": {strings.Repeat("m", 70<<10)}}, 400, "message: at most 1000 characters"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -335,7 +340,7 @@ func TestEveryFormCarriesTheCSRFToken(t *testing.T) {
 	forms := regexp.MustCompile(`(?s)<form[^>]*method="post"[^>]*>.*?</form>`)
 	w.post(t, "/_sfemu/ui/clock", url.Values{}) // learns the token
 	total := 0
-	for _, path := range []string{"/_sfemu/ui/clock", "/_sfemu/ui/outbound"} {
+	for _, path := range []string{"/_sfemu/ui/clock", "/_sfemu/ui/outbound", "/_sfemu/ui/logins", "/_sfemu/ui/"} {
 		p := w.get(t, path)
 		for _, f := range forms.FindAllString(p.html, -1) {
 			total++
@@ -435,6 +440,36 @@ func TestFormsChangeWhatTheyName(t *testing.T) {
 	w.post(t, "/_sfemu/ui/faults", url.Values{"status": {"500"}})
 	if p := w.post(t, "/_sfemu/ui/faults/clear", url.Values{"back": {"/_sfemu/ui/clock"}}); !strings.Contains(p.text, "Every API fault cleared.") {
 		t.Errorf("Clear all: %s", p.text)
+	}
+}
+
+// TestExpireAndReset: the Logins page's Expire ends the receiver's session
+// (its next call is refused), and the overview's Reset empties the journals.
+func TestExpireAndReset(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	p := w.post(t, "/_sfemu/ui/sessions/expire", url.Values{"username": {sendUser}, "back": {"/_sfemu/ui/logins"}})
+	if p.status != 200 || !strings.Contains(p.text, "Sessions ended") || !strings.Contains(p.text, "No live session.") {
+		t.Errorf("Expire: %d\n%s", p.status, p.text)
+	}
+	req, _ := http.NewRequest(http.MethodGet, w.srv.URL+"/services/data/v66.0/sobjects/Account", nil)
+	req.Header.Set("Authorization", "Bearer "+w.token)
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "INVALID_SESSION_ID") {
+		t.Errorf("the expired session still works: %d %s", resp.StatusCode, body)
+	}
+
+	p = w.post(t, "/_sfemu/ui/reset", url.Values{"confirm": {"on"}, "back": {"/_sfemu/ui/"}})
+	for _, s := range []string{"Reset: the fixtures are reloaded", "No failed login since the last reset.", "Nothing waits for delivery.", "No API call failed since the last reset."} {
+		if !strings.Contains(p.text, s) {
+			t.Errorf("after Reset the overview does not say %q:\n%s", s, p.text)
+		}
+	}
+	if tokens, _ := w.emu.TokenRequests(ctx); len(tokens) != 0 {
+		t.Errorf("after Reset %d token requests remain", len(tokens))
 	}
 }
 

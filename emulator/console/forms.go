@@ -377,3 +377,17 @@ func (c *Console) clearOutboundFaults(rq *request) (string, error) {
 	}
 	return back(rq, Prefix+"/clock", "outbound-faults-cleared"), nil
 }
+
+// reset is the overview's Reset: the fixtures reloaded, sessions, Login
+// History, journals and queues gone, the clock where it is — what
+// POST /_sfemu/reset does. It asks for the box to be ticked, so a stray
+// press does not wipe what a person was reading.
+func (c *Console) reset(rq *request) (string, error) {
+	if rq.r.PostForm.Get("confirm") != "on" {
+		return "", formError("confirm", "tick the box to reset: it ends every session and empties the journals and the queue")
+	}
+	if _, err := c.ctl.Reset(rq.ctx); err != nil {
+		return "", err
+	}
+	return back(rq, Prefix+"/", "reset"), nil
+}

@@ -183,6 +183,10 @@ type loginsPage struct {
 	Org                      *wire.Org
 	History                  []wire.LoginEvent
 	HistoryPager             pager
+	// Sessions are the live sessions, newest first, by token prefix only.
+	Sessions      []wire.Session
+	SessionsPager pager
+	Now           time.Time
 }
 
 func (loginsPage) title() (string, string) { return "Logins", "logins" }
@@ -193,6 +197,9 @@ func (c *Console) logins(rq *request) (string, int, any) {
 	per := rq.per()
 	tokens, err := c.ctl.TokenRequests(rq.ctx)
 	if err != nil {
+		return c.fail(rq, err)
+	}
+	if err := c.liveSessions(rq, &p, per); err != nil {
 		return c.fail(rq, err)
 	}
 	kept := matching(tokens, func(t *wire.TokenRequest) bool {
@@ -220,6 +227,44 @@ func (c *Console) logins(rq *request) (string, int, any) {
 	p.HistoryPager = rq.pager("hpage", per, len(history))
 	p.History = pick(events, window(p.HistoryPager, history))
 	return "logins", 0, p
+}
+
+// liveSessions fills the Logins page's Sessions table: the sessions the
+// filters' user and app match, newest first. A page never holds a token:
+// its prefix tells sessions apart, and the control API's ?reveal=true is
+// the way to the whole token for a caller that needs it.
+func (c *Console) liveSessions(rq *request, p *loginsPage, per int) error {
+	sessions, err := c.ctl.Sessions(rq.ctx)
+	if err != nil {
+		return err
+	}
+	slices.SortStableFunc(sessions, func(a, b wire.Session) int { return a.Created.Compare(b.Created) })
+	kept := matching(sessions, func(s *wire.Session) bool {
+		return p.Status != "failed" && contains(s.Username, p.User) && contains(s.App, p.App)
+	})
+	p.SessionsPager = rq.pager("spage", per, len(kept))
+	p.Sessions = pick(sessions, window(p.SessionsPager, kept))
+	for i := range p.Sessions {
+		p.Sessions[i].Token = ""
+	}
+	p.Now = c.now(rq.ctx)
+	return nil
+}
+
+// expireSessions ends one user's sessions (or every session), as if they
+// had timed out: the receiver's next call gets INVALID_SESSION_ID.
+func (c *Console) expireSessions(rq *request) (string, error) {
+	user := rq.r.PostForm.Get("username")
+	if len(user) > maxText {
+		return "", formError("username", "a username of at most %d characters", maxText)
+	}
+	if user == "" && rq.r.PostForm.Get("all") != "on" {
+		return "", formError("username", "name the user whose sessions end, or tick \"every session\"")
+	}
+	if _, err := c.ctl.ExpireSessions(rq.ctx, user); err != nil {
+		return "", err
+	}
+	return back(rq, Prefix+"/logins", "sessions-expired"), nil
 }
 
 // loginPage is one token request beside the Setup facts it was judged by.
