@@ -165,11 +165,11 @@ func (s *Service) revoke(c *gateway.Call) (gateway.Response, error) {
 	}
 	if accessTokens, ok := s.store.Grants.RevokeRefresh(token); ok {
 		for _, t := range accessTokens {
-			s.store.Sessions.Revoke(t)
+			s.store.Sessions.Revoke(t, "revoked with its refresh token at /services/oauth2/revoke")
 		}
 		return gateway.Response{Status: http.StatusOK}, nil
 	}
-	if !s.store.Sessions.Revoke(token) {
+	if !s.store.Sessions.Revoke(token, "revoked at /services/oauth2/revoke") {
 		return gateway.Response{}, &tokenError{status: http.StatusBadRequest, code: "invalid_token", description: "Token was invalid"}
 	}
 	return gateway.Response{Status: http.StatusOK}, nil

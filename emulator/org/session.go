@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -48,7 +49,26 @@ type Sessions struct {
 	byUserApp map[userApp]*Session
 	lru       *list.List // front: most recently used
 	lastSweep time.Time
+	// ended remembers how the latest sessions ended, so an API call that
+	// presents one is journaled with the reason (timed out when, expired
+	// from the console, revoked) instead of a bare INVALID_SESSION_ID.
+	ended      map[string]Ended
+	endedOrder []string // a ring over ended's keys, oldest at endedNext
+	endedNext  int
 }
+
+// Ended is how a session ended: whose it was and why.
+type Ended struct {
+	Username string
+	App      string
+	At       time.Time
+	// Cause is what ended it, in words: "timed out after 2h without use
+	// (last used 09:00:05)", "expired with POST /_sfemu/sessions/expire", …
+	Cause string
+}
+
+// endedKept bounds the ended sessions remembered (about 150 bytes each).
+const endedKept = 10_000
 
 // DefaultSessionCapacity bounds the session table.
 const DefaultSessionCapacity = 200_000
@@ -67,6 +87,7 @@ func NewSessions(clk clock.Clock, capacity int) *Sessions {
 		byToken:   make(map[string]*Session),
 		byUserApp: make(map[userApp]*Session),
 		lru:       list.New(),
+		ended:     make(map[string]Ended),
 	}
 }
 
@@ -89,7 +110,8 @@ func (t *Sessions) Open(u *User, app *App, timeout time.Duration, reuse bool) *S
 	t.byToken[s.Token] = s
 	t.byUserApp[key] = s
 	for len(t.byToken) > t.capacity {
-		t.removeLocked(t.lru.Back().Value.(*Session))
+		t.endLocked(t.lru.Back().Value.(*Session), now,
+			fmt.Sprintf("closed as the least recently used when the emulator held more than %d sessions", t.capacity))
 	}
 	return s
 }
@@ -105,7 +127,7 @@ func (t *Sessions) Use(token string) *Session {
 		return nil
 	}
 	if !now.Before(s.ExpiresAt()) {
-		t.removeLocked(s)
+		t.endLocked(s, s.ExpiresAt(), timedOut(s))
 		return nil
 	}
 	s.lastUsed = now
@@ -125,8 +147,9 @@ func (t *Sessions) Peek(token string) *Session {
 	return s
 }
 
-// Revoke ends the session for token; it reports whether one was live.
-func (t *Sessions) Revoke(token string) bool {
+// Revoke ends the session for token, cause saying how ("revoked at
+// /services/oauth2/revoke"); it reports whether one was live.
+func (t *Sessions) Revoke(token, cause string) bool {
 	now := t.clock.Now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -134,8 +157,21 @@ func (t *Sessions) Revoke(token string) bool {
 	if !ok {
 		return false
 	}
-	t.removeLocked(s)
-	return now.Before(s.ExpiresAt())
+	if !now.Before(s.ExpiresAt()) {
+		t.endLocked(s, s.ExpiresAt(), timedOut(s))
+		return false
+	}
+	t.endLocked(s, now, cause)
+	return true
+}
+
+// Why says how the session token stood for ended, if it is one of the
+// latest to end.
+func (t *Sessions) Why(token string) (Ended, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e, ok := t.ended[token]
+	return e, ok
 }
 
 // Expire ends every session of the user (all users when username is ""),
@@ -147,7 +183,7 @@ func (t *Sessions) Expire(username string) int {
 	n := 0
 	for _, s := range t.byToken {
 		if username == "" || strings.EqualFold(s.User.Username, username) {
-			t.removeLocked(s)
+			t.endLocked(s, t.clock.Now(), "expired on request (POST /_sfemu/sessions/expire, or Expire in the console)")
 			n++
 		}
 	}
@@ -182,9 +218,36 @@ func (t *Sessions) sweepLocked(now time.Time) {
 	t.lastSweep = now
 	for _, s := range t.byToken {
 		if !now.Before(s.ExpiresAt()) {
-			t.removeLocked(s)
+			t.endLocked(s, s.ExpiresAt(), timedOut(s))
 		}
 	}
+}
+
+// timedOut is the cause of a session that reached its inactivity timeout.
+func timedOut(s *Session) string {
+	return fmt.Sprintf("timed out: unused for its timeout of %s since %s", s.Timeout, s.lastUsed.UTC().Format("2006-01-02 15:04:05 UTC"))
+}
+
+// endLocked removes s and remembers why, forgetting the oldest
+// remembered past endedKept.
+func (t *Sessions) endLocked(s *Session, at time.Time, cause string) {
+	t.removeLocked(s)
+	e := Ended{Username: s.User.Username, At: at, Cause: cause}
+	if s.App != nil {
+		e.App = s.App.Name
+	}
+	if _, ok := t.ended[s.Token]; ok {
+		t.ended[s.Token] = e
+		return
+	}
+	if len(t.endedOrder) < endedKept {
+		t.endedOrder = append(t.endedOrder, s.Token)
+	} else {
+		delete(t.ended, t.endedOrder[t.endedNext])
+		t.endedOrder[t.endedNext] = s.Token
+		t.endedNext = (t.endedNext + 1) % endedKept
+	}
+	t.ended[s.Token] = e
 }
 
 func (t *Sessions) removeLocked(s *Session) {

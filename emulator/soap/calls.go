@@ -147,7 +147,7 @@ func appendUserInfo(b []byte, u *org.User, sessionSeconds int) []byte {
 
 // logout ends the caller's session.
 func logout(c *call, b []byte) ([]byte, error) {
-	c.s.store.Sessions.Revoke(c.Token())
+	c.s.store.Sessions.Revoke(c.Token(), "ended by the SOAP API's logout()")
 	return append(b, "<logoutResponse/>"...), nil
 }
 

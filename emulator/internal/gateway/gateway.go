@@ -223,7 +223,7 @@ func (g *Gateway) run(c *Call, s Surface, rt Route) Response {
 			sleep(c.Request.Context(), f.Latency.D())
 		}
 		if f.ExpireSession && c.Session != nil {
-			g.store.Sessions.Revoke(token)
+			g.store.Sessions.Revoke(token, "ended by fault "+c.Entry.Fault+" (expire_session)")
 			c.Session = nil
 		}
 		if f.Status != 0 {
@@ -231,6 +231,7 @@ func (g *Gateway) run(c *Call, s Surface, rt Route) Response {
 		}
 	}
 	if !rt.Public && c.Session == nil {
+		c.Entry.Reason = g.whyNoSession(c, token)
 		return g.fail(c, s.NoSession(c))
 	}
 	if gate, ok := s.(APIGate); ok && !rt.Public {
@@ -249,6 +250,25 @@ func (g *Gateway) run(c *Call, s Surface, rt Route) Response {
 		d.Decorate(c, &resp)
 	}
 	return resp
+}
+
+// whyNoSession is the journal's reason for a call without a live session:
+// how its session ended, when sfemu remembers; the user it belonged to
+// goes in the entry's Username, so the call is found under that user.
+func (g *Gateway) whyNoSession(c *Call, token string) string {
+	if token == "" {
+		return "no session ID: the request has no Authorization header (REST) or sessionId (SOAP)"
+	}
+	e, ok := g.store.Sessions.Why(token)
+	if !ok {
+		return "no session has this ID: it was never issued by this emulator, or ended before its last reset or restart"
+	}
+	c.Entry.Username = e.Username
+	who := "the session of " + e.Username
+	if e.App != "" {
+		who += " (app " + e.App + ")"
+	}
+	return fmt.Sprintf("%s ended at %s: %s", who, e.At.UTC().Format("2006-01-02 15:04:05 UTC"), e.Cause)
 }
 
 // fail answers err in the call's surface format, noting its code.
