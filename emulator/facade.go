@@ -351,7 +351,7 @@ func (e *Emulator) Advance(ctx context.Context, a wire.Advance) (wire.Clock, err
 func actor(o *org.Org, username string) (*org.User, error) {
 	if username != "" {
 		for _, u := range o.Users {
-			if strings.EqualFold(u.Username, username) {
+			if wire.SameUsername(u.Username, username) {
 				return u, nil
 			}
 		}

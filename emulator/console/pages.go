@@ -326,7 +326,7 @@ func (c *Console) login(rq *request) (string, int, any) {
 		return c.fail(rq, err)
 	}
 	for i, u := range users {
-		if strings.EqualFold(u.Username, p.Req.Username) {
+		if wire.SameUsername(u.Username, p.Req.Username) {
 			p.User = &users[i]
 		}
 	}
@@ -345,7 +345,7 @@ func (c *Console) login(rq *request) (string, int, any) {
 			return c.fail(rq, err)
 		}
 		for i := len(events) - 1; i >= 0 && len(p.History) < homeRows; i-- {
-			if strings.EqualFold(events[i].Username, p.User.Username) {
+			if wire.SameUsername(events[i].Username, p.User.Username) {
 				p.History = append(p.History, events[i])
 			}
 		}

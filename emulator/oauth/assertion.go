@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // assertion is a JWT bearer assertion split into the parts the token
@@ -75,14 +76,12 @@ func readAlg(headerB64 string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("JWT header is not base64url: %v", err)
 	}
-	var header struct {
-		Alg any `json:"alg"`
+	header, err := exactMembers(headerPart, headerJSON)
+	if err != nil {
+		return "", err
 	}
-	if err := json.Unmarshal(headerJSON, &header); err != nil {
-		return "", fmt.Errorf("JWT header is not a JSON object: %v", err)
-	}
-	alg, ok := header.Alg.(string)
-	if !ok {
+	var alg string
+	if raw, ok := header["alg"]; !ok || json.Unmarshal(raw, &alg) != nil {
 		return "", fmt.Errorf("JWT header: alg is missing or not a string")
 	}
 	return alg, nil
@@ -93,77 +92,29 @@ func decodeSegment(s string) ([]byte, error) {
 	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
 }
 
-// wellTypedClaims is the claims set as well-behaved clients send it; one
-// json.Unmarshal reads it. Anything else goes through readClaimsSlowly,
-// which names the claim that is wrong.
-type wellTypedClaims struct {
-	Iss *string     `json:"iss"`
-	Sub *string     `json:"sub"`
-	Prn *string     `json:"prn"`
-	Aud *string     `json:"aud"`
-	Exp json.Number `json:"exp"` // a JSON number, or a string of digits
-}
-
+// readClaims reads the claims set: a JSON object whose member names are
+// matched exactly, as RFC 7519 §4 says claim names are case-sensitive
+// ("Sub" is not sub, unlike encoding/json's field matching), and whose
+// names appear once: RFC 7519 §4 lets a parser reject duplicate claim
+// names, and sfemu does, since which one Salesforce would take is unknown
+// and {"sub":a,"sub":b} is how a token smuggles a second user past a
+// check that reads the first.
 func (a *assertion) readClaims(data []byte) error {
-	var c wellTypedClaims
-	if json.Unmarshal(data, &c) != nil || c.Aud == nil || !exactClaimNames(data, &c) {
-		return a.readClaimsSlowly(data)
-	}
-	a.issuer, a.subject, a.audience = deref(c.Iss), deref(c.Sub), []string{*c.Aud}
-	if p := deref(c.Prn); p != "" {
-		a.subject = p
-	}
-	if c.Exp != "" {
-		exp, err := numericDate(json.RawMessage(c.Exp))
-		if err != nil {
-			return fmt.Errorf("claim exp: %v", err)
-		}
-		a.expiry, a.hasExpiry = exp, true
-	}
-	return nil
-}
-
-// exactClaimNames guards against encoding/json's case-insensitive field
-// matching: a claim spelt "Sub" is not sub.
-func exactClaimNames(data []byte, c *wellTypedClaims) bool {
-	for _, claim := range []struct {
-		present bool
-		quoted  string
-	}{{c.Iss != nil, `"iss"`}, {c.Sub != nil, `"sub"`}, {c.Prn != nil, `"prn"`}, {c.Aud != nil, `"aud"`}, {c.Exp != "", `"exp"`}} {
-		if claim.present && !bytes.Contains(data, []byte(claim.quoted)) {
-			return false
-		}
-	}
-	return true
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-func (a *assertion) readClaimsSlowly(data []byte) error {
-	var claims map[string]json.RawMessage
-	if err := json.Unmarshal(data, &claims); err != nil || claims == nil {
-		if err == nil {
-			err = fmt.Errorf("null")
-		}
-		return fmt.Errorf("JWT claims are not a JSON object: %v", err)
+	claims, err := exactMembers(claimsPart, data)
+	if err != nil {
+		return err
 	}
 	str := func(name string) (string, error) {
 		raw, ok := claims[name]
 		if !ok {
 			return "", nil
 		}
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		s, ok := jsonString(raw)
+		if !ok {
 			return "", fmt.Errorf("claim %s: want a string, got %s", name, abbreviate(raw))
 		}
 		return s, nil
 	}
-	var err error
 	if a.issuer, err = str("iss"); err != nil {
 		return err
 	}
@@ -180,15 +131,16 @@ func (a *assertion) readClaimsSlowly(data []byte) error {
 		a.subject = prn
 	}
 	if raw, ok := claims["aud"]; ok {
-		var one string
 		var many []string
-		switch {
-		case json.Unmarshal(raw, &one) == nil:
+		if one, ok := jsonString(raw); ok {
 			a.audience = []string{one}
-		case json.Unmarshal(raw, &many) == nil:
-			a.audience = many
-		default:
-			return fmt.Errorf("claim aud: want a string or an array of strings, got %s", abbreviate(raw))
+		} else {
+			switch {
+			case json.Unmarshal(raw, &many) == nil:
+				a.audience = many
+			default:
+				return fmt.Errorf("claim aud: want a string or an array of strings, got %s", abbreviate(raw))
+			}
 		}
 	}
 	if raw, ok := claims["exp"]; ok {
@@ -199,6 +151,109 @@ func (a *assertion) readClaimsSlowly(data []byte) error {
 		a.expiry, a.hasExpiry = exp, true
 	}
 	return nil
+}
+
+// jwtPart names a JSON part of a JWT in exactMembers' errors.
+type jwtPart struct{ name, verb, member string }
+
+var (
+	headerPart = jwtPart{"JWT header", "is", "parameter"}
+	claimsPart = jwtPart{"JWT claims", "are", "claim"}
+)
+
+// exactMembers reads a JSON object's members by their exact names,
+// refusing a name that appears twice. It scans the object once (after
+// json.Valid, so the scan can trust the syntax) instead of going through
+// encoding/json's token reader, which cost more than the rest of the
+// parse together.
+func exactMembers(part jwtPart, data []byte) (map[string]json.RawMessage, error) {
+	notObject := func(detail any) error {
+		return fmt.Errorf("%s %s not a JSON object: %v", part.name, part.verb, detail)
+	}
+	if !json.Valid(data) {
+		var v any
+		return nil, notObject(json.Unmarshal(data, &v))
+	}
+	i := skipSpace(data, 0)
+	if data[i] != '{' {
+		return nil, notObject(abbreviate(data))
+	}
+	members := map[string]json.RawMessage{}
+	i = skipSpace(data, i+1)
+	for data[i] != '}' {
+		end := skipValue(data, i) // the name: a JSON string
+		name := string(data[i+1 : end-1])
+		if bytes.IndexByte(data[i:end], '\\') >= 0 || !utf8.Valid(data[i:end]) {
+			_ = json.Unmarshal(data[i:end], &name) // valid, so it decodes (as encoding/json reads it)
+		}
+		i = skipSpace(data, end)
+		i = skipSpace(data, i+1) // the colon
+		end = skipValue(data, i)
+		if _, dup := members[name]; dup {
+			return nil, fmt.Errorf("%s: %s %q appears twice (RFC 7519 §4: a name appears once)", part.name, part.member, abbreviate([]byte(name)))
+		}
+		members[name] = data[i:end:end]
+		i = skipSpace(data, end)
+		if data[i] == ',' {
+			i = skipSpace(data, i+1)
+		}
+	}
+	if skipSpace(data, i+1) != len(data) {
+		return nil, notObject("data follows the object")
+	}
+	return members, nil
+}
+
+// jsonString is the string a valid JSON value holds, if it is one.
+func jsonString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", false
+	}
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1]), true
+	}
+	var s string
+	return s, json.Unmarshal(raw, &s) == nil
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the JSON value starting at data[i]; data is
+// valid JSON.
+func skipValue(data []byte, i int) int {
+	switch data[i] {
+	case '"':
+		for i++; data[i] != '"'; i++ {
+			if data[i] == '\\' {
+				i++
+			}
+		}
+		return i + 1
+	case '{', '[':
+		depth := 0
+		for ; i < len(data); i++ {
+			switch data[i] {
+			case '"':
+				i = skipValue(data, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	}
+	for i < len(data) && !strings.ContainsRune(",}] \t\n\r", rune(data[i])) {
+		i++
+	}
+	return i
 }
 
 // numericDate reads seconds since the epoch as a JSON number, or as a JSON

@@ -184,6 +184,38 @@ func TestTokenErrorsMatchSalesforce(t *testing.T) {
 			wantLogin: org.LoginInvalidHours,
 		},
 		{
+			name:       "sub in other ASCII case is the same user",
+			form:       func(t *testing.T) url.Values { return jwtForm(sign(t, k.key, with("sub", "SENDER@Acme.Example"))) },
+			wantStatus: 200, wantLogin: org.LoginSuccess, wantRowUser: "sender@acme.example",
+		},
+		{
+			name:       "sub with U+212A KELVIN SIGN is not an ASCII k (no Unicode folding)",
+			form:       func(t *testing.T) url.Values { return jwtForm(sign(t, k.key, with("sub", "boo\u212Aer@acme.example"))) },
+			wantStatus: 400, wantBody: `{"error":"invalid_grant","error_description":"user hasn't approved this consumer"}`,
+		},
+		{
+			name: "sub with U+0130 is not an ASCII i (no Unicode folding)",
+			form: func(t *testing.T) url.Values {
+				return jwtForm(sign(t, k.key, with("sub", "restr\u0130cted@acme.example")))
+			},
+			wantStatus: 400, wantBody: `{"error":"invalid_grant","error_description":"user hasn't approved this consumer"}`,
+		},
+		{
+			name: "claim names are case-sensitive: SUB is not sub",
+			form: func(t *testing.T) url.Values {
+				return jwtForm(sign(t, k.key, with("sub", nil, "SUB", "sender@acme.example")))
+			},
+			wantStatus: 400, wantBody: `{"error":"invalid_grant","error_description":"user hasn't approved this consumer"}`,
+		},
+		{
+			name: "a claim given twice is refused",
+			form: func(t *testing.T) url.Values {
+				return jwtForm(signJSON(t, k.key, `{"iss":"KEY_ECA","sub":"nops@acme.example","aud":"https://login.salesforce.com","exp":`+
+					strconv.FormatInt(testNow.Add(3*time.Minute).Unix(), 10)+`,"sub":"sender@acme.example"}`))
+			},
+			wantStatus: 400, wantBody: `{"error":"invalid_grant","error_description":"invalid assertion"}`,
+		},
+		{
 			name:       "unknown username: no Login History row for anyone",
 			form:       func(t *testing.T) url.Values { return jwtForm(sign(t, k.key, with("sub", "sender@acme.exmaple"))) },
 			wantStatus: 400, wantBody: `{"error":"invalid_grant","error_description":"user hasn't approved this consumer"}`,

@@ -23,6 +23,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
+	"github.com/sfemu/sfemu/wire"
 )
 
 // Source is one org fixture: its YAML and a way to read the files it names
@@ -986,7 +987,7 @@ func (b *fixtureBuilder) resolveRunAs() error {
 	for _, ref := range b.runAs {
 		var u *User
 		for _, cand := range b.org.Users {
-			if strings.EqualFold(cand.Username, ref.username) {
+			if wire.SameUsername(cand.Username, ref.username) {
 				u = cand
 			}
 		}
@@ -1009,7 +1010,7 @@ func (b *fixtureBuilder) buildUsers(raws []userYAML, pf *ParsedFixture) error {
 		if !strings.Contains(r.Username, "@") {
 			return b.errAt(path+".username", "username %q is not in e-mail form (name@domain)", r.Username)
 		}
-		key := strings.ToLower(r.Username)
+		key := wire.UsernameKey(r.Username)
 		if first, dup := seen[key]; dup {
 			line, _ := b.locate(fmt.Sprintf("$.users[%d].username", first))
 			return b.errAt(path+".username", "username %q is already used at line %d: usernames are unique across all orgs", r.Username, line)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sfemu/sfemu/wire"
 )
 
 // OutboundMessage is an outbound message definition (Setup → Outbound
@@ -290,7 +292,7 @@ func (b *fixtureBuilder) sameRule(path, msg string, obj *Object, rule *OutboundR
 
 func (o *Org) userByName(username string) *User {
 	for _, u := range o.Users {
-		if strings.EqualFold(u.Username, username) {
+		if wire.SameUsername(u.Username, username) {
 			return u
 		}
 	}

@@ -5,11 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/sfemu/sfemu/emulator/clock"
+	"github.com/sfemu/sfemu/wire"
 )
 
 // Session is an API session: what an access token (or an outbound message's
@@ -182,7 +182,7 @@ func (t *Sessions) Expire(username string) int {
 	defer t.mu.Unlock()
 	n := 0
 	for _, s := range t.byToken {
-		if username == "" || strings.EqualFold(s.User.Username, username) {
+		if username == "" || wire.SameUsername(s.User.Username, username) {
 			t.endLocked(s, t.clock.Now(), "expired on request (POST /_sfemu/sessions/expire, or Expire in the console)")
 			n++
 		}

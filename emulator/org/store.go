@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sfemu/sfemu/emulator/clock"
+	"github.com/sfemu/sfemu/wire"
 )
 
 // IDSequence hands out deterministic ids: the n-th object of a key prefix
@@ -158,7 +159,7 @@ func NewStore(clk clock.Clock, sources ...Source) (*Store, error) {
 			s.apps[a.ConsumerKey] = a
 		}
 		for i, u := range o.Users {
-			key := strings.ToLower(u.Username)
+			key := wire.UsernameKey(u.Username)
 			if prev, dup := s.users[key]; dup {
 				line, col := pf.locate(fmt.Sprintf("$.users[%d].username", i))
 				return nil, &FixtureError{File: src.Name, Line: line, Column: col, Msg: fmt.Sprintf(
@@ -208,7 +209,7 @@ func (s *Store) Org(idOrName string) *Org {
 }
 
 // User finds a user by username (case-insensitive, as Salesforce logins are).
-func (s *Store) User(username string) *User { return s.users[strings.ToLower(username)] }
+func (s *Store) User(username string) *User { return s.users[wire.UsernameKey(username)] }
 
 // UserByID finds a user by 15- or 18-character id.
 func (s *Store) UserByID(id string) *User {
