@@ -604,6 +604,10 @@ func jsonTokenName(v any) string {
 		return "START_OBJECT"
 	case []any:
 		return "START_ARRAY"
+	case float64:
+		if x := v.(float64); x != math.Trunc(x) {
+			return "VALUE_NUMBER_FLOAT"
+		}
 	}
 	return "VALUE_NUMBER_INT"
 }
@@ -640,24 +644,22 @@ func (d *Data) convert(f *Field, raw any) (any, *DMLError) {
 		case float64:
 			x = v
 		case string:
-			p, ok := parseNumber(f, v)
-			if !ok {
+			p, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
 				return nil, bad("double")
 			}
-			return p, nil
+			x = p
 		default:
 			return nil, bad("double")
 		}
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, bad("double")
+		y, err := d.checkNumber(f, x, raw)
+		if err != nil {
+			return nil, err
 		}
-		if f.Type == TypeInt {
-			x = math.Trunc(x)
-		}
-		if orig, ok := raw.(float64); ok && orig == x {
+		if orig, ok := raw.(float64); ok && orig == y {
 			return raw, nil
 		}
-		return x, nil
+		return y, nil
 	case TypeDate:
 		s, ok := raw.(string)
 		if !ok {
@@ -745,29 +747,20 @@ func conversionError(f *Field, javaType string, got any) *DMLError {
 	return &DMLError{StatusCode: "JSON_PARSER_ERROR", Fields: []string{}, Field: f.Name, Message: (&ConversionError{Field: f.Name, JavaType: javaType, Got: got}).Error()}
 }
 
-// parseNumber reads a number field's text (spaces around it allowed): not
-// NaN or infinite, truncated for an int field.
-func parseNumber(f *Field, s string) (float64, bool) {
-	x, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-		return 0, false
-	}
-	if f.Type == TypeInt {
-		x = math.Trunc(x)
-	}
-	return x, true
-}
-
 // convertText is convert of a text value, as convert(f, s) answers it,
 // without boxing a number's text on its way to the number.
 func (d *Data) convertText(f *Field, s string) (any, *DMLError) {
 	switch f.Type {
 	case TypeInt, TypeDouble, TypeCurrency, TypePercent:
-		x, ok := parseNumber(f, s)
-		if !ok {
+		x, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
 			return nil, conversionError(f, "double", s)
 		}
-		return x, nil
+		y, derr := d.checkNumber(f, x, s)
+		if derr != nil {
+			return nil, derr
+		}
+		return y, nil
 	}
 	return d.convert(f, s)
 }

@@ -126,6 +126,7 @@ type settingsYAML struct {
 	AssertionClockSkew      string  `yaml:"assertion_clock_skew"`
 	MaxAssertionLifetime    string  `yaml:"max_assertion_lifetime"`
 	ClientIP                string  `yaml:"client_ip"`
+	IntFractions            string  `yaml:"int_fractions"`
 
 	APIRetiredBelow          string  `yaml:"api_retired_below"`
 	APIDeprecatedBelow       string  `yaml:"api_deprecated_below"`
@@ -504,6 +505,13 @@ func (b *fixtureBuilder) applySettings(s *Settings, r settingsYAML) error {
 		s.EmulatorHost = h
 	default:
 		return b.errAt("$.settings.emulator_host", "settings.emulator_host %q: want my_domain or login", r.EmulatorHost)
+	}
+	switch v := IntFractions(strings.ToLower(r.IntFractions)); v {
+	case "":
+	case IntFractionsReject, IntFractionsTruncate:
+		s.IntFractions = v
+	default:
+		return b.errAt("$.settings.int_fractions", "settings.int_fractions %q: want reject or truncate", r.IntFractions)
 	}
 	setString(&s.IPRestrictedText, r.IPRestrictedText)
 	setString(&s.UnknownUserText, r.UnknownUserText)

@@ -170,6 +170,8 @@ type Settings struct {
 	// MaxAssertionLifetime rejects an exp further ahead than this (0: no limit).
 	// Salesforce's docs ask for "within 3 minutes" but do not say it is enforced.
 	MaxAssertionLifetime time.Duration
+	// IntFractions is what an int field does with 12.5 (UNKNOWN; reject).
+	IntFractions IntFractions
 	// ClientIP, when valid, is the apparent source IP of every request made
 	// for this org's users, e.g. a vendor's fixed egress IP.
 	ClientIP netip.Addr
@@ -259,6 +261,7 @@ func DefaultSettings() Settings {
 		APIDisabledSOAPUserText:  "API is disabled for this User",
 		TokenEndpointAudience:    true,
 		EmulatorHost:             EmulatorHostMyDomain,
+		IntFractions:             IntFractionsReject,
 	}
 }
 

@@ -39,6 +39,7 @@ objects:
   Account:
     fields:
       External_Key__c: {type: text, external_id: true, length: 40}
+      Score__c: {type: number, precision: 5, scale: 2}
 records:
   Account:
     - {_ref: edge, Name: Edge Communications, Industry: Energy, AnnualRevenue: 139000000, NumberOfEmployees: 1000, External_Key__c: EDGE-1}

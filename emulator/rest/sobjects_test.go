@@ -190,6 +190,16 @@ func TestWriteErrorsHaveSalesforceBodies(t *testing.T) {
 			`[{"message":"Unexpected character ('N' (code 78)): was expecting double-quote to start field name at [line:1, column:3]","errorCode":"JSON_PARSER_ERROR"}]`},
 		{"number given text", "POST", "/sobjects/Account", `{"Name":"x",` + "\n" + `"AnnualRevenue":"lots"}`, 400,
 			`[{"message":"Cannot deserialize instance of double from VALUE_STRING value lots or request may be missing a required field at [line:2, column:17]","errorCode":"JSON_PARSER_ERROR","fields":[]}]`},
+		{"an int field given a fraction", "POST", "/sobjects/Account", `{"Name":"x","NumberOfEmployees":12.5}`, 400,
+			`[{"message":"Cannot deserialize instance of int from VALUE_NUMBER_FLOAT value 12.5 or request may be missing a required field at [line:1, column:33]","errorCode":"JSON_PARSER_ERROR","fields":[]}]`},
+		{"an int field past 64 bits", "POST", "/sobjects/Account", `{"Name":"x","NumberOfEmployees":9223372036854775808}`, 400,
+			`[{"message":"Employees: value outside of valid range on numeric field: 9.223372036854776E18","errorCode":"NUMBER_OUTSIDE_VALID_RANGE","fields":["NumberOfEmployees"]}]`},
+		{"an int field past its 8 digits", "POST", "/sobjects/Account", `{"Name":"x","NumberOfEmployees":1e20}`, 400,
+			`[{"message":"Employees: value outside of valid range on numeric field: 1.0E20","errorCode":"NUMBER_OUTSIDE_VALID_RANGE","fields":["NumberOfEmployees"]}]`},
+		{"a number field past its precision", "POST", "/sobjects/Account", `{"Name":"x","Score__c":1000}`, 400,
+			`[{"message":"Score: value outside of valid range on numeric field: 1000.0","errorCode":"NUMBER_OUTSIDE_VALID_RANGE","fields":["Score__c"]}]`},
+		{"a number field given as text past its precision", "PATCH", "/sobjects/Account/" + acmeRecordID(e, "Account", "Name", "Edge Communications"), `{"Score__c":"-999.995"}`, 400,
+			`[{"message":"Score: value outside of valid range on numeric field: -1000.0","errorCode":"NUMBER_OUTSIDE_VALID_RANGE","fields":["Score__c"]}]`},
 		{"unknown object", "POST", "/sobjects/Leed", `{}`, 404,
 			`[{"message":"The requested resource does not exist","errorCode":"NOT_FOUND"}]`},
 		{"malformed id on read", "GET", "/sobjects/Account/bogus", ``, 404,
@@ -230,6 +240,50 @@ func TestNumbersAndDatesInSalesforceFormats(t *testing.T) {
 		if got := string(appendJavaDouble(nil, tt.in)); got != tt.want {
 			t.Errorf("Java double %v: %s, want %s", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestNumbersAreRoundedToTheirScale: a number field keeps the digits its
+// scale allows, rounded half up, as Salesforce stores them; an int field
+// keeps whole numbers.
+func TestNumbersAreRoundedToTheirScale(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct{ body, want string }{
+		{`{"Name":"r1","Score__c":12.345}`, `"Score__c":12.35`},
+		{`{"Name":"r2","Score__c":-12.345}`, `"Score__c":-12.35`},
+		{`{"Name":"r3","Score__c":"999.994"}`, `"Score__c":999.99`},
+		{`{"Name":"r4","NumberOfEmployees":99999999}`, `"NumberOfEmployees":99999999`},
+		{`{"Name":"r5","NumberOfEmployees":"-12"}`, `"NumberOfEmployees":-12`},
+	} {
+		got := e.do("POST", "/services/data/v66.0/sobjects/Account", tc.body)
+		if got.status != 201 {
+			t.Fatalf("%s: %d %s", tc.body, got.status, got.body)
+		}
+		var created struct{ ID string }
+		if err := json.Unmarshal([]byte(got.body), &created); err != nil {
+			t.Fatal(err)
+		}
+		read := e.do("GET", "/services/data/v66.0/sobjects/Account/"+created.ID+"?fields=Score__c,NumberOfEmployees", "")
+		if !strings.Contains(read.body, tc.want) {
+			t.Errorf("%s read back %s, want %s", tc.body, read.body, tc.want)
+		}
+	}
+}
+
+// TestIntFractionsTruncate: an org set to int_fractions: truncate stores
+// 12.5 in an int field as 12 (Salesforce's answer is not documented).
+func TestIntFractionsTruncate(t *testing.T) {
+	e := newEnvWith(t, acmeOrg+"settings: {int_fractions: truncate}\n")
+	got := e.do("POST", "/services/data/v66.0/sobjects/Account", `{"Name":"t","NumberOfEmployees":12.5}`)
+	if got.status != 201 {
+		t.Fatalf("%d %s", got.status, got.body)
+	}
+	var created struct{ ID string }
+	if err := json.Unmarshal([]byte(got.body), &created); err != nil {
+		t.Fatal(err)
+	}
+	if read := e.do("GET", "/services/data/v66.0/sobjects/Account/"+created.ID+"?fields=NumberOfEmployees", ""); !strings.Contains(read.body, `"NumberOfEmployees":12}`) {
+		t.Errorf("read back %s", read.body)
 	}
 }
 
