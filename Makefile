@@ -28,6 +28,7 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags sfemu_nodocker ./harness/ ./cmd/sfemu/
 
 ## fuzz: every fuzz target in the tree for FUZZTIME each (default 10s)
 fuzz:

@@ -9,8 +9,6 @@ import (
 	"os/exec"
 	"strings"
 	"time"
-
-	"github.com/testcontainers/testcontainers-go"
 )
 
 // PreflightError is a receiver that cannot run at all: one message before
@@ -63,20 +61,6 @@ func Preflight(ctx context.Context, opts Options) error {
 			msg += "\n\nreceiver log (last lines):\n" + indent(r.rcv.logTail(25))
 		}
 		return &PreflightError{"the receiver did not start: " + msg}
-	}
-	return nil
-}
-
-// imageExists refuses an image the local engine does not have, saying how
-// to build it.
-func imageExists(ctx context.Context, image string) error {
-	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
-	if err != nil {
-		return &PreflightError{err.Error()}
-	}
-	defer cli.Close()
-	if _, err := cli.ImageInspect(ctx, image); err != nil {
-		return &PreflightError{fmt.Sprintf("the receiver image %q is not in the local Docker engine, and sfemu pulls nothing: build it first, e.g. docker build -t %s .", image, image)}
 	}
 	return nil
 }

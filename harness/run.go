@@ -608,7 +608,7 @@ func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
 			readyLog = ""
 		}
 		cr := &containerReceiver{image: image, readyTimeout: r.opts.readyTimeout(), port: vars.ContainerPort, hostPort: port, env: envMap, ready: ready,
-			readyLog: readyLog, network: r.opts.containers.network.Name, runID: r.opts.RunID, keysDir: keys, url: vars.Endpoint, log: r.log}
+			readyLog: readyLog, network: r.opts.containers.networkName(), runID: r.opts.RunID, keysDir: keys, url: vars.Endpoint, log: r.log}
 		r.rcv = cr
 		return cr.start(ctx)
 	}
@@ -894,7 +894,7 @@ func (r *run) keep() *Kept {
 	case *containerReceiver:
 		rc.mu.Lock()
 		if rc.ctr != nil {
-			k.Receiver = fmt.Sprintf("container %.12s (%s), outbound messages to %s", rc.ctr.GetContainerID(), rc.image, rc.url)
+			k.Receiver = fmt.Sprintf("container %.12s (%s), outbound messages to %s", rc.containerID(), rc.image, rc.url)
 		}
 		rc.mu.Unlock()
 	}

@@ -1,0 +1,347 @@
+//go:build !sfemu_nodocker
+
+package harness
+
+// The parts of the container receivers that talk to Docker, through
+// testcontainers-go. A build with -tags sfemu_nodocker leaves them out
+// (container_nodocker.go), and with them testcontainers-go's package
+// initialisation, which every command of a binary pays at start-up: the
+// image's sfemu is built that way (docs/PERFORMANCE.md, "Cold start").
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	nat "github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
+	"github.com/testcontainers/testcontainers-go/network"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// dockerNetwork is the run's network; containerHandle a receiver's container.
+type (
+	dockerNetwork   = *testcontainers.DockerNetwork
+	containerHandle = testcontainers.Container
+)
+
+// ContainersBuiltIn says whether this build runs container receivers.
+const ContainersBuiltIn = true
+
+// imageID is the id of the image a tag names ("" when none).
+func imageID(ctx context.Context, tag string) string {
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return ""
+	}
+	defer cli.Close()
+	info, err := cli.ImageInspect(ctx, tag)
+	if err != nil {
+		return ""
+	}
+	return info.ID
+}
+
+func removeImage(ctx context.Context, id string) {
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return
+	}
+	defer cli.Close()
+	_, _ = cli.ImageRemove(ctx, id, client.ImageRemoveOptions{})
+}
+
+func init() {
+	// The reaper image cannot be pulled here; the harness removes what it creates.
+	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
+		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	}
+	// Keep testcontainers' progress lines out of reports; failures carry
+	// the receiver's own log instead.
+	tclog.SetDefault(tclog.NewNoopLogger())
+}
+
+func (ce *containerEnv) setUp(ctx context.Context) error {
+	ce.once.Do(func() {
+		nw, err := network.New(ctx, network.WithLabels(map[string]string{RunLabel: ce.runID}))
+		if err != nil {
+			ce.err = fmt.Errorf("create a Docker network for container receivers: %w", err)
+			return
+		}
+		ce.network = nw
+		cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+		if err != nil {
+			ce.err = err
+			return
+		}
+		defer cli.Close()
+		info, err := cli.NetworkInspect(ctx, nw.ID, clientNetworkInspectOptions())
+		if err != nil {
+			ce.err = fmt.Errorf("inspect network %s: %w", nw.Name, err)
+			return
+		}
+		ce.gateway = networkGateway(info)
+		if ce.gateway == "" {
+			ce.err = fmt.Errorf("network %s has no IPv4 gateway", nw.Name)
+		}
+	})
+	return ce.err
+}
+
+// close removes the run's network.
+func (ce *containerEnv) close() {
+	if ce.network != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = ce.network.Remove(ctx)
+	}
+}
+
+// dockerBuild builds an image with the Docker API (through testcontainers).
+func dockerBuild(ctx context.Context, buildContext, dockerfile, tag string) error {
+	rel, err := filepath.Rel(buildContext, dockerfile)
+	if err != nil {
+		return err
+	}
+	repo, version := tag, "latest"
+	if i := strings.LastIndex(tag, ":"); i >= 0 {
+		repo, version = tag[:i], tag[i+1:]
+	}
+	p, err := testcontainers.NewDockerProvider()
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	_, err = p.BuildImage(ctx, &testcontainers.ContainerRequest{FromDockerfile: testcontainers.FromDockerfile{
+		Context: buildContext, Dockerfile: rel, Repo: repo, Tag: version, KeepImage: true,
+	}})
+	if err != nil {
+		return fmt.Errorf("build image %s from %s: %w", tag, dockerfile, err)
+	}
+	return nil
+}
+
+// DockerAvailable reports whether a Docker engine answers.
+func DockerAvailable(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	_, err = cli.Ping(ctx, clientPingOptions())
+	return err
+}
+
+type logSink struct{ buf *tailBuffer }
+
+func (l logSink) Accept(entry testcontainers.Log) { _, _ = l.buf.Write(entry.Content) }
+
+func (c *containerReceiver) start(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ctr != nil {
+		// Restart after a stop: same container, same published port.
+		if err := c.ctr.Start(ctx); err != nil {
+			return err
+		}
+		if c.readyLog == "" {
+			return c.waitHTTP(ctx)
+		}
+		return nil
+	}
+	portSpec := fmt.Sprintf("%d/tcp", c.port)
+	// Readiness over HTTP is polled here, on 127.0.0.1 where the port is
+	// published (testcontainers' own HTTP wait may try "localhost" over IPv6).
+	var strategy wait.Strategy
+	if c.readyLog != "" {
+		strategy = wait.ForLog(c.readyLog).WithStartupTimeout(c.readyTimeout).WithPollInterval(10 * time.Millisecond)
+	}
+	var files []testcontainers.ContainerFile
+	if c.keysDir != "" {
+		entries, _ := os.ReadDir(c.keysDir)
+		for _, e := range entries {
+			if !e.IsDir() && (filepath.Ext(e.Name()) == ".key" || filepath.Ext(e.Name()) == ".crt") {
+				files = append(files, testcontainers.ContainerFile{HostFilePath: filepath.Join(c.keysDir, e.Name()),
+					ContainerFilePath: "/keys/" + e.Name(), FileMode: 0o644})
+			}
+		}
+	}
+	hostPort := strconv.Itoa(c.hostPort)
+	req := testcontainers.GenericContainerRequest{
+		ContainerRequest: testcontainers.ContainerRequest{
+			Image:        c.image,
+			Env:          c.env,
+			ExposedPorts: []string{portSpec},
+			Networks:     []string{c.network},
+			Labels:       map[string]string{RunLabel: c.runID},
+			Files:        files,
+			WaitingFor:   strategy,
+			HostConfigModifier: func(hc *container.HostConfig) {
+				hc.PortBindings = nat.PortMap{nat.MustParsePort(portSpec): {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: hostPort}}}
+			},
+			LogConsumerCfg: &testcontainers.LogConsumerConfig{Consumers: []testcontainers.LogConsumer{logSink{c.log}}},
+		},
+		Started: true,
+	}
+	ctr, err := testcontainers.GenericContainer(ctx, req)
+	if ctr != nil {
+		c.ctr = ctr
+	}
+	if err != nil {
+		return fmt.Errorf("start receiver container %s: %w\n%s", c.image, err, c.log.tail(20))
+	}
+	if c.readyLog == "" {
+		return c.waitHTTP(ctx)
+	}
+	return nil
+}
+
+func (c *containerReceiver) stop() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ctr == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	timeout := 2 * time.Second
+	return c.ctr.Stop(ctx, &timeout)
+}
+
+// terminate removes the container for good.
+func (c *containerReceiver) terminate() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ctr == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := c.ctr.Terminate(ctx)
+	c.ctr = nil
+	return err
+}
+
+// Leftovers lists the containers and networks harness runs created that
+// still exist (a killed run cannot clean up after itself; there is no
+// reaper) — those of one run when runID is set — and with remove, removes
+// them. With onlyDead it leaves alone what runs whose process is still
+// alive made (a run's id names its process: run-PID-…).
+func Leftovers(ctx context.Context, runID string, remove, onlyDead bool) (containers, networks []string, err error) {
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer cli.Close()
+	label := RunLabel
+	if runID != "" {
+		label += "=" + runID
+	}
+	filter := client.Filters{}.Add("label", label)
+	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: filter})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range cs.Items {
+		if onlyDead && runAlive(c.Labels[RunLabel]) {
+			continue
+		}
+		containers = append(containers, c.ID)
+		if remove {
+			if _, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true}); err != nil {
+				return containers, networks, err
+			}
+		}
+	}
+	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: filter})
+	if err != nil {
+		return containers, nil, err
+	}
+	for _, n := range ns.Items {
+		if onlyDead && runAlive(n.Labels[RunLabel]) {
+			continue
+		}
+		networks = append(networks, n.ID)
+		if remove {
+			if _, err := cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil {
+				return containers, networks, err
+			}
+		}
+	}
+	return containers, networks, nil
+}
+
+func clientNetworkInspectOptions() client.NetworkInspectOptions {
+	return client.NetworkInspectOptions{}
+}
+
+func clientPingOptions() client.PingOptions { return client.PingOptions{} }
+
+// networkGateway is the IPv4 gateway of a network: the host's address on it.
+func networkGateway(info client.NetworkInspectResult) string {
+	for _, cfg := range info.Network.IPAM.Config {
+		if cfg.Gateway.Is4() {
+			return cfg.Gateway.String()
+		}
+	}
+	return ""
+}
+
+// CleanLeftovers removes what killed runs left behind: their containers and
+// networks, the temporary folders they built receivers in, and dangling
+// images sfemu built. Without force it leaves alone what runs still alive
+// made.
+func CleanLeftovers(ctx context.Context, force bool) (Cleaned, error) {
+	var c Cleaned
+	c.Folders = removeBuildFolders(!force)
+	containers, networks, err := Leftovers(ctx, "", true, !force)
+	c.Containers, c.Networks = len(containers), len(networks)
+	if err != nil {
+		return c, err
+	}
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return c, err
+	}
+	defer cli.Close()
+	images, err := cli.ImageList(ctx, client.ImageListOptions{Filters: client.Filters{}.Add("label", ImageLabel).Add("dangling", "true")})
+	if err != nil {
+		return c, err
+	}
+	for _, img := range images.Items {
+		if _, err := cli.ImageRemove(ctx, img.ID, client.ImageRemoveOptions{}); err == nil {
+			c.Images++
+		}
+	}
+	return c, nil
+}
+
+// imageExists refuses an image the local engine does not have, saying how
+// to build it.
+func imageExists(ctx context.Context, image string) error {
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return &PreflightError{err.Error()}
+	}
+	defer cli.Close()
+	if _, err := cli.ImageInspect(ctx, image); err != nil {
+		return &PreflightError{fmt.Sprintf("the receiver image %q is not in the local Docker engine, and sfemu pulls nothing: build it first, e.g. docker build -t %s .", image, image)}
+	}
+	return nil
+}
+
+// networkName is the run's Docker network.
+func (ce *containerEnv) networkName() string { return ce.network.Name }
+
+// containerID is the receiver's container (call with c.mu held).
+func (c *containerReceiver) containerID() string { return c.ctr.GetContainerID() }
