@@ -114,9 +114,17 @@ type Dispatcher struct {
 	faults   Faults
 	rng      *rand.Rand
 	attempts *ring.Ring[Attempt]
-	attemptN int64                    // attempts numbered, under the attempts ring's lock
-	sems     map[string]chan struct{} // per endpoint
+	attemptN int64 // attempts numbered, under the attempts ring's lock
 
+	// lanes are the endpoints' connection slots and the messages waiting
+	// for one (lane.go), under laneMu.
+	laneMu sync.Mutex
+	lanes  map[string]*lane
+
+	// ctx is every post's context: Close cancels it, so a receiver that
+	// never answers holds neither a reset nor a shutdown.
+	ctx      context.Context
+	cancel   context.CancelFunc
 	inflight sync.WaitGroup
 	stop     chan struct{}
 	stopped  chan struct{}
@@ -181,12 +189,13 @@ func New(cfg Config) *Dispatcher {
 		log:      cfg.Logger,
 		rng:      rand.New(rand.NewPCG(0, 0)),
 		attempts: ring.New[Attempt](attemptLimit),
-		sems:     map[string]chan struct{}{},
+		lanes:    map[string]*lane{},
 		stop:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 
 		userAgent: []string{s.UserAgent},
 	}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
 	if cfg.Virtual != nil {
 		d.unhook = cfg.Virtual.OnAdvance(d.runDueOnVirtualClock)
 	}
@@ -197,15 +206,21 @@ func New(cfg Config) *Dispatcher {
 // noRedirects: Salesforce does not follow a receiver's redirects; a 3xx is a failed delivery.
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-// Close stops the dispatcher and waits for messages in flight.
+// Close stops the dispatcher: it cancels the posts in flight (whatever
+// the receivers do, it returns as soon as their goroutines see it) and
+// puts their notifications, and those waiting for a connection, back in
+// the queue as pending, due at once. Nothing queued is lost; a reset
+// discards this dispatcher's queue with the rest of the state.
 func (d *Dispatcher) Close() {
 	d.closeMu.Do(func() {
 		if d.unhook != nil {
 			d.unhook()
 		}
 		close(d.stop)
+		d.cancel()
 		<-d.stopped
 		d.inflight.Wait()
+		d.requeueWaiting()
 		d.client.CloseIdleConnections()
 	})
 }
@@ -409,27 +424,9 @@ func (d *Dispatcher) loop() {
 		}
 		now := d.cfg.Clock.Now()
 		for _, batch := range d.q.takeDue(now, d.cfg.Settings.MaxBatch, d.cfg.Virtual != nil) {
-			d.inflight.Add(1)
-			sem := d.semaphore(batch[0].Endpoint)
-			sem <- struct{}{}
-			go func(batch []*Item) {
-				defer d.inflight.Done()
-				defer func() { <-sem }()
-				d.deliver(batch, d.cfg.Clock.Now())
-			}(batch)
+			d.start(batch) // never waits: a busy endpoint's batch waits in its lane
 		}
 	}
-}
-
-func (d *Dispatcher) semaphore(endpoint string) chan struct{} {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	s := d.sems[endpoint]
-	if s == nil {
-		s = make(chan struct{}, d.cfg.Settings.Concurrency)
-		d.sems[endpoint] = s
-	}
-	return s
 }
 
 // runDueOnVirtualClock runs, in order and before the clock's Advance
@@ -438,7 +435,7 @@ func (d *Dispatcher) semaphore(endpoint string) chan struct{} {
 func (d *Dispatcher) runDueOnVirtualClock(now time.Time) {
 	d.virtualM.Lock()
 	defer d.virtualM.Unlock()
-	for {
+	for d.ctx.Err() == nil { // a closed dispatcher sends nothing more
 		t, ok := d.q.earliest()
 		if !ok || t.After(now) {
 			return
@@ -482,7 +479,8 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 		RequestHeaders: map[string][]string{"Content-Type": soapContentType, "Soapaction": emptySOAPAction, "User-Agent": d.userAgent}}
 
 	start := time.Now()
-	result, status, respHeader, respBody := d.post(m.EndpointURL, body)
+	ans := d.post(m.EndpointURL, body)
+	result, status, respHeader, respBody := ans.result, ans.status, ans.header, ans.body
 	att.Duration = wire.Duration(time.Since(start))
 	// done is when the attempt ended on the emulator's clock: on the
 	// virtual clock an attempt takes no time.
@@ -500,6 +498,10 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 	})
 	d.log.Info("outbound delivery", "message", m.Name, "endpoint", m.EndpointURL, "notifications", len(batch),
 		"status", status, "acked", result.Acked, "reason", result.Reason)
+	if ans.cancelled {
+		d.requeueCancelled(batch, at, result.Reason)
+		return
+	}
 
 	d.q.mu.Lock()
 	var dups []*Item
@@ -543,6 +545,20 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 	if d.cfg.Virtual == nil {
 		d.q.notify() // re-arm the timer for the next retry
 	}
+	d.changed()
+}
+
+// requeueCancelled puts back the notifications of an attempt that Close
+// cancelled: pending, due at once, their attempt counted (the receiver may
+// have had the message) but no failure of the receiver's to back off from.
+func (d *Dispatcher) requeueCancelled(batch []*Item, at time.Time, reason string) {
+	d.q.mu.Lock()
+	for _, it := range batch {
+		it.Attempts++
+		it.LastAttempt, it.LastFailure = at, reason
+		it.NextAttempt, it.State, it.firstAttemptNow = at, Pending, true
+	}
+	d.q.mu.Unlock()
 	d.changed()
 }
 
@@ -608,12 +624,25 @@ func (d *Dispatcher) sessionFor(m *org.OutboundMessage) string {
 	return d.cfg.Store.Sessions.Open(u, nil, timeout, true).Token
 }
 
-// post sends one SOAP request and judges the answer: the verdict, the
-// receiver's status, headers and (bounded) body.
-func (d *Dispatcher) post(endpoint string, body []byte) (AckResult, int, http.Header, []byte) {
-	req, err := http.NewRequest(http.MethodPost, endpoint, bytes.NewReader(body))
+// answer is the outcome of one post: the verdict, the receiver's status,
+// headers and (bounded) body; cancelled when Close ended it.
+type answer struct {
+	result    AckResult
+	status    int
+	header    http.Header
+	body      []byte
+	cancelled bool
+}
+
+// reasonCancelled is the Delivery Failure Reason of an attempt Close ended.
+const reasonCancelled = "cancelled: sfemu was reset or shut down while the message was in flight (the receiver may have received it); the notification stays queued"
+
+// post sends one SOAP request and judges the answer. It carries the
+// dispatcher's context: Close cancels it.
+func (d *Dispatcher) post(endpoint string, body []byte) answer {
+	req, err := http.NewRequestWithContext(d.ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
-		return AckResult{Reason: "invalid endpoint URL: " + err.Error()}, 0, nil, nil
+		return answer{result: AckResult{Reason: "invalid endpoint URL: " + err.Error()}}
 	}
 	// The header values are shared, read-only slices: setting them allocates nothing.
 	req.Header["Content-Type"] = soapContentType
@@ -621,14 +650,21 @@ func (d *Dispatcher) post(endpoint string, body []byte) (AckResult, int, http.He
 	req.Header["User-Agent"] = d.userAgent
 	resp, err := d.client.Do(req)
 	if err != nil {
-		return AckResult{Reason: transportFailure(err, d.cfg.Settings.Timeout)}, 0, nil, nil
+		if d.ctx.Err() != nil {
+			return answer{result: AckResult{Reason: reasonCancelled}, cancelled: true}
+		}
+		return answer{result: AckResult{Reason: transportFailure(err, d.cfg.Settings.Timeout)}}
 	}
 	defer resp.Body.Close()
 	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxAckBytes))
 	if err != nil {
-		return AckResult{Reason: fmt.Sprintf("HTTP %d, and reading the response failed: %v", resp.StatusCode, err)}, resp.StatusCode, resp.Header, respBody
+		if d.ctx.Err() != nil {
+			return answer{result: AckResult{Reason: reasonCancelled}, status: resp.StatusCode, header: resp.Header, body: respBody, cancelled: true}
+		}
+		return answer{result: AckResult{Reason: fmt.Sprintf("HTTP %d, and reading the response failed: %v", resp.StatusCode, err)},
+			status: resp.StatusCode, header: resp.Header, body: respBody}
 	}
-	return ParseAck(resp.StatusCode, resp.Header.Get("Content-Type"), respBody), resp.StatusCode, resp.Header, respBody
+	return answer{result: ParseAck(resp.StatusCode, resp.Header.Get("Content-Type"), respBody), status: resp.StatusCode, header: resp.Header, body: respBody}
 }
 
 // Bounds of the receiver's headers an attempt keeps.
