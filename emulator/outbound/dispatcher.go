@@ -181,6 +181,12 @@ func New(cfg Config) *Dispatcher {
 		TLSHandshakeTimeout: 10 * time.Second,
 		TLSClientConfig:     s.TLS,
 		ForceAttemptHTTP2:   false,
+		// Go's transport would add "Accept-Encoding: gzip" by itself.
+		// Salesforce's sender identifies as Jakarta Commons-HttpClient/3.1,
+		// whose HttpMethodBase.addRequestHeaders adds only User-Agent, Host,
+		// Cookie, (Proxy-)Authorization and Proxy-Connection, and no public
+		// capture of a delivery shows an Accept-Encoding: none is sent.
+		DisableCompression: true,
 	}
 	d := &Dispatcher{
 		cfg:      cfg,
