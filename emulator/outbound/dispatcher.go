@@ -57,6 +57,15 @@ type Settings struct {
 	Ports string
 	// JournalBodyBytes bounds the request and response bodies kept per attempt.
 	JournalBodyBytes int
+	// QueueLimit caps one org's notifications waiting for delivery
+	// (pending or in flight). UNKNOWN in Salesforce: its Outbound Messaging
+	// docs ("Understanding Notifications") name no cap, only that messages
+	// stay queued until delivered or 24 hours old. The default, 50,000,
+	// bounds memory (about 270 bytes a notification: 13 MB an org) far
+	// above what a test queues. When it is reached, Send refuses with a
+	// *QueueFullError and a rule's notification is dropped (Fire);
+	// notifications already queued are never touched (queuelimit.go).
+	QueueLimit int
 	// TLS trusts these CAs for https endpoints and presents a client
 	// certificate (mutual TLS) when set.
 	TLS *tls.Config
@@ -75,6 +84,7 @@ func DefaultSettings() Settings {
 		UserAgent:        "Jakarta Commons-HttpClient/3.1",
 		Ports:            "current",
 		JournalBodyBytes: 4096,
+		QueueLimit:       50000,
 	}
 }
 
@@ -171,6 +181,9 @@ func New(cfg Config) *Dispatcher {
 	}
 	if s.JournalBodyBytes == 0 {
 		s.JournalBodyBytes = def.JournalBodyBytes
+	}
+	if s.QueueLimit <= 0 {
+		s.QueueLimit = def.QueueLimit
 	}
 	transport := &http.Transport{
 		Proxy:               nil,
@@ -293,15 +306,37 @@ func CheckEndpoint(endpoint, ports string) error {
 }
 
 // Send queues one notification per record for message m and returns their
-// 04l ids. The records' data is read when each message is sent.
+// 04l ids. The records' data is read when each message is sent. When the
+// org's queue cannot take them all (Settings.QueueLimit) none is queued
+// and the error is a *QueueFullError (errors.Is ErrQueueFull).
 func (d *Dispatcher) Send(m *org.OutboundMessage, records []org.ID) ([]org.ID, error) {
 	if err := d.CheckEndpoint(m.EndpointURL); err != nil {
 		return nil, err
 	}
+	// Checked before the items are made, so a refused send costs nothing;
+	// addWithin checks again, atomically, against concurrent senders.
+	if err := d.q.room(m.Org, len(records), d.cfg.Settings.QueueLimit); err != nil {
+		return nil, err
+	}
+	items := d.newItems(m, records)
+	if err := d.q.addWithin(d.cfg.Settings.QueueLimit, items); err != nil {
+		return nil, err
+	}
+	ids := make([]org.ID, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	d.changed()
+	return ids, nil
+}
+
+// newItems makes the notifications of m for records, numbered and with
+// the reorder and delay faults applied, not yet queued.
+func (d *Dispatcher) newItems(m *org.OutboundMessage, records []org.ID) []*Item {
 	now := d.cfg.Clock.Now()
-	ids := make([]org.ID, 0, len(records))
+	items := make([]*Item, 0, len(records))
 	d.mu.Lock()
-	var items []*Item
+	defer d.mu.Unlock()
 	for _, rid := range records {
 		it := &Item{ID: d.cfg.Store.IDs.Next(org.PrefixNotification), Message: m, RecordID: rid, Endpoint: m.EndpointURL,
 			QueuedAt: now, NextAttempt: now, State: Pending, firstAttemptNow: true}
@@ -316,12 +351,8 @@ func (d *Dispatcher) Send(m *org.OutboundMessage, records []org.ID) ([]org.ID, e
 			it.NextAttempt, it.firstAttemptNow = now.Add(d.faults.Delay.D()), false
 		}
 		items = append(items, it)
-		ids = append(ids, it.ID)
 	}
-	d.mu.Unlock()
-	d.q.add(items...)
-	d.changed()
-	return ids, nil
+	return items
 }
 
 // changed tells Config.OnChange.
