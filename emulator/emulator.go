@@ -389,8 +389,10 @@ func (e *Emulator) fireRules(st *state, rs *workflow.Rules, before, after *org.R
 		e.opts.Logger.Warn("outbound rule condition failed", "record", after.ID, "error", err)
 	}
 	for _, m := range fired {
-		if _, err := st.outbound.Send(m, []org.ID{after.ID}); err != nil {
-			e.opts.Logger.Warn("outbound rule could not queue", "message", m.Name, "error", err)
+		// A full queue keeps the notification in the history as dropped,
+		// with its reason; the save stands (outbound.Dispatcher.Fire).
+		if _, err := st.outbound.Fire(m, after.ID); err != nil {
+			e.opts.Logger.Warn("outbound rule could not queue", "message", m.Name, "record", after.ID, "error", err)
 		}
 	}
 }

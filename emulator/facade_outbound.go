@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -99,6 +100,10 @@ func (e *Emulator) SendOutbound(_ context.Context, name string, req wire.Send) (
 		return wire.Sent{}, wire.BadRequest("no records to send: give record ids or a where condition that matches some")
 	}
 	queued, err := e.dispatcher().Send(m, ids)
+	if errors.Is(err, outbound.ErrQueueFull) {
+		// 429: the request is right, the org's queue has no room now.
+		return wire.Sent{}, wire.Errorf(http.StatusTooManyRequests, "%v", err)
+	}
 	if err != nil {
 		return wire.Sent{}, wire.BadRequest("%v", err)
 	}

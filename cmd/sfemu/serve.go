@@ -50,6 +50,7 @@ type serveFlags struct {
 	trustXFF        bool
 	sessionOverHTTP bool
 	ports           string
+	queueLimit      int
 	logFormat       string
 	endpoints       stringList
 	trustCAs        stringList
@@ -70,6 +71,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.trustXFF, "trust-forwarded-for", false, "take client IPs from X-Forwarded-For (only behind a proxy you control)")
 	fs.BoolVar(&f.sessionOverHTTP, "session-id-over-http", false, "let legacy outbound messages carry a session ID to http:// endpoints (Salesforce: https only)")
 	fs.StringVar(&f.ports, "outbound-ports", "current", "endpoint ports outbound messages may use: current (80, 443, 1024-65535), legacy (80, 443, 7000-10000) or any")
+	fs.IntVar(&f.queueLimit, "outbound-queue-limit", outbound.DefaultSettings().QueueLimit, "at most `N` outbound notifications wait for delivery per org: a send past it is refused (429), a rule's notification past it is dropped with its reason (docs/OUTBOUND.md)")
 	fs.Var(&f.endpoints, "endpoint", "`[ORG=]URL`: send every org's outbound messages (with ORG=, that org's) to URL instead of their fixtures' endpoint_url (repeatable)")
 	fs.Var(&f.trustCAs, "trust-ca", "trust the CA certificates in PEM `FILE` for outbound https, besides the system's (repeatable)")
 	fs.Var(&f.notificationIDs, "notification-id-base", "number Notification Ids from `N`+1 on every start, for reproducible ids (0: 04lxx0000000001AAA first); default: from the wall clock, never repeating across restarts")
@@ -112,7 +114,7 @@ func (f *serveFlags) options(ref func(string) string, clockGiven bool, notes io.
 	opts := emulator.Options{
 		Clock:             emulator.ClockMode(f.clockMode),
 		TrustForwardedFor: f.trustXFF,
-		Outbound:          outbound.Settings{SessionOverHTTP: f.sessionOverHTTP, Ports: f.ports},
+		Outbound:          outbound.Settings{SessionOverHTTP: f.sessionOverHTTP, Ports: f.ports, QueueLimit: f.queueLimit},
 	}
 	switch f.clockMode {
 	case "real", "virtual":
@@ -133,6 +135,9 @@ func (f *serveFlags) options(ref func(string) string, clockGiven bool, notes io.
 	case "current", "legacy", "any":
 	default:
 		return opts, nil, usageError{fmt.Errorf("%s %q: want current, legacy or any", ref("outbound-ports"), f.ports)}
+	}
+	if f.queueLimit < 1 {
+		return opts, nil, usageError{fmt.Errorf("%s %d: want 1 or more", ref("outbound-queue-limit"), f.queueLimit)}
 	}
 	for _, e := range f.endpoints {
 		ov, err := parseEndpoint(e)

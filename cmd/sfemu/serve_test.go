@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,3 +99,62 @@ func TestServeUsageErrors(t *testing.T) {
 
 // noEnv is an empty environment.
 func noEnv(string) (string, bool) { return "", false }
+
+// TestServeStopsWithinSecondsWhileAReceiverHangs: SIGTERM (the context
+// runServe cancels on it) stops serve within a few seconds while a
+// receiver holds an outbound message unanswered, the sender's timeout
+// being the default 60 s. (Issue 15: SIGTERM took 118.7 s.)
+func TestServeStopsWithinSecondsWhileAReceiverHangs(t *testing.T) {
+	release := make(chan struct{})
+	held := make(chan struct{}, 1)
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		held <- struct{}{}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(rcv.Close)
+	t.Cleanup(func() { close(release) })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	baseCh := make(chan string, 1)
+	done := make(chan int, 1)
+	go func() {
+		done <- serve(ctx, []string{"--listen", "127.0.0.1:0", "--log", "off", "--endpoint", rcv.URL + "/outbound"}, noEnv, &stdout, &stderr,
+			func(base string) { baseCh <- base })
+	}()
+	var base string
+	select {
+	case base = <-baseCh:
+	case code := <-done:
+		t.Fatalf("serve exited %d: %s", code, stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	resp, err := http.Post(base+"/_sfemu/outbound/Account_Changed/send", "application/json", strings.NewReader(`{"where":"Name != null"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("send: %d", resp.StatusCode)
+	}
+	select {
+	case <-held:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the receiver never got the message")
+	}
+	start := time.Now()
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d: %s", code, stderr.String())
+		}
+		t.Logf("stopped in %s", time.Since(start))
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve did not stop within 5s while a receiver hung")
+	}
+}

@@ -164,6 +164,8 @@ func TestServeConfigurationErrorsNameTheFlagOrVariable(t *testing.T) {
 		{args: []string{"--trust-ca", noPEM}, code: 1, want: "--trust-ca " + noPEM + ": no PEM certificate"},
 		{env: map[string]string{"SFEMU_TRUST_CA": "/nonexistent/ca.pem"}, code: 1, want: "$SFEMU_TRUST_CA: open /nonexistent/ca.pem"},
 		{args: []string{"--notification-id-base", "-1"}, code: 2, want: "want a whole number"},
+		{args: []string{"--outbound-queue-limit", "0"}, code: 2, want: "--outbound-queue-limit 0: want 1 or more"},
+		{env: map[string]string{"SFEMU_OUTBOUND_QUEUE_LIMIT": "lots"}, code: 2, want: `$SFEMU_OUTBOUND_QUEUE_LIMIT="lots"`},
 		{env: map[string]string{"SFEMU_TLS_NAME": "sfemu"}, code: 2, want: "need --tls"},
 	} {
 		var stdout, stderr bytes.Buffer
@@ -314,5 +316,27 @@ func TestServeEndpointForTheOrgNamed(t *testing.T) {
 		if !x.Acked || (u.Path != "/globex" && u.RawQuery != "tenant=acme") {
 			t.Errorf("delivery to %s acked=%v", x.Endpoint, x.Acked)
 		}
+	}
+}
+
+// TestServeOutboundQueueLimit: $SFEMU_OUTBOUND_QUEUE_LIMIT caps the
+// queue; a send past it answers 429 naming the org and the limit, and
+// queues nothing.
+func TestServeOutboundQueueLimit(t *testing.T) {
+	down := httptest.NewServer(http.NotFoundHandler())
+	downURL := down.URL
+	down.Close()
+	r := startServingEnv(t, map[string]string{"SFEMU_LISTEN": "127.0.0.1:0", "SFEMU_CLOCK": "virtual",
+		"SFEMU_ENDPOINT": downURL + "/outbound", "SFEMU_OUTBOUND_QUEUE_LIMIT": "1"})
+	c, ctx := control.New(r.base), context.Background()
+	if _, err := c.SendOutbound(ctx, "Account_Changed", wire.Send{Where: "Name = 'Edge Communications'"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.SendOutbound(ctx, "Account_Changed", wire.Send{Where: "Name = 'Edge Communications'"})
+	if wire.StatusOf(err) != http.StatusTooManyRequests || !strings.Contains(err.Error(), `org "Default"`) || !strings.Contains(err.Error(), "holds at most 1") {
+		t.Fatalf("a send past the limit: %d %v", wire.StatusOf(err), err)
+	}
+	if q, err := c.Queue(ctx, true); err != nil || len(q) != 1 {
+		t.Errorf("queue %v %v, want the one notification queued before", q, err)
 	}
 }

@@ -86,7 +86,7 @@ outbound_messages:
 	var rec org.ID
 	o.Data.Scan(o.Schema.Object("Account"), false, func(r *org.Record) bool { rec = r.ID; return false })
 	d := New(Config{Store: store, Clock: clk, BaseURL: func() string { return "https://bench.example" },
-		Settings: Settings{MaxBatch: batch, Concurrency: conc, BatchWindow: time.Millisecond}})
+		Settings: Settings{MaxBatch: batch, Concurrency: conc, BatchWindow: time.Millisecond, QueueLimit: max(b.N, 1)}})
 	defer d.Close()
 	ids := make([]org.ID, b.N)
 	for i := range ids {

@@ -57,6 +57,15 @@ type Settings struct {
 	Ports string
 	// JournalBodyBytes bounds the request and response bodies kept per attempt.
 	JournalBodyBytes int
+	// QueueLimit caps one org's notifications waiting for delivery
+	// (pending or in flight). UNKNOWN in Salesforce: its Outbound Messaging
+	// docs ("Understanding Notifications") name no cap, only that messages
+	// stay queued until delivered or 24 hours old. The default, 50,000,
+	// bounds memory (about 270 bytes a notification: 13 MB an org) far
+	// above what a test queues. When it is reached, Send refuses with a
+	// *QueueFullError and a rule's notification is dropped (Fire);
+	// notifications already queued are never touched (queuelimit.go).
+	QueueLimit int
 	// TLS trusts these CAs for https endpoints and presents a client
 	// certificate (mutual TLS) when set.
 	TLS *tls.Config
@@ -75,6 +84,7 @@ func DefaultSettings() Settings {
 		UserAgent:        "Jakarta Commons-HttpClient/3.1",
 		Ports:            "current",
 		JournalBodyBytes: 4096,
+		QueueLimit:       50000,
 	}
 }
 
@@ -114,9 +124,17 @@ type Dispatcher struct {
 	faults   Faults
 	rng      *rand.Rand
 	attempts *ring.Ring[Attempt]
-	attemptN int64                    // attempts numbered, under the attempts ring's lock
-	sems     map[string]chan struct{} // per endpoint
+	attemptN int64 // attempts numbered, under the attempts ring's lock
 
+	// lanes are the endpoints' connection slots and the messages waiting
+	// for one (lane.go), under laneMu.
+	laneMu sync.Mutex
+	lanes  map[string]*lane
+
+	// ctx is every post's context: Close cancels it, so a receiver that
+	// never answers holds neither a reset nor a shutdown.
+	ctx      context.Context
+	cancel   context.CancelFunc
 	inflight sync.WaitGroup
 	stop     chan struct{}
 	stopped  chan struct{}
@@ -164,6 +182,9 @@ func New(cfg Config) *Dispatcher {
 	if s.JournalBodyBytes == 0 {
 		s.JournalBodyBytes = def.JournalBodyBytes
 	}
+	if s.QueueLimit <= 0 {
+		s.QueueLimit = def.QueueLimit
+	}
 	transport := &http.Transport{
 		Proxy:               nil,
 		DialContext:         (&net.Dialer{Timeout: s.Timeout, KeepAlive: 30 * time.Second}).DialContext,
@@ -173,6 +194,12 @@ func New(cfg Config) *Dispatcher {
 		TLSHandshakeTimeout: 10 * time.Second,
 		TLSClientConfig:     s.TLS,
 		ForceAttemptHTTP2:   false,
+		// Go's transport would add "Accept-Encoding: gzip" by itself.
+		// Salesforce's sender identifies as Jakarta Commons-HttpClient/3.1,
+		// whose HttpMethodBase.addRequestHeaders adds only User-Agent, Host,
+		// Cookie, (Proxy-)Authorization and Proxy-Connection, and no public
+		// capture of a delivery shows an Accept-Encoding: none is sent.
+		DisableCompression: true,
 	}
 	d := &Dispatcher{
 		cfg:      cfg,
@@ -181,12 +208,13 @@ func New(cfg Config) *Dispatcher {
 		log:      cfg.Logger,
 		rng:      rand.New(rand.NewPCG(0, 0)),
 		attempts: ring.New[Attempt](attemptLimit),
-		sems:     map[string]chan struct{}{},
+		lanes:    map[string]*lane{},
 		stop:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 
 		userAgent: []string{s.UserAgent},
 	}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
 	if cfg.Virtual != nil {
 		d.unhook = cfg.Virtual.OnAdvance(d.runDueOnVirtualClock)
 	}
@@ -197,15 +225,21 @@ func New(cfg Config) *Dispatcher {
 // noRedirects: Salesforce does not follow a receiver's redirects; a 3xx is a failed delivery.
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-// Close stops the dispatcher and waits for messages in flight.
+// Close stops the dispatcher: it cancels the posts in flight (whatever
+// the receivers do, it returns as soon as their goroutines see it) and
+// puts their notifications, and those waiting for a connection, back in
+// the queue as pending, due at once. Nothing queued is lost; a reset
+// discards this dispatcher's queue with the rest of the state.
 func (d *Dispatcher) Close() {
 	d.closeMu.Do(func() {
 		if d.unhook != nil {
 			d.unhook()
 		}
 		close(d.stop)
+		d.cancel()
 		<-d.stopped
 		d.inflight.Wait()
+		d.requeueWaiting()
 		d.client.CloseIdleConnections()
 	})
 }
@@ -272,15 +306,37 @@ func CheckEndpoint(endpoint, ports string) error {
 }
 
 // Send queues one notification per record for message m and returns their
-// 04l ids. The records' data is read when each message is sent.
+// 04l ids. The records' data is read when each message is sent. When the
+// org's queue cannot take them all (Settings.QueueLimit) none is queued
+// and the error is a *QueueFullError (errors.Is ErrQueueFull).
 func (d *Dispatcher) Send(m *org.OutboundMessage, records []org.ID) ([]org.ID, error) {
 	if err := d.CheckEndpoint(m.EndpointURL); err != nil {
 		return nil, err
 	}
+	// Checked before the items are made, so a refused send costs nothing;
+	// addWithin checks again, atomically, against concurrent senders.
+	if err := d.q.room(m.Org, len(records), d.cfg.Settings.QueueLimit); err != nil {
+		return nil, err
+	}
+	items := d.newItems(m, records)
+	if err := d.q.addWithin(d.cfg.Settings.QueueLimit, items); err != nil {
+		return nil, err
+	}
+	ids := make([]org.ID, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	d.changed()
+	return ids, nil
+}
+
+// newItems makes the notifications of m for records, numbered and with
+// the reorder and delay faults applied, not yet queued.
+func (d *Dispatcher) newItems(m *org.OutboundMessage, records []org.ID) []*Item {
 	now := d.cfg.Clock.Now()
-	ids := make([]org.ID, 0, len(records))
+	items := make([]*Item, 0, len(records))
 	d.mu.Lock()
-	var items []*Item
+	defer d.mu.Unlock()
 	for _, rid := range records {
 		it := &Item{ID: d.cfg.Store.IDs.Next(org.PrefixNotification), Message: m, RecordID: rid, Endpoint: m.EndpointURL,
 			QueuedAt: now, NextAttempt: now, State: Pending, firstAttemptNow: true}
@@ -295,12 +351,8 @@ func (d *Dispatcher) Send(m *org.OutboundMessage, records []org.ID) ([]org.ID, e
 			it.NextAttempt, it.firstAttemptNow = now.Add(d.faults.Delay.D()), false
 		}
 		items = append(items, it)
-		ids = append(ids, it.ID)
 	}
-	d.mu.Unlock()
-	d.q.add(items...)
-	d.changed()
-	return ids, nil
+	return items
 }
 
 // changed tells Config.OnChange.
@@ -409,27 +461,9 @@ func (d *Dispatcher) loop() {
 		}
 		now := d.cfg.Clock.Now()
 		for _, batch := range d.q.takeDue(now, d.cfg.Settings.MaxBatch, d.cfg.Virtual != nil) {
-			d.inflight.Add(1)
-			sem := d.semaphore(batch[0].Endpoint)
-			sem <- struct{}{}
-			go func(batch []*Item) {
-				defer d.inflight.Done()
-				defer func() { <-sem }()
-				d.deliver(batch, d.cfg.Clock.Now())
-			}(batch)
+			d.start(batch) // never waits: a busy endpoint's batch waits in its lane
 		}
 	}
-}
-
-func (d *Dispatcher) semaphore(endpoint string) chan struct{} {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	s := d.sems[endpoint]
-	if s == nil {
-		s = make(chan struct{}, d.cfg.Settings.Concurrency)
-		d.sems[endpoint] = s
-	}
-	return s
 }
 
 // runDueOnVirtualClock runs, in order and before the clock's Advance
@@ -438,7 +472,7 @@ func (d *Dispatcher) semaphore(endpoint string) chan struct{} {
 func (d *Dispatcher) runDueOnVirtualClock(now time.Time) {
 	d.virtualM.Lock()
 	defer d.virtualM.Unlock()
-	for {
+	for d.ctx.Err() == nil { // a closed dispatcher sends nothing more
 		t, ok := d.q.earliest()
 		if !ok || t.After(now) {
 			return
@@ -482,7 +516,8 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 		RequestHeaders: map[string][]string{"Content-Type": soapContentType, "Soapaction": emptySOAPAction, "User-Agent": d.userAgent}}
 
 	start := time.Now()
-	result, status, respHeader, respBody := d.post(m.EndpointURL, body)
+	ans := d.post(m.EndpointURL, body)
+	result, status, respHeader, respBody := ans.result, ans.status, ans.header, ans.body
 	att.Duration = wire.Duration(time.Since(start))
 	// done is when the attempt ended on the emulator's clock: on the
 	// virtual clock an attempt takes no time.
@@ -500,6 +535,10 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 	})
 	d.log.Info("outbound delivery", "message", m.Name, "endpoint", m.EndpointURL, "notifications", len(batch),
 		"status", status, "acked", result.Acked, "reason", result.Reason)
+	if ans.cancelled {
+		d.requeueCancelled(batch, at, result.Reason)
+		return
+	}
 
 	d.q.mu.Lock()
 	var dups []*Item
@@ -543,6 +582,20 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 	if d.cfg.Virtual == nil {
 		d.q.notify() // re-arm the timer for the next retry
 	}
+	d.changed()
+}
+
+// requeueCancelled puts back the notifications of an attempt that Close
+// cancelled: pending, due at once, their attempt counted (the receiver may
+// have had the message) but no failure of the receiver's to back off from.
+func (d *Dispatcher) requeueCancelled(batch []*Item, at time.Time, reason string) {
+	d.q.mu.Lock()
+	for _, it := range batch {
+		it.Attempts++
+		it.LastAttempt, it.LastFailure = at, reason
+		it.NextAttempt, it.State, it.firstAttemptNow = at, Pending, true
+	}
+	d.q.mu.Unlock()
 	d.changed()
 }
 
@@ -608,12 +661,25 @@ func (d *Dispatcher) sessionFor(m *org.OutboundMessage) string {
 	return d.cfg.Store.Sessions.Open(u, nil, timeout, true).Token
 }
 
-// post sends one SOAP request and judges the answer: the verdict, the
-// receiver's status, headers and (bounded) body.
-func (d *Dispatcher) post(endpoint string, body []byte) (AckResult, int, http.Header, []byte) {
-	req, err := http.NewRequest(http.MethodPost, endpoint, bytes.NewReader(body))
+// answer is the outcome of one post: the verdict, the receiver's status,
+// headers and (bounded) body; cancelled when Close ended it.
+type answer struct {
+	result    AckResult
+	status    int
+	header    http.Header
+	body      []byte
+	cancelled bool
+}
+
+// reasonCancelled is the Delivery Failure Reason of an attempt Close ended.
+const reasonCancelled = "cancelled: sfemu was reset or shut down while the message was in flight (the receiver may have received it); the notification stays queued"
+
+// post sends one SOAP request and judges the answer. It carries the
+// dispatcher's context: Close cancels it.
+func (d *Dispatcher) post(endpoint string, body []byte) answer {
+	req, err := http.NewRequestWithContext(d.ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
-		return AckResult{Reason: "invalid endpoint URL: " + err.Error()}, 0, nil, nil
+		return answer{result: AckResult{Reason: "invalid endpoint URL: " + err.Error()}}
 	}
 	// The header values are shared, read-only slices: setting them allocates nothing.
 	req.Header["Content-Type"] = soapContentType
@@ -621,14 +687,21 @@ func (d *Dispatcher) post(endpoint string, body []byte) (AckResult, int, http.He
 	req.Header["User-Agent"] = d.userAgent
 	resp, err := d.client.Do(req)
 	if err != nil {
-		return AckResult{Reason: transportFailure(err, d.cfg.Settings.Timeout)}, 0, nil, nil
+		if d.ctx.Err() != nil {
+			return answer{result: AckResult{Reason: reasonCancelled}, cancelled: true}
+		}
+		return answer{result: AckResult{Reason: transportFailure(err, d.cfg.Settings.Timeout)}}
 	}
 	defer resp.Body.Close()
 	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxAckBytes))
 	if err != nil {
-		return AckResult{Reason: fmt.Sprintf("HTTP %d, and reading the response failed: %v", resp.StatusCode, err)}, resp.StatusCode, resp.Header, respBody
+		if d.ctx.Err() != nil {
+			return answer{result: AckResult{Reason: reasonCancelled}, status: resp.StatusCode, header: resp.Header, body: respBody, cancelled: true}
+		}
+		return answer{result: AckResult{Reason: fmt.Sprintf("HTTP %d, and reading the response failed: %v", resp.StatusCode, err)},
+			status: resp.StatusCode, header: resp.Header, body: respBody}
 	}
-	return ParseAck(resp.StatusCode, resp.Header.Get("Content-Type"), respBody), resp.StatusCode, resp.Header, respBody
+	return answer{result: ParseAck(resp.StatusCode, resp.Header.Get("Content-Type"), respBody), status: resp.StatusCode, header: resp.Header, body: respBody}
 }
 
 // Bounds of the receiver's headers an attempt keeps.

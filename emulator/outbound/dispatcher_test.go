@@ -633,3 +633,29 @@ outbound_messages:
 		}
 	}
 }
+
+// TestRequestHeadersAreTheSendersOwn: a delivery carries the headers
+// captured deliveries show, and no Accept-Encoding, which Go's transport
+// would add by itself and Salesforce's sender (Jakarta Commons-HttpClient
+// 3.1) does not send.
+func TestRequestHeadersAreTheSendersOwn(t *testing.T) {
+	rc := newReceiver(t, acking)
+	f := newFixture(t, rc.srv.URL, "removed", Settings{})
+	f.send(t, f.accounts()[0])
+	got := rc.received()
+	if len(got) != 1 {
+		t.Fatalf("%d requests, want 1", len(got))
+	}
+	h := got[0].header
+	var names []string
+	for k := range h {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	if want := []string{"Content-Length", "Content-Type", "Soapaction", "User-Agent"}; !slices.Equal(names, want) {
+		t.Errorf("request headers %v, want %v", names, want)
+	}
+	if v, ok := h["Accept-Encoding"]; ok {
+		t.Errorf("Accept-Encoding %q sent; Salesforce's sender sends none", v)
+	}
+}

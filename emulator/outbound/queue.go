@@ -75,6 +75,8 @@ type queue struct {
 	mu      sync.Mutex
 	items   map[org.ID]*Item  // pending and in flight
 	history *ring.Ring[*Item] // delivered and dropped
+	// waiting counts each org's items: what Settings.QueueLimit caps.
+	waiting map[*org.Org]int
 	seq     uint64
 	// changed is signalled (non-blocking) when items become due in real time.
 	changed chan struct{}
@@ -84,7 +86,7 @@ type queue struct {
 const historyLimit = 10000
 
 func newQueue() *queue {
-	return &queue{items: map[org.ID]*Item{}, history: ring.New[*Item](historyLimit), changed: make(chan struct{}, 1)}
+	return &queue{items: map[org.ID]*Item{}, history: ring.New[*Item](historyLimit), waiting: map[*org.Org]int{}, changed: make(chan struct{}, 1)}
 }
 
 func (q *queue) notify() {
@@ -107,13 +109,52 @@ func (q *queue) addLocked(items ...*Item) {
 		q.seq++
 		it.seq = q.seq
 		q.items[it.ID] = it
+		q.waiting[it.Message.Org]++
 	}
+}
+
+// room checks, without queuing, that o's queue has room for n more under
+// limit.
+func (q *queue) room(o *org.Org, n, limit int) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.roomLocked(o, n, limit)
+}
+
+func (q *queue) roomLocked(o *org.Org, n, limit int) error {
+	if w := q.waiting[o]; w+n > limit {
+		return &QueueFullError{Org: o.Name, OrgID: o.ID, Limit: limit, Waiting: w, Asked: n}
+	}
+	return nil
+}
+
+// addWithin queues items, all of one org, if they all fit under limit;
+// otherwise it queues none and says why.
+func (q *queue) addWithin(limit int, items []*Item) error {
+	if len(items) == 0 {
+		return nil
+	}
+	q.mu.Lock()
+	err := q.roomLocked(items[0].Message.Org, len(items), limit)
+	if err == nil {
+		q.addLocked(items...)
+	}
+	q.mu.Unlock()
+	if err == nil {
+		q.notify()
+	}
+	return err
 }
 
 // finish moves an item out of the queue into the history.
 func (q *queue) finishLocked(it *Item, state State) {
 	it.State = state
 	delete(q.items, it.ID)
+	if o := it.Message.Org; q.waiting[o] <= 1 {
+		delete(q.waiting, o)
+	} else {
+		q.waiting[o]--
+	}
 	q.history.Add(it)
 }
 
