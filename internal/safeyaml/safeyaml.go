@@ -44,12 +44,12 @@ import (
 // fixtures and scenarios nest at most a dozen levels and use no aliases,
 // and a 100,000-record fixture is about 11 MB.
 const (
-	// DefaultMaxBytes is the longest document read. The YAML library holds
+	// DefaultMaxBytes is the longest document read: as long as a YAML file
+	// sfemu reads (userfile.MaxYAML, 32 MiB), since the YAML library holds
 	// about 75 bytes of heap per byte of a typical fixture while parsing it
-	// (830 MB for 100,000 records in 11 MB) and up to 300 for text that is
-	// all brackets, so 32 MiB — some 300,000 records — keeps a document's
-	// cost to a few gigabytes at worst. Larger record sets belong in CSV.
-	DefaultMaxBytes = 32 << 20
+	// (830 MB for 100,000 records in 11 MB), and up to 300 for text that
+	// is all brackets.
+	DefaultMaxBytes = userfile.MaxYAML
 	// DefaultMaxDepth is how deep collections may nest, counted as written
 	// and through aliases. 200 is ten times what any fixture or scenario
 	// needs and small enough that every recursive walk stays shallow.

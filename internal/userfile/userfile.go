@@ -1,5 +1,5 @@
 // Package userfile reads the files a person names to sfemu — org fixtures,
-// scenarios, receiver profiles, metadata files, CSV, JUnit reports,
+// scenarios, receiver profiles, metadata files, JUnit reports,
 // certificates and keys — so that a wrong name costs an error, not the
 // process. A path to a device (certificate: /dev/zero), a named pipe or a
 // directory is refused before it is opened, since reading one never ends
@@ -22,19 +22,19 @@ import (
 // small fraction of its limit, and anything larger is a mistake (the wrong
 // file named) or hostile.
 const (
-	// MaxDocument is the most sfemu reads of a YAML or XML document it is
-	// named (an org fixture, a scenario, a receiver profile, a metadata
-	// file, a JUnit report) or of a CSV file of records: 64 MiB holds a
-	// fixture of several hundred thousand records.
-	MaxDocument = 64 << 20
+	// MaxYAML is the most sfemu reads of a YAML document it is named (an
+	// org fixture, a scenario, a receiver profile): the YAML library holds
+	// some 75 bytes of heap per byte while parsing, so 32 MiB — about
+	// 300,000 records — is the largest worth parsing; larger record sets
+	// belong in CSV.
+	MaxYAML = 32 << 20
+	// MaxData is the most sfemu reads of another data file it is named: a
+	// metadata file (XML, JSON), a CSV file of records, a JUnit report.
+	MaxData = 64 << 20
 	// MaxPEM is the most sfemu reads of a certificate or key file (PEM):
 	// an RSA 4096 certificate is under 2 KiB and a chain of a dozen under
 	// 32 KiB, so 1 MiB is only ever reached by naming the wrong file.
 	MaxPEM = 1 << 20
-	// MaxProgram is the most sfemu reads of a receiver program it copies
-	// into a container image: static binaries of 100 MiB exist; 512 MiB
-	// does not come from a build.
-	MaxProgram = 512 << 20
 )
 
 // ErrNotRegular is what reading a directory, device, named pipe or socket
@@ -69,6 +69,11 @@ func Read(path string, max int64) ([]byte, error) {
 	// writer comes, and a device never ends.
 	info, err := os.Stat(path)
 	if err != nil {
+		// Said as opening would say it: "open x.key: no such file or directory".
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			pe.Op = "open"
+		}
 		return nil, err
 	}
 	if err := checkRegular(path, info); err != nil {

@@ -20,7 +20,7 @@ func TestNamedPipeIsRefusedWithoutBlocking(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := Read(p, MaxDocument)
+		_, err := Read(p, MaxYAML)
 		done <- err
 	}()
 	select {
