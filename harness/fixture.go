@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
 	"github.com/sfemu/sfemu/fixtures"
+	"github.com/sfemu/sfemu/internal/userfile"
 	"github.com/sfemu/sfemu/wire"
 )
 
@@ -30,8 +32,8 @@ func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch ma
 	}
 	var doc yaml.MapSlice
 	if data != nil {
-		if doc, err = fixturedoc.Decode(data); err != nil {
-			return wire.Fixture{}, nil, fmt.Errorf("%s: %v", name, err)
+		if doc, err = fixturedoc.Decode(name, data); err != nil {
+			return wire.Fixture{}, nil, err
 		}
 	}
 	original := fixturedoc.Copy(doc)
@@ -93,10 +95,16 @@ func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch ma
 		fixturedoc.FileLayer(name, data, original, "(patched by "+sc.File+")"),
 	}, layers...)}
 	for _, ref := range certificateRefs(doc) {
-		// A certificate that cannot be read is left out: the emulator then
-		// reports it at its line in the fixture.
-		if data, err := readFile(ref); err == nil {
+		// A certificate that is missing is left out: the emulator then
+		// reports it at its line in the fixture. One that is there but not
+		// a file sfemu reads (/dev/zero, a directory, too large) is
+		// reported here, since the emulator only learns it was not sent.
+		data, err := readFile(ref)
+		switch {
+		case err == nil:
 			fx.Files[ref] = string(data)
+		case errors.Is(err, userfile.ErrNotRegular) || errors.Is(err, userfile.ErrTooLarge):
+			return wire.Fixture{}, nil, fmt.Errorf("%s: certificate %q: %w", name, ref, err)
 		}
 	}
 	return fx, trace, nil
@@ -120,7 +128,7 @@ func (sc *Scenario) fixtureFile() (string, []byte, func(string) ([]byte, error),
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(filepath.Dir(sc.File), path)
 	}
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.MaxYAML)
 	if err != nil {
 		return "", nil, nil, sc.errAt("$.org.fixture", "org.fixture: %v", err)
 	}
@@ -129,7 +137,7 @@ func (sc *Scenario) fixtureFile() (string, []byte, func(string) ([]byte, error),
 		if !filepath.IsAbs(rel) {
 			rel = filepath.Join(dir, rel)
 		}
-		return os.ReadFile(rel)
+		return userfile.Read(rel, userfile.MaxData)
 	}, nil
 }
 

@@ -3,7 +3,6 @@ package harness
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -11,10 +10,11 @@ import (
 	"text/template"
 
 	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/parser"
 
 	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
 	"github.com/sfemu/sfemu/examples"
+	"github.com/sfemu/sfemu/internal/safeyaml"
+	"github.com/sfemu/sfemu/internal/userfile"
 )
 
 // Profile says what a receiver does that Salesforce can see: how it calls
@@ -158,7 +158,7 @@ var (
 // LoadProfile reads and checks a profile file; errors name file:line. The
 // bundled receiver's own file counts as bundled.
 func LoadProfile(path string) (*Profile, error) {
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.MaxYAML)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func ParseProfile(name string, data []byte) (p *Profile, err error) {
 			p, err = nil, &LoadError{File: name, Msg: fmt.Sprintf("malformed YAML (%v)", r)}
 		}
 	}()
-	file, err := parser.ParseBytes(data, 0)
+	file, err := safeyaml.Parse(name, data)
 	if err != nil {
 		return nil, yamlError(name, err)
 	}

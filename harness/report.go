@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sfemu/sfemu/internal/userfile"
 )
 
 // Counts are a run's outcomes.
@@ -283,7 +285,7 @@ func MergeJUnit(out string, inputs ...string) (Counts, error) {
 	index := map[string]int{}
 	seen := map[string]string{}
 	for _, in := range inputs {
-		data, err := os.ReadFile(in)
+		data, err := userfile.Read(in, userfile.MaxData)
 		if err != nil {
 			return Counts{}, err
 		}

@@ -4,14 +4,14 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
+	"github.com/sfemu/sfemu/internal/safeyaml"
+	"github.com/sfemu/sfemu/internal/userfile"
 )
 
 // Selection picks which scenario runs a run makes: by tag, by name, and
@@ -140,7 +140,7 @@ func (s Selection) typicalRun() time.Duration {
 // ReadJUnitTimings reads the run times of a JUnit report WriteJUnit wrote,
 // by run name, for --shard to balance on.
 func ReadJUnitTimings(path string) (map[string]time.Duration, error) {
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.MaxData)
 	if err != nil {
 		return nil, err
 	}
@@ -229,12 +229,12 @@ var fixtureKeys = []string{"users", "apps", "profiles", "permission_sets", "obje
 // only fixtures have. It is skipped with a note, not parsed as a broken
 // scenario.
 func isFixtureFile(path string) bool {
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.MaxYAML)
 	if err != nil {
 		return false
 	}
 	var top map[string]any
-	if yaml.Unmarshal(data, &top) != nil || top == nil {
+	if safeyaml.Unmarshal(path, data, &top) != nil || top == nil {
 		return false
 	}
 	if _, ok := top["steps"]; ok {

@@ -12,9 +12,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/sfemu/sfemu/internal/userfile"
 )
 
 // Sentinel errors of LoadPrivateKey. The errors it returns carry a precise, self-contained message
@@ -45,7 +46,9 @@ func errorf(kind error, format string, args ...any) error {
 
 // LoadPrivateKeyFile reads path and parses it with LoadPrivateKey. Errors name the path.
 func LoadPrivateKeyFile(path string) (*rsa.PrivateKey, error) {
-	data, err := os.ReadFile(path)
+	// A regular file of at most 1 MiB (a key is a few KiB): /dev/zero or
+	// a FIFO given as the key is an error, not a read that never ends.
+	data, err := userfile.Read(path, userfile.MaxPEM)
 	if err != nil {
 		return nil, fmt.Errorf("reading private key: %w", err) // *fs.PathError names the path
 	}

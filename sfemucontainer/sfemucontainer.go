@@ -41,12 +41,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/sfemu/sfemu/control"
 	"github.com/sfemu/sfemu/emulator/localca"
+	"github.com/sfemu/sfemu/internal/safeyaml"
+	"github.com/sfemu/sfemu/internal/userfile"
 	"github.com/sfemu/sfemu/wire"
 )
 
@@ -261,7 +262,7 @@ func fixtureFiles(hostPath, dir string) (string, []testcontainers.ContainerFile,
 	if err != nil {
 		return "", nil, fmt.Errorf("fixture %s: %w", hostPath, err)
 	}
-	data, err := os.ReadFile(abs)
+	data, err := userfile.Read(abs, userfile.MaxYAML)
 	if err != nil {
 		return "", nil, fmt.Errorf("fixture: %w", err)
 	}
@@ -271,7 +272,7 @@ func fixtureFiles(hostPath, dir string) (string, []testcontainers.ContainerFile,
 			Certificate string `yaml:"certificate"`
 		} `yaml:"apps"`
 	}
-	_ = yaml.Unmarshal(data, &refs) // a broken fixture is sfemu's to report, with its position
+	_ = safeyaml.Unmarshal(abs, data, &refs) // a broken fixture is sfemu's to report, with its position
 
 	fixtureDir := filepath.Dir(abs)
 	root := fixtureDir
@@ -309,9 +310,11 @@ func fixtureFiles(hostPath, dir string) (string, []testcontainers.ContainerFile,
 	return inContainer, files, nil
 }
 
+// fileExists reports a regular file: only those are copied into the
+// container (copying /dev/zero would never end).
 func fileExists(p string) bool {
 	info, err := os.Stat(p)
-	return err == nil && !info.IsDir()
+	return err == nil && info.Mode().IsRegular()
 }
 
 // commonDir is the deepest directory containing both absolute, clean paths.

@@ -24,6 +24,7 @@ import (
 	"github.com/sfemu/sfemu/emulator/outbound"
 	"github.com/sfemu/sfemu/emulator/rest"
 	"github.com/sfemu/sfemu/fixtures"
+	"github.com/sfemu/sfemu/internal/userfile"
 )
 
 // DefaultListen is where `sfemu serve` listens unless told otherwise.
@@ -147,7 +148,7 @@ func (f *serveFlags) options(ref func(string) string, clockGiven bool, notes io.
 		opts.OutboundEndpoints = append(opts.OutboundEndpoints, ov)
 	}
 	for _, file := range f.trustCAs {
-		pemBytes, err := os.ReadFile(file)
+		pemBytes, err := userfile.Read(file, userfile.MaxPEM)
 		if err != nil {
 			return opts, nil, fmt.Errorf("%s: %v", ref("trust-ca"), err)
 		}

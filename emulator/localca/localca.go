@@ -40,6 +40,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sfemu/sfemu/internal/userfile"
 )
 
 const (
@@ -178,8 +180,8 @@ func Open(dir string) (*CA, error) {
 	// Each round either returns or puts a missing file in place (or finds
 	// that another process just did); a few rounds are plenty.
 	for range 5 {
-		keyPEM, kerr := os.ReadFile(keyPath)
-		certPEM, cerr := os.ReadFile(certPath)
+		keyPEM, kerr := userfile.Read(keyPath, userfile.MaxPEM)
+		certPEM, cerr := userfile.Read(certPath, userfile.MaxPEM)
 		switch {
 		case kerr != nil && !errors.Is(kerr, fs.ErrNotExist):
 			return nil, fmt.Errorf("local CA: %w", kerr)

@@ -31,6 +31,7 @@ import (
 
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
+	"github.com/sfemu/sfemu/internal/userfile"
 )
 
 // Limits on one read, so pointing sfemu at a home directory fails quickly
@@ -180,7 +181,7 @@ func (rd *reader) readDir(dir string) error {
 		return fmt.Errorf("--metadata %s: not a folder (give the SFDX project, its force-app folder, or a retrieved folder with package.xml)", dir)
 	}
 	roots := []string{dir}
-	if data, err := os.ReadFile(filepath.Join(dir, "sfdx-project.json")); err == nil {
+	if data, err := userfile.Read(filepath.Join(dir, "sfdx-project.json"), userfile.MaxData); err == nil {
 		var proj struct {
 			Name     string `json:"name"`
 			Packages []struct {
@@ -284,7 +285,7 @@ func (rd *reader) readFile(path string) error {
 	if rd.files > maxFiles {
 		return fmt.Errorf("--metadata: more than %d metadata files; point it at the package folder", maxFiles)
 	}
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.MaxData)
 	if err != nil {
 		return fmt.Errorf("--metadata: %s: %w", path, unwrapPath(err))
 	}
@@ -311,7 +312,7 @@ func (rd *reader) readFile(path string) error {
 		if !meta {
 			crt = path
 		}
-		if f.content, err = os.ReadFile(crt); err != nil {
+		if f.content, err = userfile.Read(crt, userfile.MaxPEM); err != nil {
 			rd.errs = append(rd.errs, &Error{File: path, Msg: "the certificate file it describes cannot be read: " + unwrapPath(err).Error()})
 			return nil
 		}

@@ -21,9 +21,9 @@ func (r *Result) Source(label string, fixture *org.Source) (org.Source, *fixture
 	name := label
 	var readFile func(string) ([]byte, error)
 	if fixture != nil {
-		doc, err := fixturedoc.Decode(fixture.Data)
+		doc, err := fixturedoc.Decode(fixture.Name, fixture.Data)
 		if err != nil {
-			return org.Source{}, nil, fmt.Errorf("%s: %v", fixture.Name, err)
+			return org.Source{}, nil, err
 		}
 		layers = append([]fixturedoc.Layer{fixturedoc.FileLayer(fixture.Name, fixture.Data, fixturedoc.Copy(doc), "")}, layers...)
 		if merged, err = fixturedoc.Merge(merged, doc, fixture.Name); err != nil {

@@ -20,9 +20,10 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 
 	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
+	"github.com/sfemu/sfemu/internal/safeyaml"
+	"github.com/sfemu/sfemu/internal/userfile"
 	"github.com/sfemu/sfemu/wire"
 )
 
@@ -36,9 +37,12 @@ type Source struct {
 	ReadFile func(rel string) ([]byte, error)
 }
 
-// FileSource reads a fixture from disk; paths inside it are relative to its directory.
+// FileSource reads a fixture from disk; paths inside it are relative to its
+// directory. Only regular files are read, within their limits
+// (internal/userfile): a fixture, or a certificate it names, that is
+// /dev/zero, a FIFO or a directory is an error, not a read that never ends.
 func FileSource(path string) (Source, error) {
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.MaxYAML)
 	if err != nil {
 		return Source{}, err
 	}
@@ -50,7 +54,7 @@ func FileSource(path string) (Source, error) {
 			if !filepath.IsAbs(rel) {
 				rel = filepath.Join(dir, rel)
 			}
-			return os.ReadFile(rel)
+			return userfile.Read(rel, userfile.MaxData)
 		},
 	}, nil
 }
@@ -259,7 +263,9 @@ func ParseFixture(src Source, ids *IDSequence, now time.Time) (pf *ParsedFixture
 			pf, err = nil, &FixtureError{File: src.Name, Msg: fmt.Sprintf("malformed YAML the parser could not read (%v): check indentation and quoting", p)}
 		}
 	}()
-	file, err := parser.ParseBytes(src.Data, 0)
+	// Checked against the YAML budget (aliases, merge keys, nesting, size)
+	// before anything expands it.
+	file, err := safeyaml.Parse(src.Name, src.Data)
 	if err != nil {
 		return nil, yamlError(src.Name, err)
 	}
@@ -275,6 +281,9 @@ func ParseFixture(src Source, ids *IDSequence, now time.Time) (pf *ParsedFixture
 }
 
 func yamlError(name string, err error) error {
+	if se := (*safeyaml.Error)(nil); errors.As(err, &se) {
+		return &FixtureError{File: se.File, Line: se.Line, Column: se.Column, Msg: se.Msg}
+	}
 	var ye yaml.Error
 	if errors.As(err, &ye) && ye.GetToken() != nil {
 		pos := ye.GetToken().Position
@@ -874,6 +883,13 @@ func (b *fixtureBuilder) loadCertificate(path string, r appYAML, app *App) error
 	where := path + ".certificate"
 	if r.CertificatePEM != "" {
 		where = path + ".certificate_pem"
+	}
+	if len(data) > userfile.MaxPEM {
+		what := "certificate_pem"
+		if r.Certificate != "" {
+			what = fmt.Sprintf("certificate %q", r.Certificate)
+		}
+		return b.errAt(where, "app %q: %s is larger than %s: name the certificate file (PEM), which is a few KiB", r.Name, what, userfile.Size(userfile.MaxPEM))
 	}
 	cert, err := ParseCertificatePEM(data)
 	if err != nil {

@@ -8,11 +8,14 @@
 package fixturedoc
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/sfemu/sfemu/internal/safeyaml"
 )
 
 // IdentityKeys name the key that identifies an item of a list, for merging
@@ -20,11 +23,18 @@ import (
 // profiles and apps by name, records by _ref).
 var IdentityKeys = []string{"name", "username", "_ref"}
 
-// Decode reads a YAML fixture into an ordered document.
-func Decode(data []byte) (yaml.MapSlice, error) {
+// Decode reads a YAML fixture into an ordered document, within the YAML
+// budget (internal/safeyaml): everything done to the document afterwards —
+// merging, copying, marshalling the merged fixture — walks every alias's
+// copy, so a bomb is refused here, before any of it. Errors start with
+// name.
+func Decode(name string, data []byte) (yaml.MapSlice, error) {
 	var doc yaml.MapSlice
-	if err := yaml.UnmarshalWithOptions(data, &doc, yaml.UseOrderedMap()); err != nil {
-		return nil, err
+	if err := safeyaml.Unmarshal(name, data, &doc, yaml.UseOrderedMap()); err != nil {
+		if se := (*safeyaml.Error)(nil); errors.As(err, &se) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s: %v", name, err)
 	}
 	return doc, nil
 }

@@ -7,7 +7,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
+
+	"github.com/sfemu/sfemu/internal/safeyaml"
 )
 
 // Place is where a piece of a layer is written.
@@ -64,12 +65,12 @@ func (t *Trace) Locate(err error) error {
 	}
 	msg := strings.TrimSpace(parts[2])
 	if t.genFile == nil {
-		f, perr := parser.ParseBytes([]byte(t.Generated), 0)
+		f, perr := safeyaml.Parse(t.GeneratedAs, []byte(t.Generated))
 		if perr != nil || len(f.Docs) == 0 {
 			return err
 		}
 		t.genFile = f
-		if doc, derr := Decode([]byte(t.Generated)); derr == nil {
+		if doc, derr := Decode(t.GeneratedAs, []byte(t.Generated)); derr == nil {
 			t.genDoc = doc
 		}
 	}
@@ -104,7 +105,7 @@ func FileLayer(name string, data []byte, doc any, note string) Layer {
 	return Layer{Doc: doc, Where: func(path string) (Place, bool) {
 		if !parsed {
 			parsed = true
-			if f, err := parser.ParseBytes(data, 0); err == nil {
+			if f, err := safeyaml.Parse(name, data); err == nil {
 				file = f
 			}
 		}
