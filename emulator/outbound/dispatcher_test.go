@@ -432,6 +432,13 @@ func TestSessionIDEras(t *testing.T) {
 				if sess == nil || sess.User.Username != "sender@acme.example" {
 					t.Errorf("the session ID is not a live API session of the user to send as")
 				}
+				// The journal says a session went, never which: the
+				// deliveries listing would hand out a working session.
+				for _, a := range f.d.Attempts() {
+					if strings.Contains(a.Request, got.sessionID) || !a.SessionID || !strings.Contains(a.Request, "SessionId>(redacted)<") {
+						t.Errorf("the attempt journal keeps the session ID: %.300s", a.Request)
+					}
+				}
 				return
 			}
 			if !got.nilSession || got.sessionID != "" {
