@@ -3,6 +3,7 @@ package org
 import (
 	"sync"
 
+	"github.com/sfemu/sfemu/emulator/internal/redact"
 	"github.com/sfemu/sfemu/wire"
 )
 
@@ -43,8 +44,10 @@ func newLoginHistory(limit int) *LoginHistory {
 	return &LoginHistory{limit: limit}
 }
 
-// Add appends e, assigning its Id.
+// Add appends e, assigning its Id. Its strings are bounded and copied
+// first (keepEvent).
 func (h *LoginHistory) Add(e LoginEvent) LoginEvent {
+	keepEvent(&e)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.seq++
@@ -79,4 +82,14 @@ func (h *LoginHistory) Len() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.rows)
+}
+
+// keepEvent bounds every string of a row (redact.Keep): the login URL
+// comes from the request's Host header and the reason quotes what the
+// client sent, so a row could otherwise hold a header's worth of bytes,
+// 20,000 times over.
+func keepEvent(e *LoginEvent) {
+	for _, s := range []*string{&e.UserID, &e.Username, &e.LoginType, &e.LoginURL, &e.SourceIP, &e.Status, &e.Application, &e.APIType, &e.APIVersion, &e.Browser, &e.Platform, &e.Reason} {
+		*s = redact.Keep(*s)
+	}
 }
