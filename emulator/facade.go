@@ -243,16 +243,11 @@ func (e *Emulator) SetClientIP(_ context.Context, orgName, ip string) error {
 	return nil
 }
 
-// Sessions lists the live sessions.
+// Sessions lists the live sessions in the order they were opened.
 func (e *Emulator) Sessions(context.Context) ([]wire.Session, error) {
 	out := []wire.Session{}
 	for _, s := range e.store().Sessions.List() {
-		sum := wire.Session{Token: s.Token, TokenPrefix: wire.TokenPrefix(s.Token), TokenLength: len(s.Token), OrgID: string(s.User.Org.ID), Username: s.User.Username, Created: s.Created,
-			LastUsed: s.LastUsed(), ExpiresAt: s.ExpiresAt(), Timeout: wire.Duration(s.Timeout)}
-		if s.App != nil {
-			sum.App = s.App.Name
-		}
-		out = append(out, sum)
+		out = append(out, sessionRow(s))
 	}
 	return out, nil
 }

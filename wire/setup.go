@@ -103,6 +103,9 @@ type Policy struct {
 // control token or, with none set, over a loopback connection
 // (docs/CONTROL.md "Security"). In-process, the emulator fills all three.
 type Session struct {
+	// ID numbers the session in the order sessions were opened, from 1
+	// since the last reset: the listing's order and its pages' cursor.
+	ID          int64     `json:"id"`
 	Token       string    `json:"access_token,omitempty"`
 	TokenPrefix string    `json:"access_token_prefix"`
 	TokenLength int       `json:"access_token_length"`

@@ -52,3 +52,9 @@ func keepAttempt(a *Attempt) {
 
 // Attempts returns the kept attempts, oldest first.
 func (j *Journal) Attempts() []Attempt { return j.r.Items() }
+
+// Page returns at most limit kept attempts numbered after after, oldest
+// first, and whether more follow.
+func (j *Journal) Page(after int64, limit int) ([]Attempt, bool) {
+	return j.r.Page(func(a Attempt) bool { return a.ID > after }, nil, limit)
+}

@@ -1,6 +1,7 @@
 package org
 
 import (
+	"sort"
 	"sync"
 
 	"github.com/sfemu/sfemu/emulator/internal/redact"
@@ -75,6 +76,31 @@ func (h *LoginHistory) Events() []LoginEvent {
 		return out
 	}
 	return append(out, h.rows...)
+}
+
+// Page returns at most limit kept rows whose Id comes after after's (""
+// for from the oldest), oldest first, and whether more follow. Ids are
+// numbered in order (MakeID), so their 15-character forms compare as the
+// rows' order.
+func (h *LoginHistory) Page(after ID, limit int) ([]LoginEvent, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := len(h.rows)
+	start := 0
+	if h.full {
+		start = h.next
+	}
+	at := func(i int) *LoginEvent { return &h.rows[(start+i)%n] }
+	cursor := after.Short()
+	lo := sort.Search(n, func(i int) bool { return after == "" || ID(at(i).ID).Short() > cursor })
+	var page []LoginEvent
+	for i := lo; i < n; i++ {
+		if len(page) == limit {
+			return page, true
+		}
+		page = append(page, *at(i))
+	}
+	return page, false
 }
 
 // Len is the number of rows kept.

@@ -1,6 +1,7 @@
 package org
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -32,4 +33,35 @@ func heapAlloc() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
+}
+
+func TestLoginHistoryPagesByID(t *testing.T) {
+	h := newLoginHistory(5)
+	var ids []string
+	for range 8 { // keeps rows 4 … 8, wrapped round
+		ids = append(ids, h.Add(LoginEvent{Status: LoginSuccess}).ID)
+	}
+	for _, tc := range []struct {
+		name  string
+		after ID
+		limit int
+		want  []string
+		more  bool
+	}{
+		{"from the oldest kept", "", 2, ids[3:5], true},
+		{"after a dropped row: from the oldest kept", ID(ids[0]), 10, ids[3:8], false},
+		{"after a kept row, by its 15-character id too", ID(ID(ids[4]).Short()), 2, ids[5:7], true},
+		{"after the newest", ID(ids[7]), 2, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page, more := h.Page(tc.after, tc.limit)
+			var got []string
+			for _, r := range page {
+				got = append(got, r.ID)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) || more != tc.more {
+				t.Errorf("Page = %v, %v; want %v, %v", got, more, tc.want, tc.more)
+			}
+		})
+	}
 }

@@ -100,6 +100,16 @@ func method(m string) string {
 // Entries returns the kept requests, oldest first.
 func (j *Journal) Entries() []wire.APIRequest { return j.r.Items() }
 
+// Page returns at most limit kept requests numbered after after, of one
+// surface ("" for all), oldest first, and whether more follow.
+func (j *Journal) Page(after int64, surface string, limit int) ([]wire.APIRequest, bool) {
+	var match func(wire.APIRequest) bool
+	if surface != "" {
+		match = func(e wire.APIRequest) bool { return e.Surface == surface }
+	}
+	return j.r.Page(func(e wire.APIRequest) bool { return e.ID > after }, match, limit)
+}
+
 // Exchange returns the request numbered id with what is still kept of its
 // headers and bodies; false once the journal has dropped it.
 func (j *Journal) Exchange(id int64) (wire.APIExchange, bool) {
