@@ -192,7 +192,7 @@ func New(opts Options) (*Emulator, error) {
 	e.guard = guard.New(guard.Config{Token: opts.ControlToken, Hosts: e.controlHosts})
 	e.handler = gateway.LimitRequestSize(e.guard.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.state.Load().router.ServeHTTP(w, r)
-	})))
+	})), ControlPrefix)
 	switch opts.Clock {
 	case "", RealClock:
 		e.clock = clock.Real{}
@@ -475,9 +475,10 @@ type guardCSRF struct{}
 
 func (guardCSRF) Token(r *http.Request) string { return guard.CSRFToken(r) }
 
-// ServeHTTP answers a request whose URI and headers are over Salesforce's
-// 16,384 bytes with its 414 or 431 (gateway.LimitRequestSize), and routes
-// every other through the guard of /_sfemu/, then the current state.
+// ServeHTTP answers a request outside /_sfemu/ whose URI and headers are
+// over Salesforce's 16,384 bytes with its 414 or 431
+// (gateway.LimitRequestSize), and routes every other through the guard of
+// /_sfemu/, then the current state.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.handler.ServeHTTP(w, r)
 }

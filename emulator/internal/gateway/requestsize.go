@@ -3,6 +3,7 @@ package gateway
 import (
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // MaxURIAndHeaderBytes is Salesforce's bound on a request's URI and
@@ -17,14 +18,20 @@ const MaxURIAndHeaderBytes = 16384
 // LimitRequestSize answers a request whose URI, or URI and headers, are
 // over MaxURIAndHeaderBytes the way Salesforce's front end does, before
 // any surface sees it (so it is not journaled: it never reached the API),
-// and passes every other request to next.
+// and passes every other request to next. Paths under exempt (sfemu's own
+// /_sfemu/, whose console takes queries of 20,000 characters in its URL)
+// are left to the server's header bound.
 //
 // The body is the web server's own error page, as clients quote it: "<h1>Bad
 // Message 414</h1><pre>reason: URI Too Long</pre>" (a 414 from a Salesforce
 // org, quoted in dxatscale/sfpowerscripts issue #860). The 431 page is
 // UNKNOWN: the same server's page for that status is assumed.
-func LimitRequestSize(next http.Handler) http.Handler {
+func LimitRequestSize(next http.Handler, exempt string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if exempt != "" && r.URL != nil && (r.URL.Path == exempt || strings.HasPrefix(r.URL.Path, exempt+"/")) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		uri := len(r.RequestURI)
 		if uri == 0 && r.URL != nil {
 			uri = len(r.URL.RequestURI())

@@ -12,7 +12,7 @@ func TestLimitRequestSize(t *testing.T) {
 	h := LimitRequestSize(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reached = true
 		w.WriteHeader(http.StatusNoContent)
-	}))
+	}), "/_sfemu")
 	// The request line's URI of a GET with n bytes in all.
 	uri := func(n int) string {
 		const p = "/services/data/v66.0/query?q="
@@ -31,6 +31,7 @@ func TestLimitRequestSize(t *testing.T) {
 		{"a 1 MB URI is 414 too", uri(1 << 20), 0, http.StatusRequestURITooLong, "<h1>Bad Message 414</h1><pre>reason: URI Too Long</pre>"},
 		{"a short URI with 17 KB of headers is 431", "/services/data/", 17_000, http.StatusRequestHeaderFieldsTooLarge, "<h1>Bad Message 431</h1><pre>reason: Request Header Fields Too Large</pre>"},
 		{"a URI under the bound whose headers push it over is 431", uri(16_000), 500, http.StatusRequestHeaderFieldsTooLarge, "<h1>Bad Message 431</h1>"},
+		{"sfemu's own paths are left to the server's bound", "/_sfemu/ui/records?q=" + strings.Repeat("a", 20_000), 0, http.StatusNoContent, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			reached = false
