@@ -30,6 +30,7 @@ import (
 	"github.com/sfemu/sfemu/emulator/console"
 	"github.com/sfemu/sfemu/emulator/controlapi"
 	"github.com/sfemu/sfemu/emulator/guard"
+	"github.com/sfemu/sfemu/emulator/httplimit"
 	"github.com/sfemu/sfemu/emulator/internal/changes"
 	"github.com/sfemu/sfemu/emulator/internal/cursor"
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
@@ -117,6 +118,9 @@ type Options struct {
 	// orgs' My Domains: the TLS certificate's names, a container alias.
 	// Requests naming any other Host get a 403 (DNS rebinding).
 	AllowedHosts []string
+	// Connections are the counters of the server serving the emulator
+	// (httplimit.Configure), for GET /_sfemu/health to show; nil for none.
+	Connections *httplimit.Counters
 }
 
 // EndpointOverride sends every outbound message of one org, or of every

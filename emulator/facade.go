@@ -26,9 +26,15 @@ import (
 // the dispatcher or a surface.
 var _ wire.Control = (*Emulator)(nil)
 
-// Health reports the loaded fixtures.
+// Health reports the loaded fixtures, and the connections the server cut
+// (Options.Connections).
 func (e *Emulator) Health(context.Context) (wire.Health, error) {
-	return wire.Health{Status: "ok", Orgs: len(e.store().Orgs())}, nil
+	h := wire.Health{Status: "ok", Orgs: len(e.store().Orgs())}
+	if c := e.opts.Connections; c != nil {
+		cuts := c.Snapshot()
+		h.Connections = &cuts
+	}
+	return h, nil
 }
 
 // Reset reloads the fixtures (see Emulator.Reset).
