@@ -165,6 +165,10 @@ func TestServeConfigurationErrorsNameTheFlagOrVariable(t *testing.T) {
 		{env: map[string]string{"SFEMU_TRUST_CA": "/nonexistent/ca.pem"}, code: 1, want: "$SFEMU_TRUST_CA: open /nonexistent/ca.pem"},
 		{args: []string{"--notification-id-base", "-1"}, code: 2, want: "want a whole number"},
 		{env: map[string]string{"SFEMU_TLS_NAME": "sfemu"}, code: 2, want: "need --tls"},
+		{args: []string{"--read-timeout", "0"}, code: 2, want: "--read-timeout 0s: want a positive duration"},
+		{env: map[string]string{"SFEMU_IDLE_TIMEOUT": "-1s"}, code: 2, want: "$SFEMU_IDLE_TIMEOUT -1s: want a positive duration"},
+		{env: map[string]string{"SFEMU_WRITE_TIMEOUT": "soon"}, code: 2, want: `$SFEMU_WRITE_TIMEOUT="soon"`},
+		{args: []string{"--max-header-bytes", "4096"}, code: 2, want: "--max-header-bytes 4096: want at least 16384"},
 	} {
 		var stdout, stderr bytes.Buffer
 		lookup := func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }
