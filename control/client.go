@@ -70,17 +70,23 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 
 // raw sends a call and returns the answer's body.
 func (c *Client) raw(ctx context.Context, method, path string, in any) ([]byte, error) {
+	data, _, err := c.rawHeader(ctx, method, path, in)
+	return data, err
+}
+
+// rawHeader is raw with the answer's headers.
+func (c *Client) rawHeader(ctx context.Context, method, path string, in any) ([]byte, http.Header, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+"/_sfemu"+path, body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -94,22 +100,22 @@ func (c *Client) raw(ctx context.Context, method, path string, in any) ([]byte, 
 	}
 	resp, err := httpClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach the emulator at %s: %w", c.BaseURL, err)
+		return nil, nil, fmt.Errorf("cannot reach the emulator at %s: %w", c.BaseURL, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+		return nil, nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	if resp.StatusCode >= 400 {
 		e := &wire.Error{}
 		if json.Unmarshal(data, e) == nil && e.Message != "" {
 			e.Status = resp.StatusCode
-			return nil, e
+			return nil, nil, e
 		}
-		return nil, &wire.Error{Status: resp.StatusCode, Message: fmt.Sprintf("%s %s: %s", method, path, strings.TrimSpace(string(data)))}
+		return nil, nil, &wire.Error{Status: resp.StatusCode, Message: fmt.Sprintf("%s %s: %s", method, path, strings.TrimSpace(string(data)))}
 	}
-	return data, nil
+	return data, resp.Header, nil
 }
 
 // call is Do with a typed answer.
@@ -167,9 +173,9 @@ func (c *Client) Apps(ctx context.Context) ([]wire.App, error) {
 	return call[[]wire.App](ctx, c, http.MethodGet, "/apps", nil)
 }
 
-// LoginHistory is GET /orgs/{org}/login-history.
+// LoginHistory is every page of GET /orgs/{org}/login-history.
 func (c *Client) LoginHistory(ctx context.Context, org string) ([]wire.LoginEvent, error) {
-	return call[[]wire.LoginEvent](ctx, c, http.MethodGet, "/orgs/"+esc(org)+"/login-history", nil)
+	return everyPage[wire.LoginEvent](ctx, c, "/orgs/"+esc(org)+"/login-history")
 }
 
 // Events is GET /orgs/{org}/events.
@@ -185,15 +191,17 @@ func (c *Client) SetClientIP(ctx context.Context, org, ip string) error {
 	return c.Do(ctx, http.MethodPut, "/orgs/"+esc(org)+"/client-ip", wire.ClientIP{IP: ip}, nil)
 }
 
-// Sessions is GET /sessions: each token by its prefix and length.
+// Sessions is every page of GET /sessions: each token by its prefix and
+// length.
 func (c *Client) Sessions(ctx context.Context) ([]wire.Session, error) {
-	return call[[]wire.Session](ctx, c, http.MethodGet, "/sessions", nil)
+	return everyPage[wire.Session](ctx, c, "/sessions")
 }
 
-// RevealedSessions is GET /sessions?reveal=true: the tokens in full, for a
-// client with the control token (or over loopback to an sfemu without one).
+// RevealedSessions is every page of GET /sessions?reveal=true: the tokens
+// in full, for a client with the control token (or over loopback to an
+// sfemu without one).
 func (c *Client) RevealedSessions(ctx context.Context) ([]wire.Session, error) {
-	return call[[]wire.Session](ctx, c, http.MethodGet, "/sessions?reveal=true", nil)
+	return everyPage[wire.Session](ctx, c, "/sessions?reveal=true")
 }
 
 // ExpireSessions is POST /sessions/expire.
@@ -202,14 +210,14 @@ func (c *Client) ExpireSessions(ctx context.Context, username string) (int, erro
 	return out.Expired, err
 }
 
-// TokenRequests is GET /token-requests.
+// TokenRequests is every page of GET /token-requests.
 func (c *Client) TokenRequests(ctx context.Context) ([]wire.TokenRequest, error) {
-	return call[[]wire.TokenRequest](ctx, c, http.MethodGet, "/token-requests", nil)
+	return everyPage[wire.TokenRequest](ctx, c, "/token-requests")
 }
 
-// APIRequests is GET /requests.
+// APIRequests is every page of GET /requests.
 func (c *Client) APIRequests(ctx context.Context) ([]wire.APIRequest, error) {
-	return call[[]wire.APIRequest](ctx, c, http.MethodGet, "/requests", nil)
+	return everyPage[wire.APIRequest](ctx, c, "/requests")
 }
 
 // APIRequest is GET /requests/{id}.
@@ -281,13 +289,9 @@ func (c *Client) SendOutbound(ctx context.Context, message string, req wire.Send
 	return call[wire.Sent](ctx, c, http.MethodPost, "/outbound/"+esc(message)+"/send", req)
 }
 
-// Queue is GET /outbound/queue[?all=true].
+// Queue is every page of GET /outbound/queue[?all=true].
 func (c *Client) Queue(ctx context.Context, all bool) ([]wire.QueueEntry, error) {
-	path := "/outbound/queue"
-	if all {
-		path += "?all=true"
-	}
-	return call[[]wire.QueueEntry](ctx, c, http.MethodGet, path, nil)
+	return everyPage[wire.QueueEntry](ctx, c, queuePath(all))
 }
 
 // RetryNow is POST /outbound/queue/{id}/retry.
@@ -308,9 +312,9 @@ func (c *Client) DeleteQueued(ctx context.Context, notification string) error {
 	return c.Do(ctx, http.MethodDelete, "/outbound/queue/"+seg, nil, nil)
 }
 
-// Deliveries is GET /outbound/deliveries.
+// Deliveries is every page of GET /outbound/deliveries.
 func (c *Client) Deliveries(ctx context.Context) ([]wire.Delivery, error) {
-	return call[[]wire.Delivery](ctx, c, http.MethodGet, "/outbound/deliveries", nil)
+	return everyPage[wire.Delivery](ctx, c, "/outbound/deliveries")
 }
 
 // OutboundFaults is GET /outbound/faults.

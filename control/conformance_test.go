@@ -703,7 +703,7 @@ func TestClientSpeaksTheWireJSON(t *testing.T) {
 		`DELETE /_sfemu/orgs/Acme%20Corp/client-ip `,
 		`GET /_sfemu/orgs/Acme%20Corp/query?q=SELECT+Id+FROM+Account+WHERE+Name+%3D+%27A%26B%27 `,
 		`DELETE /_sfemu/faults/3 `,
-		`GET /_sfemu/outbound/queue?all=true `,
+		`GET /_sfemu/outbound/queue?all=true&limit=10000 `, // the client pages, MaxPageLimit at a time
 		`GET /_sfemu/outbound/M/wsdl?org=Acme+Corp `,
 	}
 	mu.Lock()

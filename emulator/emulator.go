@@ -30,6 +30,7 @@ import (
 	"github.com/sfemu/sfemu/emulator/console"
 	"github.com/sfemu/sfemu/emulator/controlapi"
 	"github.com/sfemu/sfemu/emulator/guard"
+	"github.com/sfemu/sfemu/emulator/httplimit"
 	"github.com/sfemu/sfemu/emulator/internal/changes"
 	"github.com/sfemu/sfemu/emulator/internal/cursor"
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
@@ -117,6 +118,9 @@ type Options struct {
 	// orgs' My Domains: the TLS certificate's names, a container alias.
 	// Requests naming any other Host get a 403 (DNS rebinding).
 	AllowedHosts []string
+	// Connections are the counters of the server serving the emulator
+	// (httplimit.Configure), for GET /_sfemu/health to show; nil for none.
+	Connections *httplimit.Counters
 }
 
 // EndpointOverride sends every outbound message of one org, or of every
@@ -190,9 +194,9 @@ func New(opts Options) (*Emulator, error) {
 	}
 	e := &Emulator{opts: opts, signingKey: oauth.NewSigningKey()}
 	e.guard = guard.New(guard.Config{Token: opts.ControlToken, Hosts: e.controlHosts})
-	e.handler = e.guard.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	e.handler = gateway.LimitRequestSize(e.guard.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.state.Load().router.ServeHTTP(w, r)
-	}))
+	})), ControlPrefix)
 	switch opts.Clock {
 	case "", RealClock:
 		e.clock = clock.Real{}
@@ -477,7 +481,10 @@ type guardCSRF struct{}
 
 func (guardCSRF) Token(r *http.Request) string { return guard.CSRFToken(r) }
 
-// ServeHTTP routes r through the guard of /_sfemu/, then the current state.
+// ServeHTTP answers a request outside /_sfemu/ whose URI and headers are
+// over Salesforce's 16,384 bytes with its 414 or 431
+// (gateway.LimitRequestSize), and routes every other through the guard of
+// /_sfemu/, then the current state.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.handler.ServeHTTP(w, r)
 }

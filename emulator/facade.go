@@ -26,9 +26,15 @@ import (
 // the dispatcher or a surface.
 var _ wire.Control = (*Emulator)(nil)
 
-// Health reports the loaded fixtures.
+// Health reports the loaded fixtures, and the connections the server cut
+// (Options.Connections).
 func (e *Emulator) Health(context.Context) (wire.Health, error) {
-	return wire.Health{Status: "ok", Orgs: len(e.store().Orgs())}, nil
+	h := wire.Health{Status: "ok", Orgs: len(e.store().Orgs())}
+	if c := e.opts.Connections; c != nil {
+		cuts := c.Snapshot()
+		h.Connections = &cuts
+	}
+	return h, nil
 }
 
 // Reset reloads the fixtures (see Emulator.Reset).
@@ -243,16 +249,11 @@ func (e *Emulator) SetClientIP(_ context.Context, orgName, ip string) error {
 	return nil
 }
 
-// Sessions lists the live sessions.
+// Sessions lists the live sessions in the order they were opened.
 func (e *Emulator) Sessions(context.Context) ([]wire.Session, error) {
 	out := []wire.Session{}
 	for _, s := range e.store().Sessions.List() {
-		sum := wire.Session{Token: s.Token, TokenPrefix: wire.TokenPrefix(s.Token), TokenLength: len(s.Token), OrgID: string(s.User.Org.ID), Username: s.User.Username, Created: s.Created,
-			LastUsed: s.LastUsed(), ExpiresAt: s.ExpiresAt(), Timeout: wire.Duration(s.Timeout)}
-		if s.App != nil {
-			sum.App = s.App.Name
-		}
-		out = append(out, sum)
+		out = append(out, sessionRow(s))
 	}
 	return out, nil
 }

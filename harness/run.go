@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/sfemu/sfemu/control"
 	"github.com/sfemu/sfemu/emulator"
+	"github.com/sfemu/sfemu/emulator/httplimit"
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/outbound"
 	"github.com/sfemu/sfemu/wire"
@@ -54,6 +56,10 @@ type Options struct {
 	// (e.g. 127.0.0.1:8085), for a receiver that is already running and
 	// configured with that login URL. Runs are then one at a time.
 	EmulatorListen string
+	// ServerLimits bound the connections of each run's own emulator server
+	// (package httplimit: header, body, response and idle timeouts, header
+	// size); the zero value is httplimit.Defaults(), what `sfemu serve` has.
+	ServerLimits httplimit.Limits
 	// EmulatorURL drives an sfemu that is already running (`sfemu serve`,
 	// a CI service container) through its control API instead of starting
 	// one per scenario: each run loads its org there (PUT /_sfemu/orgs).
@@ -468,8 +474,13 @@ type run struct {
 	ctl   wire.Control
 	local *emulator.Emulator // nil when driving a running emulator
 	srv   *httptest.Server
-	rcv   receiver
-	org   string // the scenario org's id
+	// cuts count the connections srv closed on its bounds (httplimit),
+	// which the local emulator's health shows.
+	cuts *httplimit.Counters
+	// served is what srv serves: local, once it exists.
+	served atomic.Pointer[emulator.Emulator]
+	rcv    receiver
+	org    string // the scenario org's id
 	// names are the records created "as: name", objects their objects.
 	names, objects map[string]string
 	log            *tailBuffer
@@ -506,7 +517,15 @@ func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
 	// network, the one address the container can reach it at.
 	emulatorURL := strings.TrimRight(r.opts.EmulatorURL, "/")
 	if emulatorURL == "" {
-		emuSrv := httptest.NewUnstartedServer(nil)
+		// The server starts before the emulator exists (its URL is the
+		// emulator's public URL): it serves r.local once startEmulator sets it.
+		emuSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			if emu := r.served.Load(); emu != nil {
+				emu.ServeHTTP(w, req)
+				return
+			}
+			http.Error(w, "the scenario's emulator is not ready yet", http.StatusServiceUnavailable)
+		}))
 		if r.opts.EmulatorListen != "" {
 			ln, err := listenRetry(r.opts.EmulatorListen)
 			if err != nil {
@@ -528,6 +547,15 @@ func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
 			emuSrv.Listener.Close()
 			emuSrv.Listener = ln
 		}
+		// The bounds `sfemu serve` has: a receiver or script that stalls
+		// cannot hold the run's emulator.
+		r.cuts = &httplimit.Counters{}
+		limits := r.opts.ServerLimits
+		if limits == (httplimit.Limits{}) {
+			limits = httplimit.Defaults()
+		}
+		httplimit.Configure(emuSrv.Config, limits, r.cuts)
+		emuSrv.Listener = r.cuts.Listen(emuSrv.Listener)
 		emuSrv.Start()
 		r.srv = emuSrv
 		emulatorURL = emuSrv.URL
@@ -671,12 +699,13 @@ func (r *run) startEmulator(ctx context.Context, fx wire.Fixture) error {
 		Outbound:           outbound.Settings{SessionOverHTTP: true, Timeout: 10 * time.Second},
 		NotificationIDBase: base,
 		ControlToken:       r.token,
+		Connections:        r.cuts,
 	})
 	if err != nil {
 		return fmt.Errorf("the scenario's org does not load: %v", err)
 	}
 	r.local, r.ctl = emu, emu
-	r.srv.Config.Handler = emu
+	r.served.Store(emu)
 	return nil
 }
 

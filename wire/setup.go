@@ -9,6 +9,28 @@ import (
 type Health struct {
 	Status string `json:"status"`
 	Orgs   int    `json:"orgs"`
+	// Connections counts the connections the server closed on its bounds
+	// (`sfemu serve`'s and the harness's servers; absent for an emulator
+	// served some other way).
+	Connections *ConnectionCuts `json:"connections,omitempty"`
+}
+
+// ConnectionCuts count, since the server started, the connections it
+// closed for being too slow or stalled, by the bound they met
+// (docs/CONTROL.md "Timeouts").
+type ConnectionCuts struct {
+	// SlowHeaders: a request's line and headers (or a TLS handshake) did
+	// not arrive within the header timeout.
+	SlowHeaders uint64 `json:"slow_headers"`
+	// SlowBodies: 64 KiB of a request body did not arrive within the read
+	// timeout (a body dripping, or stopped).
+	SlowBodies uint64 `json:"slow_bodies"`
+	// StalledResponses: the client did not take 64 KiB of a response within
+	// the write timeout (it stopped reading).
+	StalledResponses uint64 `json:"stalled_responses"`
+	// IdleClosed: keep-alive connections closed after the idle timeout
+	// without a next request (normal, counted to show it happens).
+	IdleClosed uint64 `json:"idle_closed"`
 }
 
 // Org is how the control API lists an org: the Setup facts a login depends on.
@@ -103,6 +125,9 @@ type Policy struct {
 // control token or, with none set, over a loopback connection
 // (docs/CONTROL.md "Security"). In-process, the emulator fills all three.
 type Session struct {
+	// ID numbers the session in the order sessions were opened, from 1
+	// since the last reset: the listing's order and its pages' cursor.
+	ID          int64     `json:"id"`
 	Token       string    `json:"access_token,omitempty"`
 	TokenPrefix string    `json:"access_token_prefix"`
 	TokenLength int       `json:"access_token_length"`

@@ -19,6 +19,7 @@ import (
 
 	"github.com/sfemu/sfemu/emulator"
 	"github.com/sfemu/sfemu/emulator/guard"
+	"github.com/sfemu/sfemu/emulator/httplimit"
 	"github.com/sfemu/sfemu/emulator/localca"
 	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
 	"github.com/sfemu/sfemu/emulator/outbound"
@@ -60,6 +61,7 @@ type serveFlags struct {
 	controlOpen     bool
 	allowHosts      stringList
 	tls             tlsFlags
+	limits          httplimit.Limits
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -79,6 +81,12 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logFormat, "log", "text", "request log format: text, json, or off")
 	fs.StringVar(&f.controlToken, "control-token", "", "ask every request under /_sfemu/ (control API, console) but the health check for `TOKEN` (Authorization: Bearer, or /_sfemu/ui/?token= once in a browser); required when --listen is not a loopback address")
 	fs.BoolVar(&f.controlOpen, "control-open", false, "serve /_sfemu/ without a token on a non-loopback --listen, where only you reach the port (the image sets it: publish it as -p 127.0.0.1:8085:8085)")
+	d := httplimit.Defaults()
+	fs.DurationVar(&f.limits.ReadHeaderTimeout, "read-header-timeout", d.ReadHeaderTimeout, "close a connection whose request line and headers (or TLS handshake) take longer than `D`")
+	fs.DurationVar(&f.limits.ReadTimeout, "read-timeout", d.ReadTimeout, "close a connection when 64 KiB of a request body take longer than `D` to arrive (a body dripping or stopped; a slow upload that keeps moving is never cut)")
+	fs.DurationVar(&f.limits.WriteTimeout, "write-timeout", d.WriteTimeout, "close a connection when the client takes longer than `D` to take 64 KiB of an answer (it stopped reading)")
+	fs.DurationVar(&f.limits.IdleTimeout, "idle-timeout", d.IdleTimeout, "close a keep-alive connection idle for `D`")
+	fs.IntVar(&f.limits.MaxHeaderBytes, "max-header-bytes", d.MaxHeaderBytes, "refuse (431) a request whose line and headers exceed `N` bytes; the API answers Salesforce's 414 or 431 past 16384 below that")
 	fs.Var(&f.allowHosts, "allow-host", "one more host `NAME` the control API and console answer at (besides IP addresses, localhost, --public-url's, --tls-name's and the My Domains'), e.g. a container alias (repeatable)")
 	f.tls.register(fs)
 }
@@ -280,6 +288,10 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
 		return 2
 	}
+	if err := f.limits.Check(env.ref); err != nil {
+		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
+		return 2
+	}
 	var logger *slog.Logger
 	switch f.logFormat {
 	case "text":
@@ -301,6 +313,8 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 		return 1
 	}
 	opts.Logger = logger
+	counters := &httplimit.Counters{}
+	opts.Connections = counters
 	opts.ControlToken = f.controlToken
 	opts.AllowedHosts = f.controlHosts()
 	// emu is set before any listener serves, so before any handshake asks
@@ -366,7 +380,8 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 	}
 	printBanner(stdout, emu, base, len(opts.Orgs) == 0, opts.ControlToken != "", httpsBanner)
 
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: emu}
+	httplimit.Configure(srv, f.limits, counters)
 	if https != nil {
 		srv.TLSConfig = https.config
 		// Handshake failures ("bad certificate": a client that does not
@@ -376,9 +391,9 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 	errc := make(chan error, len(listeners))
 	for _, l := range listeners {
 		if l.tls {
-			go func() { errc <- srv.ServeTLS(l, "", "") }()
+			go func() { errc <- srv.ServeTLS(counters.Listen(l), "", "") }()
 		} else {
-			go func() { errc <- srv.Serve(l) }()
+			go func() { errc <- srv.Serve(counters.Listen(l)) }()
 		}
 	}
 	if ready != nil {

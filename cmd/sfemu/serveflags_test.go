@@ -167,6 +167,10 @@ func TestServeConfigurationErrorsNameTheFlagOrVariable(t *testing.T) {
 		{args: []string{"--outbound-queue-limit", "0"}, code: 2, want: "--outbound-queue-limit 0: want 1 or more"},
 		{env: map[string]string{"SFEMU_OUTBOUND_QUEUE_LIMIT": "lots"}, code: 2, want: `$SFEMU_OUTBOUND_QUEUE_LIMIT="lots"`},
 		{env: map[string]string{"SFEMU_TLS_NAME": "sfemu"}, code: 2, want: "need --tls"},
+		{args: []string{"--read-timeout", "0"}, code: 2, want: "--read-timeout 0s: want a positive duration"},
+		{env: map[string]string{"SFEMU_IDLE_TIMEOUT": "-1s"}, code: 2, want: "$SFEMU_IDLE_TIMEOUT -1s: want a positive duration"},
+		{env: map[string]string{"SFEMU_WRITE_TIMEOUT": "soon"}, code: 2, want: `$SFEMU_WRITE_TIMEOUT="soon"`},
+		{args: []string{"--max-header-bytes", "4096"}, code: 2, want: "--max-header-bytes 4096: want at least 16384"},
 	} {
 		var stdout, stderr bytes.Buffer
 		lookup := func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }

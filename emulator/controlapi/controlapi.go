@@ -36,8 +36,15 @@ const Prefix = guard.Prefix
 // maxBody bounds control-API request bodies.
 const maxBody = 1 << 20
 
+// Facade is what the control API serves: every operation, and the
+// listings a page at a time.
+type Facade interface {
+	wire.Control
+	wire.Pages
+}
+
 // Mount serves the control API over f under Prefix on r.
-func Mount(r *mux.Router, f wire.Control) {
+func Mount(r *mux.Router, f Facade) {
 	h := &handlers{f: f}
 	s := r.PathPrefix(Prefix).Subrouter()
 	route := func(method, path string, fn func(*http.Request) (int, any, error)) {
@@ -95,9 +102,10 @@ func Mount(r *mux.Router, f wire.Control) {
 	s.NotFoundHandler, s.MethodNotAllowedHandler = unmatched, unmatched
 }
 
-type handlers struct{ f wire.Control }
+type handlers struct{ f Facade }
 
-// json adapts a handler that returns (status, value, error) to HTTP.
+// json adapts a handler that returns (status, value, error) to HTTP. A
+// listing's page (a paged value) is its items, with a Link to the next.
 func (h *handlers) json(fn func(*http.Request) (int, any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		status, v, err := fn(r)
@@ -108,6 +116,12 @@ func (h *handlers) json(fn func(*http.Request) (int, any, error)) http.HandlerFu
 		if v == nil {
 			w.WriteHeader(status)
 			return
+		}
+		if p, ok := v.(paged); ok {
+			if p.next != "" {
+				w.Header().Set("Link", nextLink(r, p.next, p.size))
+			}
+			v = p.items
 		}
 		writeJSON(w, status, v)
 	}
@@ -207,7 +221,9 @@ func (h *handlers) profiles(r *http.Request) (int, any, error) {
 }
 
 func (h *handlers) loginHistory(r *http.Request) (int, any, error) {
-	return ok(h.f.LoginHistory(r.Context(), vars(r)["org"]))
+	return page(r, func(p wire.Page) (wire.Paged[wire.LoginEvent], error) {
+		return h.f.LoginHistoryPage(r.Context(), vars(r)["org"], p)
+	})
 }
 
 func (h *handlers) events(r *http.Request) (int, any, error) {
@@ -290,13 +306,15 @@ func (h *handlers) sessions(r *http.Request) (int, any, error) {
 	default:
 		return 0, nil, wire.BadRequest("reveal=%q: want true or false", v)
 	}
-	sessions, err := h.f.Sessions(r.Context())
-	if !reveal {
-		for i := range sessions {
-			sessions[i].Token = ""
+	return page(r, func(p wire.Page) (wire.Paged[wire.Session], error) {
+		sessions, err := h.f.SessionsPage(r.Context(), p)
+		if !reveal {
+			for i := range sessions.Items {
+				sessions.Items[i].Token = ""
+			}
 		}
-	}
-	return ok(sessions, err)
+		return sessions, err
+	})
 }
 
 // expireSessions takes {"username": "…"}, or no body for everyone.
@@ -310,21 +328,13 @@ func (h *handlers) expireSessions(r *http.Request) (int, any, error) {
 }
 
 func (h *handlers) tokenRequests(r *http.Request) (int, any, error) {
-	return ok(h.f.TokenRequests(r.Context()))
+	return page(r, func(p wire.Page) (wire.Paged[wire.TokenRequest], error) { return h.f.TokenRequestsPage(r.Context(), p) })
 }
 
 func (h *handlers) apiRequests(r *http.Request) (int, any, error) {
-	entries, err := h.f.APIRequests(r.Context())
-	if s := r.URL.Query().Get("surface"); s != "" && err == nil {
-		kept := entries[:0:0]
-		for _, e := range entries {
-			if e.Surface == s {
-				kept = append(kept, e)
-			}
-		}
-		entries = kept
-	}
-	return ok(entries, err)
+	return page(r, func(p wire.Page) (wire.Paged[wire.APIRequest], error) {
+		return h.f.APIRequestsPage(r.Context(), r.URL.Query().Get("surface"), p)
+	})
 }
 
 func (h *handlers) apiRequest(r *http.Request) (int, any, error) {
@@ -373,7 +383,9 @@ func (h *handlers) outboundMessages(r *http.Request) (int, any, error) {
 }
 
 func (h *handlers) queue(r *http.Request) (int, any, error) {
-	return ok(h.f.Queue(r.Context(), r.URL.Query().Get("all") == "true"))
+	return page(r, func(p wire.Page) (wire.Paged[wire.QueueEntry], error) {
+		return h.f.QueuePage(r.Context(), r.URL.Query().Get("all") == "true", p)
+	})
 }
 
 func (h *handlers) retry(r *http.Request) (int, any, error) {
@@ -389,7 +401,7 @@ func (h *handlers) deleteQueued(r *http.Request) (int, any, error) {
 }
 
 func (h *handlers) deliveries(r *http.Request) (int, any, error) {
-	return ok(h.f.Deliveries(r.Context()))
+	return page(r, func(p wire.Page) (wire.Paged[wire.Delivery], error) { return h.f.DeliveriesPage(r.Context(), p) })
 }
 
 func (h *handlers) outboundFaults(r *http.Request) (int, any, error) {

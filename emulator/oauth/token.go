@@ -202,7 +202,7 @@ func (s *Service) record(req *tokenRequest, terr *tokenError) {
 			addLoginRow(u, at.Application, req.r.Host, at.SourceIP, status, at.Reason, at.Time)
 		}
 	}
-	s.journal.add(*at)
+	s.journal.add(at)
 	if !s.log.Enabled(req.r.Context(), slog.LevelInfo) {
 		return
 	}

@@ -1,8 +1,10 @@
 package org
 
 import (
+	"sort"
 	"sync"
 
+	"github.com/sfemu/sfemu/emulator/internal/redact"
 	"github.com/sfemu/sfemu/wire"
 )
 
@@ -43,8 +45,10 @@ func newLoginHistory(limit int) *LoginHistory {
 	return &LoginHistory{limit: limit}
 }
 
-// Add appends e, assigning its Id.
+// Add appends e, assigning its Id. Its strings are bounded and copied
+// first (keepEvent).
 func (h *LoginHistory) Add(e LoginEvent) LoginEvent {
+	keepEvent(&e)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.seq++
@@ -74,9 +78,44 @@ func (h *LoginHistory) Events() []LoginEvent {
 	return append(out, h.rows...)
 }
 
+// Page returns at most limit kept rows whose Id comes after after's (""
+// for from the oldest), oldest first, and whether more follow. Ids are
+// numbered in order (MakeID), so their 15-character forms compare as the
+// rows' order.
+func (h *LoginHistory) Page(after ID, limit int) ([]LoginEvent, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := len(h.rows)
+	start := 0
+	if h.full {
+		start = h.next
+	}
+	at := func(i int) *LoginEvent { return &h.rows[(start+i)%n] }
+	cursor := after.Short()
+	lo := sort.Search(n, func(i int) bool { return after == "" || ID(at(i).ID).Short() > cursor })
+	var page []LoginEvent
+	for i := lo; i < n; i++ {
+		if len(page) == limit {
+			return page, true
+		}
+		page = append(page, *at(i))
+	}
+	return page, false
+}
+
 // Len is the number of rows kept.
 func (h *LoginHistory) Len() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.rows)
+}
+
+// keepEvent bounds every string of a row (redact.Keep): the login URL
+// comes from the request's Host header and the reason quotes what the
+// client sent, so a row could otherwise hold a header's worth of bytes,
+// 20,000 times over.
+func keepEvent(e *LoginEvent) {
+	for _, s := range []*string{&e.UserID, &e.Username, &e.LoginType, &e.LoginURL, &e.SourceIP, &e.Status, &e.Application, &e.APIType, &e.APIVersion, &e.Browser, &e.Platform, &e.Reason} {
+		*s = redact.Keep(*s)
+	}
 }

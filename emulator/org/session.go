@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -15,6 +16,8 @@ import (
 // Session is an API session: what an access token (or an outbound message's
 // session ID) stands for.
 type Session struct {
+	// ID numbers the session in the order the table opened them, from 1.
+	ID      int64
 	Token   string
 	User    *User
 	App     *App // nil for sessions not opened through an app
@@ -23,7 +26,7 @@ type Session struct {
 	Timeout time.Duration
 
 	lastUsed time.Time
-	elem     *list.Element
+	elem     *list.Element // nil once removed
 }
 
 // LastUsed is when the session was opened or last renewed by an API call.
@@ -55,6 +58,12 @@ type Sessions struct {
 	ended      map[string]Ended
 	endedOrder []string // a ring over ended's keys, oldest at endedNext
 	endedNext  int
+	// opened holds the sessions in the order they were opened (ids
+	// ascending), removed ones too until compact drops them, so a page of
+	// them is found by binary search rather than by sorting the table.
+	opened  []*Session
+	removed int // removed sessions still in opened
+	seq     int64
 }
 
 // Ended is how a session ended: whose it was and why.
@@ -105,8 +114,10 @@ func (t *Sessions) Open(u *User, app *App, timeout time.Duration, reuse bool) *S
 		t.lru.MoveToFront(s.elem)
 		return s
 	}
-	s := &Session{Token: newAccessToken(u.Org.ID), User: u, App: app, Created: now, Timeout: timeout, lastUsed: now}
+	t.seq++
+	s := &Session{ID: t.seq, Token: newAccessToken(u.Org.ID), User: u, App: app, Created: now, Timeout: timeout, lastUsed: now}
 	s.elem = t.lru.PushFront(s)
+	t.opened = append(t.opened, s)
 	t.byToken[s.Token] = s
 	t.byUserApp[key] = s
 	for len(t.byToken) > t.capacity {
@@ -197,18 +208,40 @@ func (t *Sessions) Len() int {
 	return len(t.byToken)
 }
 
-// List returns the live sessions, most recently used first.
+// List returns the live sessions in the order they were opened.
 func (t *Sessions) List() []*Session {
+	var out []*Session
+	for after := int64(0); ; {
+		page, more := t.Page(after, 10000)
+		out = append(out, page...)
+		if !more {
+			return out
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// Page returns at most limit live sessions opened after the one numbered
+// after (0: from the first), in the order they were opened; more reports
+// whether live ones follow. It finds the page by binary search and copies
+// only it, so listing 200,000 sessions a page at a time never holds them
+// all.
+func (t *Sessions) Page(after int64, limit int) (page []*Session, more bool) {
 	now := t.clock.Now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var out []*Session
-	for e := t.lru.Front(); e != nil; e = e.Next() {
-		if s := e.Value.(*Session); now.Before(s.ExpiresAt()) {
-			out = append(out, s)
+	i := sort.Search(len(t.opened), func(i int) bool { return t.opened[i].ID > after })
+	for ; i < len(t.opened); i++ {
+		s := t.opened[i]
+		if s.elem == nil || !now.Before(s.ExpiresAt()) {
+			continue
 		}
+		if len(page) == limit {
+			return page, true
+		}
+		page = append(page, s)
 	}
-	return out
+	return page, false
 }
 
 func (t *Sessions) sweepLocked(now time.Time) {
@@ -257,6 +290,24 @@ func (t *Sessions) removeLocked(s *Session) {
 		delete(t.byUserApp, key)
 	}
 	t.lru.Remove(s.elem)
+	s.elem = nil
+	t.removed++
+	if t.removed > 1024 && t.removed > len(t.opened)/2 {
+		t.compactLocked()
+	}
+}
+
+// compactLocked drops removed sessions from opened: at most as often as
+// half of it is removed, so in amortised constant time per removal.
+func (t *Sessions) compactLocked() {
+	kept := t.opened[:0]
+	for _, s := range t.opened {
+		if s.elem != nil {
+			kept = append(kept, s)
+		}
+	}
+	clear(t.opened[len(kept):])
+	t.opened, t.removed = kept, 0
 }
 
 // tokenEncoding draws on the characters real access tokens use.

@@ -3,6 +3,7 @@ package rest
 import (
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -74,6 +75,8 @@ func TestSObjectCollections(t *testing.T) {
 			`[{"message":"record limit reached. cannot submit more than 200 records into this call","errorCode":"EXCEEDED_ID_LIMIT"}]`},
 		{"malformed JSON names line and column", "POST", v + "/composite/sobjects", "{\"records\":[\n{]}", 400,
 			`[{"message":"invalid character ']' looking for beginning of object key string at [line:2, column:3]","errorCode":"JSON_PARSER_ERROR"}]`},
+		{"a record that is not an object names its place", "POST", v + "/composite/sobjects", "{\"records\":[{\"Name\":\"a\"},\n 7]}", 400,
+			`[{"message":"json: cannot unmarshal number into Go value of type map[string]interface {} at [line:2, column:2]","errorCode":"JSON_PARSER_ERROR"}]`},
 	}
 	for _, tt := range tests {
 		got := e.do(tt.method, tt.path, tt.body)
@@ -90,6 +93,37 @@ func TestSObjectCollections(t *testing.T) {
 		if want := `[{"message":"record limit reached. cannot submit more than 200 records into this call","errorCode":"EXCEEDED_ID_LIMIT"}]`; got.status != 400 || got.body != want {
 			t.Errorf("%s 201 records: %d %s", m, got.status, got.body)
 		}
+	}
+}
+
+// TestABigCollectionIsRefusedWithoutDecodingIt: an 8 MB body of 40,000
+// small records was decoded whole (73 MB of maps at its peak) before its
+// 40,000 were found to be over the 200 allowed. Now decoding stops at the
+// 201st, so the request costs about its body.
+func TestABigCollectionIsRefusedWithoutDecodingIt(t *testing.T) {
+	e := newEnv(t)
+	var b strings.Builder
+	b.WriteString(`{"allOrNone":false,"records":[`)
+	for i := 0; b.Len() < 8<<20-1024; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"attributes":{"type":"Account"},"Name":"Account %d","Description":"%s"}`, i, strings.Repeat("d", 150))
+	}
+	b.WriteString("]}")
+	body := b.String()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	got := e.do("POST", "/services/data/v66.0/composite/sobjects", body)
+	runtime.ReadMemStats(&after)
+	if want := `[{"message":"record limit reached. cannot submit more than 200 records into this call","errorCode":"EXCEEDED_ID_LIMIT"}]`; got.status != 400 || got.body != want {
+		t.Fatalf("%d %s", got.status, got.body)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("a %d MB request allocated %d MB", len(body)>>20, alloc>>20)
+	if alloc > 4*uint64(len(body)) {
+		t.Errorf("a %d MB request allocated %d MB", len(body)>>20, alloc>>20)
 	}
 }
 

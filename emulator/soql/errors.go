@@ -12,6 +12,8 @@ const (
 	CodeInvalidField     = "INVALID_FIELD"
 	CodeInvalidType      = "INVALID_TYPE"
 	CodeNumberOutOfRange = "NUMBER_OUTSIDE_VALID_RANGE"
+	// CodeQueryTooComplicated: nested deeper than Limits.MaxDepth.
+	CodeQueryTooComplicated = "QUERY_TOO_COMPLICATED"
 )
 
 // wsdlHint ends Salesforce's INVALID_FIELD and INVALID_TYPE texts.

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-var knownCodes = map[string]bool{CodeMalformedQuery: true, CodeInvalidField: true, CodeInvalidType: true, CodeNumberOutOfRange: true}
+var knownCodes = map[string]bool{CodeMalformedQuery: true, CodeInvalidField: true, CodeInvalidType: true, CodeNumberOutOfRange: true, CodeQueryTooComplicated: true}
 
 var fuzzSeeds = []string{
 	"SELECT Id FROM Account",

@@ -32,7 +32,9 @@ type lexer struct {
 }
 
 func lex(src string) ([]token, *Error) {
-	l := &lexer{src: src}
+	// A token takes four characters on average ("Name", " = ", "'x'"): one
+	// allocation for most queries, and a long one is not grown a dozen times.
+	l := &lexer{src: src, toks: make([]token, 0, len(src)/4+8)}
 	i := 0
 	for i < len(src) {
 		c := src[i]

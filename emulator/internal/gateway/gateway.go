@@ -192,11 +192,12 @@ func (g *Gateway) Handler(s Surface, rt Route) http.Handler {
 		resp = compressed(r, resp)
 		resp.write(w)
 		c.Entry.Status = resp.Status
-		g.journal.add(c.Entry, s.CountsAPI(), ex)
+		keepEntry(&c.Entry, len(r.RequestURI))
+		g.journal.add(&c.Entry, s.CountsAPI(), ex)
 		if !g.log.Enabled(r.Context(), slog.LevelInfo) {
 			return // the arguments alone would cost three allocations per request
 		}
-		g.log.Info("api request", "surface", c.Entry.Surface, "method", r.Method, "path", r.URL.Path,
+		g.log.Info("api request", "surface", c.Entry.Surface, "method", r.Method, "path", c.Entry.Path,
 			"operation", c.Entry.Operation, "status", resp.Status, "user", c.Entry.Username, "error", c.Entry.ErrorCode)
 	})
 }

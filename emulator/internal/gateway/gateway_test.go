@@ -20,6 +20,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/sfemu/sfemu/emulator/clock"
+	"github.com/sfemu/sfemu/emulator/internal/redact"
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/wire"
 )
@@ -695,7 +696,7 @@ func TestJournalIsBounded(t *testing.T) {
 	t.Parallel()
 	j := newJournal(3, 0, nil)
 	for i := range 5 {
-		j.add(wire.APIRequest{Path: fmt.Sprint(i), OrgID: "00D"}, true, nil)
+		j.add(&wire.APIRequest{Path: fmt.Sprint(i), OrgID: "00D"}, true, nil)
 	}
 	var paths []string
 	for _, e := range j.Entries() {
@@ -704,6 +705,38 @@ func TestJournalIsBounded(t *testing.T) {
 	if !slices.Equal(paths, []string{"2", "3", "4"}) || j.CountForOrg("00D") != 5 {
 		t.Errorf("entries %v, count %d", paths, j.CountForOrg("00D"))
 	}
+}
+
+// TestJournalEntriesAreBoundedByBytes: the journal's 10,000 entries are
+// bounded by their strings' bytes too. Before, each request without
+// credentials and with a 1 MB query string kept the megabyte: 150 of them
+// grew the heap by 150 MB. Now each kept string is at most 2 KiB and says
+// how much was cut.
+func TestJournalEntriesAreBoundedByBytes(t *testing.T) {
+	e := newTestEnv(t)
+	huge := strings.Repeat("q", 1<<20)
+	before := heapAlloc()
+	for range 150 {
+		req := httptest.NewRequest(http.MethodGet, restish.prefix+"/"+strings.Repeat("p", 1<<20)+"?q="+huge, nil)
+		e.router.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	grew := int64(heapAlloc()) - int64(before)
+	if grew > 20<<20 {
+		t.Errorf("150 requests with 1 MB paths and queries grew the heap by %d MB", grew>>20)
+	}
+	last := e.last()
+	for what, s := range map[string]string{"path": last.Path, "query": last.Query} {
+		if len(s) > redact.MaxKept+32 || !strings.HasSuffix(s, "…[cut "+fmt.Sprint(len(huge)+2-redact.MaxKept)+" bytes]") && what == "query" {
+			t.Errorf("%s kept as %d bytes ending %q", what, len(s), s[max(0, len(s)-30):])
+		}
+	}
+}
+
+func heapAlloc() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }
 
 func TestJournalKeepsTheLatestBodiesWithoutCredentials(t *testing.T) {
@@ -748,7 +781,7 @@ func TestJournalDropsOldBodiesFirst(t *testing.T) {
 	t.Parallel()
 	j := newJournal(3, 2, nil)
 	for i := range 5 {
-		j.add(wire.APIRequest{Path: fmt.Sprint(i)}, false, &wire.APIExchange{RequestBody: fmt.Sprint("body ", i)})
+		j.add(&wire.APIRequest{Path: fmt.Sprint(i)}, false, &wire.APIExchange{RequestBody: fmt.Sprint("body ", i)})
 	}
 	for _, tc := range []struct {
 		id         int64

@@ -46,8 +46,8 @@ func newJournal(limit, bodies int, onAdd func(wire.APIRequest)) *Journal {
 }
 
 // add journals e, numbering it; ex, when not nil, is what is kept of its
-// headers and bodies.
-func (j *Journal) add(e wire.APIRequest, countsAPI bool, ex *wire.APIExchange) {
+// headers and bodies. The caller has bounded e's strings (keepEntry).
+func (j *Journal) add(e *wire.APIRequest, countsAPI bool, ex *wire.APIExchange) {
 	if countsAPI && e.OrgID != "" {
 		j.mu.Lock()
 		j.perOrg[e.OrgID]++
@@ -56,19 +56,59 @@ func (j *Journal) add(e wire.APIRequest, countsAPI bool, ex *wire.APIExchange) {
 	j.r.Do(func(add func(wire.APIRequest)) {
 		j.seq++
 		e.ID = j.seq
-		add(e)
+		add(*e)
 	})
 	if ex != nil {
 		ex.ID = e.ID
 		j.bodies.Add(*ex)
 	}
 	if j.onAdd != nil {
-		j.onAdd(e)
+		j.onAdd(*e)
 	}
+}
+
+// keepEntry bounds every string of a journal entry, so that 10,000
+// entries stay a few megabytes whatever the paths and query strings
+// clients send: each is clipped (redact.Clip), and the method, path, query
+// and API version — cut from the request line, whose memory they share —
+// are copies when that line (requestURI bytes long) is longer than what a
+// journal keeps of a string (redact.Keep), or a 3-byte "GET" would keep a
+// 16 KB line alive.
+func keepEntry(e *wire.APIRequest, requestURI int) {
+	if requestURI > redact.MaxKept || len(e.Path)+len(e.Query) > redact.MaxKept {
+		e.Method = method(e.Method)
+		for _, s := range []*string{&e.Path, &e.Query, &e.APIVersion} {
+			*s = redact.Keep(*s)
+		}
+	}
+	for _, s := range []*string{&e.Operation, &e.Username, &e.OrgID, &e.ErrorCode, &e.Fault, &e.Reason} {
+		*s = redact.Clip(*s)
+	}
+}
+
+// method is an HTTP method as a string of its own: the standard ones as
+// constants, any other kept.
+func method(m string) string {
+	for _, known := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete, http.MethodHead, http.MethodOptions} {
+		if m == known {
+			return known
+		}
+	}
+	return redact.Keep(m)
 }
 
 // Entries returns the kept requests, oldest first.
 func (j *Journal) Entries() []wire.APIRequest { return j.r.Items() }
+
+// Page returns at most limit kept requests numbered after after, of one
+// surface ("" for all), oldest first, and whether more follow.
+func (j *Journal) Page(after int64, surface string, limit int) ([]wire.APIRequest, bool) {
+	var match func(wire.APIRequest) bool
+	if surface != "" {
+		match = func(e wire.APIRequest) bool { return e.Surface == surface }
+	}
+	return j.r.Page(func(e wire.APIRequest) bool { return e.ID > after }, match, limit)
+}
 
 // Exchange returns the request numbered id with what is still kept of its
 // headers and bodies; false once the journal has dropped it.

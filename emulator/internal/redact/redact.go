@@ -1,6 +1,8 @@
-// Package redact takes credentials out of the requests and answers the
-// emulator keeps for people to read (the API journal, the console), so no
-// page and no journal entry shows a session ID, a password or a token.
+// Package redact prepares what the emulator keeps of requests and answers
+// for people to read (the journals, Login History, the console): it takes
+// credentials out, so no page and no journal entry shows a session ID, a
+// password or a token, and it clips every kept string (Clip), so no entry
+// grows with what a client sends.
 //
 // It is deliberately blunt: it works on text, clipped or not, without
 // parsing it, and replaces every value that looks like a credential.
@@ -63,8 +65,9 @@ func Body(contentType, s string) string {
 // secretHeaders carry credentials whole.
 var secretHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Set-Cookie": true, "Proxy-Authorization": true}
 
-// Header copies h for keeping: at most maxHeaders headers, each value
-// clipped to maxValue bytes, credentials replaced by Mark. Nil for none.
+// Header copies h for keeping: at most maxHeaders headers, each name and
+// value clipped (names to MaxKept bytes, values to maxValue), credentials replaced by Mark.
+// Nil for none.
 func Header(h http.Header, maxHeaders, maxValue int) map[string][]string {
 	if len(h) == 0 {
 		return nil
@@ -76,15 +79,13 @@ func Header(h http.Header, maxHeaders, maxValue int) map[string][]string {
 		}
 		kept := make([]string, len(vs))
 		for i, v := range vs {
-			switch {
-			case secretHeaders[http.CanonicalHeaderKey(k)]:
-				v = Mark
-			case len(v) > maxValue:
-				v = v[:maxValue] + "…"
+			if secretHeaders[http.CanonicalHeaderKey(k)] {
+				kept[i] = Mark
+				continue
 			}
-			kept[i] = v
+			kept[i] = ClipTo(v, maxValue)
 		}
-		out[k] = kept
+		out[Clip(k)] = kept
 	}
 	return out
 }

@@ -73,3 +73,35 @@ func (r *Ring[T]) Len() int {
 	defer r.mu.Unlock()
 	return len(r.items)
 }
+
+// Page returns, oldest first, at most limit kept items that match accepts
+// (nil: every item), starting with the first item from accepts; more
+// reports whether matching items follow. Items must be in the order from
+// divides them: rejected ones first, then accepted ones — as a journal's
+// increasing ids and "id > cursor" are. It copies only the page.
+func (r *Ring[T]) Page(from, match func(T) bool, limit int) (page []T, more bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := len(r.items)
+	at := func(i int) T { return r.items[(r.start+i)%n] }
+	lo, hi := 0, n
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if from(at(mid)) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	for i := lo; i < n; i++ {
+		x := at(i)
+		if match != nil && !match(x) {
+			continue
+		}
+		if len(page) == limit {
+			return page, true
+		}
+		page = append(page, x)
+	}
+	return page, false
+}
