@@ -20,6 +20,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sfemu/sfemu/internal/srcpos"
+
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
@@ -306,15 +308,7 @@ type LoadError struct {
 	Msg       string
 }
 
-func (e *LoadError) Error() string {
-	switch {
-	case e.Line > 0 && e.Col > 0:
-		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
-	case e.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return e.File + ": " + e.Msg
-}
+func (e *LoadError) Error() string { return srcpos.Format(e.File, e.Line, e.Col, e.Msg) }
 
 // LoadErrors are every problem of one file, in the order of the file.
 type LoadErrors []*LoadError

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sfemu/sfemu/internal/srcpos"
+
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
@@ -66,15 +68,7 @@ type FixtureError struct {
 	Msg          string
 }
 
-func (e *FixtureError) Error() string {
-	switch {
-	case e.Line > 0 && e.Column > 0:
-		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
-	case e.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return e.File + ": " + e.Msg
-}
+func (e *FixtureError) Error() string { return srcpos.Format(e.File, e.Line, e.Column, e.Msg) }
 
 // The YAML shape of an org fixture (DESIGN.md). Unknown keys are errors.
 type fixtureYAML struct {

@@ -31,6 +31,8 @@ package safeyaml
 import (
 	"fmt"
 
+	"github.com/sfemu/sfemu/internal/srcpos"
+
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/lexer"
@@ -108,15 +110,7 @@ type Error struct {
 	Msg          string
 }
 
-func (e *Error) Error() string {
-	switch {
-	case e.Line > 0 && e.Column > 0:
-		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
-	case e.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return e.File + ": " + e.Msg
-}
+func (e *Error) Error() string { return srcpos.Format(e.File, e.Line, e.Column, e.Msg) }
 
 // Parse checks data against the Default budget and parses it. name is the
 // file name errors start with. A syntax error is the parser's own (a

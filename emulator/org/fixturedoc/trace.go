@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sfemu/sfemu/internal/srcpos"
+
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
@@ -84,10 +86,7 @@ func (t *Trace) Locate(err error) error {
 			continue
 		}
 		if pl, ok := l.Where("$" + p); ok && pl.Line > 0 {
-			out := fmt.Sprintf("%s:%d:%d: %s", pl.File, pl.Line, pl.Column, msg)
-			if pl.Column == 0 {
-				out = fmt.Sprintf("%s:%d: %s", pl.File, pl.Line, msg)
-			}
+			out := srcpos.Format(pl.File, pl.Line, pl.Column, msg)
 			if pl.Note != "" {
 				out += " " + pl.Note
 			}
