@@ -267,6 +267,22 @@ func (c *checker) fail(tk *token.Token, format string, args ...any) {
 	c.err = e
 }
 
+// collection weighs a mapping or sequence of n children at depth, the
+// child at i weighed by child: one node, one level taller than its
+// tallest child; refused past MaxDepth.
+func (c *checker) collection(n ast.Node, depth, children int, child func(i int) weight) weight {
+	if depth+1 > c.lim.MaxDepth {
+		c.fail(n.GetToken(), "nesting deeper than %d levels", c.lim.MaxDepth)
+		return weight{}
+	}
+	w := weight{nodes: 1}
+	for i := range children {
+		w = w.plus(child(i))
+	}
+	w.height++
+	return w
+}
+
 // walk weighs n, found at depth (the number of collections around it);
 // merge says n is the value of a merge key. It stops at the first problem
 // (c.err). Weights cannot overflow: the walk stops once aliases have added
@@ -278,27 +294,10 @@ func (c *checker) walk(n ast.Node, depth int, merge bool) weight {
 	}
 	switch n := n.(type) {
 	case *ast.MappingNode:
-		if depth+1 > c.lim.MaxDepth {
-			c.fail(n.GetToken(), "nesting deeper than %d levels", c.lim.MaxDepth)
-			return weight{}
-		}
-		w := weight{nodes: 1}
-		for _, mv := range n.Values {
-			w = w.plus(c.walk(mv, depth+1, false))
-		}
-		w.height++
-		return w
+		return c.collection(n, depth, len(n.Values), func(i int) weight { return c.walk(n.Values[i], depth+1, false) })
 	case *ast.SequenceNode:
-		if depth+1 > c.lim.MaxDepth {
-			c.fail(n.GetToken(), "nesting deeper than %d levels", c.lim.MaxDepth)
-			return weight{}
-		}
-		w := weight{nodes: 1}
-		for _, v := range n.Values {
-			w = w.plus(c.walk(v, depth+1, merge))
-		}
-		w.height++
-		return w
+		// A merge key's sequence is a list of mappings to merge.
+		return c.collection(n, depth, len(n.Values), func(i int) weight { return c.walk(n.Values[i], depth+1, merge) })
 	case *ast.MappingValueNode:
 		k := c.walk(n.Key, depth, false)
 		return k.plus(c.walk(n.Value, depth, n.Key != nil && n.Key.IsMergeKey()))
