@@ -570,6 +570,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            # Say so: a client that keeps the connection for its next
+            # request would find it closed under it.
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
 
