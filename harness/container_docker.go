@@ -33,9 +33,6 @@ type (
 	containerHandle = testcontainers.Container
 )
 
-// ContainersBuiltIn says whether this build runs container receivers.
-const ContainersBuiltIn = true
-
 // imageID is the id of the image a tag names ("" when none).
 func imageID(ctx context.Context, tag string) string {
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)

@@ -16,9 +16,6 @@ type (
 	containerHandle = any
 )
 
-// ContainersBuiltIn says whether this build runs container receivers.
-const ContainersBuiltIn = false
-
 // errNoDocker is every container call's answer in this build.
 var errNoDocker = errors.New("this sfemu was built without container receivers (-tags sfemu_nodocker, as the sfemu image is): " +
 	"use a process receiver (cmd:…) or a URL (url:…), or run sfemu run from a build without the tag")

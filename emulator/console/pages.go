@@ -230,7 +230,8 @@ func (c *Console) logins(rq *request) (string, int, any) {
 }
 
 // liveSessions fills the Logins page's Sessions table: the sessions the
-// filters' user and app match, newest first. A page never holds a token:
+// filters' user and app match, newest first (the facade lists them in the
+// order they were opened). A page never holds a token:
 // its prefix tells sessions apart, and the control API's ?reveal=true is
 // the way to the whole token for a caller that needs it.
 func (c *Console) liveSessions(rq *request, p *loginsPage, per int) error {
@@ -238,7 +239,6 @@ func (c *Console) liveSessions(rq *request, p *loginsPage, per int) error {
 	if err != nil {
 		return err
 	}
-	slices.SortStableFunc(sessions, func(a, b wire.Session) int { return a.Created.Compare(b.Created) })
 	kept := matching(sessions, func(s *wire.Session) bool {
 		return p.Status != "failed" && contains(s.Username, p.User) && contains(s.App, p.App)
 	})

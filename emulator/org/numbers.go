@@ -55,7 +55,8 @@ func (d *Data) checkNumber(f *Field, x float64, raw any) (float64, *DMLError) {
 	}
 	if f.Scale > 0 || f.Precision > 0 {
 		p := math.Pow10(f.Scale)
-		if r := roundHalfUp(x*p) / p; !math.IsInf(r, 0) && !math.IsNaN(r) {
+		// math.Round takes halves away from zero, as Java's ROUND_HALF_UP.
+		if r := math.Round(x*p) / p; !math.IsInf(r, 0) && !math.IsNaN(r) {
 			x = r
 		}
 	}
@@ -64,10 +65,6 @@ func (d *Data) checkNumber(f *Field, x float64, raw any) (float64, *DMLError) {
 	}
 	return x + 0, nil
 }
-
-// roundHalfUp rounds to the nearest whole number, halves away from zero,
-// as Java's BigDecimal.ROUND_HALF_UP does.
-func roundHalfUp(x float64) float64 { return math.Round(x) }
 
 func outsideRange(f *Field, x float64) *DMLError {
 	return &DMLError{StatusCode: "NUMBER_OUTSIDE_VALID_RANGE", Fields: []string{f.Name},
