@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sfemu/sfemu/internal/yamlbombs"
+
 	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/metadata"
 	"github.com/sfemu/sfemu/emulator/org"
@@ -20,25 +22,6 @@ import (
 // marshalled into the fixture of every phase.
 func scenarioWithPatch(patch string) string {
 	return "name: bomb\norg:\n  fixture: default\n  patch:\n" + patch + "steps:\n  - advance: 1s\n"
-}
-
-func laughsPatch() string {
-	var b strings.Builder
-	b.WriteString("    records:\n      Account:\n        - {Name: a0, Description: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]}\n")
-	for i := 1; i < 9; i++ {
-		p := fmt.Sprintf("*l%d", i-1)
-		fmt.Fprintf(&b, "        - {Name: a%d, Description: &l%d [%s]}\n", i, i, strings.TrimSuffix(strings.Repeat(p+", ", 9), ", "))
-	}
-	return b.String()
-}
-
-func mergePatch(links int) string {
-	var b strings.Builder
-	b.WriteString("    records:\n      Account:\n        - &m0 {Name: a0}\n")
-	for i := 1; i < links; i++ {
-		fmt.Fprintf(&b, "        - &m%d {<<: [*m%d, *m%d], Description: d%d}\n", i, i-1, i-1, i)
-	}
-	return b.String()
 }
 
 // TestHostileScenariosAreRefused: each row is a finding of issue 15 as a
@@ -71,9 +54,9 @@ func TestHostileScenariosAreRefused(t *testing.T) {
 		fixture bool // the problem shows when the phase's fixture is made
 		wantMsg string
 	}{
-		{"billion laughs in org.patch", "", scenarioWithPatch(laughsPatch()), false,
+		{"billion laughs in org.patch", "", scenarioWithPatch("    records:\n      Account:\n" + yamlbombs.LaughRecords("        ")), false,
 			"s.yaml:13:40: alias *l5 expands the document by more than 1000000 nodes (YAML bomb?)"},
-		{"a 1.3 KB chain of << merge keys in org.patch", "", scenarioWithPatch(mergePatch(40)), false,
+		{"a 1.3 KB chain of << merge keys in org.patch", "", scenarioWithPatch("    records:\n      Account:\n" + yamlbombs.MergeChainRecords("        ", 40)), false,
 			"s.yaml:23:28: merge key <<: *m15 expands the document by more than 1000000 nodes (YAML bomb?)"},
 		{"100,000-deep nesting", "", "name: deep\norg: {fixture: default}\nsteps:\n  - expect: {api_calls: " + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + "}\n", false,
 			"s.yaml:4:"},

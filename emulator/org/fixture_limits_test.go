@@ -1,7 +1,6 @@
 package org
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -9,32 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sfemu/sfemu/internal/yamlbombs"
+
 	"github.com/sfemu/sfemu/emulator/clock"
 )
-
-// laughsInRecords is a billion-laughs bomb where a fixture allows any
-// value: nine records whose Description each lists nine aliases of the
-// one before.
-func laughsInRecords() string {
-	var b strings.Builder
-	b.WriteString("org: {name: A}\nrecords:\n  Account:\n    - {Name: a0, Description: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]}\n")
-	for i := 1; i < 9; i++ {
-		p := fmt.Sprintf("*l%d", i-1)
-		fmt.Fprintf(&b, "    - {Name: a%d, Description: &l%d [%s]}\n", i, i, strings.TrimSuffix(strings.Repeat(p+", ", 9), ", "))
-	}
-	return b.String()
-}
-
-// mergeChainInRecords: each record merges the one before twice, doubling
-// the work of every link.
-func mergeChainInRecords(links int) string {
-	var b strings.Builder
-	b.WriteString("org: {name: A}\nrecords:\n  Account:\n    - &m0 {Name: a0}\n")
-	for i := 1; i < links; i++ {
-		fmt.Fprintf(&b, "    - &m%d {<<: [*m%d, *m%d], Description: d%d}\n", i, i-1, i-1, i)
-	}
-	return b.String()
-}
 
 // TestHostileFixturesAreRefused: each row is a finding of issue 15 — a
 // small fixture, or a fixture naming a file, that read forever or cost
@@ -68,9 +45,9 @@ func TestHostileFixturesAreRefused(t *testing.T) {
 		yaml    string
 		wantMsg string
 	}{
-		{"billion laughs in record fields", "", laughsInRecords(),
+		{"billion laughs in record fields", "", "org: {name: A}\nrecords:\n  Account:\n" + yamlbombs.LaughRecords("    "),
 			"bomb.yaml:10:36: alias *l5 expands the document by more than 1000000 nodes (YAML bomb?)"},
-		{"a 1.3 KB chain of << merge keys", "", mergeChainInRecords(40),
+		{"a 1.3 KB chain of << merge keys", "", "org: {name: A}\nrecords:\n  Account:\n" + yamlbombs.MergeChainRecords("    ", 40),
 			"bomb.yaml:20:24: merge key <<: *m15 expands the document by more than 1000000 nodes (YAML bomb?)"},
 		{"100,000-deep nesting in a record field", "", "org: {name: A}\nrecords: {Account: [{Name: x, Description: " + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + "}]}\n",
 			"bomb.yaml:2:"},
