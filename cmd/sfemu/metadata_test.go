@@ -15,28 +15,43 @@ import (
 	"github.com/sfemu/sfemu/jwtbearer"
 )
 
+// served is a `sfemu serve` the test started: its base URL, its output
+// and its exit code once it stops.
+type served struct {
+	base           string
+	stdout, stderr *syncBuffer
+	done           chan int
+}
+
+// startServeUntil runs `sfemu serve --listen 127.0.0.1:0 --log off args…` until
+// ctx ends, and waits for it to listen.
+func startServeUntil(t *testing.T, ctx context.Context, args ...string) *served {
+	t.Helper()
+	s := &served{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan int, 1)}
+	baseCh := make(chan string, 1)
+	go func() {
+		s.done <- serve(ctx, append([]string{"--listen", "127.0.0.1:0", "--log", "off"}, args...), noEnv, s.stdout, s.stderr, func(base string) { baseCh <- base })
+	}()
+	select {
+	case s.base = <-baseCh:
+	case code := <-s.done:
+		s.done <- code // for whoever waits for the exit
+		t.Fatalf("serve exited %d: %s", code, s.stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return s
+}
+
 // startServeArgs runs `sfemu serve args…` until the test ends and returns
 // its base URL.
 func startServeArgs(t *testing.T, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	baseCh := make(chan string, 1)
-	done := make(chan int, 1)
-	go func() {
-		done <- serve(ctx, append([]string{"--listen", "127.0.0.1:0", "--log", "off"}, args...), noEnv, &stdout, &stderr, func(base string) { baseCh <- base })
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	select {
-	case base := <-baseCh:
-		return base
-	case code := <-done:
-		done <- code // for the cleanup
-		t.Fatalf("serve exited %d: %s", code, stderr.String())
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	return ""
+	t.Cleanup(cancel)
+	s := startServeUntil(t, ctx, args...)
+	t.Cleanup(func() { cancel(); <-s.done })
+	return s.base
 }
 
 // A customer's retrieved Setup (Metadata API format: a connected app

@@ -118,22 +118,8 @@ func TestServeStopsWithinSecondsWhileAReceiverHangs(t *testing.T) {
 	t.Cleanup(func() { close(release) })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
-	baseCh := make(chan string, 1)
-	done := make(chan int, 1)
-	go func() {
-		done <- serve(ctx, []string{"--listen", "127.0.0.1:0", "--log", "off", "--endpoint", rcv.URL + "/outbound"}, noEnv, &stdout, &stderr,
-			func(base string) { baseCh <- base })
-	}()
-	var base string
-	select {
-	case base = <-baseCh:
-	case code := <-done:
-		t.Fatalf("serve exited %d: %s", code, stderr.String())
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	resp, err := http.Post(base+"/_sfemu/outbound/Account_Changed/send", "application/json", strings.NewReader(`{"where":"Name != null"}`))
+	s := startServeUntil(t, ctx, "--endpoint", rcv.URL+"/outbound")
+	resp, err := http.Post(s.base+"/_sfemu/outbound/Account_Changed/send", "application/json", strings.NewReader(`{"where":"Name != null"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,9 +135,9 @@ func TestServeStopsWithinSecondsWhileAReceiverHangs(t *testing.T) {
 	start := time.Now()
 	cancel()
 	select {
-	case code := <-done:
+	case code := <-s.done:
 		if code != 0 {
-			t.Errorf("exit %d: %s", code, stderr.String())
+			t.Errorf("exit %d: %s", code, s.stderr.String())
 		}
 		t.Logf("stopped in %s", time.Since(start))
 	case <-time.After(5 * time.Second):
