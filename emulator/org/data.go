@@ -319,6 +319,9 @@ type DMLOptions struct {
 	AllowSystemFields bool
 	// Assignment is the lead assignment rule a Lead create runs (none by default).
 	Assignment Assignment
+	// Tx is the all-or-none transaction the write belongs to: its OnSave
+	// hooks wait for the commit and a rollback erases it. nil: none.
+	Tx *Tx
 }
 
 // Insert creates a record of o from field values as decoded from JSON
@@ -356,7 +359,7 @@ func (d *Data) Insert(o *Object, fields map[string]any, user *User, now time.Tim
 	d.byID[id] = r
 	d.mu.Unlock()
 	r = d.runAssignment(r, opt, now)
-	d.saved(nil, r, user)
+	opt.Tx.wrote(d, func() { d.Erase(id) }, nil, r, user)
 	return r, nil
 }
 
@@ -427,6 +430,10 @@ func (d *Data) put(r *Record) {
 
 // Update changes the named fields of the record with this id.
 func (d *Data) Update(id ID, fields map[string]any, user *User, now time.Time) (*Record, []DMLError) {
+	return d.update(nil, id, fields, user, now)
+}
+
+func (d *Data) update(tx *Tx, id ID, fields map[string]any, user *User, now time.Time) (*Record, []DMLError) {
 	d.mu.RLock()
 	cur := d.byID[id]
 	d.mu.RUnlock()
@@ -467,7 +474,8 @@ func (d *Data) Update(id ID, fields map[string]any, user *User, now time.Time) (
 	d.stampLocked(o, values, id, user, now, false, DMLOptions{})
 	r := d.replaceLocked(cur, values)
 	d.mu.Unlock()
-	d.saved(cur, r, user)
+	prev := cur
+	tx.wrote(d, func() { d.Restore(prev) }, cur, r, user)
 	return r, nil
 }
 
@@ -483,20 +491,26 @@ func (d *Data) replaceLocked(cur *Record, values []any) *Record {
 
 // Delete moves the record to the recycle bin (queryAll still returns it).
 func (d *Data) Delete(id ID, user *User, now time.Time) *DMLError {
+	_, err := d.delete(id, user, now)
+	return err
+}
+
+// delete is Delete, returning the version it replaced.
+func (d *Data) delete(id ID, user *User, now time.Time) (*Record, *DMLError) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	cur := d.byID[id]
 	if cur == nil || cur.Deleted() {
-		return &DMLError{StatusCode: "ENTITY_IS_DELETED", Message: "entity is deleted", Fields: []string{}}
+		return nil, &DMLError{StatusCode: "ENTITY_IS_DELETED", Message: "entity is deleted", Fields: []string{}}
 	}
 	if !cur.Object.Deletable {
-		return &DMLError{StatusCode: "INVALID_TYPE_FOR_OPERATION", Message: fmt.Sprintf("entity type %s does not support delete", cur.Object.Name), Fields: []string{}}
+		return nil, &DMLError{StatusCode: "INVALID_TYPE_FOR_OPERATION", Message: fmt.Sprintf("entity type %s does not support delete", cur.Object.Name), Fields: []string{}}
 	}
 	values := fullValues(cur)
 	values[cur.Object.Field("IsDeleted").Index] = true
 	d.stampLocked(cur.Object, values, id, user, now, false, DMLOptions{})
 	d.replaceLocked(cur, values)
-	return nil
+	return cur, nil
 }
 
 func lookupKey(fields map[string]any, name string) (any, bool) {
@@ -831,22 +845,26 @@ func (d *Data) loginHistoryRecords(o *Object) []*Record {
 
 // Undelete takes a deleted record out of the recycle bin, as user does.
 func (d *Data) Undelete(id ID, user *User, now time.Time) *DMLError {
+	_, err := d.undelete(id, user, now)
+	return err
+}
+
+// undelete is Undelete, returning the version it replaced.
+func (d *Data) undelete(id ID, user *User, now time.Time) (*Record, *DMLError) {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	cur := d.byID[id]
 	if cur == nil {
-		d.mu.Unlock()
-		return &DMLError{StatusCode: "INVALID_CROSS_REFERENCE_KEY", Message: "invalid cross reference id", Fields: []string{}}
+		return nil, &DMLError{StatusCode: "INVALID_CROSS_REFERENCE_KEY", Message: "invalid cross reference id", Fields: []string{}}
 	}
 	if !cur.Deleted() {
-		d.mu.Unlock()
-		return &DMLError{StatusCode: "UNDELETE_FAILED", Message: "Entity is not in the recycle bin", Fields: []string{}}
+		return nil, &DMLError{StatusCode: "UNDELETE_FAILED", Message: "Entity is not in the recycle bin", Fields: []string{}}
 	}
 	values := fullValues(cur)
 	values[cur.Object.Field("IsDeleted").Index] = false
 	d.stampLocked(cur.Object, values, id, user, now, false, DMLOptions{})
 	d.replaceLocked(cur, values)
-	d.mu.Unlock()
-	return nil
+	return cur, nil
 }
 
 // Erase removes a record entirely, as if it had never been created (an

@@ -168,7 +168,8 @@ func (d *Data) storeBatch(o *Object, idx []int, values [][]any, recs []*Record, 
 	t.indexBatch(records)
 	d.mu.Unlock()
 	for _, i := range idx {
-		d.saved(nil, recs[i], user)
+		id := recs[i].ID
+		opt.Tx.wrote(d, func() { d.Erase(id) }, nil, recs[i], user)
 	}
 }
 

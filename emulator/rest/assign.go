@@ -30,7 +30,15 @@ func autoAssign(r *http.Request) org.Assignment {
 }
 
 // createOptions are the DML options of a create through this call: the
-// lead assignment rule its header asks for.
-func (c *call) createOptions() org.DMLOptions {
-	return org.DMLOptions{Assignment: autoAssign(c.r)}
+// lead assignment rule its header asks for, and the composite call's
+// transaction it runs in.
+func (c *call) createOptions() org.DMLOptions { return c.createOptionsIn(c.tx()) }
+
+// createOptionsIn are createOptions inside tx.
+func (c *call) createOptionsIn(tx *org.Tx) org.DMLOptions {
+	return org.DMLOptions{Assignment: autoAssign(c.r), Tx: tx}
 }
+
+// tx is the transaction of the composite call this request runs in; nil
+// for a request on its own.
+func (c *call) tx() *org.Tx { return txFrom(c.r.Context()) }

@@ -139,18 +139,17 @@ func recordType(c *call, rec map[string]any) (*org.Object, *org.DMLError) {
 var rolledBack = org.DMLError{StatusCode: "ALL_OR_NONE_OPERATION_ROLLED_BACK",
 	Message: "Record rolled back because not all records were valid and the request was using AllOrNone header", Fields: []string{}}
 
-// finish applies allOrNone: when any record failed, every change is undone
-// and every successful record is reported rolled back.
-// Otherwise, inside a composite call, the changes join its undo log.
-func finish(c *call, req *collectionRequest, results []collectionResult, undo []func()) (gateway.Response, error) {
+// finish applies allOrNone: when any record failed, tx rolls back and
+// every successful record is reported rolled back. Otherwise tx commits:
+// the records that succeeded stay, their rules fire (inside an allOrNone
+// composite call, when that call commits).
+func finish(req *collectionRequest, results []collectionResult, tx *org.Tx) (gateway.Response, error) {
 	failed := false
 	for _, r := range results {
 		failed = failed || !r.Success
 	}
 	if req.AllOrNone && failed {
-		for i := len(undo) - 1; i >= 0; i-- {
-			undo[i]()
-		}
+		tx.Rollback()
 		for i := range results {
 			if results[i].Success {
 				results[i] = collectionResult{Success: false, Errors: []org.DMLError{rolledBack}}
@@ -159,7 +158,7 @@ func finish(c *call, req *collectionRequest, results []collectionResult, undo []
 			}
 		}
 	} else {
-		undoFrom(c.r.Context()).add(undo...)
+		tx.Commit()
 	}
 	return gateway.JSON(http.StatusOK, results)
 }
@@ -171,23 +170,22 @@ func (s *Service) compositeCreate(c *call) (gateway.Response, error) {
 		return gateway.Response{}, err
 	}
 	results := make([]collectionResult, len(req.Records))
-	var undo []func()
+	tx := c.tx().Begin()
 	for i, fields := range req.Records {
 		o, terr := recordType(c, fields)
 		if terr != nil {
 			results[i] = collectionResult{Errors: []org.DMLError{*terr}}
 			continue
 		}
-		rec, errs := c.org.Data.Insert(o, fields, c.session.User, c.now, c.createOptions())
+		rec, errs := c.org.Data.Insert(o, fields, c.session.User, c.now, c.createOptionsIn(tx))
 		if errs != nil {
 			results[i] = collectionResult{Errors: errs}
 			continue
 		}
 		id := rec.ID
 		results[i] = collectionResult{ID: &id, Success: true, Errors: []org.DMLError{}}
-		undo = append(undo, func() { c.org.Data.Erase(id) })
 	}
-	return finish(c, req, results, undo)
+	return finish(req, results, tx)
 }
 
 // compositeUpdate serves PATCH /composite/sobjects.
@@ -197,7 +195,7 @@ func (s *Service) compositeUpdate(c *call) (gateway.Response, error) {
 		return gateway.Response{}, err
 	}
 	results := make([]collectionResult, len(req.Records))
-	var undo []func()
+	tx := c.tx().Begin()
 	for i, fields := range req.Records {
 		if _, terr := recordType(c, fields); terr != nil {
 			results[i] = collectionResult{Errors: []org.DMLError{*terr}}
@@ -215,19 +213,17 @@ func (s *Service) compositeUpdate(c *call) (gateway.Response, error) {
 			results[i] = collectionResult{Errors: []org.DMLError{{StatusCode: "MALFORMED_ID", Message: "invalid record id", Fields: []string{}}}}
 			continue
 		}
-		prev := c.org.Data.Get(id)
-		if prev == nil {
+		if c.org.Data.Get(id) == nil {
 			results[i] = collectionResult{Errors: []org.DMLError{{StatusCode: "INVALID_CROSS_REFERENCE_KEY", Message: "invalid cross reference id", Fields: []string{}}}}
 			continue
 		}
-		if _, errs := c.org.Data.Update(id, fields, c.session.User, c.now); errs != nil {
+		if _, errs := c.org.Data.UpdateIn(tx, id, fields, c.session.User, c.now); errs != nil {
 			results[i] = collectionResult{ID: &id, Errors: errs}
 			continue
 		}
 		results[i] = collectionResult{ID: &id, Success: true, Errors: []org.DMLError{}}
-		undo = append(undo, func() { c.org.Data.Restore(prev) })
 	}
-	return finish(c, req, results, undo)
+	return finish(req, results, tx)
 }
 
 // compositeDelete serves DELETE /composite/sobjects?ids=a,b[&allOrNone=true].
@@ -242,20 +238,18 @@ func (s *Service) compositeDelete(c *call) (gateway.Response, error) {
 	}
 	req := &collectionRequest{AllOrNone: strings.EqualFold(q.Get("allOrNone"), "true")}
 	results := make([]collectionResult, len(ids))
-	var undo []func()
+	tx := c.tx().Begin()
 	for i, raw := range ids {
 		id, err := org.ParseID(strings.TrimSpace(raw))
 		if err != nil {
 			results[i] = collectionResult{Errors: []org.DMLError{{StatusCode: "MALFORMED_ID", Message: "malformed id " + raw, Fields: []string{}}}}
 			continue
 		}
-		prev := c.org.Data.Get(id)
-		if derr := c.org.Data.Delete(id, c.session.User, c.now); derr != nil {
+		if derr := c.org.Data.DeleteIn(tx, id, c.session.User, c.now); derr != nil {
 			results[i] = collectionResult{ID: &id, Errors: []org.DMLError{*derr}}
 			continue
 		}
 		results[i] = collectionResult{ID: &id, Success: true, Errors: []org.DMLError{}}
-		undo = append(undo, func() { c.org.Data.Restore(prev) })
 	}
-	return finish(c, req, results, undo)
+	return finish(req, results, tx)
 }

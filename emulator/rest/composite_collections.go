@@ -106,7 +106,7 @@ func (s *Service) compositeUpsert(c *call) (gateway.Response, error) {
 		return gateway.Response{}, err
 	}
 	results := make([]collectionResult, len(req.Records))
-	var undo []func()
+	tx := c.tx().Begin()
 	fail := func(i int, e org.DMLError) {
 		if e.Fields == nil {
 			e.Fields = []string{}
@@ -135,23 +135,20 @@ func (s *Service) compositeUpsert(c *call) (gateway.Response, error) {
 				fail(i, org.DMLError{StatusCode: "INVALID_CROSS_REFERENCE_KEY", Message: "invalid cross reference id"})
 				continue
 			}
-			rec, errs := c.org.Data.Insert(o, fields, c.session.User, c.now, c.createOptions())
+			rec, errs := c.org.Data.Insert(o, fields, c.session.User, c.now, c.createOptionsIn(tx))
 			if errs != nil {
 				results[i] = collectionResult{Errors: errs}
 				continue
 			}
 			id, created := rec.ID, true
 			results[i] = collectionResult{ID: &id, Success: true, Errors: []org.DMLError{}, Created: &created}
-			undo = append(undo, func() { c.org.Data.Erase(id) })
 		case 1:
-			prev := recs[0]
-			id, created := prev.ID, false
-			if _, errs := c.org.Data.Update(id, fields, c.session.User, c.now); errs != nil {
+			id, created := recs[0].ID, false
+			if _, errs := c.org.Data.UpdateIn(tx, id, fields, c.session.User, c.now); errs != nil {
 				results[i] = collectionResult{ID: &id, Errors: errs}
 				continue
 			}
 			results[i] = collectionResult{ID: &id, Success: true, Errors: []org.DMLError{}, Created: &created}
-			undo = append(undo, func() { c.org.Data.Restore(prev) })
 		default:
 			ids := make([]string, len(recs))
 			for j, r := range recs {
@@ -161,7 +158,7 @@ func (s *Service) compositeUpsert(c *call) (gateway.Response, error) {
 				Message: fmt.Sprintf("%s: more than one record found for external id field: [%s]", f.Label, strings.Join(ids, ", "))})
 		}
 	}
-	return finish(c, req, results, undo)
+	return finish(req, results, tx)
 }
 
 // lookupField is fields[name], matched case-insensitively as field names are.

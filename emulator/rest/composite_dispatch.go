@@ -117,47 +117,26 @@ type subResult struct {
 	route string // the matched route's pattern, "" for none
 }
 
-// undoLog records how to take back the writes of a composite call's
-// sub-requests, newest last. org.Data has no transactions: rolling back
-// erases created records and restores the versions updated or deleted
-// ones had. Workflow rules and outbound messages a rolled-back save
-// triggered have already run (a difference from Salesforce, noted in
-// docs/REST.md).
-type undoLog struct{ steps []func() }
+type txKey struct{}
 
-func (l *undoLog) add(f ...func()) {
-	if l != nil {
-		l.steps = append(l.steps, f...)
-	}
-}
-
-// rollback undoes every step, newest first, and forgets them.
-func (l *undoLog) rollback() {
-	for i := len(l.steps) - 1; i >= 0; i-- {
-		l.steps[i]()
-	}
-	l.steps = nil
-}
-
-type undoKey struct{}
-
-// undoFrom is the undo log of the composite call a request runs in, or nil.
-func undoFrom(ctx context.Context) *undoLog {
-	l, _ := ctx.Value(undoKey{}).(*undoLog)
-	return l
+// txFrom is the transaction of the composite call a request runs in, or
+// nil: a request on its own commits each write as it makes it.
+func txFrom(ctx context.Context) *org.Tx {
+	tx, _ := ctx.Value(txKey{}).(*org.Tx)
+	return tx
 }
 
 // dispatch runs one sub-request as the call tmpl (a copy of the composite
 // call's gateway.Call taken before its body was read, so each copy reads
-// its own body), recording its writes in log.
-func (s *Service) dispatch(tmpl *gateway.Call, sr subRequest, log *undoLog) subResult {
+// its own body), its writes inside tx (nil: each commits on its own).
+func (s *Service) dispatch(tmpl *gateway.Call, sr subRequest, tx *org.Tx) subResult {
 	sf := surface{s}
 	sc := *tmpl
 	u, err := url.Parse(sr.url)
 	if err != nil || !strings.HasPrefix(u.Path, Prefix+"/") {
 		return subResult{resp: sf.Encode(&sc, errNotFound)}
 	}
-	ctx := context.WithValue(tmpl.Request.Context(), undoKey{}, log)
+	ctx := context.WithValue(tmpl.Request.Context(), txKey{}, tx)
 	req, err := http.NewRequestWithContext(ctx, strings.ToUpper(sr.method), u.String(), bytes.NewReader(sr.body))
 	if err != nil {
 		return subResult{resp: sf.Encode(&sc, badRequest("INVALID_INPUT", "invalid HTTP method: "+sr.method))}
@@ -191,13 +170,9 @@ func (s *Service) dispatch(tmpl *gateway.Call, sr subRequest, log *undoLog) subR
 	if err := sf.Admit(&sc); err != nil {
 		return subResult{resp: sf.Encode(&sc, err)}
 	}
-	after := s.undoFor(&sc, log)
 	resp, err := rh.rt.Handler(&sc)
 	if err != nil {
 		resp = sf.Encode(&sc, err)
-	}
-	if after != nil {
-		after(resp)
 	}
 	if resp.Status == 0 {
 		resp.Status = http.StatusOK
@@ -206,61 +181,6 @@ func (s *Service) dispatch(tmpl *gateway.Call, sr subRequest, log *undoLog) subR
 		resp.Body = nil // as net/http drops a HEAD answer's body
 	}
 	return subResult{resp: resp, route: rh.rt.Path}
-}
-
-// undoFor prepares the undo of a single-record write (the sObject Rows
-// resources, whose handlers know nothing of composite calls): it notes the
-// record's version before the handler runs, and returns what records the
-// undo from the answer. The sObject Collections and Tree handlers add to
-// the log themselves.
-func (s *Service) undoFor(c *gateway.Call, log *undoLog) func(gateway.Response) {
-	if log == nil || c.Org == nil || c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
-		return nil
-	}
-	data := c.Org.Data
-	path := strings.TrimPrefix(c.Route, versionPattern)
-	created := func(resp gateway.Response) {
-		var res struct {
-			ID org.ID `json:"id"`
-		}
-		if resp.Status == http.StatusCreated && json.Unmarshal(resp.Body, &res) == nil && res.ID != "" {
-			id := res.ID
-			log.add(func() { data.Erase(id) })
-		}
-	}
-	restore := func(prev *org.Record) func(gateway.Response) {
-		return func(resp gateway.Response) {
-			if prev != nil && resp.Status >= 200 && resp.Status < 300 && resp.Status != http.StatusCreated {
-				log.add(func() { data.Restore(prev) })
-			}
-			created(resp)
-		}
-	}
-	switch path {
-	case "/sobjects/{object}", "/sobjects/{object}/":
-		return created
-	case "/sobjects/{object}/{id}":
-		id, err := org.ParseID(c.Var("id"))
-		if err != nil {
-			return nil
-		}
-		return restore(data.Get(id))
-	case "/sobjects/{object}/{field}/{value}":
-		o := c.Org.Schema.Object(c.Var("object"))
-		if o == nil {
-			return nil
-		}
-		var prev *org.Record
-		if f := o.Field(c.Var("field")); f != nil {
-			if recs, _ := data.Lookup(o, f, c.Var("value"), false); len(recs) == 1 {
-				prev = recs[0]
-			}
-		} else if id, err := org.ParseID(c.Var("field")); err == nil {
-			prev = data.Get(id)
-		}
-		return restore(prev)
-	}
-	return nil
 }
 
 // location is the Location header a create's sub-response carries, as

@@ -177,7 +177,13 @@ func (s *Service) composite(c *call) (gateway.Response, error) {
 // runComposite runs subrequests in order. ok is false when one failed
 // (an HTTP status of 400 or more).
 func (s *Service) runComposite(c *call, tmpl *gateway.Call, subs []compositeSubBody, allOrNone bool) (out []compositeSubResponse, ok bool) {
-	log := &undoLog{}
+	// With allOrNone the sub-requests are one transaction: their rules
+	// fire, and their outbound messages queue, only when all succeed.
+	// Without it each sub-request commits on its own.
+	var tx *org.Tx
+	if allOrNone {
+		tx = org.NewTx()
+	}
 	refs := newReferences()
 	out = make([]compositeSubResponse, 0, len(subs))
 	failed := -1
@@ -187,7 +193,14 @@ func (s *Service) runComposite(c *call, tmpl *gateway.Call, subs []compositeSubB
 		if rerr != nil {
 			resp.HTTPStatusCode, resp.Body = http.StatusBadRequest, compositeErrorBody("PROCESSING_HALTED", rerr.Error())
 		} else {
-			res := s.dispatch(tmpl, sub, log)
+			step := tx
+			if step == nil {
+				step = org.NewTx()
+			}
+			res := s.dispatch(tmpl, sub, step)
+			if step != tx {
+				step.Commit()
+			}
 			resp.HTTPStatusCode = res.resp.Status
 			resp.Body = responseBody(res.resp)
 			for k := range res.resp.Header {
@@ -210,7 +223,7 @@ func (s *Service) runComposite(c *call, tmpl *gateway.Call, subs []compositeSubB
 		refs.add(sr.ReferenceID, resp.Body)
 	}
 	if failed >= 0 && allOrNone {
-		log.rollback()
+		tx.Rollback()
 		halted := compositeErrorBody("PROCESSING_HALTED", rolledBackText)
 		if out[failed].HTTPStatusCode < 400 {
 			out[failed].Body = rolledBackCollection(out[failed].Body)
@@ -224,6 +237,7 @@ func (s *Service) runComposite(c *call, tmpl *gateway.Call, subs []compositeSubB
 			out = append(out, compositeSubResponse{Body: halted, HTTPHeaders: map[string]string{}, HTTPStatusCode: http.StatusBadRequest, ReferenceID: sr.ReferenceID})
 		}
 	}
+	tx.Commit()
 	return out, failed < 0
 }
 

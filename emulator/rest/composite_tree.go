@@ -133,7 +133,7 @@ func (s *Service) compositeTree(c *call) (gateway.Response, error) {
 	if len(p.errs) > 0 {
 		return compositeJSON(http.StatusBadRequest, treeResponse{HasErrors: true, Results: p.errs})
 	}
-	var undo []func()
+	tx := c.tx().Begin()
 	var results, failures []treeResult
 	for _, level := range p.levels {
 		for _, n := range level {
@@ -144,25 +144,21 @@ func (s *Service) compositeTree(c *call) (gateway.Response, error) {
 				}
 				n.fields[n.link.Name] = string(n.parent.id)
 			}
-			rec, errs := c.org.Data.Insert(n.object, n.fields, c.session.User, c.now, c.createOptions())
+			rec, errs := c.org.Data.Insert(n.object, n.fields, c.session.User, c.now, c.createOptionsIn(tx))
 			if errs != nil {
 				n.failed = true
 				failures = append(failures, treeResult{ReferenceID: n.ref, Errors: errs})
 				continue
 			}
 			n.id = rec.ID
-			id := rec.ID
-			undo = append(undo, func() { c.org.Data.Erase(id) })
-			results = append(results, treeResult{ReferenceID: n.ref, ID: id})
+			results = append(results, treeResult{ReferenceID: n.ref, ID: rec.ID})
 		}
 	}
 	if len(failures) > 0 {
-		for i := len(undo) - 1; i >= 0; i-- {
-			undo[i]()
-		}
+		tx.Rollback()
 		return compositeJSON(http.StatusBadRequest, treeResponse{HasErrors: true, Results: failures})
 	}
-	undoFrom(c.r.Context()).add(undo...)
+	tx.Commit()
 	if results == nil {
 		results = []treeResult{}
 	}

@@ -294,7 +294,7 @@ func (s *Service) update(c *call) (gateway.Response, error) {
 	if err != nil {
 		return gateway.Response{}, err
 	}
-	if _, errs := c.org.Data.Update(rec.ID, body.fields, c.session.User, c.now); errs != nil {
+	if _, errs := c.org.Data.UpdateIn(c.tx(), rec.ID, body.fields, c.session.User, c.now); errs != nil {
 		return gateway.Response{}, dmlFailed(withPositions(errs, body)...)
 	}
 	return gateway.NoContent(), nil
@@ -306,7 +306,7 @@ func (s *Service) delete(c *call) (gateway.Response, error) {
 	if err != nil {
 		return gateway.Response{}, err
 	}
-	if derr := c.org.Data.Delete(rec.ID, c.session.User, c.now); derr != nil {
+	if derr := c.org.Data.DeleteIn(c.tx(), rec.ID, c.session.User, c.now); derr != nil {
 		return gateway.Response{}, dmlFailed(*derr)
 	}
 	return gateway.NoContent(), nil
@@ -398,7 +398,7 @@ func (s *Service) upsert(c *call) (gateway.Response, error) {
 		created := true
 		return gateway.JSON(http.StatusCreated, createResult{ID: rec.ID, Success: true, Errors: []org.DMLError{}, Created: &created})
 	case 1:
-		if _, errs := c.org.Data.Update(recs[0].ID, fields, c.session.User, c.now); errs != nil {
+		if _, errs := c.org.Data.UpdateIn(c.tx(), recs[0].ID, fields, c.session.User, c.now); errs != nil {
 			return gateway.Response{}, dmlFailed(errs...)
 		}
 		if v, _ := strconv.ParseFloat(c.version, 64); v < 46 {

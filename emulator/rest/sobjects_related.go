@@ -20,7 +20,7 @@ func (s *Service) deleteByExternalID(c *call) (gateway.Response, error) {
 	case 0:
 		return gateway.Response{}, errNotFound
 	case 1:
-		if derr := c.org.Data.Delete(recs[0].ID, c.session.User, c.now); derr != nil {
+		if derr := c.org.Data.DeleteIn(c.tx(), recs[0].ID, c.session.User, c.now); derr != nil {
 			return gateway.Response{}, dmlFailed(*derr)
 		}
 		return gateway.NoContent(), nil

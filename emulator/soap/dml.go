@@ -30,35 +30,33 @@ func (r result) success() bool { return len(r.errs) == 0 }
 var rolledBack = org.DMLError{StatusCode: "ALL_OR_NONE_OPERATION_ROLLED_BACK",
 	Message: "Record rolled back because not all records were valid and the request was using AllOrNone header"}
 
-// batch runs one DML call's records: each gets a result; with
-// AllOrNoneHeader allOrNone=true one failure undoes every change.
+// batch runs one DML call's records: each gets a result. The call is one
+// transaction: its rules fire, and their outbound messages queue, when it
+// commits at the end; with AllOrNoneHeader allOrNone=true one failure rolls
+// every change back and nothing fires.
 type batch struct {
 	c       *call
+	tx      *org.Tx
 	results []result
-	undo    []func()
 }
 
-func (bt *batch) add(r result, undo func()) {
-	bt.results = append(bt.results, r)
-	if r.success() && undo != nil {
-		bt.undo = append(bt.undo, undo)
-	}
-}
+func (c *call) newBatch() *batch { return &batch{c: c, tx: org.NewTx()} }
+
+func (bt *batch) add(r result) { bt.results = append(bt.results, r) }
+
+// abandon rolls back a call that ends in a fault: none of it stands.
+func (bt *batch) abandon() { bt.tx.Rollback() }
 
 func (bt *batch) finish() {
-	if !bt.c.req.header.allOrNone {
-		return
-	}
 	failed := false
 	for _, r := range bt.results {
 		failed = failed || !r.success()
 	}
-	if !failed {
+	if !failed || !bt.c.req.header.allOrNone {
+		bt.tx.Commit()
 		return
 	}
-	for i := len(bt.undo) - 1; i >= 0; i-- {
-		bt.undo[i]()
-	}
+	bt.tx.Rollback()
 	for i, r := range bt.results {
 		if r.success() {
 			bt.results[i] = result{errs: []org.DMLError{rolledBack}, created: r.created}
@@ -140,24 +138,23 @@ func create(c *call, b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	bt := &batch{c: c}
+	bt := c.newBatch()
 	for _, so := range sos {
 		obj, derr := c.objectOf(so)
 		if derr != nil {
-			bt.add(fail(*derr), nil)
+			bt.add(fail(*derr))
 			continue
 		}
 		if so.id != "" {
-			bt.add(fail(org.DMLError{StatusCode: "INVALID_FIELD", Message: "The Id field should not be specified in the sobject data.", Fields: []string{"Id"}}), nil)
+			bt.add(fail(org.DMLError{StatusCode: "INVALID_FIELD", Message: "The Id field should not be specified in the sobject data.", Fields: []string{"Id"}}))
 			continue
 		}
-		rec, errs := c.org.Data.Insert(obj, so.fields, c.session.User, c.Now, org.DMLOptions{Assignment: c.req.header.assignment})
+		rec, errs := c.org.Data.Insert(obj, so.fields, c.session.User, c.Now, org.DMLOptions{Assignment: c.req.header.assignment, Tx: bt.tx})
 		if errs != nil {
-			bt.add(result{errs: errs}, nil)
+			bt.add(result{errs: errs})
 			continue
 		}
-		id := rec.ID
-		bt.add(result{id: id}, func() { c.org.Data.Erase(id) })
+		bt.add(result{id: rec.ID})
 	}
 	bt.finish()
 	return appendResults(b, "createResponse", bt.results), nil
@@ -169,38 +166,37 @@ func updateOp(c *call, b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	bt := &batch{c: c}
+	bt := c.newBatch()
 	for _, so := range sos {
 		if _, derr := c.objectOf(so); derr != nil {
-			bt.add(fail(*derr), nil)
+			bt.add(fail(*derr))
 			continue
 		}
-		r, undo := c.updateOne(so)
-		bt.add(r, undo)
+		bt.add(c.updateOne(bt.tx, so))
 	}
 	bt.finish()
 	return appendResults(b, "updateResponse", bt.results), nil
 }
 
-func (c *call) updateOne(so sobject) (result, func()) {
+func (c *call) updateOne(tx *org.Tx, so sobject) result {
 	if so.id == "" {
-		return fail(org.DMLError{StatusCode: "MISSING_ARGUMENT", Message: "Id not specified in an update call"}), nil
+		return fail(org.DMLError{StatusCode: "MISSING_ARGUMENT", Message: "Id not specified in an update call"})
 	}
 	id, err := org.ParseID(so.id)
 	if err != nil {
-		return fail(org.DMLError{StatusCode: "MALFORMED_ID", Message: "Id value of incorrect type: " + so.id, Fields: []string{"Id"}}), nil
+		return fail(org.DMLError{StatusCode: "MALFORMED_ID", Message: "Id value of incorrect type: " + so.id, Fields: []string{"Id"}})
 	}
 	prev := c.org.Data.Get(id)
 	if prev == nil || !strings.EqualFold(prev.Object.Name, so.object) {
-		return fail(org.DMLError{StatusCode: "INVALID_CROSS_REFERENCE_KEY", Message: "invalid cross reference id"}), nil
+		return fail(org.DMLError{StatusCode: "INVALID_CROSS_REFERENCE_KEY", Message: "invalid cross reference id"})
 	}
 	if prev.Deleted() {
-		return result{id: id, errs: []org.DMLError{{StatusCode: "ENTITY_IS_DELETED", Message: "entity is deleted"}}}, nil
+		return result{id: id, errs: []org.DMLError{{StatusCode: "ENTITY_IS_DELETED", Message: "entity is deleted"}}}
 	}
-	if _, errs := c.org.Data.Update(id, so.fields, c.session.User, c.Now); errs != nil {
-		return result{id: id, errs: errs}, nil
+	if _, errs := c.org.Data.UpdateIn(tx, id, so.fields, c.session.User, c.Now); errs != nil {
+		return result{id: id, errs: errs}
 	}
-	return result{id: id}, func() { c.org.Data.Restore(prev) }
+	return result{id: id}
 }
 
 // upsert inserts or updates each sObject by the external id field named:
@@ -211,18 +207,19 @@ func upsert(c *call, b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	bt := &batch{c: c}
+	bt := c.newBatch()
 	for _, so := range sos {
 		created := false
 		obj, derr := c.objectOf(so)
 		if derr != nil {
 			r := fail(*derr)
 			r.created = &created
-			bt.add(r, nil)
+			bt.add(r)
 			continue
 		}
 		f := obj.Field(fieldName)
 		if f == nil || !(f.ExternalID || f.Name == "Id") {
+			bt.abandon()
 			return nil, &fault{code: "INVALID_FIELD", kind: "InvalidFieldFault",
 				message: fmt.Sprintf("Field name provided, %s is not an External ID or indexed field for %s", fieldName, obj.Name)}
 		}
@@ -232,7 +229,7 @@ func upsert(c *call, b []byte) ([]byte, error) {
 			if value == "" {
 				r := fail(org.DMLError{StatusCode: "MISSING_ARGUMENT", Message: f.Name + " not specified", Fields: []string{f.Name}})
 				r.created = &created
-				bt.add(r, nil)
+				bt.add(r)
 				continue
 			}
 		}
@@ -244,25 +241,24 @@ func upsert(c *call, b []byte) ([]byte, error) {
 		case len(matches) == 0 && f.Name == "Id" && value != "":
 			r := fail(org.DMLError{StatusCode: "INVALID_CROSS_REFERENCE_KEY", Message: "invalid cross reference id"})
 			r.created = &created
-			bt.add(r, nil)
+			bt.add(r)
 		case len(matches) == 0:
-			rec, errs := c.org.Data.Insert(obj, so.fields, c.session.User, c.Now, org.DMLOptions{Assignment: c.req.header.assignment})
+			rec, errs := c.org.Data.Insert(obj, so.fields, c.session.User, c.Now, org.DMLOptions{Assignment: c.req.header.assignment, Tx: bt.tx})
 			if errs != nil {
-				bt.add(result{errs: errs, created: &created}, nil)
+				bt.add(result{errs: errs, created: &created})
 				continue
 			}
 			created = true
-			id := rec.ID
-			bt.add(result{id: id, created: &created}, func() { c.org.Data.Erase(id) })
+			bt.add(result{id: rec.ID, created: &created})
 		case len(matches) == 1:
 			so.id = string(matches[0].ID)
-			r, undo := c.updateOne(so)
+			r := c.updateOne(bt.tx, so)
 			r.created = &created
-			bt.add(r, undo)
+			bt.add(r)
 		default:
 			r := fail(org.DMLError{StatusCode: "DUPLICATE_EXTERNAL_ID", Message: fmt.Sprintf("Duplicate external id specified: %s", value), Fields: []string{f.Name}})
 			r.created = &created
-			bt.add(r, nil)
+			bt.add(r)
 		}
 	}
 	bt.finish()
@@ -284,51 +280,42 @@ func (c *call) ids() ([]string, error) {
 
 // deleteOp moves each record to the recycle bin.
 func deleteOp(c *call, b []byte) ([]byte, error) {
-	return c.byIDs(b, "deleteResponse", func(id org.ID) (*org.DMLError, func()) {
-		prev := c.org.Data.Get(id)
-		if prev == nil {
-			return &org.DMLError{StatusCode: "INVALID_CROSS_REFERENCE_KEY", Message: "invalid cross reference id"}, nil
+	return c.byIDs(b, "deleteResponse", func(tx *org.Tx, id org.ID) *org.DMLError {
+		if c.org.Data.Get(id) == nil {
+			return &org.DMLError{StatusCode: "INVALID_CROSS_REFERENCE_KEY", Message: "invalid cross reference id"}
 		}
-		if derr := c.org.Data.Delete(id, c.session.User, c.Now); derr != nil {
-			return derr, nil
-		}
-		return nil, func() { c.org.Data.Restore(prev) }
+		return c.org.Data.DeleteIn(tx, id, c.session.User, c.Now)
 	})
 }
 
 // undelete takes each record out of the recycle bin.
 func undelete(c *call, b []byte) ([]byte, error) {
-	return c.byIDs(b, "undeleteResponse", func(id org.ID) (*org.DMLError, func()) {
-		prev := c.org.Data.Get(id)
-		if derr := c.org.Data.Undelete(id, c.session.User, c.Now); derr != nil {
-			return derr, nil
-		}
-		return nil, func() { c.org.Data.Restore(prev) }
+	return c.byIDs(b, "undeleteResponse", func(tx *org.Tx, id org.ID) *org.DMLError {
+		return c.org.Data.UndeleteIn(tx, id, c.session.User, c.Now)
 	})
 }
 
-func (c *call) byIDs(b []byte, name string, do func(org.ID) (*org.DMLError, func())) ([]byte, error) {
+func (c *call) byIDs(b []byte, name string, do func(*org.Tx, org.ID) *org.DMLError) ([]byte, error) {
 	ids, err := c.ids()
 	if err != nil {
 		return nil, err
 	}
-	bt := &batch{c: c}
+	bt := c.newBatch()
 	for _, raw := range ids {
 		id, err := org.ParseID(raw)
 		if err != nil {
-			bt.add(fail(org.DMLError{StatusCode: "MALFORMED_ID", Message: "malformed id " + raw}), nil)
+			bt.add(fail(org.DMLError{StatusCode: "MALFORMED_ID", Message: "malformed id " + raw}))
 			continue
 		}
 		if c.org.Data.Get(id) == nil {
-			bt.add(fail(org.DMLError{StatusCode: "INVALID_CROSS_REFERENCE_KEY", Message: "invalid cross reference id"}), nil)
+			bt.add(fail(org.DMLError{StatusCode: "INVALID_CROSS_REFERENCE_KEY", Message: "invalid cross reference id"}))
 			continue
 		}
-		derr, undo := do(id)
-		if derr != nil {
-			bt.add(result{id: id, errs: []org.DMLError{*derr}}, nil)
+		if derr := do(bt.tx, id); derr != nil {
+			bt.add(result{id: id, errs: []org.DMLError{*derr}})
 			continue
 		}
-		bt.add(result{id: id}, undo)
+		bt.add(result{id: id})
 	}
 	bt.finish()
 	return appendResults(b, name, bt.results), nil
