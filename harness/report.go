@@ -52,9 +52,10 @@ func (c Counts) String() string {
 // OK reports whether nothing failed, errored or was left unrun.
 func (c Counts) OK() bool { return c.Failed == 0 && c.Errors == 0 && c.NotRun == 0 }
 
-// Summary prints each failure and error with its scenario's description
-// (the cause and the fix), the skipped runs' reasons grouped, and the
-// closing count line.
+// Summary prints the skipped runs' reasons grouped, then each failure and
+// error with its scenario's description (the cause and the fix), then the
+// closing count line: the failures come last, next to the count, where a
+// reader of a long log (a CI job's tail) finds them.
 func Summary(w io.Writer, results []Result) Counts {
 	skipped := map[string][]string{}
 	var reasons []string
@@ -63,19 +64,6 @@ func Summary(w io.Writer, results []Result) Counts {
 		case Passed:
 			if r.Evidence != "" {
 				fmt.Fprintf(w, "\n--- PASS %s (%s)\n%s\n", r.Name(), r.Duration.Round(time.Millisecond), indent(r.Evidence))
-			}
-		case Failed, Errored:
-			label := "FAIL"
-			if r.Outcome == Errored {
-				label = "ERROR"
-			}
-			fmt.Fprintf(w, "\n--- %s %s (%s)\n", label, r.Name(), r.Duration.Round(time.Millisecond))
-			if d := strings.TrimSpace(r.Scenario.Description); d != "" {
-				fmt.Fprintf(w, "%s\n%s\n\n", r.Scenario.Name, indent(d))
-			}
-			fmt.Fprintf(w, "%s\n", indent(r.Failure))
-			if r.Evidence != "" {
-				fmt.Fprintf(w, "\n  what happened:\n%s\n", indent(indent(r.Evidence)))
 			}
 		case Skipped:
 			if _, seen := skipped[r.Failure]; !seen {
@@ -88,6 +76,23 @@ func Summary(w io.Writer, results []Result) Counts {
 		fmt.Fprintln(w, "\nskipped, as not applying to this receiver:")
 		for _, why := range reasons {
 			fmt.Fprintf(w, "  %s:\n    %s\n", why, strings.Join(skipped[why], "\n    "))
+		}
+	}
+	for _, r := range results {
+		if r.Outcome != Failed && r.Outcome != Errored {
+			continue
+		}
+		label := "FAIL"
+		if r.Outcome == Errored {
+			label = "ERROR"
+		}
+		fmt.Fprintf(w, "\n--- %s %s (%s)\n", label, r.Name(), r.Duration.Round(time.Millisecond))
+		if d := strings.TrimSpace(r.Scenario.Description); d != "" {
+			fmt.Fprintf(w, "%s\n%s\n\n", r.Scenario.Name, indent(d))
+		}
+		fmt.Fprintf(w, "%s\n", indent(r.Failure))
+		if r.Evidence != "" {
+			fmt.Fprintf(w, "\n  what happened:\n%s\n", indent(indent(r.Evidence)))
 		}
 	}
 	c := Count(results)

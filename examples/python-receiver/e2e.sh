@@ -17,22 +17,29 @@ modes=("$@")
 [ ${#modes[@]} -gt 0 ] || modes=(cmd container url)
 mkdir -p out
 status=0
+failed=() # the modes that failed: their failures are printed again at the end, for a CI log's tail
+
+# run MODE ARGS…: `sfemu run ARGS…`, its output kept in out/python-MODE.log too.
+run() {
+  local mode=$1; shift
+  bin/sfemu run "$@" 2>&1 | tee "out/python-$mode.log" || { status=1; failed+=("$mode"); }
+}
 
 for mode in "${modes[@]}"; do
   echo "== the Python receiver as $mode:"
   case $mode in
     cmd)
-      bin/sfemu run --profile "$profile" --receiver "cmd:python3 -u $here/receiver.py" \
-        --junit out/junit-python-cmd.xml scenarios || status=1
+      run cmd --profile "$profile" --receiver "cmd:python3 -u $here/receiver.py" \
+        --junit out/junit-python-cmd.xml scenarios
       ;;
     container)
       if ! docker info >/dev/null 2>&1; then
-        if [ "${CI:-}" = true ]; then echo "CI=true and no Docker engine answers" >&2; status=1; continue; fi
+        if [ "${CI:-}" = true ]; then echo "CI=true and no Docker engine answers" >&2; status=1; failed+=(container); continue; fi
         echo "(no Docker engine: skipped)"; continue
       fi
       "$here/build-image.sh" sfemu-python-receiver:dev
-      bin/sfemu run --profile "$profile" --receiver container:sfemu-python-receiver:dev \
-        --junit out/junit-python-container.xml scenarios || status=1
+      run container --profile "$profile" --receiver container:sfemu-python-receiver:dev \
+        --junit out/junit-python-container.xml scenarios
       ;;
     url)
       # A receiver someone else runs, configured once for the address every
@@ -45,13 +52,17 @@ for mode in "${modes[@]}"; do
       pid=$!
       trap 'kill $pid 2>/dev/null || true' EXIT
       for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
-      bin/sfemu run --profile "$profile" --receiver "url:http://127.0.0.1:$port/notifications" \
-        --emulator-listen "$emulator" --junit out/junit-python-url.xml scenarios || status=1
+      run url --profile "$profile" --receiver "url:http://127.0.0.1:$port/notifications" \
+        --emulator-listen "$emulator" --junit out/junit-python-url.xml scenarios
       kill "$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null || true
       trap - EXIT
       ;;
     *) echo "unknown mode $mode: want cmd, container or url" >&2; exit 2 ;;
   esac
+done
+for mode in "${failed[@]}"; do
+  echo "== the Python receiver failed as $mode:"
+  if [ -f "out/python-$mode.log" ]; then sed -n '/^--- \(FAIL\|ERROR\) /,$p' "out/python-$mode.log"; fi
 done
 exit $status
