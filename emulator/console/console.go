@@ -80,7 +80,6 @@ type Console struct {
 	watcher Watcher
 	log     *slog.Logger
 	mux     *http.ServeMux
-	pages   map[string]*template.Template
 	assets  fs.FS
 	streams *streams
 }
@@ -99,18 +98,26 @@ func New(cfg Config) *Console {
 	if cfg.MaxStreams <= 0 {
 		cfg.MaxStreams = 64
 	}
-	c := &Console{cfg: cfg, ctl: cfg.Control, watcher: cfg.Watcher, log: cfg.Logger, pages: map[string]*template.Template{},
-		streams: newStreams(cfg.MaxStreams)}
+	c := &Console{cfg: cfg, ctl: cfg.Control, watcher: cfg.Watcher, log: cfg.Logger, streams: newStreams(cfg.MaxStreams)}
 	if c.watcher == nil {
 		c.watcher, _ = cfg.Control.(Watcher)
 	}
 	c.assets, _ = fs.Sub(assetFS, "assets")
-	for _, name := range []string{"home", "orgs", "logins", "login", "outbound", "notification", "attempt", "requests", "request", "records", "clock", "error"} {
-		c.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
-	}
 	c.routes()
 	return c
 }
+
+// pages are the parsed templates, one per page, each with the layout:
+// parsed once per process, when the first page is shown — they never
+// change, and parsing them was a fifth of emulator.New, which every
+// `sfemu serve` start and every scenario run pays.
+var pages = sync.OnceValue(func() map[string]*template.Template {
+	m := map[string]*template.Template{}
+	for _, name := range []string{"home", "orgs", "logins", "login", "outbound", "notification", "attempt", "requests", "request", "records", "clock", "error"} {
+		m[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+	}
+	return m
+})
 
 // Mount serves the console under Prefix on r; mount it before anything
 // else under /_sfemu.
@@ -270,7 +277,7 @@ func (c *Console) render(rq *request, name string, status int, data any) {
 	}
 	l.Clock, _ = c.ctl.Clock(rq.ctx)
 	var buf bytes.Buffer
-	if err := c.pages[name].ExecuteTemplate(&buf, "layout", l); err != nil {
+	if err := pages()[name].ExecuteTemplate(&buf, "layout", l); err != nil {
 		c.log.Error("console: rendering a page failed", "page", name, "path", rq.r.URL.Path, "error", err)
 		http.Error(rq.w, "the console could not render this page: "+err.Error(), http.StatusInternalServerError)
 		return
