@@ -165,12 +165,18 @@ func (c *containerReceiver) start(ctx context.Context) error {
 	}
 	var files []testcontainers.ContainerFile
 	if c.keysDir != "" {
-		entries, _ := os.ReadDir(c.keysDir)
-		for _, e := range entries {
-			if !e.IsDir() && (filepath.Ext(e.Name()) == ".key" || filepath.Ext(e.Name()) == ".crt") {
-				files = append(files, testcontainers.ContainerFile{HostFilePath: filepath.Join(c.keysDir, e.Name()),
-					ContainerFilePath: "/keys/" + e.Name(), FileMode: 0o644})
-			}
+		staged, cleanup, err := stageKeys(c.keysDir)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		// One directory, one archive, one Docker API call: testcontainers-go
+		// copies each ContainerFile on its own (and reconnects after each),
+		// six key files a scenario cost ≈ 0.75 s, the directory ≈ 0.15 s.
+		// Its directory copy gives every entry the one mode: 0755, so the
+		// directory can be entered by the receiver's user.
+		if staged != "" {
+			files = append(files, testcontainers.ContainerFile{HostFilePath: staged, ContainerFilePath: "/keys", FileMode: 0o755})
 		}
 	}
 	hostPort := strconv.Itoa(c.hostPort)
@@ -342,3 +348,41 @@ func (ce *containerEnv) networkName() string { return ce.network.Name }
 
 // containerID is the receiver's container (call with c.mu held).
 func (c *containerReceiver) containerID() string { return c.ctr.GetContainerID() }
+
+// stageKeys copies the test keys and certificates of dir (*.key, *.crt)
+// into a new temporary directory named keys, for one copy into a
+// container's /keys; "" when there are none. cleanup removes what it made.
+func stageKeys(dir string) (staged string, cleanup func(), err error) {
+	cleanup = func() {}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", cleanup, fmt.Errorf("read the test keys: %w", err)
+	}
+	parent, err := os.MkdirTemp("", "sfemu-keys-")
+	if err != nil {
+		return "", cleanup, err
+	}
+	cleanup = func() { os.RemoveAll(parent) }
+	staged = filepath.Join(parent, "keys")
+	if err := os.Mkdir(staged, 0o755); err != nil {
+		return "", cleanup, err
+	}
+	n := 0
+	for _, e := range entries {
+		if e.IsDir() || (filepath.Ext(e.Name()) != ".key" && filepath.Ext(e.Name()) != ".crt") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return "", cleanup, fmt.Errorf("read the test keys: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(staged, e.Name()), data, 0o644); err != nil {
+			return "", cleanup, err
+		}
+		n++
+	}
+	if n == 0 {
+		return "", cleanup, nil
+	}
+	return staged, cleanup, nil
+}
