@@ -55,7 +55,7 @@ func (s *Service) runQuery(j *job) string {
 		return err.Error()
 	}
 	// The job's user: field-level security applies as to a REST query.
-	res, err := q.Run(soql.Env{Schema: j.org.Schema, Data: j.org.Data, Now: s.store.Clock.Now(), Location: j.org.TimeZone,
+	res, err := q.RunCursor(soql.Env{Schema: j.org.Schema, Data: j.org.Data, Now: s.store.Clock.Now(), Location: j.org.TimeZone,
 		IncludeDeleted: j.operation == "queryAll", User: j.user})
 	if err != nil {
 		return err.Error()
@@ -69,7 +69,7 @@ func (s *Service) runQuery(j *job) string {
 		}
 	}
 	j.mu.Lock()
-	j.result, j.processed = res, len(res.Rows)
+	j.result, j.processed = res, res.Len()
 	j.mu.Unlock()
 	return ""
 }
@@ -100,16 +100,16 @@ func (s *Service) queryResults(c *gateway.Call) (gateway.Response, error) {
 	offset := 0
 	if loc := q.Get("locator"); loc != "" && loc != "null" {
 		n, err := decodeLocator(loc)
-		if err != nil || n > len(res.Rows) {
+		if err != nil || n > res.Len() {
 			return gateway.Response{}, badRequest("INVALID_QUERY_LOCATOR", "Invalid locator: %s", loc)
 		}
 		offset = n
 	}
-	end := offset + min(limit, len(res.Rows)-offset)
-	body := appendCSV(nil, j, res, res.Rows[offset:end])
+	end := offset + min(limit, res.Len()-offset)
+	body := appendCSV(nil, j, res, res.Slice(offset, end))
 	resp := gateway.Bytes(http.StatusOK, "text/csv", body)
 	locator := "null"
-	if end < len(res.Rows) {
+	if end < res.Len() {
 		locator = base64.RawStdEncoding.EncodeToString(strconv.AppendInt(nil, int64(end), 10))
 	}
 	resp.SetHeader("Sforce-Locator", locator)

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -42,17 +43,17 @@ func (s *Service) query(all bool) handler {
 		if strings.EqualFold(c.r.URL.Query().Get("columns"), "true") {
 			return s.columns(c, parsed)
 		}
-		res, err := parsed.Run(soql.Env{Schema: c.org.Schema, Data: c.org.Data, Now: c.now, Location: c.org.TimeZone, IncludeDeleted: all, User: c.user()})
+		res, err := parsed.RunCursor(soql.Env{Schema: c.org.Schema, Data: c.org.Data, Now: c.now, Location: c.org.TimeZone, IncludeDeleted: all, User: c.user()})
 		if err != nil {
 			return gateway.Response{}, err
 		}
 		batch := batchSize(c.r)
-		if len(res.Rows) <= batch {
-			return jsonBody(http.StatusOK, appendQueryResult(nil, c, res, res.Rows, true, ""))
+		if res.Len() <= batch {
+			return jsonBody(http.StatusOK, appendQueryResult(nil, c, res, res.Slice(0, batch), true, ""))
 		}
 		cur := s.cursors.Open(res, c.session.User, batch)
 		next := c.urlPrefix() + "/query/" + cur.ID + "-" + strconv.Itoa(batch)
-		return jsonBody(http.StatusOK, appendQueryResult(nil, c, res, res.Rows[:batch], false, next))
+		return jsonBody(http.StatusOK, appendQueryResult(nil, c, res, res.Slice(0, batch), false, next))
 	}
 }
 
@@ -62,22 +63,27 @@ func (s *Service) queryMore(c *call) (gateway.Response, error) {
 	id, offText, _ := strings.Cut(locator, "-")
 	offset, err := strconv.Atoi(offText)
 	cur := s.cursors.Get(id, c.session.User)
-	if cur == nil || err != nil || offset < 0 || offset > len(cur.Result.Rows) {
+	if cur == nil || err != nil || offset < 0 || offset > cur.Result.Len() {
 		return gateway.Response{}, badRequest("INVALID_QUERY_LOCATOR", "invalid query locator")
 	}
-	end := min(offset+cur.Batch, len(cur.Result.Rows))
-	done := end == len(cur.Result.Rows)
+	end := min(offset+cur.Batch, cur.Result.Len())
+	done := end == cur.Result.Len()
 	next := ""
 	if done {
 		s.cursors.Close(cur.ID)
 	} else {
 		next = c.urlPrefix() + "/query/" + cur.ID + "-" + strconv.Itoa(end)
 	}
-	return jsonBody(http.StatusOK, appendQueryResult(nil, c, cur.Result, cur.Result.Rows[offset:end], done, next))
+	return jsonBody(http.StatusOK, appendQueryResult(nil, c, cur.Result, cur.Result.Slice(offset, end), done, next))
 }
 
 // appendQueryResult writes {"totalSize","done","nextRecordsUrl"?,"records"}.
 func appendQueryResult(b []byte, c *call, res *soql.Result, rows []*soql.Row, done bool, next string) []byte {
+	if len(rows) > 0 {
+		// One growth for the page instead of a doubling series of copies:
+		// a row takes its attributes (≈ 100 bytes) and ≈ 40 bytes a field.
+		b = slices.Grow(b, len(rows)*(100+40*len(rows[0].Fields)))
+	}
 	b = append(b, `{"totalSize":`...)
 	b = strconv.AppendInt(b, int64(res.TotalSize), 10)
 	b = append(b, `,"done":`...)
@@ -104,9 +110,16 @@ func appendRow(b []byte, c *call, row *soql.Row) []byte {
 		b = append(b, `"AggregateResult"}`...)
 	} else {
 		b = appendString(b, row.Object.Name)
-		b = append(b, `,"url":`...)
-		b = appendString(b, c.recordURL(row.Object, row.ID))
-		b = append(b, '}')
+		// recordURL written in place: object names, versions and ids need
+		// no JSON escaping, and a string per record was a third of the
+		// page's allocations.
+		b = append(b, `,"url":"/services/data/v`...)
+		b = append(b, c.version...)
+		b = append(b, "/sobjects/"...)
+		b = append(b, row.Object.Name...)
+		b = append(b, '/')
+		b = append(b, row.ID...)
+		b = append(b, `"}`...)
 	}
 	for _, fv := range row.Fields {
 		b = append(b, ',')

@@ -40,16 +40,17 @@ func queryOp(all bool) func(c *call, b []byte) ([]byte, error) {
 		if err != nil {
 			return nil, queryFault(err)
 		}
-		res, err := q.Run(c.env(all))
+		res, err := q.RunCursor(c.env(all))
 		if err != nil {
 			return nil, queryFault(err)
 		}
-		rows, done, locator := res.Rows, true, ""
-		if batch := c.batchSize(); len(rows) > batch {
+		batch := c.batchSize()
+		done, locator := true, ""
+		if res.Len() > batch {
 			cur := c.s.cursors.Open(res, c.session.User, batch)
-			rows, done, locator = rows[:batch], false, cur.ID+"-"+strconv.Itoa(batch)
+			done, locator = false, cur.ID+"-"+strconv.Itoa(batch)
 		}
-		return c.appendQueryResponse(b, name, res, rows, done, locator), nil
+		return c.appendQueryResponse(b, name, res, res.Slice(0, batch), done, locator), nil
 	}
 }
 
@@ -80,18 +81,18 @@ func queryMore(c *call, b []byte) ([]byte, error) {
 	id, offText, _ := strings.Cut(locator, "-")
 	offset, err := strconv.Atoi(offText)
 	cur := c.s.cursors.Get(id, c.session.User)
-	if cur == nil || err != nil || offset < 0 || offset > len(cur.Result.Rows) {
+	if cur == nil || err != nil || offset < 0 || offset > cur.Result.Len() {
 		return nil, &fault{code: "INVALID_QUERY_LOCATOR", message: "invalid query locator", kind: "InvalidQueryLocatorFault"}
 	}
 	batch := c.batchSize()
-	end := min(offset+batch, len(cur.Result.Rows))
-	done, next := end == len(cur.Result.Rows), ""
+	end := min(offset+batch, cur.Result.Len())
+	done, next := end == cur.Result.Len(), ""
 	if done {
 		c.s.cursors.Close(cur.ID)
 	} else {
 		next = cur.ID + "-" + strconv.Itoa(end)
 	}
-	return c.appendQueryResponse(b, "queryMoreResponse", cur.Result, cur.Result.Rows[offset:end], done, next), nil
+	return c.appendQueryResponse(b, "queryMoreResponse", cur.Result, cur.Result.Slice(offset, end), done, next), nil
 }
 
 // retrieve reads records by id: the fields of fieldList (relationship paths

@@ -5,6 +5,9 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/sfemu/sfemu/emulator/clock"
+	"github.com/sfemu/sfemu/emulator/org"
 )
 
 // TestRunPageIsAWindowOfRun: for every query and window, RunPage's rows are
@@ -56,6 +59,65 @@ func testRunPageIsAWindowOfRun(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestRunCursorPagesAreRunsRows: every window of a RunCursor result —
+// projected when asked, for a SELECT of the record's own fields, at once
+// otherwise — holds Run's rows, even after the records change.
+func TestRunCursorPagesAreRunsRows(t *testing.T) {
+	// An org of its own: the test renames its records.
+	fresh := func() Env {
+		s, err := org.NewStore(clock.NewVirtual(testNow), org.Source{Name: "acme.yaml", Data: []byte(testOrg)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := s.Orgs()[0]
+		return Env{Schema: o.Schema, Data: o.Data, Now: testNow, Location: o.TimeZone}
+	}
+	for _, query := range []string{
+		"SELECT Name FROM Account",
+		"SELECT Id, Name, Industry FROM Account ORDER BY Name",
+		"SELECT Name FROM Account WHERE Industry = 'Energy' ORDER BY Name LIMIT 3 OFFSET 1",
+		"SELECT LastName, Account.Name FROM Contact ORDER BY LastName",
+		"SELECT Name, (SELECT LastName FROM Contacts) FROM Account ORDER BY Name",
+		"SELECT Industry, COUNT(Id) FROM Account GROUP BY Industry",
+		"SELECT COUNT() FROM Account",
+	} {
+		t.Run(query, func(t *testing.T) {
+			env := fresh()
+			q, err := Parse(query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all, err := q.Run(env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cur, err := q.RunCursor(env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cur.Len() != len(all.Rows) || cur.TotalSize != all.TotalSize {
+				t.Fatalf("Len %d TotalSize %d, want %d and %d", cur.Len(), cur.TotalSize, len(all.Rows), all.TotalSize)
+			}
+			// A later rename does not reach the cursor's pages.
+			o := env.Schema.Object("Account")
+			var ids []org.ID
+			env.Data.Scan(o, false, func(r *org.Record) bool { ids = append(ids, r.ID); return true })
+			for _, id := range ids {
+				if _, errs := env.Data.Update(id, map[string]any{"Name": "Renamed " + id.Short()}, nil, env.Now); errs != nil {
+					t.Fatal(errs)
+				}
+			}
+			for _, w := range [][2]int{{0, 1}, {1, 3}, {0, 100}, {2, 2}, {50, 60}} {
+				want := &Result{Rows: all.Rows[min(w[0], len(all.Rows)):min(w[1], len(all.Rows))], TotalSize: all.TotalSize, CountOnly: all.CountOnly}
+				got := &Result{Rows: cur.Slice(w[0], w[1]), TotalSize: cur.TotalSize, CountOnly: cur.CountOnly}
+				if g, wr := render(got), render(want); g != wr {
+					t.Errorf("Slice(%d, %d) = %s\nwant          %s", w[0], w[1], g, wr)
+				}
+			}
+		})
 	}
 }
 

@@ -36,6 +36,39 @@ type Result struct {
 	Aggregate bool
 	// Columns describe the SELECT list, for columns=true.
 	Columns []Column
+
+	// lazy, for a result of RunCursor, projects rows when a page asks.
+	lazy *lazyRows
+}
+
+// lazyRows are a result's records, projected a page at a time: a cursor
+// over 1,000,000 records holds 8 MB of record pointers, not 260 MB of rows.
+// The records are the versions the query matched (org.Data never changes
+// a stored version: an update stores a new one), so a page projected later
+// reads what the query saw.
+type lazyRows struct {
+	plan *queryPlan
+	recs []*org.Record
+}
+
+// Len is the number of rows the result holds (TotalSize, unless COUNT()).
+func (r *Result) Len() int {
+	if r.lazy != nil {
+		return len(r.lazy.recs)
+	}
+	return len(r.Rows)
+}
+
+// Slice returns rows [from, to) of the result, projected now if the
+// result is lazy. The bounds are clamped to [0, Len()].
+func (r *Result) Slice(from, to int) []*Row {
+	n := r.Len()
+	to = min(max(to, 0), n)
+	from = min(max(from, 0), to)
+	if r.lazy != nil {
+		return r.lazy.plan.rows(r.lazy.recs[from:to])
+	}
+	return r.Rows[from:to]
 }
 
 // Row is one record (or one aggregate group) with its selected fields in

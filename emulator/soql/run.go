@@ -18,6 +18,53 @@ func (q *Query) Run(env Env) (*Result, error) {
 	return res, nil
 }
 
+// RunCursor is Run for a caller that pages through the rows (REST's
+// nextRecordsUrl, the SOAP API's queryMore, Bulk query results): when the
+// SELECT list reads only the FROM object's own fields, the result keeps the
+// matched records and projects each page as Slice asks for it; with
+// parent fields or child subqueries, which read other records when
+// projected, every row is projected at once, as Run does.
+func (q *Query) RunCursor(env Env) (*Result, error) {
+	p, err := q.bind(env)
+	if err != nil {
+		return nil, err
+	}
+	if p.countOnly || p.agg != nil || !p.ownFieldsOnly() {
+		return p.result(), nil
+	}
+	recs := p.selectRecords(p.candidates)
+	return &Result{Object: p.obj, Columns: p.cols, TotalSize: len(recs), lazy: &lazyRows{plan: p, recs: recs}}, nil
+}
+
+// ownFieldsOnly: the SELECT list reads nothing but the FROM record.
+func (p *queryPlan) ownFieldsOnly() bool {
+	for _, n := range p.proj {
+		if n.sub != nil || n.rel {
+			return false
+		}
+	}
+	return true
+}
+
+// bind binds q to env, with env's defaults filled in.
+func (q *Query) bind(env Env) (*queryPlan, error) {
+	if env.Location == nil {
+		env.Location = time.UTC
+	}
+	if env.Now.IsZero() {
+		env.Now = time.Now()
+	}
+	if env.Schema == nil && env.Data != nil {
+		env.Schema = env.Data.Schema()
+	}
+	b := &binder{env: env, src: q.Text}
+	p, err := b.bindQuery(q, nil)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
 func (q *Query) run(env Env) (res *Result, err *Error) {
 	if env.Location == nil {
 		env.Location = time.UTC

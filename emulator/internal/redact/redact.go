@@ -30,7 +30,7 @@ var formSecret = regexp.MustCompile(`(?i)((?:^|&)(?:[^=&]*(?:password|secret|tok
 
 // XML replaces the content of sessionId and password elements.
 func XML(s string) string {
-	if !strings.Contains(s, "<") {
+	if !strings.Contains(s, "<") || !mentions(s, "sessionid", "password") {
 		return s
 	}
 	return xmlSecret.ReplaceAllString(s, "${1}"+Mark+"${3}")
@@ -38,7 +38,26 @@ func XML(s string) string {
 
 // JSON replaces string values of keys naming a password, secret or token.
 func JSON(s string) string {
+	if !mentions(s, "password", "secret", "token") {
+		return s
+	}
 	return jsonSecret.ReplaceAllString(s, `${1}"`+Mark+`"`)
+}
+
+// mentions reports whether s holds one of words (lower-case ASCII) in any
+// case: one pass that lets the regular expressions, which backtrack over
+// every quoted string, skip the bodies with nothing to redact — nearly all
+// of them (they were an eighth of a 200-record create's time).
+func mentions(s string, words ...string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		for _, w := range words {
+			if c == w[0] && len(s)-i >= len(w) && strings.EqualFold(s[i:i+len(w)], w) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Form replaces the values of form fields that carry credentials

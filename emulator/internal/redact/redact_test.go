@@ -49,3 +49,26 @@ func TestHeader(t *testing.T) {
 		t.Error("no headers: want nil")
 	}
 }
+
+// FuzzRedactionSkipsOnlyWhatHasNothingToRedact: the one-pass pre-check
+// never skips an ASCII body the regular expressions would change.
+func FuzzRedactionSkipsOnlyWhatHasNothingToRedact(f *testing.F) {
+	f.Add(`{"access_token":"00Dxx!AQ","Name":"x"}`)
+	f.Add(`<soapenv:Body><sf:sessionId>00D!x</sf:sessionId></soapenv:Body>`)
+	f.Add(`{"records":[{"Name":"Edge","Client_Secret__c":"s"}]}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				return
+			}
+		}
+		if got, want := JSON(s), jsonSecret.ReplaceAllString(s, `${1}"`+Mark+`"`); got != want {
+			t.Errorf("JSON(%q) = %q, want %q", s, got, want)
+		}
+		if strings.Contains(s, "<") {
+			if got, want := XML(s), xmlSecret.ReplaceAllString(s, "${1}"+Mark+"${3}"); got != want {
+				t.Errorf("XML(%q) = %q, want %q", s, got, want)
+			}
+		}
+	})
+}
