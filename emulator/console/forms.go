@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -188,10 +187,33 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, errors.New("not a time")
 }
 
-var (
-	errorCodePattern = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,99}$`)
-	operationPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,99}$`)
-)
+// isErrorCode: an upper-case letter, then up to 99 upper-case letters,
+// digits or underscores (INVALID_SESSION_ID). A loop, not a regular
+// expression: `{0,99}` compiles to a hundred-state program, a millisecond of
+// every start-up.
+func isErrorCode(s string) bool {
+	return isName(s, func(c byte) bool { return c >= 'A' && c <= 'Z' }, func(c byte) bool {
+		return c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+	})
+}
+
+// isOperation: a letter, then up to 99 letters or digits (queryMore).
+func isOperation(s string) bool {
+	letter := func(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }
+	return isName(s, letter, func(c byte) bool { return letter(c) || c >= '0' && c <= '9' })
+}
+
+func isName(s string, first, rest func(byte) bool) bool {
+	if len(s) == 0 || len(s) > 100 || !first(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !rest(s[i]) {
+			return false
+		}
+	}
+	return true
+}
 
 // addFault is the API fault form.
 func (c *Console) addFault(rq *request) (string, error) {
@@ -233,13 +255,13 @@ func (c *Console) addFault(rq *request) (string, error) {
 	if f.Operation, err = get("operation", 100); err != nil {
 		return "", err
 	}
-	if f.Operation != "" && !operationPattern.MatchString(f.Operation) {
+	if f.Operation != "" && !isOperation(f.Operation) {
 		return "", formError("operation", "%q: a SOAP call's name, such as query or create", clipText(f.Operation))
 	}
 	if f.ErrorCode, err = get("error_code", 100); err != nil {
 		return "", err
 	}
-	if f.ErrorCode != "" && !errorCodePattern.MatchString(f.ErrorCode) {
+	if f.ErrorCode != "" && !isErrorCode(f.ErrorCode) {
 		return "", formError("error_code", "%q: a Salesforce error code in capitals, such as REQUEST_LIMIT_EXCEEDED", clipText(f.ErrorCode))
 	}
 	if f.Message, err = get("message", 1000); err != nil {
