@@ -45,8 +45,14 @@ func queued(t *testing.T, srv *httptest.Server) int {
 
 func soapCall(t *testing.T, url, token, call string) string {
 	t.Helper()
+	return soapCallWith(t, url, token, "", call)
+}
+
+// soapCallWith is soapCall with more SOAP headers (Partner's urn: prefix).
+func soapCallWith(t *testing.T, url, token, headers, call string) string {
+	t.Helper()
 	env := `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:urn="urn:partner.soap.sforce.com" xmlns:sf="urn:sobject.partner.soap.sforce.com">` +
-		`<soapenv:Header><urn:SessionHeader><urn:sessionId>` + token + `</urn:sessionId></urn:SessionHeader></soapenv:Header>` +
+		`<soapenv:Header><urn:SessionHeader><urn:sessionId>` + token + `</urn:sessionId></urn:SessionHeader>` + headers + `</soapenv:Header>` +
 		`<soapenv:Body>` + call + `</soapenv:Body></soapenv:Envelope>`
 	req, _ := http.NewRequest("POST", url, strings.NewReader(env))
 	req.Header.Set("Content-Type", "text/xml; charset=UTF-8")

@@ -1,8 +1,6 @@
 package emulator_test
 
 import (
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -72,20 +70,7 @@ func withType(record string) string {
 // allOrNoneSOAP posts a Partner call with AllOrNoneHeader allOrNone=true.
 func allOrNoneSOAP(t *testing.T, url, token, call string) string {
 	t.Helper()
-	env := `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:urn="urn:partner.soap.sforce.com" xmlns:sf="urn:sobject.partner.soap.sforce.com">` +
-		`<soapenv:Header><urn:SessionHeader><urn:sessionId>` + token + `</urn:sessionId></urn:SessionHeader>` +
-		`<urn:AllOrNoneHeader><urn:allOrNone>true</urn:allOrNone></urn:AllOrNoneHeader></soapenv:Header>` +
-		`<soapenv:Body>` + call + `</soapenv:Body></soapenv:Envelope>`
-	req, _ := http.NewRequest("POST", url, strings.NewReader(env))
-	req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
-	req.Header.Set("SOAPAction", `""`)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return string(b)
+	return soapCallWith(t, url, token, `<urn:AllOrNoneHeader><urn:allOrNone>true</urn:allOrNone></urn:AllOrNoneHeader>`, call)
 }
 
 // TestRulesFireOnlyForCommittedWrites: an all-or-none request on any

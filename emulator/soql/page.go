@@ -3,7 +3,6 @@ package soql
 import (
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/sfemu/sfemu/emulator/org"
 )
@@ -17,17 +16,7 @@ import (
 // first. COUNT() is answered as Run answers it; aggregate rows are cut
 // after grouping.
 func (q *Query) RunPage(env Env, offset, limit int) (*Result, error) {
-	if env.Location == nil {
-		env.Location = time.UTC
-	}
-	if env.Now.IsZero() {
-		env.Now = time.Now()
-	}
-	if env.Schema == nil && env.Data != nil {
-		env.Schema = env.Data.Schema()
-	}
-	b := &binder{env: env, src: q.Text}
-	p, err := b.bindQuery(q, nil)
+	p, err := q.bind(env)
 	if err != nil {
 		return nil, err
 	}

@@ -11,11 +11,11 @@ import (
 // Run binds the query's names against env.Schema and evaluates it over
 // env.Data. Errors are *Error.
 func (q *Query) Run(env Env) (*Result, error) {
-	res, err := q.run(env)
+	p, err := q.bind(env)
 	if err != nil {
 		return nil, err
 	}
-	return res, nil
+	return p.result(), nil
 }
 
 // RunCursor is Run for a caller that pages through the rows (REST's
@@ -46,7 +46,8 @@ func (p *queryPlan) ownFieldsOnly() bool {
 	return true
 }
 
-// bind binds q to env, with env's defaults filled in.
+// bind binds q to env, with env's defaults filled in. The error is an
+// error interface (nil when none), not a typed nil *Error.
 func (q *Query) bind(env Env) (*queryPlan, error) {
 	if env.Location == nil {
 		env.Location = time.UTC
@@ -63,24 +64,6 @@ func (q *Query) bind(env Env) (*queryPlan, error) {
 		return nil, err
 	}
 	return p, nil
-}
-
-func (q *Query) run(env Env) (res *Result, err *Error) {
-	if env.Location == nil {
-		env.Location = time.UTC
-	}
-	if env.Now.IsZero() {
-		env.Now = time.Now()
-	}
-	if env.Schema == nil && env.Data != nil {
-		env.Schema = env.Data.Schema()
-	}
-	b := &binder{env: env, src: q.Text}
-	p, err := b.bindQuery(q, nil)
-	if err != nil {
-		return nil, err
-	}
-	return p.result(), nil
 }
 
 // maxOffset is Salesforce's OFFSET cap; beyond it the API answers
