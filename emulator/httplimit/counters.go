@@ -57,6 +57,11 @@ type countedConn struct {
 	state   atomic.Int32 // http.ConnState
 	idleIn  atomic.Int64 // bytes read since the connection went idle
 	counted atomic.Bool
+	// responding: the answer to the current request has begun. A read
+	// deadline that fires then is net/http's background read (it watches
+	// for the client going away while the handler writes), not a slow
+	// body: the write deadline, if it fires, says the client stalled.
+	responding atomic.Bool
 	// aborting: the read deadline was last set in the past, which is how
 	// net/http ends its own pending read when a request is done: the
 	// timeout that follows is no client's fault.
@@ -78,7 +83,8 @@ func (cc *countedConn) SetDeadline(t time.Time) error {
 func (cc *countedConn) Read(p []byte) (int, error) {
 	n, err := cc.Conn.Read(p)
 	cc.idleIn.Add(int64(n))
-	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !cc.aborting.Load() && cc.counted.CompareAndSwap(false, true) {
+	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !cc.aborting.Load() &&
+		!(http.ConnState(cc.state.Load()) == http.StateActive && cc.responding.Load()) && cc.counted.CompareAndSwap(false, true) {
 		switch http.ConnState(cc.state.Load()) {
 		case http.StateActive:
 			cc.c.slowBodies.Add(1)
@@ -97,6 +103,9 @@ func (cc *countedConn) Read(p []byte) (int, error) {
 
 func (cc *countedConn) Write(p []byte) (int, error) {
 	n, err := cc.Conn.Write(p)
+	if n > 0 {
+		cc.responding.Store(true)
+	}
 	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && cc.counted.CompareAndSwap(false, true) {
 		cc.c.stalledResponses.Add(1)
 	}
@@ -115,6 +124,7 @@ func (c *Counters) connState(conn net.Conn, s http.ConnState) {
 	}
 	if s == http.StateIdle {
 		cc.idleIn.Store(0)
+		cc.responding.Store(false)
 	}
 	cc.state.Store(int32(s))
 }
