@@ -22,8 +22,8 @@ import (
 // orgFixture builds the org fixture for one phase: the scenario's fixture,
 // its patch merged in, the phase's session-ID era, and every outbound
 // message pointed at the receiver (unless the patch gives the endpoint as a
-// template, e.g. "{{.ReceiverURL}}/wrong-path"). The certificates it names
-// travel with it, so an emulator in another process or container can load
+// template, e.g. "{{.ReceiverURL}}/wrong-path"). The certificates and CSV
+// files of records it names travel with it, so an emulator in another process or container can load
 // it as it is.
 func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch map[string]any) (wire.Fixture, *fixturedoc.Trace, error) {
 	name, data, readFile, err := sc.fixtureFile()
@@ -94,17 +94,17 @@ func (sc *Scenario) orgFixture(phase string, vars *templateVars, profilePatch ma
 		sc.patchLayer(patch, name),
 		fixturedoc.FileLayer(name, data, original, "(patched by "+sc.File+")"),
 	}, layers...)}
-	for _, ref := range certificateRefs(doc) {
-		// A certificate that is missing is left out: the emulator then
-		// reports it at its line in the fixture. One that is there but not
-		// a file sfemu reads (/dev/zero, a directory, too large) is
-		// reported here, since the emulator only learns it was not sent.
-		data, err := readFile(ref)
+	for _, ref := range fileRefs(doc) {
+		// A file that is missing is left out: the emulator then reports it
+		// at its line in the fixture. One that is there but not a file
+		// sfemu reads (/dev/zero, a directory, too large) is reported
+		// here, since the emulator only learns it was not sent.
+		data, err := readFile(ref.path)
 		switch {
 		case err == nil:
-			fx.Files[ref] = string(data)
+			fx.Files[ref.path] = string(data)
 		case errors.Is(err, userfile.ErrNotRegular) || errors.Is(err, userfile.ErrTooLarge):
-			return wire.Fixture{}, nil, fmt.Errorf("%s: certificate %q: %w", name, ref, err)
+			return wire.Fixture{}, nil, fmt.Errorf("%s: %s %q: %w", name, ref.what, ref.path, err)
 		}
 	}
 	return fx, trace, nil
@@ -185,15 +185,25 @@ func renderPatch(v any, vars *templateVars) (any, error) {
 	return v, nil
 }
 
-// certificateRefs are the files a fixture names: its apps' certificates.
-func certificateRefs(doc yaml.MapSlice) []string {
-	var refs []string
+// fileRef is a file a fixture names, relative to it, and what it is.
+type fileRef struct{ what, path string }
+
+// fileRefs are the files a fixture names: its apps' certificates and the
+// CSV files of its records (records: {Account: accounts.csv}).
+func fileRefs(doc yaml.MapSlice) []fileRef {
+	var refs []fileRef
 	apps, _ := fixturedoc.Lookup(doc, "apps").([]any)
 	for _, a := range apps {
 		if am, ok := a.(yaml.MapSlice); ok {
 			if c, ok := fixturedoc.Lookup(am, "certificate").(string); ok && c != "" {
-				refs = append(refs, c)
+				refs = append(refs, fileRef{"certificate", c})
 			}
+		}
+	}
+	records, _ := fixturedoc.Lookup(doc, "records").(yaml.MapSlice)
+	for _, r := range records {
+		if p, ok := r.Value.(string); ok && p != "" {
+			refs = append(refs, fileRef{fmt.Sprintf("records.%v: CSV file", r.Key), p})
 		}
 	}
 	return refs

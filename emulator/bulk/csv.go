@@ -1,10 +1,10 @@
 package bulk
 
 import (
-	"bytes"
-	"fmt"
-	"io"
+	"errors"
 	"strings"
+
+	"github.com/sfemu/sfemu/emulator/internal/bulkcsv"
 )
 
 // Column delimiters and line endings a job may name.
@@ -15,187 +15,23 @@ type csvError struct{ Message string }
 
 func (e *csvError) Error() string { return e.Message }
 
-// csvReader reads Bulk API CSV from memory, one record at a time: fields
-// separated by delim, records ended by LF or CRLF (whichever the job said;
-// the other is an error, as Salesforce's "LineEnding is invalid on user
-// data"), fields optionally in double quotes with "" for a quote. A quote
-// inside an unquoted field is taken literally. Completely empty lines are
-// skipped. The returned slice is reused by the next call.
-type csvReader struct {
-	data   []byte
-	pos    int
-	delim  byte
-	crlf   bool
-	line   int // line number of the record last returned (1-based)
-	nextLn int
-	fields []string
-	spans  []span // where each field of the record is in data
-	buf    []byte
-	// win is data from winStart on, as a string (csvWindow bytes or one
-	// record): the fields returned are cut from it.
-	win      string
-	winStart int
-}
-
-// span is where a field's value lies in the data, start < 0 for a value
-// read with "" escapes and already in fields.
-type span struct{ start, end int }
-
-// csvWindow is how many bytes of the data the reader turns into one string
-// at a time: the fields of the records in it are cut from that string, one
-// allocation for many records (and what a stored value keeps alive: its
-// window, not the whole upload).
-const csvWindow = 8 << 10
-
-// finish cuts the record's fields, which lie between start and end, from
-// the window holding them.
-func (r *csvReader) finish(start, end int) []string {
-	if start < r.winStart || end > r.winStart+len(r.win) {
-		r.winStart = start
-		r.win = string(r.data[start:min(len(r.data), max(end, start+csvWindow))])
-	}
-	for i, sp := range r.spans {
-		if sp.start >= 0 {
-			r.fields[i] = r.win[sp.start-r.winStart : sp.end-r.winStart]
-		}
-	}
-	return r.fields
-}
+// csvReader is the Bulk API's CSV reader (emulator/internal/bulkcsv), its
+// errors said as a job's results say them.
+type csvReader struct{ r *bulkcsv.Reader }
 
 func newCSVReader(data []byte, delim byte, crlf bool) *csvReader {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	return &csvReader{data: data, delim: delim, crlf: crlf, nextLn: 1}
+	return &csvReader{bulkcsv.NewReader(data, delim, crlf)}
 }
 
-func (r *csvReader) lineEndingError() error {
-	setting := "LF"
-	if r.crlf {
-		setting = "CRLF"
-	}
-	return &csvError{"ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is " + setting}
-}
-
-// atLineEnd reports whether a record ends at p, and the terminator's length.
-func (r *csvReader) atLineEnd(p int) (n int, err error) {
-	d := r.data
-	if r.crlf {
-		if d[p] == '\r' && p+1 < len(d) && d[p+1] == '\n' {
-			return 2, nil
-		}
-		if d[p] == '\n' {
-			return 0, r.lineEndingError()
-		}
-		return 0, nil
-	}
-	if d[p] == '\n' {
-		return 1, nil
-	}
-	if d[p] == '\r' && p+1 < len(d) && d[p+1] == '\n' {
-		return 0, r.lineEndingError()
-	}
-	return 0, nil
-}
-
-// next returns the next record, io.EOF after the last.
+// next returns the next record, io.EOF after the last; the returned slice
+// is reused by the next call.
 func (r *csvReader) next() ([]string, error) {
-	d := r.data
-	for {
-		if r.pos >= len(d) {
-			return nil, io.EOF
-		}
-		// Skip an empty line.
-		n, err := r.atLineEnd(r.pos)
-		if err != nil {
-			return nil, err
-		}
-		if n == 0 {
-			break
-		}
-		r.pos += n
-		r.nextLn++
+	rec, err := r.r.Next()
+	var ce *bulkcsv.Error
+	if errors.As(err, &ce) {
+		return nil, &csvError{"ClientInputError : " + ce.Msg}
 	}
-	r.line = r.nextLn
-	r.fields, r.spans = r.fields[:0], r.spans[:0]
-	p := r.pos
-	rowStart := p
-	for {
-		if p < len(d) && d[p] == '"' {
-			// Quoted field.
-			r.buf = r.buf[:0]
-			p++
-			valueStart, segs := p, 0
-			for {
-				q := bytes.IndexByte(d[p:], '"')
-				if q < 0 {
-					return nil, &csvError{fmt.Sprintf("ClientInputError : Unbalanced quotes: the quoted field starting on line %d is never closed", r.line)}
-				}
-				seg := d[p : p+q]
-				r.nextLn += bytes.Count(seg, []byte{'\n'})
-				r.buf = append(r.buf, seg...)
-				segs++
-				p += q + 1
-				if p < len(d) && d[p] == '"' {
-					r.buf = append(r.buf, '"')
-					p++
-					continue
-				}
-				break
-			}
-			if segs == 1 { // no "" inside: the value is the data between the quotes
-				r.fields = append(r.fields, "")
-				r.spans = append(r.spans, span{valueStart, p - 1})
-			} else {
-				r.fields = append(r.fields, string(r.buf))
-				r.spans = append(r.spans, span{-1, -1})
-			}
-			if p >= len(d) {
-				r.pos = p
-				r.nextLn++
-				return r.finish(rowStart, p), nil
-			}
-			if d[p] == r.delim {
-				p++
-				continue
-			}
-			n, err := r.atLineEnd(p)
-			if err != nil {
-				return nil, err
-			}
-			if n == 0 {
-				return nil, &csvError{fmt.Sprintf("ClientInputError : Unbalanced quotes: a quoted field on line %d is followed by %q, not a delimiter or a line end", r.nextLn, d[p])}
-			}
-			r.pos = p + n
-			r.nextLn++
-			return r.finish(rowStart, p), nil
-		}
-		// Unquoted field: up to the delimiter or the line end.
-		start := p
-		for p < len(d) && d[p] != r.delim && d[p] != '\n' && (d[p] != '\r' || p+1 >= len(d) || d[p+1] != '\n') {
-			p++
-		}
-		r.fields = append(r.fields, "")
-		r.spans = append(r.spans, span{start, p})
-		if p >= len(d) {
-			r.pos = p
-			r.nextLn++
-			return r.finish(rowStart, p), nil
-		}
-		if d[p] == r.delim {
-			p++
-			continue
-		}
-		n, err := r.atLineEnd(p)
-		if err != nil {
-			return nil, err
-		}
-		if n == 0 { // a bare LF in CRLF mode is reported by atLineEnd; a lone CR is data
-			p++
-			continue
-		}
-		r.pos = p + n
-		r.nextLn++
-		return r.finish(rowStart, p), nil
-	}
+	return rec, err
 }
 
 // csvWriter writes Bulk API CSV: every value quoted (as Salesforce's result

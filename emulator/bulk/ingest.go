@@ -126,42 +126,6 @@ func (s *Service) upload(c *gateway.Call) (gateway.Response, error) {
 	return gateway.Response{Status: http.StatusCreated}, nil
 }
 
-// column is one CSV header column resolved against the object.
-type column struct {
-	header string
-	field  *org.Field // the field set: the lookup field of a relationship column
-	// key is set for a relationship column (Account.External_Key__c): the
-	// parent is found by this field of target.
-	key    *org.Field
-	target *org.Object
-}
-
-// resolveColumn reads a header name: a field, or Relationship.Field naming
-// a parent by its external id (or Id).
-func resolveColumn(o *org.Object, schema *org.Schema, h string) (column, bool) {
-	name := strings.TrimSpace(h)
-	if f := o.Field(name); f != nil {
-		return column{header: h, field: f}, true
-	}
-	rel, keyName, ok := strings.Cut(name, ".")
-	if !ok {
-		return column{}, false
-	}
-	lookup := o.Relationship(rel)
-	if lookup == nil || len(lookup.ReferenceTo) == 0 {
-		return column{}, false
-	}
-	target := schema.Object(lookup.ReferenceTo[0])
-	if target == nil {
-		return column{}, false
-	}
-	key := target.Field(keyName)
-	if key == nil || !(key.ExternalID || key.Name == "Id" || key.Unique) {
-		return column{}, false
-	}
-	return column{header: h, field: lookup, key: key, target: target}, true
-}
-
 // ingest processes an ingest job's CSV; a non-empty answer fails the job.
 func (s *Service) ingest(ctx context.Context, j *job) string {
 	j.mu.Lock()
@@ -182,7 +146,7 @@ func (s *Service) ingest(ctx context.Context, j *job) string {
 	j.mu.Lock()
 	j.header = append([]string(nil), header...)
 	j.mu.Unlock()
-	cols := make([]column, len(header))
+	cols := make([]org.Column, len(header))
 	idCol, extCol := -1, -1
 	var extField *org.Field
 	if j.operation == "upsert" {
@@ -192,15 +156,15 @@ func (s *Service) ingest(ctx context.Context, j *job) string {
 		}
 	}
 	for i, h := range header {
-		col, ok := resolveColumn(o, j.org.Schema, h)
+		col, ok := j.org.Schema.ResolveColumn(o, h)
 		if !ok {
 			return "InvalidBatch : Field name not found : " + strings.TrimSpace(h)
 		}
 		cols[i] = col
-		if col.key == nil && col.field.Name == "Id" {
+		if col.Key == nil && col.Field.Name == "Id" {
 			idCol = i
 		}
-		if extField != nil && col.key == nil && col.field == extField {
+		if extField != nil && col.Key == nil && col.Field == extField {
 			extCol = i
 		}
 	}
@@ -222,8 +186,8 @@ func (s *Service) ingest(ctx context.Context, j *job) string {
 	failure.field("sf__Id", true)
 	failure.field("sf__Error", false)
 	for _, col := range cols {
-		success.raw(col.header, false)
-		failure.raw(col.header, false)
+		success.raw(col.Header, false)
+		failure.raw(col.Header, false)
 	}
 	success.endRow()
 	failure.endRow()
@@ -266,7 +230,7 @@ func (s *Service) ingest(ctx context.Context, j *job) string {
 			flush()
 			unproc = newCSVWriter(j.delim, j.crlf())
 			for i, col := range cols {
-				unproc.raw(col.header, i == 0)
+				unproc.raw(col.Header, i == 0)
 			}
 			unproc.endRow()
 			for {
@@ -332,7 +296,7 @@ const nullValue = "#N/A"
 
 // applyRow runs one record's DML: its id, whether it was created, and its
 // errors.
-func (s *Service) applyRow(j *job, o *org.Object, cols []column, idCol int, extField *org.Field, extCol int, row []string) (string, bool, []org.DMLError) {
+func (s *Service) applyRow(j *job, o *org.Object, cols []org.Column, idCol int, extField *org.Field, extCol int, row []string) (string, bool, []org.DMLError) {
 	if len(row) != len(cols) {
 		id := ""
 		if idCol >= 0 && idCol < len(row) {
@@ -449,7 +413,7 @@ func (s *Service) applyRow(j *job, o *org.Object, cols []column, idCol int, extF
 // skip (-1: none): an empty value leaves its field out, #N/A sets it null,
 // and a relationship column sets its lookup field to the parent's id. The
 // answer is the last parent not found, if any.
-func (s *Service) rowFields(j *job, cols []column, row []string, skip int, m map[string]any) *org.DMLError {
+func (s *Service) rowFields(j *job, cols []org.Column, row []string, skip int, m map[string]any) *org.DMLError {
 	var refErr *org.DMLError
 	for i, col := range cols {
 		if i == skip {
@@ -460,16 +424,16 @@ func (s *Service) rowFields(j *job, cols []column, row []string, skip int, m map
 		case v == "":
 			continue
 		case v == nullValue:
-			m[col.field.Name] = nil
-		case col.key != nil:
-			id, err := s.parentID(j.org, col, v)
+			m[col.Field.Name] = nil
+		case col.Key != nil:
+			id, err := j.org.Data.ParentID(col, v)
 			if err != nil {
 				refErr = err
 				continue
 			}
-			m[col.field.Name] = id
+			m[col.Field.Name] = id
 		default:
-			m[col.field.Name] = v
+			m[col.Field.Name] = v
 		}
 	}
 	return refErr
@@ -478,11 +442,11 @@ func (s *Service) rowFields(j *job, cols []column, row []string, skip int, m map
 // parentIDs replaces the values of a row's relationship columns by their
 // parents' ids, as rowFields sets them; the answer is the last parent not
 // found, if any.
-func (s *Service) parentIDs(j *job, cols []column, row []string) *org.DMLError {
+func (s *Service) parentIDs(j *job, cols []org.Column, row []string) *org.DMLError {
 	var refErr *org.DMLError
 	for i, col := range cols {
-		if v := row[i]; col.key != nil && v != "" && v != nullValue {
-			id, err := s.parentID(j.org, col, v)
+		if v := row[i]; col.Key != nil && v != "" && v != nullValue {
+			id, err := j.org.Data.ParentID(col, v)
 			if err != nil {
 				refErr = err
 				continue
@@ -491,36 +455,6 @@ func (s *Service) parentIDs(j *job, cols []column, row []string) *org.DMLError {
 		}
 	}
 	return refErr
-}
-
-// parentID finds the parent a relationship column names by its key.
-func (s *Service) parentID(o *org.Org, col column, value string) (string, *org.DMLError) {
-	if col.key.Name == "Id" {
-		id, err := org.ParseID(value)
-		if err != nil {
-			return "", &org.DMLError{StatusCode: "MALFORMED_ID", Fields: []string{col.field.Name}, Message: fmt.Sprintf("%s: id value of incorrect type: %s", col.field.Label, value)}
-		}
-		return string(id), nil
-	}
-	recs, indexed := o.Data.Lookup(col.target, col.key, value, false)
-	if !indexed {
-		recs = nil
-		o.Data.Scan(col.target, false, func(r *org.Record) bool {
-			if v, _ := r.Get(col.key).(string); strings.EqualFold(v, value) {
-				recs = append(recs, r)
-			}
-			return true
-		})
-	}
-	switch len(recs) {
-	case 1:
-		return string(recs[0].ID), nil
-	case 0:
-		return "", &org.DMLError{StatusCode: "INVALID_FIELD", Fields: []string{},
-			Message: fmt.Sprintf("Foreign key external ID: %s not found for field %s in entity %s", value, col.key.Name, col.target.Name)}
-	}
-	return "", &org.DMLError{StatusCode: "INVALID_FIELD", Fields: []string{},
-		Message: fmt.Sprintf("More than 1 record found for External ID field %s: %s", col.key.Name, value)}
 }
 
 // existing resolves the Id column of an update or delete.

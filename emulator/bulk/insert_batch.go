@@ -17,7 +17,7 @@ const insertBatchRows = 1000
 // (and no row held) do, the others wait for the batch to be stored and go
 // through applyRow.
 type insertBatch struct {
-	cols   []column
+	cols   []org.Column
 	text   org.TextColumns // the columns an insert sets: upsert leaves Id out
 	idCol  int
 	upsert *org.Field // the upsert's external id field, extCol its column
@@ -30,17 +30,17 @@ type insertBatch struct {
 	ok     [][]string // what InsertText gets: the rows without early errors, with parents' ids
 }
 
-func newInsertBatch(cols []column, idCol int, upsert *org.Field, extCol int) *insertBatch {
+func newInsertBatch(cols []org.Column, idCol int, upsert *org.Field, extCol int) *insertBatch {
 	b := &insertBatch{cols: cols, idCol: idCol, upsert: upsert, extCol: extCol, text: org.TextColumns{Null: nullValue},
 		rows: make([][]string, 0, insertBatchRows), ok: make([][]string, 0, insertBatchRows),
 		early: make([][]org.DMLError, 0, insertBatchRows), strs: make([]string, 0, insertBatchRows*len(cols))}
 	for i, col := range cols {
-		f := col.field
+		f := col.Field
 		if upsert != nil && i == idCol {
 			f = nil // an upsert that inserts leaves the Id column out
 		}
 		b.text.Fields = append(b.text.Fields, f)
-		if col.key != nil {
+		if col.Key != nil {
 			b.rels = true
 		}
 	}
@@ -54,7 +54,7 @@ func newInsertBatch(cols []column, idCol int, upsert *org.Field, extCol int) *in
 // insert or an upsert by a field other than Id, and no relationship column
 // naming a parent of the job's own object, which an earlier row of the job
 // may be.
-func batchable(operation string, o *org.Object, cols []column, extField *org.Field) bool {
+func batchable(operation string, o *org.Object, cols []org.Column, extField *org.Field) bool {
 	switch {
 	case operation == "upsert" && extField.Name == "Id":
 		return false
@@ -62,7 +62,7 @@ func batchable(operation string, o *org.Object, cols []column, extField *org.Fie
 		return false
 	}
 	for _, col := range cols {
-		if col.key != nil && col.target == o {
+		if col.Key != nil && col.Target == o {
 			return false
 		}
 	}

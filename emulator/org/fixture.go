@@ -30,13 +30,17 @@ import (
 )
 
 // Source is one org fixture: its YAML and a way to read the files it names
-// (certificates) relative to it.
+// (certificates, CSV files of records) relative to it.
 type Source struct {
 	// Name is shown in error messages, e.g. "fixtures/orgs/acme.yaml".
 	Name string
 	Data []byte
 	// ReadFile reads a path the fixture names, relative to the fixture.
 	ReadFile func(rel string) ([]byte, error)
+	// Dir is the directory ReadFile reads relative paths from, if it is
+	// one on disk: an error in a CSV file of records then names the file
+	// as Dir/rel, a path an editor opens, not only as the fixture wrote it.
+	Dir string
 }
 
 // FileSource reads a fixture from disk; paths inside it are relative to its
@@ -52,6 +56,7 @@ func FileSource(path string) (Source, error) {
 	return Source{
 		Name: path,
 		Data: data,
+		Dir:  dir,
 		ReadFile: func(rel string) ([]byte, error) {
 			if !filepath.IsAbs(rel) {
 				rel = filepath.Join(dir, rel)

@@ -328,8 +328,9 @@ func JSONValue(v any) any {
 }
 
 // loadRecords creates the fixture's records: section in file order, with
-// the same checks a client's create gets. A record may be labelled `_ref: x`
-// and referred to later as "@x" in a lookup field.
+// the same checks a client's create gets. An object's records are a YAML
+// list or a CSV file (fixture_csv.go). A record may be labelled `_ref: x`
+// and referred to later as "@x" in a lookup field, across both forms.
 func (b *fixtureBuilder) loadRecords(raw yaml.MapSlice, now time.Time) error {
 	o := b.org
 	refs := map[string]ID{}
@@ -341,9 +342,15 @@ func (b *fixtureBuilder) loadRecords(raw yaml.MapSlice, now time.Time) error {
 		if obj == nil {
 			return b.errAtKey(path, "records: %q is not an object of this org", objName)
 		}
+		if rel, ok := item.Value.(string); ok {
+			if err := b.loadCSVRecords(obj, path, rel, refs, owner, now); err != nil {
+				return err
+			}
+			continue
+		}
 		list, ok := item.Value.([]any)
 		if !ok {
-			return b.errAt(path, "records.%s: want a list of records", objName)
+			return b.errAt(path, "records.%s: want a list of records, or the path of a CSV file of them", objName)
 		}
 		for i, entry := range list {
 			rpath := fmt.Sprintf("%s[%d]", path, i)
