@@ -88,6 +88,22 @@ func (d *Data) keepTouched(ids []ID) {
 	}
 }
 
+// EachStored calls fn with every stored record version (the fixtures',
+// the users', the organization's, and every write's since), for a journal
+// to keep them all when it starts: a restart then brings back the
+// fixtures' records as they were, audit dates and all, not stamped anew.
+func (d *Data) EachStored(fn func(*Record)) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for _, t := range d.tables {
+		for _, r := range t.rows {
+			if r != nil {
+				fn(r)
+			}
+		}
+	}
+}
+
 // Reload puts back a record version kept by a journal, at its slot in its
 // table's insertion order, replacing the fixture's version of it if any.
 // values are by Field.Index. It is for start-up, before the org serves;
