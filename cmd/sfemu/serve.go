@@ -91,7 +91,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.limits.IdleTimeout, "idle-timeout", d.IdleTimeout, "close a keep-alive connection idle for `D`")
 	fs.IntVar(&f.limits.MaxHeaderBytes, "max-header-bytes", d.MaxHeaderBytes, "refuse (431) a request whose line and headers exceed `N` bytes; the API answers Salesforce's 414 or 431 past 16384 below that")
 	fs.Var(&f.allowHosts, "allow-host", "one more host `NAME` the control API and console answer at (besides IP addresses, localhost, --public-url's, --tls-name's and the My Domains'), e.g. a container alias (repeatable)")
-	fs.StringVar(&f.dataDir, "data-dir", "", "keep records, the outbound queue, sessions, Login History and id sequences in `DIR` (created 0700; its sfemu.db is 0600: it holds session tokens), so a restart, even after kill -9, loses nothing acknowledged; default: all state in memory, a restart begins from the fixtures (docs/SERVE.md)")
+	fs.StringVar(&f.dataDir, "data-dir", "", "keep records, the outbound queue, sessions, Login History and id sequences in `DIR` (created 0700; its sfemu.db is 0600: it holds session tokens), so a restart, even after kill -9, loses nothing acknowledged; default: all state in memory, a restart begins from the fixtures (README: State)")
 	fs.BoolVar(&f.dataDirFsync, "data-dir-fsync", false, "make each write wait for the disk, so the --data-dir state survives a power loss too (slower); a killed process loses nothing without it")
 	fs.BoolVar(&f.dataDirReset, "data-dir-reset", false, "empty a --data-dir made over other fixtures instead of refusing to start")
 	f.tls.register(fs)
