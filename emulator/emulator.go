@@ -38,6 +38,7 @@ import (
 	"github.com/sfemu/sfemu/emulator/oauth"
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/outbound"
+	"github.com/sfemu/sfemu/emulator/persist"
 	"github.com/sfemu/sfemu/emulator/rest"
 	"github.com/sfemu/sfemu/emulator/soap"
 	"github.com/sfemu/sfemu/emulator/workflow"
@@ -121,6 +122,19 @@ type Options struct {
 	// Connections are the counters of the server serving the emulator
 	// (httplimit.Configure), for GET /_sfemu/health to show; nil for none.
 	Connections *httplimit.Counters
+	// DataDir keeps records, the outbound queue and its attempts,
+	// sessions, Login History, the id sequences and the virtual clock in
+	// DIR/sfemu.db (package persist), so a restart on the same dir, even
+	// after SIGKILL, loses no acknowledged write and no queued
+	// notification (`sfemu serve --data-dir`). Empty: all state is in
+	// memory, and a restart begins again from the fixtures.
+	DataDir string
+	// DataDirFsync makes every write wait for the disk, for state that
+	// survives a power loss too (persist.Options.Fsync); off by default.
+	DataDirFsync bool
+	// DataDirReset empties a DataDir made over other fixtures instead of
+	// refusing to start.
+	DataDirReset bool
 }
 
 // EndpointOverride sends every outbound message of one org, or of every
@@ -156,6 +170,17 @@ type Emulator struct {
 	// as the console does.
 	changes changes.Feed
 	console *console.Console
+
+	// data is the open data dir (nil: in memory); dataLoaded is set once
+	// its kept state has been put back, after which a reset empties it.
+	data       *persist.Store
+	dataLoaded bool
+	// loadedFixtures is the fixture load (POST /_sfemu/orgs) in place of
+	// the start-up fixtures, as the data dir keeps it; nil: none.
+	loadedFixtures []byte
+	// startFixtures is the data dir's prebuilt store of the start-up
+	// fixtures (it was loaded to fingerprint them), for the first reset.
+	startFixtures *org.Store
 }
 
 // state is everything a reset rebuilds from the fixtures.
@@ -170,6 +195,8 @@ type state struct {
 	sched  *schedule.Scheduler
 	bulk   *bulk.Service
 	router *mux.Router
+	// journal notes the state's changes for the data dir (nil: none).
+	journal *persist.Journal
 }
 
 // New loads the fixtures and returns a ready emulator. Fixture errors name file:line.
@@ -194,9 +221,13 @@ func New(opts Options) (*Emulator, error) {
 	}
 	e := &Emulator{opts: opts, signingKey: oauth.NewSigningKey()}
 	e.guard = guard.New(guard.Config{Token: opts.ControlToken, Hosts: e.controlHosts})
-	e.handler = gateway.LimitRequestSize(e.guard.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var routed http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.state.Load().router.ServeHTTP(w, r)
-	})), ControlPrefix)
+	})
+	if opts.DataDir != "" {
+		routed = e.syncBeforeAnswer(routed)
+	}
+	e.handler = gateway.LimitRequestSize(e.guard.Wrap(routed), ControlPrefix)
 	switch opts.Clock {
 	case "", RealClock:
 		e.clock = clock.Real{}
@@ -219,7 +250,15 @@ func New(opts Options) (*Emulator, error) {
 		e.opts.Outbound.TLS = tlsConf
 	}
 	e.console = console.New(console.Config{Control: e, CSRF: guardCSRF{}, Logger: opts.Logger})
+	if opts.DataDir != "" {
+		if err := e.openData(); err != nil {
+			return nil, err
+		}
+	}
 	if err := e.reset(); err != nil {
+		if e.data != nil {
+			e.data.Close()
+		}
 		return nil, err
 	}
 	return e, nil
@@ -230,27 +269,31 @@ func New(opts Options) (*Emulator, error) {
 func (e *Emulator) reset() error {
 	e.resetMu.Lock()
 	defer e.resetMu.Unlock()
-	return e.resetLocked(e.opts.Orgs, e.opts.NotificationIDBase, e.opts.OutboundEndpoints)
+	return e.resetLocked(e.opts.Orgs, e.opts.NotificationIDBase, e.opts.OutboundEndpoints, e.loadedFixtures)
 }
 
 // replaceOrgs loads other fixtures in place of the current ones; on error
 // the emulator keeps what it had. The new fixtures' endpoints stand:
 // Options.OutboundEndpoints were for the orgs the emulator started with.
-func (e *Emulator) replaceOrgs(sources []org.Source, notificationIDBase uint64, clockStart time.Time) error {
+//
+// kept is the load as a data dir keeps it (loadedFixtures), so a restart
+// loads these fixtures rather than the start-up ones.
+func (e *Emulator) replaceOrgs(sources []org.Source, notificationIDBase uint64, clockStart time.Time, kept []byte) error {
 	e.resetMu.Lock()
 	defer e.resetMu.Unlock()
 	if !clockStart.IsZero() {
 		// A fresh start: the new orgs' queue and sessions begin at clockStart.
 		was := e.virtual.Now()
 		e.virtual.Restart(clockStart)
-		if err := e.resetLocked(sources, notificationIDBase, nil); err != nil {
+		if err := e.resetLocked(sources, notificationIDBase, nil, kept); err != nil {
 			e.virtual.Restart(was)
 			return err
 		}
-	} else if err := e.resetLocked(sources, notificationIDBase, nil); err != nil {
+	} else if err := e.resetLocked(sources, notificationIDBase, nil, kept); err != nil {
 		return err
 	}
 	e.opts.Orgs, e.opts.NotificationIDBase, e.opts.OutboundEndpoints = sources, notificationIDBase, nil
+	e.loadedFixtures = kept
 	return nil
 }
 
@@ -314,9 +357,12 @@ func overrideEndpoints(store *org.Store, overrides []EndpointOverride, ports str
 	return nil
 }
 
-func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64, endpoints []EndpointOverride) error {
-	store, err := org.NewStore(e.clock, sources...)
-	if err != nil {
+func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64, endpoints []EndpointOverride, keptLoad []byte) error {
+	var store *org.Store
+	var err error
+	if e.startFixtures != nil {
+		store, e.startFixtures = e.startFixtures, nil
+	} else if store, err = org.NewStore(e.clock, sources...); err != nil {
 		return err
 	}
 	if err := overrideEndpoints(store, endpoints, e.opts.Outbound.Ports); err != nil {
@@ -335,6 +381,9 @@ func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64, 
 		}
 	}
 	st := &state{store: store}
+	if st.journal, err = e.keepState(store, keptLoad); err != nil {
+		return err
+	}
 	st.gateway = gateway.New(gateway.Config{Store: store, BaseURL: e.BaseURL, Logger: e.opts.Logger, TrustForwardedFor: e.opts.TrustForwardedFor,
 		OnJournal: e.journaled})
 	st.oauth = oauth.New(oauth.Config{Store: store, Logger: e.opts.Logger, SigningKey: e.signingKey})
@@ -351,7 +400,13 @@ func (e *Emulator) resetLocked(sources []org.Source, notificationIDBase uint64, 
 		Settings: e.opts.Outbound,
 		Logger:   e.opts.Logger,
 		OnChange: func() { e.changes.Bump(changes.Outbound) },
+		Journal:  outboundJournal(st.journal),
 	})
+	if err := e.reloadQueue(st); err != nil {
+		st.outbound.Close()
+		st.sched.Close()
+		return err
+	}
 	for o, rs := range rules {
 		o.Data.OnSave(func(before, after *org.Record, by *org.User) { e.fireRules(st, rs, before, after, by) })
 		o.Data.SetAssigner(func(rec *org.Record, ar *org.LeadAssignmentRule, now time.Time) *org.User {
@@ -408,6 +463,11 @@ func (e *Emulator) Close() {
 	if st := e.state.Load(); st != nil {
 		st.outbound.Close()
 		st.sched.Close()
+	}
+	if e.data != nil {
+		if err := e.data.Close(); err != nil {
+			e.opts.Logger.Error("data dir: closing", "error", err)
+		}
 	}
 }
 

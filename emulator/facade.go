@@ -59,7 +59,7 @@ func (e *Emulator) LoadOrgs(ctx context.Context, req wire.LoadOrgs) ([]wire.Org,
 	if !req.ClockStart.IsZero() && e.virtual == nil {
 		return nil, wire.Conflict("clock_start: the clock is real: start the emulator with --clock virtual to set its time")
 	}
-	if err := e.replaceOrgs(sources, req.NotificationIDBase, req.ClockStart); err != nil {
+	if err := e.replaceOrgs(sources, req.NotificationIDBase, req.ClockStart, keptLoad(req)); err != nil {
 		return nil, wire.BadRequest("%v", err)
 	}
 	return e.Orgs(ctx)

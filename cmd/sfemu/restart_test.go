@@ -18,7 +18,27 @@ import (
 // stop ends it with SIGTERM, as a container runtime does.
 func asSFEMU(t *testing.T, args ...string) (base string, stop func()) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
+	base, cmd := startSFEMU(t, args...)
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("sfemu %v: %v", args, err)
+		}
+	}
+	t.Cleanup(stop)
+	return base, stop
+}
+
+// startSFEMU is asSFEMU's start: the process, for the caller to end
+// (killed at the test's end if still running).
+func startSFEMU(t *testing.T, args ...string) (base string, cmd *exec.Cmd) {
+	t.Helper()
+	cmd = exec.Command(os.Args[0], args...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, envPrefix) {
 			cmd.Env = append(cmd.Env, kv)
@@ -33,18 +53,12 @@ func asSFEMU(t *testing.T, args ...string) (base string, stop func()) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
 		}
-		stopped = true
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("sfemu %v: %v", args, err)
-		}
-	}
-	t.Cleanup(stop)
+	})
 	baseCh := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -66,7 +80,7 @@ func asSFEMU(t *testing.T, args ...string) (base string, stop func()) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("sfemu %v did not start", args)
 	}
-	return base, stop
+	return base, cmd
 }
 
 // TestNotificationIDsAreNewAfterARestart: a long-lived receiver that

@@ -62,6 +62,9 @@ type serveFlags struct {
 	allowHosts      stringList
 	tls             tlsFlags
 	limits          httplimit.Limits
+	dataDir         string
+	dataDirFsync    bool
+	dataDirReset    bool
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -88,6 +91,9 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.limits.IdleTimeout, "idle-timeout", d.IdleTimeout, "close a keep-alive connection idle for `D`")
 	fs.IntVar(&f.limits.MaxHeaderBytes, "max-header-bytes", d.MaxHeaderBytes, "refuse (431) a request whose line and headers exceed `N` bytes; the API answers Salesforce's 414 or 431 past 16384 below that")
 	fs.Var(&f.allowHosts, "allow-host", "one more host `NAME` the control API and console answer at (besides IP addresses, localhost, --public-url's, --tls-name's and the My Domains'), e.g. a container alias (repeatable)")
+	fs.StringVar(&f.dataDir, "data-dir", "", "keep records, the outbound queue, sessions, Login History and id sequences in `DIR` (created 0700; its sfemu.db is 0600: it holds session tokens), so a restart, even after kill -9, loses nothing acknowledged; default: all state in memory, a restart begins from the fixtures (README: State)")
+	fs.BoolVar(&f.dataDirFsync, "data-dir-fsync", false, "make each write wait for the disk, so the --data-dir state survives a power loss too (slower); a killed process loses nothing without it")
+	fs.BoolVar(&f.dataDirReset, "data-dir-reset", false, "empty a --data-dir made over other fixtures instead of refusing to start")
 	f.tls.register(fs)
 }
 
@@ -145,6 +151,14 @@ func (f *serveFlags) options(ref func(string) string, clockGiven bool, notes io.
 	default:
 		return opts, nil, usageError{fmt.Errorf("%s %q: want current, legacy or any", ref("outbound-ports"), f.ports)}
 	}
+	if f.dataDir == "" && (f.dataDirFsync || f.dataDirReset) {
+		flag := "data-dir-fsync"
+		if f.dataDirReset {
+			flag = "data-dir-reset"
+		}
+		return opts, nil, usageError{fmt.Errorf("%s is for a data dir: give %s too", ref(flag), ref("data-dir"))}
+	}
+	opts.DataDir, opts.DataDirFsync, opts.DataDirReset = f.dataDir, f.dataDirFsync, f.dataDirReset
 	if f.queueLimit < 1 {
 		return opts, nil, usageError{fmt.Errorf("%s %d: want 1 or more", ref("outbound-queue-limit"), f.queueLimit)}
 	}

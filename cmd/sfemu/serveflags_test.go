@@ -165,6 +165,7 @@ func TestServeConfigurationErrorsNameTheFlagOrVariable(t *testing.T) {
 		{env: map[string]string{"SFEMU_TRUST_CA": "/nonexistent/ca.pem"}, code: 1, want: "$SFEMU_TRUST_CA: open /nonexistent/ca.pem"},
 		{args: []string{"--notification-id-base", "-1"}, code: 2, want: "want a whole number"},
 		{args: []string{"--outbound-queue-limit", "0"}, code: 2, want: "--outbound-queue-limit 0: want 1 or more"},
+		{args: []string{"--data-dir-reset"}, code: 2, want: "--data-dir-reset is for a data dir: give --data-dir too"},
 		{env: map[string]string{"SFEMU_OUTBOUND_QUEUE_LIMIT": "lots"}, code: 2, want: `$SFEMU_OUTBOUND_QUEUE_LIMIT="lots"`},
 		{env: map[string]string{"SFEMU_TLS_NAME": "sfemu"}, code: 2, want: "need --tls"},
 		{args: []string{"--read-timeout", "0"}, code: 2, want: "--read-timeout 0s: want a positive duration"},

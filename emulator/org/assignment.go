@@ -107,7 +107,9 @@ func (d *Data) runAssignment(r *Record, opt DMLOptions, now time.Time) *Record {
 	}
 	values := fullValues(cur)
 	values[f.Index] = owner.idValue()
-	return d.replaceLocked(cur, values)
+	r = d.replaceLocked(cur, values)
+	d.keptLocked(opt.Tx, r.ID)
+	return r
 }
 
 type assignRuleYAML struct {

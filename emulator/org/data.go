@@ -78,6 +78,8 @@ type Data struct {
 
 	// clock is the emulator's clock (whether an Event is past); nil: time.Now.
 	clock func() time.Time
+	// journal keeps every stored version across restarts (nil: in memory).
+	journal Journal
 
 	// base and override make a WithVersion view; only makes it an Only view.
 	base     *Data
@@ -357,9 +359,10 @@ func (d *Data) Insert(o *Object, fields map[string]any, user *User, now time.Tim
 	t.rows = append(t.rows, r)
 	t.index(r, true)
 	d.byID[id] = r
+	d.keptLocked(opt.Tx, id)
 	d.mu.Unlock()
 	r = d.runAssignment(r, opt, now)
-	opt.Tx.wrote(d, func() { d.Erase(id) }, nil, r, user)
+	opt.Tx.wrote(d, func(into *Tx) { d.erase(into, id) }, nil, r, user)
 	return r, nil
 }
 
@@ -473,9 +476,10 @@ func (d *Data) update(tx *Tx, id ID, fields map[string]any, user *User, now time
 	}
 	d.stampLocked(o, values, id, user, now, false, DMLOptions{})
 	r := d.replaceLocked(cur, values)
+	d.keptLocked(tx, id)
 	d.mu.Unlock()
 	prev := cur
-	tx.wrote(d, func() { d.Restore(prev) }, cur, r, user)
+	tx.wrote(d, func(into *Tx) { d.restore(into, prev) }, cur, r, user)
 	return r, nil
 }
 
@@ -491,12 +495,12 @@ func (d *Data) replaceLocked(cur *Record, values []any) *Record {
 
 // Delete moves the record to the recycle bin (queryAll still returns it).
 func (d *Data) Delete(id ID, user *User, now time.Time) *DMLError {
-	_, err := d.delete(id, user, now)
+	_, err := d.delete(nil, id, user, now)
 	return err
 }
 
-// delete is Delete, returning the version it replaced.
-func (d *Data) delete(id ID, user *User, now time.Time) (*Record, *DMLError) {
+// delete is Delete inside tx, returning the version it replaced.
+func (d *Data) delete(tx *Tx, id ID, user *User, now time.Time) (*Record, *DMLError) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	cur := d.byID[id]
@@ -510,6 +514,7 @@ func (d *Data) delete(id ID, user *User, now time.Time) (*Record, *DMLError) {
 	values[cur.Object.Field("IsDeleted").Index] = true
 	d.stampLocked(cur.Object, values, id, user, now, false, DMLOptions{})
 	d.replaceLocked(cur, values)
+	d.keptLocked(tx, id)
 	return cur, nil
 }
 
@@ -845,12 +850,12 @@ func (d *Data) loginHistoryRecords(o *Object) []*Record {
 
 // Undelete takes a deleted record out of the recycle bin, as user does.
 func (d *Data) Undelete(id ID, user *User, now time.Time) *DMLError {
-	_, err := d.undelete(id, user, now)
+	_, err := d.undelete(nil, id, user, now)
 	return err
 }
 
-// undelete is Undelete, returning the version it replaced.
-func (d *Data) undelete(id ID, user *User, now time.Time) (*Record, *DMLError) {
+// undelete is Undelete inside tx, returning the version it replaced.
+func (d *Data) undelete(tx *Tx, id ID, user *User, now time.Time) (*Record, *DMLError) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	cur := d.byID[id]
@@ -864,12 +869,17 @@ func (d *Data) undelete(id ID, user *User, now time.Time) (*Record, *DMLError) {
 	values[cur.Object.Field("IsDeleted").Index] = false
 	d.stampLocked(cur.Object, values, id, user, now, false, DMLOptions{})
 	d.replaceLocked(cur, values)
+	d.keptLocked(tx, id)
 	return cur, nil
 }
 
 // Erase removes a record entirely, as if it had never been created (an
 // all-or-none request rolling back).
-func (d *Data) Erase(id ID) {
+func (d *Data) Erase(id ID) { d.erase(nil, id) }
+
+// erase is Erase inside tx: the transaction a rolled-back inner one
+// belongs to, or nil.
+func (d *Data) erase(tx *Tx, id ID) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	cur := d.byID[id]
@@ -880,15 +890,20 @@ func (d *Data) Erase(id ID) {
 	t.index(cur, false)
 	t.rows[cur.slot] = nil
 	delete(d.byID, id)
+	d.keptLocked(tx, id)
 }
 
 // Restore puts back an earlier version of a record (an all-or-none request
 // rolling back an update or delete).
-func (d *Data) Restore(prev *Record) {
+func (d *Data) Restore(prev *Record) { d.restore(nil, prev) }
+
+// restore is Restore inside tx (see erase).
+func (d *Data) restore(tx *Tx, prev *Record) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if cur := d.byID[prev.ID]; cur != nil {
 		d.replaceLocked(cur, prev.Values)
+		d.keptLocked(tx, prev.ID)
 	}
 }
 

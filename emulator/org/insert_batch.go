@@ -167,10 +167,13 @@ func (d *Data) storeBatch(o *Object, idx []int, values [][]any, recs []*Record, 
 		values[i] = nil
 	}
 	t.indexBatch(records)
+	for _, i := range idx {
+		d.keptLocked(opt.Tx, recs[i].ID)
+	}
 	d.mu.Unlock()
 	for _, i := range idx {
 		id := recs[i].ID
-		opt.Tx.wrote(d, func() { d.Erase(id) }, nil, recs[i], user)
+		opt.Tx.wrote(d, func(into *Tx) { d.erase(into, id) }, nil, recs[i], user)
 	}
 }
 

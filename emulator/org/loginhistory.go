@@ -36,6 +36,10 @@ type LoginHistory struct {
 	full  bool
 	limit int
 	seq   uint64
+
+	// journal keeps the rows across restarts (nil: in memory) as org's.
+	journal Journal
+	org     *Org
 }
 
 func newLoginHistory(limit int) *LoginHistory {
@@ -53,6 +57,13 @@ func (h *LoginHistory) Add(e LoginEvent) LoginEvent {
 	defer h.mu.Unlock()
 	h.seq++
 	e.ID = string(MakeID(PrefixLoginHistory, h.seq))
+	if h.journal != nil {
+		var dropped uint64
+		if h.full {
+			dropped = h.seq - uint64(h.limit)
+		}
+		h.journal.LoginEvent(h.org, h.seq, e, dropped)
+	}
 	if !h.full {
 		h.rows = append(h.rows, e)
 		if len(h.rows) == h.limit {

@@ -64,6 +64,11 @@ type Sessions struct {
 	opened  []*Session
 	removed int // removed sessions still in opened
 	seq     int64
+
+	// journal keeps the table across restarts (nil: in memory); endedSeq
+	// numbers the ends it is told of.
+	journal  Journal
+	endedSeq uint64
 }
 
 // Ended is how a session ended: whose it was and why.
@@ -112,6 +117,9 @@ func (t *Sessions) Open(u *User, app *App, timeout time.Duration, reuse bool) *S
 		s.lastUsed = now
 		s.Timeout = timeout
 		t.lru.MoveToFront(s.elem)
+		if t.journal != nil {
+			t.journal.SessionOpened(s.saved(), true)
+		}
 		return s
 	}
 	t.seq++
@@ -120,6 +128,9 @@ func (t *Sessions) Open(u *User, app *App, timeout time.Duration, reuse bool) *S
 	t.opened = append(t.opened, s)
 	t.byToken[s.Token] = s
 	t.byUserApp[key] = s
+	if t.journal != nil {
+		t.journal.SessionOpened(s.saved(), false)
+	}
 	for len(t.byToken) > t.capacity {
 		t.endLocked(t.lru.Back().Value.(*Session), now,
 			fmt.Sprintf("closed as the least recently used when the emulator held more than %d sessions", t.capacity))
@@ -143,6 +154,9 @@ func (t *Sessions) Use(token string) *Session {
 	}
 	s.lastUsed = now
 	t.lru.MoveToFront(s.elem)
+	if t.journal != nil {
+		t.journal.SessionOpened(s.saved(), true)
+	}
 	return s
 }
 
@@ -269,18 +283,31 @@ func (t *Sessions) endLocked(s *Session, at time.Time, cause string) {
 	if s.App != nil {
 		e.App = s.App.Name
 	}
-	if _, ok := t.ended[s.Token]; ok {
-		t.ended[s.Token] = e
-		return
+	forgotten := t.rememberEndedLocked(s.Token, e)
+	if t.journal != nil {
+		t.endedSeq++
+		t.journal.SessionEnded(s.Token, e, t.endedSeq, forgotten)
+	}
+}
+
+// rememberEndedLocked keeps how the session of token ended, and returns
+// the token of the oldest remembered one it forgot to make room ("" when
+// none).
+func (t *Sessions) rememberEndedLocked(token string, e Ended) (forgotten string) {
+	if _, ok := t.ended[token]; ok {
+		t.ended[token] = e
+		return ""
 	}
 	if len(t.endedOrder) < endedKept {
-		t.endedOrder = append(t.endedOrder, s.Token)
+		t.endedOrder = append(t.endedOrder, token)
 	} else {
-		delete(t.ended, t.endedOrder[t.endedNext])
-		t.endedOrder[t.endedNext] = s.Token
+		forgotten = t.endedOrder[t.endedNext]
+		delete(t.ended, forgotten)
+		t.endedOrder[t.endedNext] = token
 		t.endedNext = (t.endedNext + 1) % endedKept
 	}
-	t.ended[s.Token] = e
+	t.ended[token] = e
+	return forgotten
 }
 
 func (t *Sessions) removeLocked(s *Session) {

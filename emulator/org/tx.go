@@ -27,9 +27,12 @@ type Tx struct {
 	parent *Tx
 
 	mu    sync.Mutex
-	undo  []func()
+	undo  []func(into *Tx)
 	saves []pendingSave
-	done  bool
+	// touched are the records written, for the journal to keep at the
+	// top-level commit (Data.keptLocked); only when the org has one.
+	touched map[*Data][]ID
+	done    bool
 }
 
 // pendingSave is one OnSave run held back until commit.
@@ -50,7 +53,7 @@ func (t *Tx) Begin() *Tx { return &Tx{parent: t} }
 // A Tx commits or rolls back once; later calls, and calls on a nil Tx, do
 // nothing.
 func (t *Tx) Commit() {
-	undo, saves, ok := t.finish()
+	undo, saves, touched, ok := t.finish()
 	if !ok {
 		return
 	}
@@ -58,8 +61,17 @@ func (t *Tx) Commit() {
 		t.parent.mu.Lock()
 		t.parent.undo = append(t.parent.undo, undo...)
 		t.parent.saves = append(t.parent.saves, saves...)
+		for d, ids := range touched {
+			if t.parent.touched == nil {
+				t.parent.touched = map[*Data][]ID{}
+			}
+			t.parent.touched[d] = append(t.parent.touched[d], ids...)
+		}
 		t.parent.mu.Unlock()
 		return
+	}
+	for d, ids := range touched {
+		d.keepTouched(ids)
 	}
 	for _, s := range saves {
 		s.d.saved(s.before, s.after, s.by)
@@ -68,34 +80,52 @@ func (t *Tx) Commit() {
 
 // Rollback undoes every write, newest first, and drops the held hooks:
 // no rule fires and no message is queued for a save that did not commit.
+//
+// The undoing is itself a write of the enclosing transaction, if any: a
+// journal keeps it when that one commits.
 func (t *Tx) Rollback() {
-	undo, _, ok := t.finish()
+	undo, _, _, ok := t.finish()
 	if !ok {
 		return
 	}
 	for i := len(undo) - 1; i >= 0; i-- {
-		undo[i]()
+		undo[i](t.parent)
 	}
 }
 
-func (t *Tx) finish() ([]func(), []pendingSave, bool) {
+func (t *Tx) finish() ([]func(into *Tx), []pendingSave, map[*Data][]ID, bool) {
 	if t == nil {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.done {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	t.done = true
-	undo, saves := t.undo, t.saves
-	t.undo, t.saves = nil, nil
-	return undo, saves, true
+	undo, saves, touched := t.undo, t.saves, t.touched
+	t.undo, t.saves, t.touched = nil, nil, nil
+	return undo, saves, touched, true
+}
+
+// touch notes a record written inside t, under the data lock.
+func (t *Tx) touch(d *Data, id ID) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		// Written after the end (a caller's bug): keep it at once.
+		d.journal.Record(d.org, id, d.byID[id])
+		return
+	}
+	if t.touched == nil {
+		t.touched = map[*Data][]ID{}
+	}
+	t.touched[d] = append(t.touched[d], id)
 }
 
 // wrote records a write's undo and its OnSave run; with no transaction the
 // hooks run at once.
-func (t *Tx) wrote(d *Data, undo func(), before, after *Record, by *User) {
+func (t *Tx) wrote(d *Data, undo func(into *Tx), before, after *Record, by *User) {
 	if t == nil {
 		if after != nil {
 			d.saved(before, after, by)
@@ -119,18 +149,18 @@ func (d *Data) UpdateIn(tx *Tx, id ID, fields map[string]any, user *User, now ti
 
 // DeleteIn is Delete inside tx (nil: no transaction).
 func (d *Data) DeleteIn(tx *Tx, id ID, user *User, now time.Time) *DMLError {
-	prev, err := d.delete(id, user, now)
+	prev, err := d.delete(tx, id, user, now)
 	if err == nil {
-		tx.wrote(d, func() { d.Restore(prev) }, nil, nil, user)
+		tx.wrote(d, func(into *Tx) { d.restore(into, prev) }, nil, nil, user)
 	}
 	return err
 }
 
 // UndeleteIn is Undelete inside tx (nil: no transaction).
 func (d *Data) UndeleteIn(tx *Tx, id ID, user *User, now time.Time) *DMLError {
-	prev, err := d.undelete(id, user, now)
+	prev, err := d.undelete(tx, id, user, now)
 	if err == nil {
-		tx.wrote(d, func() { d.Restore(prev) }, nil, nil, user)
+		tx.wrote(d, func(into *Tx) { d.restore(into, prev) }, nil, nil, user)
 	}
 	return err
 }

@@ -108,6 +108,9 @@ type Config struct {
 	// journal changed: a notification queued, retried, deleted, or an
 	// attempt made.
 	OnChange func()
+	// Journal keeps the queue and the attempts across restarts
+	// (`sfemu serve --data-dir`); nil: in memory.
+	Journal Journal
 }
 
 // Attempt is one delivery attempt as the journal keeps it (wire.Delivery).
@@ -214,6 +217,7 @@ func New(cfg Config) *Dispatcher {
 
 		userAgent: []string{s.UserAgent},
 	}
+	d.q.journal = cfg.Journal
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	if cfg.Virtual != nil {
 		d.unhook = cfg.Virtual.OnAdvance(d.runDueOnVirtualClock)
@@ -378,6 +382,7 @@ func (d *Dispatcher) RetryNow(id org.ID) error {
 	it, ok := d.q.items[id]
 	if ok && it.State == Pending {
 		it.NextAttempt, it.firstAttemptNow = d.cfg.Clock.Now(), true
+		d.q.keepLocked(it)
 	}
 	d.q.mu.Unlock()
 	if !ok {
@@ -532,6 +537,9 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 		d.attemptN++
 		att.ID = d.attemptN
 		add(att)
+		if d.cfg.Journal != nil {
+			d.cfg.Journal.Attempt(att, max(att.ID-attemptLimit, 0))
+		}
 	})
 	d.log.Info("outbound delivery", "message", m.Name, "endpoint", m.EndpointURL, "notifications", len(batch),
 		"status", status, "acked", result.Acked, "reason", result.Reason)
@@ -571,6 +579,7 @@ func (d *Dispatcher) deliver(batch []*Item, at time.Time) {
 			continue
 		}
 		it.NextAttempt, it.State = next, Pending
+		d.q.keepLocked(it)
 	}
 	// Duplicates join the queue before the originals' completion is visible,
 	// so Idle never sees a gap between an Ack and its duplicate.
@@ -594,6 +603,7 @@ func (d *Dispatcher) requeueCancelled(batch []*Item, at time.Time, reason string
 		it.Attempts++
 		it.LastAttempt, it.LastFailure = at, reason
 		it.NextAttempt, it.State, it.firstAttemptNow = at, Pending, true
+		d.q.keepLocked(it)
 	}
 	d.q.mu.Unlock()
 	d.changed()

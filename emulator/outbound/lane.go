@@ -73,6 +73,7 @@ func (d *Dispatcher) requeueWaiting() {
 	for _, it := range items {
 		if it.State == InFlight {
 			it.State, it.firstAttemptNow = Pending, true // it was due when taken
+			d.q.keepLocked(it)
 		}
 	}
 	d.q.mu.Unlock()

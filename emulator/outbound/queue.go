@@ -80,6 +80,8 @@ type queue struct {
 	seq     uint64
 	// changed is signalled (non-blocking) when items become due in real time.
 	changed chan struct{}
+	// journal keeps the queue across restarts (nil: in memory).
+	journal Journal
 }
 
 // historyLimit bounds the delivered/dropped items kept for inspection.
@@ -110,6 +112,7 @@ func (q *queue) addLocked(items ...*Item) {
 		it.seq = q.seq
 		q.items[it.ID] = it
 		q.waiting[it.Message.Org]++
+		q.keepLocked(it)
 	}
 }
 
@@ -155,7 +158,21 @@ func (q *queue) finishLocked(it *Item, state State) {
 	} else {
 		q.waiting[o]--
 	}
-	q.history.Add(it)
+	q.addHistoryLocked(it)
+}
+
+// addHistoryLocked puts a delivered or dropped item in the bounded
+// history, numbering it if it never was queued (Fire into a full queue).
+func (q *queue) addHistoryLocked(it *Item) {
+	if it.seq == 0 {
+		q.seq++
+		it.seq = q.seq
+	}
+	dropped, ok := q.history.Push(it)
+	q.keepLocked(it)
+	if ok && q.journal != nil {
+		q.journal.ForgetNotification(dropped.seq)
+	}
 }
 
 // batchKey groups notifications that may travel in one message: the same

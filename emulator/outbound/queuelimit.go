@@ -71,7 +71,7 @@ func (d *Dispatcher) Fire(m *org.OutboundMessage, record org.ID) (org.ID, error)
 		errors.As(err, &full)
 		it.LastFailure = fmt.Sprintf("not queued: org %q had %d outbound notifications waiting, its queue's limit "+
 			"(sfemu serve --outbound-queue-limit); the save that fired the rule was kept", full.Org, full.Waiting)
-		d.q.history.Add(it)
+		d.q.addHistoryLocked(it)
 		d.q.mu.Unlock()
 		d.log.Warn("outbound notification dropped: queue full", "message", m.Name, "org", m.Org.Name, "notification", it.ID,
 			"record", record, "limit", d.cfg.Settings.QueueLimit)

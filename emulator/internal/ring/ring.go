@@ -34,6 +34,18 @@ func (r *Ring[T]) addLocked(x T) {
 	r.start = (r.start + 1) % r.limit
 }
 
+// Push is Add, returning the item it dropped to make room, if any: for
+// callers that keep a copy of the ring elsewhere (on disk) in step.
+func (r *Ring[T]) Push(x T) (dropped T, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.items) == r.limit {
+		dropped, ok = r.items[r.start], true
+	}
+	r.addLocked(x)
+	return dropped, ok
+}
+
 // Do runs f with the ring locked, for callers that must add and read
 // atomically with other state of theirs.
 func (r *Ring[T]) Do(f func(add func(T))) {
