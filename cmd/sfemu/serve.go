@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,6 +24,7 @@ import (
 	"github.com/sfemu/sfemu/emulator/localca"
 	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
 	"github.com/sfemu/sfemu/emulator/outbound"
+	"github.com/sfemu/sfemu/emulator/persist"
 	"github.com/sfemu/sfemu/emulator/rest"
 	"github.com/sfemu/sfemu/fixtures"
 	"github.com/sfemu/sfemu/internal/userfile"
@@ -392,7 +394,7 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 		}
 		httpsBanner = func(w io.Writer) { https.printBanner(w, listeners) }
 	}
-	printBanner(stdout, emu, base, len(opts.Orgs) == 0, opts.ControlToken != "", httpsBanner)
+	printBanner(stdout, emu, base, len(opts.Orgs) == 0, opts.ControlToken != "", opts.DataDir, httpsBanner)
 
 	srv := &http.Server{Handler: emu}
 	httplimit.Configure(srv, f.limits, counters)
@@ -432,7 +434,7 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 // printBanner says where sfemu listens and what a client needs to log in,
 // from the control API's view of the orgs; httpsBanner, when https is on,
 // adds where and how to trust it.
-func printBanner(w io.Writer, emu *emulator.Emulator, base string, defaultOrg, controlToken bool, httpsBanner func(io.Writer)) {
+func printBanner(w io.Writer, emu *emulator.Emulator, base string, defaultOrg, controlToken bool, dataDir string, httpsBanner func(io.Writer)) {
 	ctx := context.Background()
 	orgs, _ := emu.Orgs(ctx)
 	msgs, _ := emu.OutboundMessages(ctx)
@@ -450,6 +452,11 @@ func printBanner(w io.Writer, emu *emulator.Emulator, base string, defaultOrg, c
 		fmt.Fprintf(w, "  control token   asked under %s/ but health: Authorization: Bearer TOKEN, or open %s%s/ui/?token=TOKEN once in a browser\n", emulator.ControlPrefix, base, emulator.ControlPrefix)
 	}
 	fmt.Fprintf(w, "  console         %s%s/ (open it in a browser: logins and why they failed, the outbound queue, API calls, records, clock and faults)\n", base, emulator.ConsolePrefix)
+	if dataDir != "" {
+		fmt.Fprintf(w, "  state           kept in %s (--data-dir): a restart, even after kill -9, goes on from there\n", filepath.Join(dataDir, persist.FileName))
+	} else {
+		fmt.Fprintf(w, "  state           in memory: a restart begins again from the fixtures (--data-dir DIR keeps it)\n")
+	}
 	if httpsBanner != nil {
 		httpsBanner(w)
 	}

@@ -61,6 +61,7 @@ func TestServeDefaultOrgThenShutDownGracefully(t *testing.T) {
 		"user            sender@sfemu.example",
 		"consumer key 3MVG9sfemuDefaultTestOnlyConsumerKey.receiver",
 		"sign JWTs with the test-only key fixtures/keys/server.key",
+		"state           in memory: a restart begins again from the fixtures (--data-dir DIR keeps it)",
 	} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
