@@ -555,7 +555,7 @@ func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
 			limits = httplimit.Defaults()
 		}
 		httplimit.Configure(emuSrv.Config, limits, r.cuts)
-		emuSrv.Listener = r.cuts.Listen(emuSrv.Listener)
+		emuSrv.Listener = r.cuts.Listen(httplimit.NewCapacity(limits.MaxConnections, r.cuts).Listen(emuSrv.Listener))
 		emuSrv.Start()
 		r.srv = emuSrv
 		emulatorURL = emuSrv.URL

@@ -31,6 +31,9 @@ type ConnectionCuts struct {
 	// IdleClosed: keep-alive connections closed after the idle timeout
 	// without a next request (normal, counted to show it happens).
 	IdleClosed uint64 `json:"idle_closed"`
+	// AtCapacity: a client connected while the server held its most open
+	// connections (`--max-connections`) and waited for one to close.
+	AtCapacity uint64 `json:"at_capacity"`
 }
 
 // Org is how the control API lists an org: the Setup facts a login depends on.

@@ -91,6 +91,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.limits.ReadTimeout, "read-timeout", d.ReadTimeout, "close a connection when 64 KiB of a request body take longer than `D` to arrive (a body dripping or stopped; a slow upload that keeps moving is never cut)")
 	fs.DurationVar(&f.limits.WriteTimeout, "write-timeout", d.WriteTimeout, "close a connection when the client takes longer than `D` to take 64 KiB of an answer (it stopped reading)")
 	fs.DurationVar(&f.limits.IdleTimeout, "idle-timeout", d.IdleTimeout, "close a keep-alive connection idle for `D`")
+	fs.IntVar(&f.limits.MaxConnections, "max-connections", 0, "keep at most `N` connections open at once; clients beyond wait in the kernel's accept queue until one closes (0: three quarters of the open-file limit, at most 4096)")
 	fs.IntVar(&f.limits.MaxHeaderBytes, "max-header-bytes", d.MaxHeaderBytes, "refuse (431) a request whose line and headers exceed `N` bytes; the API answers Salesforce's 414 or 431 past 16384 below that")
 	fs.Var(&f.allowHosts, "allow-host", "one more host `NAME` the control API and console answer at (besides IP addresses, localhost, --public-url's, --tls-name's and the My Domains'), e.g. a container alias (repeatable)")
 	fs.StringVar(&f.dataDir, "data-dir", "", "keep records, the outbound queue, sessions, Login History and id sequences in `DIR` (created 0700; its sfemu.db is 0600: it holds session tokens), so a restart, even after kill -9, loses nothing acknowledged; default: all state in memory, a restart begins from the fixtures (README: State)")
@@ -405,11 +406,13 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 		srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	}
 	errc := make(chan error, len(listeners))
+	capacity := httplimit.NewCapacity(f.limits.MaxConnections, counters)
 	for _, l := range listeners {
+		ln := counters.Listen(capacity.Listen(l))
 		if l.tls {
-			go func() { errc <- srv.ServeTLS(counters.Listen(l), "", "") }()
+			go func() { errc <- srv.ServeTLS(ln, "", "") }()
 		} else {
-			go func() { errc <- srv.Serve(counters.Listen(l)) }()
+			go func() { errc <- srv.Serve(ln) }()
 		}
 	}
 	if ready != nil {

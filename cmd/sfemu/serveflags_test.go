@@ -172,6 +172,7 @@ func TestServeConfigurationErrorsNameTheFlagOrVariable(t *testing.T) {
 		{env: map[string]string{"SFEMU_IDLE_TIMEOUT": "-1s"}, code: 2, want: "$SFEMU_IDLE_TIMEOUT -1s: want a positive duration"},
 		{env: map[string]string{"SFEMU_WRITE_TIMEOUT": "soon"}, code: 2, want: `$SFEMU_WRITE_TIMEOUT="soon"`},
 		{args: []string{"--max-header-bytes", "4096"}, code: 2, want: "--max-header-bytes 4096: want at least 16384"},
+		{env: map[string]string{"SFEMU_MAX_CONNECTIONS": "-1"}, code: 2, want: "$SFEMU_MAX_CONNECTIONS -1: want 1 or more"},
 	} {
 		var stdout, stderr bytes.Buffer
 		lookup := func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }

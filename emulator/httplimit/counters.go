@@ -21,6 +21,8 @@ import (
 // timeout.
 type Counters struct {
 	slowHeaders, slowBodies, stalledResponses, idleClosed atomic.Uint64
+	// atCapacity counts the times a Cap listener made a client wait.
+	atCapacity atomic.Uint64
 }
 
 // Snapshot is the counts so far, as GET /_sfemu/health shows them.
@@ -30,6 +32,7 @@ func (c *Counters) Snapshot() wire.ConnectionCuts {
 		SlowBodies:       c.slowBodies.Load(),
 		StalledResponses: c.stalledResponses.Load(),
 		IdleClosed:       c.idleClosed.Load(),
+		AtCapacity:       c.atCapacity.Load(),
 	}
 }
 

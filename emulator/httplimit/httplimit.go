@@ -53,6 +53,9 @@ type Limits struct {
 	// MaxHeaderBytes bounds a request's line and headers (net/http adds
 	// 4 KiB of slack); a longer one gets net/http's 431.
 	MaxHeaderBytes int
+	// MaxConnections caps the connections open at once (Capacity); 0:
+	// DefaultMaxConnections(), from the process's open-file limit.
+	MaxConnections int
 }
 
 // ChunkBytes is the progress each ReadTimeout and WriteTimeout waits for.
@@ -97,6 +100,9 @@ func (l Limits) Check(ref func(string) string) error {
 		if d.d <= 0 {
 			errs = append(errs, fmt.Errorf("%s %v: want a positive duration such as 30s (a server without it keeps stalled clients for ever)", ref(d.name), d.d))
 		}
+	}
+	if l.MaxConnections < 0 {
+		errs = append(errs, fmt.Errorf("%s %d: want 1 or more (0: from the open-file limit)", ref("max-connections"), l.MaxConnections))
 	}
 	if l.MaxHeaderBytes < 16384 {
 		errs = append(errs, fmt.Errorf("%s %d: want at least 16384 (Salesforce's bound on a request's URI and headers)", ref("max-header-bytes"), l.MaxHeaderBytes))
