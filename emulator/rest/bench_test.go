@@ -42,7 +42,7 @@ func BenchmarkSerializePage2000(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		buf = appendQueryResult(buf[:0], c, res, res.Rows, true, "")
+		buf = appendQueryResult(buf[:0], c, res, 0, res.Len(), true, "")
 	}
 	b.ReportMetric(float64(b.N*2000)/b.Elapsed().Seconds(), "records/s")
 	if !strings.Contains(string(buf), `"Account":{"attributes":{"type":"Account"`) {

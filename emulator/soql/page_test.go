@@ -116,6 +116,13 @@ func TestRunCursorPagesAreRunsRows(t *testing.T) {
 				if g, wr := render(got), render(want); g != wr {
 					t.Errorf("Slice(%d, %d) = %s\nwant          %s", w[0], w[1], g, wr)
 				}
+				each := &Result{TotalSize: cur.TotalSize, CountOnly: cur.CountOnly}
+				cur.Each(w[0], w[1], func(r *Row) {
+					each.Rows = append(each.Rows, &Row{Object: r.Object, ID: r.ID, Fields: slices.Clone(r.Fields)})
+				})
+				if g, wr := render(each), render(want); g != wr {
+					t.Errorf("Each(%d, %d) = %s\nwant         %s", w[0], w[1], g, wr)
+				}
 			}
 		})
 	}

@@ -59,6 +59,30 @@ func (r *Result) Len() int {
 	return len(r.Rows)
 }
 
+// Each calls fn with rows [from, to) of the result, in order (bounds
+// clamped as Slice's). A lazy result projects each row into one scratch
+// row that fn must not keep: a page is written without a row allocated
+// per record. fn may keep nothing it is given but values.
+func (r *Result) Each(from, to int, fn func(*Row)) {
+	n := r.Len()
+	to = min(max(to, 0), n)
+	from = min(max(from, 0), to)
+	if r.lazy == nil {
+		for _, row := range r.Rows[from:to] {
+			fn(row)
+		}
+		return
+	}
+	p := r.lazy.plan
+	scratch := make([]FieldValue, len(p.proj))
+	var row Row
+	for _, rec := range r.lazy.recs[from:to] {
+		p.projectInto(scratch, p.proj, rec)
+		row = Row{Object: rec.Object, ID: rec.ID, Fields: scratch}
+		fn(&row)
+	}
+}
+
 // Slice returns rows [from, to) of the result, projected now if the
 // result is lazy. The bounds are clamped to [0, Len()].
 func (r *Result) Slice(from, to int) []*Row {

@@ -189,8 +189,12 @@ func (g *Gateway) Handler(s Surface, rt Route) http.Handler {
 		}
 		resp := g.run(c, s, rt)
 		ex := g.exchange(c, resp)
+		release := resp.Release
 		resp = compressed(r, resp)
 		resp.write(w)
+		if release != nil {
+			release()
+		}
 		c.Entry.Status = resp.Status
 		keepEntry(&c.Entry, len(r.RequestURI))
 		g.journal.add(&c.Entry, s.CountsAPI(), ex)

@@ -23,6 +23,13 @@ type Response struct {
 	ContentType string
 	Header      http.Header
 	Body        []byte
+	// Release, when set, is called once Body has been written to the
+	// client and journaled (the journal keeps a copy), after which its
+	// buffer may be reused: a query page's half megabyte is taken from a
+	// pool instead of allocated for each page. A sub-request of a
+	// composite call, whose body is kept in the composite answer, is
+	// never released.
+	Release func()
 }
 
 // Bytes is a response with an already encoded body.
