@@ -47,6 +47,11 @@ type Scheduler struct {
 	wake    chan struct{}
 	done    chan struct{}
 	running sync.WaitGroup
+	// runMu lets one runDue pop and run at a time: the loop's (a task due
+	// when scheduled) and an Advance's. Without it an Advance could return
+	// while the loop still ran a task it had popped — one of two tasks due
+	// at the same time was seen to run after Advance returned.
+	runMu sync.Mutex
 
 	mu      sync.Mutex
 	pending taskHeap
@@ -186,8 +191,11 @@ func (s *Scheduler) loop() {
 	}
 }
 
-// runDue runs, in time order, every task due at now.
+// runDue runs, in time order, every task due at now. A task must not
+// advance the virtual clock (it would wait for itself).
 func (s *Scheduler) runDue(now time.Time) {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
 	for {
 		s.mu.Lock()
 		if s.closed || len(s.pending) == 0 || s.pending[0].at.After(now) {
