@@ -157,25 +157,16 @@ func (r *Reader) Next() ([]string, error) {
 				r.fields = append(r.fields, string(r.buf))
 				r.spans = append(r.spans, span{-1, -1})
 			}
-			if p >= len(d) {
-				r.pos = p
-				r.nextLn++
-				return r.finish(rowStart, p), nil
-			}
-			if d[p] == r.delim {
+			switch end, err := r.fieldEnd(p); {
+			case err != nil:
+				return nil, err
+			case end == moreFields:
 				p++
 				continue
+			case end == rowEnds:
+				return r.finish(rowStart, p), nil
 			}
-			n, err := r.atLineEnd(p)
-			if err != nil {
-				return nil, err
-			}
-			if n == 0 {
-				return nil, &Error{Line: r.nextLn, Msg: fmt.Sprintf("Unbalanced quotes: a quoted field on line %d is followed by %q, not a delimiter or a line end", r.nextLn, d[p])}
-			}
-			r.pos = p + n
-			r.nextLn++
-			return r.finish(rowStart, p), nil
+			return nil, &Error{Line: r.nextLn, Msg: fmt.Sprintf("Unbalanced quotes: a quoted field on line %d is followed by %q, not a delimiter or a line end", r.nextLn, d[p])}
 		}
 		// Unquoted field: up to the delimiter or the line end.
 		start := p
@@ -184,27 +175,44 @@ func (r *Reader) Next() ([]string, error) {
 		}
 		r.fields = append(r.fields, "")
 		r.spans = append(r.spans, span{start, p})
-		if p >= len(d) {
-			r.pos = p
-			r.nextLn++
+		switch end, err := r.fieldEnd(p); {
+		case err != nil:
+			return nil, err
+		case end == rowEnds:
 			return r.finish(rowStart, p), nil
 		}
-		if d[p] == r.delim {
-			p++
-			continue
-		}
-		n, err := r.atLineEnd(p)
-		if err != nil {
-			return nil, err
-		}
-		if n == 0 { // a bare LF in CRLF mode is reported by atLineEnd; a lone CR is data
-			p++
-			continue
-		}
-		r.pos = p + n
-		r.nextLn++
-		return r.finish(rowStart, p), nil
+		// A delimiter; or neither: a bare LF in CRLF mode is reported by
+		// fieldEnd, a lone CR is data.
+		p++
 	}
+}
+
+// What follows a field (fieldEnd).
+const (
+	neither    = iota // another byte: the caller decides
+	moreFields        // the delimiter: another field starts after it
+	rowEnds           // the data's end or a line end: the row is done
+)
+
+// fieldEnd tells what follows the field that ends at p. When the row ends,
+// the reader is moved past it (and its line end) to the next row.
+func (r *Reader) fieldEnd(p int) (int, error) {
+	d := r.data
+	if p >= len(d) {
+		r.pos = p
+		r.nextLn++
+		return rowEnds, nil
+	}
+	if d[p] == r.delim {
+		return moreFields, nil
+	}
+	n, err := r.atLineEnd(p)
+	if err != nil || n == 0 {
+		return neither, err
+	}
+	r.pos = p + n
+	r.nextLn++
+	return rowEnds, nil
 }
 
 // Line is the 1-based line where the record Next last returned starts.
