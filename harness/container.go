@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -53,6 +55,9 @@ type containerEnv struct {
 
 	mu     sync.Mutex
 	images map[string]string // dockerfile path → built tag
+
+	// pool holds the containers scenarios reuse (container_pool.go).
+	pool *containerPool
 }
 
 // image returns the spec's image, building a Dockerfile once per run.
@@ -153,10 +158,35 @@ type containerReceiver struct {
 
 	mu  sync.Mutex
 	ctr containerHandle
+	// running: started and not stopped since.
+	running bool
+	// sink is where the container's output goes: the log of the run that
+	// uses the container now.
+	sink atomic.Pointer[tailBuffer]
 }
 
-func (c *containerReceiver) endpoint() string     { return c.url }
-func (c *containerReceiver) logTail(n int) string { return c.log.tail(n) }
+func (c *containerReceiver) endpoint() string { return c.url }
+func (c *containerReceiver) logTail(n int) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.log.tail(n)
+}
+
+// sameAs reports whether o would be made exactly as c was: the same image,
+// ports, environment, keys and readiness check, so c can serve o's run.
+func (c *containerReceiver) sameAs(o *containerReceiver) bool {
+	return c.image == o.image && c.port == o.port && c.hostPort == o.hostPort && maps.Equal(c.env, o.env) &&
+		c.ready == o.ready && c.readyLog == o.readyLog && c.network == o.network && c.keysDir == o.keysDir &&
+		c.readyTimeout == o.readyTimeout
+}
+
+// reuse points the container at a new run: its output to that run's log.
+func (c *containerReceiver) reuse(log *tailBuffer, url string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.log, c.url = log, url
+	c.sink.Store(log)
+}
 
 // waitHTTP polls the readiness path on the published port.
 func (c *containerReceiver) waitHTTP(ctx context.Context) error {

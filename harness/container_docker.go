@@ -18,13 +18,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
 	nat "github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 	"github.com/testcontainers/testcontainers-go/network"
-	"github.com/testcontainers/testcontainers-go/wait"
 )
 
 // dockerNetwork is the run's network; containerHandle a receiver's container.
@@ -95,6 +95,9 @@ func (ce *containerEnv) setUp(ctx context.Context) error {
 
 // close removes the run's network.
 func (ce *containerEnv) close() {
+	if ce.pool != nil {
+		ce.pool.close()
+	}
 	if ce.network != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -139,30 +142,30 @@ func DockerAvailable(ctx context.Context) error {
 	return err
 }
 
-type logSink struct{ buf *tailBuffer }
-
-func (l logSink) Accept(entry testcontainers.Log) { _, _ = l.buf.Write(entry.Content) }
-
 func (c *containerReceiver) start(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.sink.Store(c.log)
 	if c.ctr != nil {
-		// Restart after a stop: same container, same published port.
+		if c.running {
+			// Kept running from the last scenario (ReuseRunning): its ready
+			// line is in that scenario's log, so only an HTTP check is left.
+			if c.readyLog == "" {
+				return c.waitHTTP(ctx)
+			}
+			return nil
+		}
+		// Restart after a stop: same container, same published port; its
+		// output from now on.
+		since := time.Now()
 		if err := c.ctr.Start(ctx); err != nil {
 			return err
 		}
-		if c.readyLog == "" {
-			return c.waitHTTP(ctx)
-		}
-		return nil
+		c.running = true
+		c.follow(since)
+		return c.waitReady(ctx)
 	}
 	portSpec := fmt.Sprintf("%d/tcp", c.port)
-	// Readiness over HTTP is polled here, on 127.0.0.1 where the port is
-	// published (testcontainers' own HTTP wait may try "localhost" over IPv6).
-	var strategy wait.Strategy
-	if c.readyLog != "" {
-		strategy = wait.ForLog(c.readyLog).WithStartupTimeout(c.readyTimeout).WithPollInterval(10 * time.Millisecond)
-	}
 	var files []testcontainers.ContainerFile
 	if c.keysDir != "" {
 		staged, cleanup, err := stageKeys(c.keysDir)
@@ -180,6 +183,11 @@ func (c *containerReceiver) start(ctx context.Context) error {
 		}
 	}
 	hostPort := strconv.Itoa(c.hostPort)
+	// Readiness is checked here, not by a testcontainers wait strategy: over
+	// HTTP on 127.0.0.1 where the port is published (testcontainers' own
+	// HTTP wait may try "localhost" over IPv6), and a ready line only in
+	// what the container wrote since this start (a restarted container's
+	// log holds its earlier runs' lines too).
 	req := testcontainers.GenericContainerRequest{
 		ContainerRequest: testcontainers.ContainerRequest{
 			Image:        c.image,
@@ -188,23 +196,80 @@ func (c *containerReceiver) start(ctx context.Context) error {
 			Networks:     []string{c.network},
 			Labels:       map[string]string{RunLabel: c.runID},
 			Files:        files,
-			WaitingFor:   strategy,
 			HostConfigModifier: func(hc *container.HostConfig) {
 				hc.PortBindings = nat.PortMap{nat.MustParsePort(portSpec): {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: hostPort}}}
 			},
-			LogConsumerCfg: &testcontainers.LogConsumerConfig{Consumers: []testcontainers.LogConsumer{logSink{c.log}}},
 		},
 		Started: true,
 	}
+	since := time.Now()
 	ctr, err := testcontainers.GenericContainer(ctx, req)
 	if ctr != nil {
 		c.ctr = ctr
+		c.running = true
+		c.follow(since)
 	}
 	if err != nil {
 		return fmt.Errorf("start receiver container %s: %w\n%s", c.image, err, c.log.tail(20))
 	}
+	return c.waitReady(ctx)
+}
+
+// started reports whether the receiver's container was made and runs (or
+// was stopped by a step of the scenario): one a next scenario can reuse.
+func (c *containerReceiver) started() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ctr != nil
+}
+
+// follow copies what the container writes from since on into the sink,
+// until the container stops (Docker ends the stream then).
+func (c *containerReceiver) follow(since time.Time) {
+	id := c.ctr.GetContainerID()
+	go func() {
+		ctx := context.Background()
+		cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+		if err != nil {
+			return
+		}
+		defer cli.Close()
+		rc, err := cli.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: true,
+			Since: fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())})
+		if err != nil {
+			return
+		}
+		defer rc.Close()
+		w := sinkWriter{c}
+		_, _ = stdcopy.StdCopy(w, w, rc)
+	}()
+}
+
+// sinkWriter writes to the log of the run using the container now.
+type sinkWriter struct{ c *containerReceiver }
+
+func (w sinkWriter) Write(p []byte) (int, error) {
+	if b := w.c.sink.Load(); b != nil {
+		return b.Write(p)
+	}
+	return len(p), nil
+}
+
+// waitReady waits for the container's ready line or readiness path.
+func (c *containerReceiver) waitReady(ctx context.Context) error {
 	if c.readyLog == "" {
 		return c.waitHTTP(ctx)
+	}
+	deadline := time.Now().Add(c.readyTimeout)
+	for !strings.Contains(c.log.all(), c.readyLog) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("receiver container %s did not log %q within %s:\n%s", c.image, c.readyLog, c.readyTimeout, c.log.tail(20))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 	return nil
 }
@@ -218,7 +283,11 @@ func (c *containerReceiver) stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	timeout := 2 * time.Second
-	return c.ctr.Stop(ctx, &timeout)
+	err := c.ctr.Stop(ctx, &timeout)
+	if err == nil {
+		c.running = false
+	}
+	return err
 }
 
 // terminate removes the container for good.
@@ -231,7 +300,7 @@ func (c *containerReceiver) terminate() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := c.ctr.Terminate(ctx)
-	c.ctr = nil
+	c.ctr, c.running = nil, false
 	return err
 }
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -85,6 +84,10 @@ type Options struct {
 	// receiver's Docker network gateway, an EmulatorListen elsewhere); if it
 	// is empty there, Run makes one for the run (Kept.ControlToken tells it).
 	ControlToken string
+	// ContainerReuse says what a container receiver carries from one
+	// scenario to the next (default ReuseRestart: the same container,
+	// restarted; container_pool.go).
+	ContainerReuse ContainerReuse
 	// KeepOnFailure leaves the emulator (and the receiver, but for a url:
 	// one, which is not the run's) of every run that failed or errored
 	// running after the run, up to MaxKept of them, for a person to look
@@ -146,7 +149,7 @@ func (o Options) withContainers() (Options, func()) {
 	if o.RunID == "" {
 		o.RunID = fmt.Sprintf("run-%d-%d", os.Getpid(), time.Now().UnixNano())
 	}
-	o.containers = &containerEnv{runID: o.RunID}
+	o.containers = &containerEnv{runID: o.RunID, pool: newContainerPool()}
 	return o, o.containers.close
 }
 
@@ -272,13 +275,7 @@ func Run(ctx context.Context, opts Options, paths ...string) ([]Result, error) {
 			}
 		}
 	}()
-	par := opts.Parallel
-	if par <= 0 {
-		par = 2 * runtime.NumCPU()
-	}
-	if opts.EmulatorListen != "" || opts.EmulatorURL != "" {
-		par = 1 // one emulator at a time on the fixed address
-	}
+	par := opts.parallel()
 	if opts.Progress != nil {
 		opts.Progress(Event{Total: len(jobs)})
 	}
@@ -440,6 +437,17 @@ func remoteClockIsReal(ctx context.Context, ctl *control.Client) bool {
 	return real
 }
 
+// parallel is how many scenario runs go at once.
+func (o Options) parallel() int {
+	if o.EmulatorListen != "" || o.EmulatorURL != "" {
+		return 1 // one emulator at a time on the fixed address
+	}
+	if o.Parallel > 0 {
+		return o.Parallel
+	}
+	return 2 * runtime.NumCPU()
+}
+
 func (o Options) readyTimeout() time.Duration {
 	if o.ReadyTimeout > 0 {
 		return o.ReadyTimeout
@@ -501,6 +509,10 @@ type run struct {
 	outcomeLog        []*apiOutcome
 	// token is the control token the run's own emulator asks for ("": none).
 	token string
+	// slot is the pool's place the run's container receiver and emulator
+	// server are in (nil: none, or ReuseNone); its server is not the
+	// run's to close.
+	slot *containerSlot
 }
 
 func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
@@ -519,46 +531,42 @@ func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
 	if emulatorURL == "" {
 		// The server starts before the emulator exists (its URL is the
 		// emulator's public URL): it serves r.local once startEmulator sets it.
-		emuSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			if emu := r.served.Load(); emu != nil {
-				emu.ServeHTTP(w, req)
-				return
-			}
-			http.Error(w, "the scenario's emulator is not ready yet", http.StatusServiceUnavailable)
-		}))
-		if r.opts.EmulatorListen != "" {
-			ln, err := listenRetry(r.opts.EmulatorListen)
-			if err != nil {
+		var ln net.Listener
+		switch {
+		case r.opts.EmulatorListen != "":
+			if ln, err = listenRetry(r.opts.EmulatorListen); err != nil {
 				return err
 			}
-			emuSrv.Listener.Close()
-			emuSrv.Listener = ln
-		} else if spec.Container != nil {
+		case spec.Container != nil:
 			if r.opts.containers == nil {
 				return fmt.Errorf("a container receiver needs a run (Run or RunTests) to own its Docker network")
 			}
 			if err := r.opts.containers.setUp(ctx); err != nil {
 				return err
 			}
-			ln, err := listenOn(r.opts.containers.gateway)
-			if err != nil {
+			// A slot keeps the emulator's address and the receiver's port
+			// from one scenario to the next, so its container can be reused.
+			if r.slot, err = r.openContainerSlot(spec); err != nil {
+				return err
+			}
+			if r.slot != nil {
+				break
+			}
+			if ln, err = listenOn(r.opts.containers.gateway); err != nil {
 				return fmt.Errorf("listen on the Docker network's gateway %s: %w", r.opts.containers.gateway, err)
 			}
-			emuSrv.Listener.Close()
-			emuSrv.Listener = ln
+		default:
+			if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+				return err
+			}
 		}
-		// The bounds `sfemu serve` has: a receiver or script that stalls
-		// cannot hold the run's emulator.
-		r.cuts = &httplimit.Counters{}
-		limits := r.opts.ServerLimits
-		if limits == (httplimit.Limits{}) {
-			limits = httplimit.Defaults()
+		if r.slot != nil {
+			r.srv, r.cuts, port = r.slot.srv, r.slot.cuts, r.slot.hostPort
+		} else {
+			r.cuts = &httplimit.Counters{}
+			r.srv = startEmulatorServer(ln, r.opts.ServerLimits, r.cuts, r.served.Load)
 		}
-		httplimit.Configure(emuSrv.Config, limits, r.cuts)
-		emuSrv.Listener = r.cuts.Listen(httplimit.NewCapacity(limits.MaxConnections, r.cuts).Listen(emuSrv.Listener))
-		emuSrv.Start()
-		r.srv = emuSrv
-		emulatorURL = emuSrv.URL
+		emulatorURL = r.srv.URL
 	}
 	vars := &templateVars{
 		EmulatorURL:   emulatorURL,
@@ -637,6 +645,9 @@ func (r *run) setUp(ctx context.Context, spec ReceiverSpec) error {
 		}
 		cr := &containerReceiver{image: image, readyTimeout: r.opts.readyTimeout(), port: vars.ContainerPort, hostPort: port, env: envMap, ready: ready,
 			readyLog: readyLog, network: r.opts.containers.networkName(), runID: r.opts.RunID, keysDir: keys, url: vars.Endpoint, log: r.log}
+		if r.slot != nil {
+			cr = r.slot.receiver(cr)
+		}
 		r.rcv = cr
 		return cr.start(ctx)
 	}
@@ -788,6 +799,21 @@ func listenRetry(addr string) (net.Listener, error) {
 // (docs/RECEIVERS.md), then the profile's (and its mode's), then the run's
 // and the scenario's additions.
 func receiverEnv(spec ReceiverSpec, profile *Profile, vars *templateVars) ([]string, error) {
+	env := receiverEnvTemplates(spec, profile)
+	var out []string
+	for k, v := range env {
+		val, err := vars.render(v)
+		if err != nil {
+			return nil, fmt.Errorf("receiver env %s: %v", k, err)
+		}
+		out = append(out, k+"="+val)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// receiverEnvTemplates is the receiver's environment before rendering.
+func receiverEnvTemplates(spec ReceiverSpec, profile *Profile) map[string]string {
 	env := map[string]string{}
 	for k, v := range DefaultReceiverEnv {
 		env[k] = v
@@ -802,16 +828,7 @@ func receiverEnv(spec ReceiverSpec, profile *Profile, vars *templateVars) ([]str
 	for k, v := range spec.Env {
 		env[k] = v
 	}
-	var out []string
-	for k, v := range env {
-		val, err := vars.render(v)
-		if err != nil {
-			return nil, fmt.Errorf("receiver env %s: %v", k, err)
-		}
-		out = append(out, k+"="+val)
-	}
-	sort.Strings(out)
-	return out, nil
+	return env
 }
 
 // receiverSpec combines the run's receiver with the scenario's.
@@ -909,6 +926,11 @@ func (r *run) keep() *Kept {
 		k.dropped.Add(1)
 		return nil
 	}
+	if r.slot != nil {
+		// The kept run's container and emulator stay as they are: no later
+		// scenario takes them.
+		r.slot.pool.detach(r.slot)
+	}
 	k := &Kept{EmulatorURL: r.srv.URL, ConsoleURL: r.srv.URL + emulator.ControlPrefix + "/ui/", ControlToken: r.token, close: r.close}
 	if r.token != "" {
 		k.ConsoleURL += "?token=" + url.QueryEscape(r.token)
@@ -931,6 +953,19 @@ func (r *run) keep() *Kept {
 }
 
 func (r *run) close() {
+	if s := r.slot; s != nil {
+		// The container goes back to the pool for the next scenario (or, a
+		// kept run's, goes); the emulator server is the slot's.
+		cr, _ := r.rcv.(*containerReceiver)
+		s.pool.release(s, r.opts.containerReuse(), cr != nil && cr.started())
+		if s.detached {
+			s.remove()
+		}
+		if r.local != nil {
+			r.local.Close()
+		}
+		return
+	}
 	if r.rcv != nil {
 		_ = stopQuietly(r.rcv)
 	}

@@ -62,6 +62,7 @@ func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	emulatorSelf := fs.String("emulator-self", "", "with --emulator: the `URL` the emulator reaches itself at, for stories that send to its test receiver (inside a container: http://127.0.0.1:8085)")
 	emulatorURL := fs.String("emulator", "", "drive the sfemu already running at `URL` (sfemu serve, a CI service container) instead of one per scenario: each run loads its org there; runs go one at a time; scenarios that move time need it started with --clock virtual")
 	controlToken := fs.String("control-token", "", "the control `TOKEN` of --emulator's sfemu (sfemu serve --control-token); the run's own emulators ask for it when they listen beyond loopback (default $"+envName("control-token")+"; else one per run)")
+	reuse := fs.String("container-reuse", "restart", "what a container receiver carries from one scenario to the next: restart (the same container, a new process: the default), running (the same process, with what it holds in memory: fastest), none (a new container each scenario)")
 	keep := fs.Bool("keep-on-failure", false, fmt.Sprintf("leave the emulator and receiver of each failed run (at most %d) running after the run, print where (and the console), and wait for Ctrl-C", harness.MaxKept))
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -126,13 +127,17 @@ func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *keep && (*emulatorListen != "" || *emulatorURL != "") {
 		return usage("--keep-on-failure keeps the run's own emulators, each on its own port: not with --emulator (yours stays up anyway; pick the story with --run) or --emulator-listen")
 	}
+	containerReuse, err := harness.ParseContainerReuse(*reuse)
+	if err != nil {
+		return usage("--container-reuse: %v", err)
+	}
 	if *controlToken != "" {
 		if err := guard.CheckToken(*controlToken); err != nil {
 			return usage("%s: %v", tokenRef, err)
 		}
 	}
 	opts := harness.Options{Receiver: spec, Parallel: *parallel, EmulatorListen: *emulatorListen, EmulatorURL: *emulatorURL,
-		EmulatorSelf: *emulatorSelf, ReceiverHost: *receiverHost, Evidence: *show, ControlToken: *controlToken, KeepOnFailure: *keep}
+		EmulatorSelf: *emulatorSelf, ReceiverHost: *receiverHost, Evidence: *show, ControlToken: *controlToken, KeepOnFailure: *keep, ContainerReuse: containerReuse}
 	if *profile != "" {
 		if opts.Profile, err = harness.LoadProfile(*profile); err != nil {
 			return usage("--profile: %v", err)

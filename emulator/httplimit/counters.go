@@ -36,6 +36,16 @@ func (c *Counters) Snapshot() wire.ConnectionCuts {
 	}
 }
 
+// Reset starts the counts again from zero: the harness's reused emulator
+// server counts each scenario's on its own.
+func (c *Counters) Reset() {
+	c.slowHeaders.Store(0)
+	c.slowBodies.Store(0)
+	c.stalledResponses.Store(0)
+	c.idleClosed.Store(0)
+	c.atCapacity.Store(0)
+}
+
 // Listen wraps ln so that its connections are counted.
 func (c *Counters) Listen(ln net.Listener) net.Listener { return countedListener{ln, c} }
 
