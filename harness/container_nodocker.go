@@ -31,7 +31,7 @@ func removeImage(context.Context, string)                       {}
 func DockerAvailable(context.Context) error { return errNoDocker }
 
 func (c *containerReceiver) start(context.Context) error { return errNoDocker }
-func (c *containerReceiver) started() bool                { return false }
+func (c *containerReceiver) started() bool               { return false }
 func (c *containerReceiver) stop() error                 { return nil }
 func (c *containerReceiver) terminate() error            { return nil }
 
