@@ -81,6 +81,11 @@ type Data struct {
 	// journal keeps every stored version across restarts (nil: in memory).
 	journal Journal
 
+	// locks are the records open transactions hold (rowlock.go); lockWait
+	// how long another write waits for one (0: DefaultRowLockWait).
+	locks    map[ID]*Tx
+	lockWait time.Duration
+
 	// base and override make a WithVersion view; only makes it an Only view.
 	base     *Data
 	override *Record
@@ -463,6 +468,10 @@ func (d *Data) update(tx *Tx, id ID, fields map[string]any, user *User, now time
 		return nil, errs
 	}
 	d.mu.Lock()
+	if err := d.awaitRowLocked(tx, id); err != nil {
+		d.mu.Unlock()
+		return nil, []DMLError{*err}
+	}
 	if d.byID[id] != cur {
 		// Lost a race with another writer: apply on top of the newer version.
 		cur = d.byID[id]
@@ -503,6 +512,9 @@ func (d *Data) Delete(id ID, user *User, now time.Time) *DMLError {
 func (d *Data) delete(tx *Tx, id ID, user *User, now time.Time) (*Record, *DMLError) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if err := d.awaitRowLocked(tx, id); err != nil {
+		return nil, err
+	}
 	cur := d.byID[id]
 	if cur == nil || cur.Deleted() {
 		return nil, &DMLError{StatusCode: "ENTITY_IS_DELETED", Message: "entity is deleted", Fields: []string{}}
@@ -858,6 +870,9 @@ func (d *Data) Undelete(id ID, user *User, now time.Time) *DMLError {
 func (d *Data) undelete(tx *Tx, id ID, user *User, now time.Time) (*Record, *DMLError) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if err := d.awaitRowLocked(tx, id); err != nil {
+		return nil, err
+	}
 	cur := d.byID[id]
 	if cur == nil {
 		return nil, &DMLError{StatusCode: "INVALID_CROSS_REFERENCE_KEY", Message: "invalid cross reference id", Fields: []string{}}

@@ -33,6 +33,12 @@ type Tx struct {
 	// top-level commit (Data.keptLocked); only when the org has one.
 	touched map[*Data][]ID
 	done    bool
+
+	// locked are the records a top-level transaction holds (rowlock.go);
+	// released is closed when it ends, waking the writes waiting for them.
+	locked      map[*Data][]ID
+	released    chan struct{}
+	releaseOnce sync.Once
 }
 
 // pendingSave is one OnSave run held back until commit.
@@ -43,10 +49,15 @@ type pendingSave struct {
 }
 
 // NewTx begins a top-level transaction.
-func NewTx() *Tx { return &Tx{} }
+func NewTx() *Tx { return &Tx{released: make(chan struct{})} }
 
 // Begin begins a transaction inside t; on a nil t, a top-level one.
-func (t *Tx) Begin() *Tx { return &Tx{parent: t} }
+func (t *Tx) Begin() *Tx {
+	if t == nil {
+		return NewTx()
+	}
+	return &Tx{parent: t}
+}
 
 // Commit makes the writes final: inside another transaction it hands them
 // to it; at the top it runs the held OnSave hooks in the order of the saves.
@@ -73,6 +84,9 @@ func (t *Tx) Commit() {
 	for d, ids := range touched {
 		d.keepTouched(ids)
 	}
+	// The records are free before the hooks run: a rule's field update
+	// writes the record it fired for.
+	t.unlock()
 	for _, s := range saves {
 		s.d.saved(s.before, s.after, s.by)
 	}
@@ -90,6 +104,9 @@ func (t *Tx) Rollback() {
 	}
 	for i := len(undo) - 1; i >= 0; i-- {
 		undo[i](t.parent)
+	}
+	if t.parent == nil {
+		t.unlock()
 	}
 }
 
