@@ -21,7 +21,8 @@ import (
 // are its). virtual is nil on the real clock. A value that does not
 // decode is an error naming the file, bucket and key.
 func (s *Store) Load(st *org.Store, virtual *clock.Virtual) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	var spent [][]byte
+	err := s.db.View(func(tx *bolt.Tx) error {
 		if virtual != nil {
 			if raw := tx.Bucket(bucketMeta).Get(metaClock); raw != nil {
 				var t time.Time
@@ -43,7 +44,8 @@ func (s *Store) Load(st *org.Store, virtual *clock.Virtual) error {
 			return err
 		}
 		st.IDs.Continue(last)
-		if err := s.loadRecords(tx, st); err != nil {
+		var err error
+		if spent, err = s.loadRecords(tx, st); err != nil {
 			return err
 		}
 		if err := s.loadLogins(tx, st); err != nil {
@@ -51,14 +53,39 @@ func (s *Store) Load(st *org.Store, virtual *clock.Virtual) error {
 		}
 		return s.loadSessions(tx, st)
 	})
+	if err != nil {
+		return err
+	}
+	return s.compactErased(spent)
 }
 
 func (s *Store) badValue(bucket, key []byte, err error) error {
 	return fmt.Errorf("data dir file %s: bucket %s key %q: %w (remove the dir, or start with --data-dir-reset)", s.path, bucket, key, err)
 }
 
-func (s *Store) loadRecords(tx *bolt.Tx, st *org.Store) error {
-	return tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
+// compactErased removes the erasure markers that erase nothing: those of
+// records made after a start and erased since (a rolled-back create). A
+// marker is only needed for a fixture's record, which each start loads
+// again; the others would pile up, one per rolled-back create, for ever.
+func (s *Store) compactErased(keys [][]byte) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRecords)
+		for _, k := range keys {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// loadRecords puts the kept record versions back; spent are the keys of
+// erasure markers for records the fixtures do not have.
+func (s *Store) loadRecords(tx *bolt.Tx, st *org.Store) (spent [][]byte, err error) {
+	err = tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
 		if len(k) <= 15 {
 			return s.badValue(bucketRecords, k, fmt.Errorf("not an org id and a record id"))
 		}
@@ -72,6 +99,10 @@ func (s *Store) loadRecords(tx *bolt.Tx, st *org.Store) error {
 			return s.badValue(bucketRecords, k, err)
 		}
 		if kr.Erased {
+			if o.Data.Get(id) == nil {
+				spent = append(spent, append([]byte(nil), k...))
+				return nil
+			}
 			o.Data.ReloadErased(id)
 			return nil
 		}
@@ -92,6 +123,7 @@ func (s *Store) loadRecords(tx *bolt.Tx, st *org.Store) error {
 		}
 		return nil
 	})
+	return spent, err
 }
 
 func (s *Store) loadLogins(tx *bolt.Tx, st *org.Store) error {

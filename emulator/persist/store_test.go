@@ -81,6 +81,10 @@ func TestKeptStateComesBackAfterReopening(t *testing.T) {
 	tx := org.NewTx()
 	rolled, _ := o.Data.Insert(acct, map[string]any{"Name": "Rolled back Ltd"}, admin, now, org.DMLOptions{Tx: tx})
 	tx.Rollback()
+	// A fixture's record erased outright stays erased after a restart.
+	var fixtureAccount org.ID
+	o.Data.Scan(acct, false, func(r *org.Record) bool { fixtureAccount = r.ID; return false })
+	o.Data.Erase(fixtureAccount)
 	session := st.Sessions.Open(admin, nil, 2*time.Hour, false)
 	ended := st.Sessions.Open(st.User("sender@sfemu.example"), nil, 2*time.Hour, false)
 	st.Sessions.Revoke(ended.Token, "revoked at /services/oauth2/revoke")
@@ -126,6 +130,22 @@ func TestKeptStateComesBackAfterReopening(t *testing.T) {
 	if want := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC); !virtual2.Now().Equal(want) {
 		t.Errorf("virtual clock after reopening at %s, want %s", virtual2.Now(), want)
 	}
+	if _, ok := records(st2, "Account")[fixtureAccount]; ok || fixtureAccount == "" {
+		t.Errorf("the erased fixture record %q came back", fixtureAccount)
+	}
+	s2.Close()
+	// The rolled-back insert's erasure marker erases nothing at the next
+	// start: loading removed it; the fixture record's stays.
+	withBolt(t, dir, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRecords)
+		if b.Get([]byte(recordKey(o, rolled.ID))) != nil {
+			t.Error("the rolled-back insert's erasure marker is still kept")
+		}
+		if b.Get([]byte(recordKey(o, fixtureAccount))) == nil {
+			t.Error("the erased fixture record's marker is gone: a restart would bring the record back")
+		}
+		return nil
+	})
 }
 
 func TestOpenRefuses(t *testing.T) {
