@@ -157,13 +157,13 @@ func (c *containerReceiver) start(ctx context.Context) error {
 		}
 		// Restart after a stop: same container, same published port; its
 		// output from now on.
-		since := time.Now()
+		since, mark := time.Now(), c.log.mark()
 		if err := c.ctr.Start(ctx); err != nil {
 			return err
 		}
 		c.running = true
 		c.follow(since)
-		return c.waitReady(ctx)
+		return c.waitReady(ctx, mark)
 	}
 	portSpec := fmt.Sprintf("%d/tcp", c.port)
 	var files []testcontainers.ContainerFile
@@ -202,7 +202,7 @@ func (c *containerReceiver) start(ctx context.Context) error {
 		},
 		Started: true,
 	}
-	since := time.Now()
+	since, mark := time.Now(), c.log.mark()
 	ctr, err := testcontainers.GenericContainer(ctx, req)
 	if ctr != nil {
 		c.ctr = ctr
@@ -212,7 +212,7 @@ func (c *containerReceiver) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start receiver container %s: %w\n%s", c.image, err, c.log.tail(20))
 	}
-	return c.waitReady(ctx)
+	return c.waitReady(ctx, mark)
 }
 
 // started reports whether the receiver's container was made and runs (or
@@ -255,13 +255,14 @@ func (w sinkWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// waitReady waits for the container's ready line or readiness path.
-func (c *containerReceiver) waitReady(ctx context.Context) error {
+// waitReady waits for the container's ready line (in what it wrote after
+// mark) or readiness path.
+func (c *containerReceiver) waitReady(ctx context.Context, mark int) error {
 	if c.readyLog == "" {
 		return c.waitHTTP(ctx)
 	}
 	deadline := time.Now().Add(c.readyTimeout)
-	for !strings.Contains(c.log.all(), c.readyLog) {
+	for !strings.Contains(c.log.since(mark), c.readyLog) {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("receiver container %s did not log %q within %s:\n%s", c.image, c.readyLog, c.readyTimeout, c.log.tail(20))
 		}

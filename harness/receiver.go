@@ -74,6 +74,7 @@ func (p *processReceiver) start(ctx context.Context) error {
 	cmd := exec.Command(p.command[0], p.command[1:]...)
 	cmd.Env = append(os.Environ(), p.env...)
 	cmd.Stdout, cmd.Stderr = p.log, p.log
+	mark := p.log.mark()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // so stop ends its children too
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start receiver %q: %w", strings.Join(p.command, " "), err)
@@ -93,7 +94,7 @@ func (p *processReceiver) start(ctx context.Context) error {
 		default:
 		}
 		if p.readyLog != "" {
-			if strings.Contains(p.log.all(), p.readyLog) {
+			if strings.Contains(p.log.since(mark), p.readyLog) {
 				return nil
 			}
 		} else if resp, err := client.Get(p.ready); err == nil {
@@ -138,6 +139,8 @@ type tailBuffer struct {
 	lines []string
 	part  string
 	max   int
+	// written counts the lines ever completed, kept or dropped since.
+	written int
 }
 
 func newTailBuffer(max int) *tailBuffer { return &tailBuffer{max: max} }
@@ -151,6 +154,7 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	for _, l := range parts[:len(parts)-1] {
 		t.lines = append(t.lines, l)
 	}
+	t.written += len(parts) - 1
 	if len(t.lines) > t.max {
 		t.lines = append(t.lines[:0:0], t.lines[len(t.lines)-t.max:]...)
 	}
@@ -171,6 +175,23 @@ func (t *tailBuffer) tail(n int) string {
 }
 
 func (t *tailBuffer) all() string { return t.tail(t.max) }
+
+// mark is where the output is now, for since.
+func (t *tailBuffer) mark() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.written
+}
+
+// since is what was written after mark (what is still kept of it): a
+// receiver restarted by the scenario is ready when its new start says so,
+// not its first.
+func (t *tailBuffer) since(mark int) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := min(max(t.written-mark, 0), len(t.lines))
+	return strings.Join(t.lines[len(t.lines)-n:], "\n") + "\n" + t.part
+}
 
 // freePort asks the kernel for a free loopback port.
 func freePort() (int, error) {
