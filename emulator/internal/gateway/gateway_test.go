@@ -313,7 +313,7 @@ func TestHEADIsServedWhereGETIs(t *testing.T) {
 	e := newTestEnv(t)
 	got := e.do("HEAD", "/fake/items", e.token)
 	if got.status != http.StatusOK {
-		t.Errorf("HEAD /fake/items answers %d while a 405 on the same path lists HEAD as allowed (Mount registers only rt.Methods; AllowedMethods adds HEAD with GET)", got.status)
+		t.Errorf("HEAD /fake/items answers %d while a 405 on the same path lists HEAD as allowed (Mount registers only rt.Methods; the 405 lists HEAD with GET)", got.status)
 	}
 }
 
