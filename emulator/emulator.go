@@ -23,8 +23,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/sfemu/sfemu/emulator/bulk"
 	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/console"
@@ -34,6 +32,7 @@ import (
 	"github.com/sfemu/sfemu/emulator/internal/changes"
 	"github.com/sfemu/sfemu/emulator/internal/cursor"
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
+	"github.com/sfemu/sfemu/emulator/internal/route"
 	"github.com/sfemu/sfemu/emulator/internal/schedule"
 	"github.com/sfemu/sfemu/emulator/oauth"
 	"github.com/sfemu/sfemu/emulator/org"
@@ -194,7 +193,7 @@ type state struct {
 	// sched runs background work (Bulk API jobs) on the emulator's clock.
 	sched  *schedule.Scheduler
 	bulk   *bulk.Service
-	router *mux.Router
+	router *route.Router
 	// journal notes the state's changes for the data dir (nil: none).
 	journal *persist.Journal
 }
@@ -503,8 +502,8 @@ const ConsolePrefix = console.Prefix
 // for any other path, Salesforce's NOT_FOUND for an unknown resource
 // (journaled too) — but a browser asking for / or /_sfemu/ is sent to the
 // console.
-func (e *Emulator) routes(st *state) *mux.Router {
-	r := mux.NewRouter()
+func (e *Emulator) routes(st *state) *route.Router {
+	r := &route.Router{}
 	gw := st.gateway
 	gw.Mount(r, oauth.Prefix, st.oauth.Surface(), st.oauth.Routes())
 	gw.Mount(r, oauth.IdentityPrefix, st.oauth.Surface(), st.oauth.IdentityRoutes())
@@ -515,14 +514,14 @@ func (e *Emulator) routes(st *state) *mux.Router {
 	gw.Mount(r, rest.Prefix, st.rest.Surface(), st.rest.Routes())
 	gw.Mount(r, soap.Prefix, st.soap.Surface(), st.soap.Routes())
 	gw.Mount(r, soap.WSDLPrefix, st.soap.Surface(), st.soap.WSDLRoutes())
-	// The console first: the control API's subrouter takes all of /_sfemu.
+	// The console first: the control API's mount takes all of /_sfemu.
 	e.console.Mount(r)
-	toConsole := http.RedirectHandler(console.Prefix+"/", http.StatusFound)
+	toConsole := route.Std(http.RedirectHandler(console.Prefix+"/", http.StatusFound))
 	for _, p := range []string{"/", ControlPrefix, ControlPrefix + "/"} {
-		r.Path(p).Methods(http.MethodGet, http.MethodHead).MatcherFunc(wantsHTML).Handler(toConsole)
+		r.Handle([]string{http.MethodGet, http.MethodHead}, p, wantsHTML, toConsole)
 	}
 	controlapi.Mount(r, e)
-	r.NotFoundHandler = gw.Handler(st.rest.Surface(), gateway.Route{Public: true, Handler: func(c *gateway.Call) (gateway.Response, error) {
+	r.NotFound = gw.Serve(st.rest.Surface(), gateway.Route{Public: true, Handler: func(c *gateway.Call) (gateway.Response, error) {
 		return gateway.Response{}, c.Surface.NotFound(c)
 	}})
 	return r
@@ -530,7 +529,7 @@ func (e *Emulator) routes(st *state) *mux.Router {
 
 // wantsHTML tells a browser's request (Accept: text/html…) from an API
 // client's, which keeps its JSON answers.
-func wantsHTML(r *http.Request, _ *mux.RouteMatch) bool {
+func wantsHTML(r *http.Request) bool {
 	accept := r.Header.Get("Accept")
 	return strings.Contains(accept, "text/html") && !strings.Contains(accept, "application/json")
 }

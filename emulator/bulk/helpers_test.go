@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/mux"
+	"github.com/sfemu/sfemu/emulator/internal/route"
 
 	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
@@ -60,7 +60,7 @@ func newEnv(t testing.TB, cfg Config) *env {
 	svc := New(cfg)
 	rs := rest.New(rest.Config{Store: store})
 	gw := gateway.New(gateway.Config{Store: store, BaseURL: gateway.RequestBaseURL})
-	r := mux.NewRouter()
+	r := &route.Router{}
 	gw.Mount(r, MountPath(rest.Prefix), svc.Surface(rs.Surface()), svc.Routes())
 	gw.Mount(r, rest.Prefix, rs.Surface(), rs.Routes())
 	srv := httptest.NewServer(r)

@@ -34,8 +34,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/mux"
-
+	"github.com/sfemu/sfemu/emulator/internal/route"
 	"github.com/sfemu/sfemu/wire"
 )
 
@@ -121,8 +120,8 @@ var pages = sync.OnceValue(func() map[string]*template.Template {
 
 // Mount serves the console under Prefix on r; mount it before anything
 // else under /_sfemu.
-func (c *Console) Mount(r *mux.Router) {
-	r.PathPrefix(Prefix).Handler(c)
+func (c *Console) Mount(r *route.Router) {
+	r.HandlePrefix(Prefix, route.Std(c))
 }
 
 // ServeHTTP serves the console's pages.

@@ -23,10 +23,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/sfemu/sfemu/emulator/guard"
-	"github.com/sfemu/sfemu/emulator/internal/gateway"
+	"github.com/sfemu/sfemu/emulator/internal/route"
 	"github.com/sfemu/sfemu/wire"
 )
 
@@ -44,71 +42,73 @@ type Facade interface {
 }
 
 // Mount serves the control API over f under Prefix on r.
-func Mount(r *mux.Router, f Facade) {
+func Mount(r *route.Router, f Facade) {
 	h := &handlers{f: f}
-	s := r.PathPrefix(Prefix).Subrouter()
-	route := func(method, path string, fn func(*http.Request) (int, any, error)) {
-		s.HandleFunc(path, h.json(fn)).Methods(method)
+	s := r.Mount(Prefix)
+	handle := func(method, path string, fn func(*http.Request, route.Vars) (int, any, error)) {
+		s.Handle([]string{method}, path, h.json(fn))
 	}
-	route(http.MethodGet, "/health", h.health)
-	route(http.MethodPost, "/reset", h.reset)
-	route(http.MethodGet, "/orgs", h.orgs)
-	route(http.MethodPut, "/orgs", h.loadOrgs)
-	route(http.MethodGet, "/orgs/{org}/users", h.users)
-	route(http.MethodGet, "/orgs/{org}/profiles", h.profiles)
-	route(http.MethodGet, "/orgs/{org}/login-history", h.loginHistory)
-	route(http.MethodGet, "/orgs/{org}/events", h.events)
-	route(http.MethodPut, "/orgs/{org}/client-ip", h.setClientIP)
-	route(http.MethodDelete, "/orgs/{org}/client-ip", h.clearClientIP)
-	route(http.MethodPost, "/orgs/{org}/records", h.createRecord)
-	route(http.MethodPatch, "/orgs/{org}/records/{id}", h.updateRecord)
-	route(http.MethodGet, "/orgs/{org}/query", h.query)
-	route(http.MethodGet, "/apps", h.apps)
-	route(http.MethodGet, "/sessions", h.sessions)
-	route(http.MethodPost, "/sessions/expire", h.expireSessions)
-	route(http.MethodGet, "/token-requests", h.tokenRequests)
-	route(http.MethodGet, "/requests", h.apiRequests)
-	route(http.MethodGet, "/requests/{id}", h.apiRequest)
-	route(http.MethodGet, "/faults", h.faults)
-	route(http.MethodPost, "/faults", h.addFault)
-	route(http.MethodDelete, "/faults", h.clearFaults)
-	route(http.MethodDelete, "/faults/{id:[0-9]+}", h.clearFaults)
-	route(http.MethodGet, "/clock", h.clock)
-	route(http.MethodPost, "/clock/advance", h.advance)
-	route(http.MethodGet, "/outbound/messages", h.outboundMessages)
-	route(http.MethodGet, "/outbound/queue", h.queue)
-	route(http.MethodPost, "/outbound/queue/{id}/retry", h.retry)
-	route(http.MethodDelete, "/outbound/queue/{id}", h.deleteQueued)
-	route(http.MethodGet, "/outbound/deliveries", h.deliveries)
-	route(http.MethodGet, "/outbound/faults", h.outboundFaults)
-	route(http.MethodPut, "/outbound/faults", h.setOutboundFaults)
-	route(http.MethodDelete, "/outbound/faults", h.clearOutboundFaults)
-	route(http.MethodPost, "/outbound/idle", h.idle)
-	route(http.MethodPost, "/outbound/{name}/send", h.send)
-	s.HandleFunc("/outbound/client-certificate", h.clientCertificate).Methods(http.MethodGet)
-	s.HandleFunc("/outbound/{name}/wsdl", h.outboundWSDL).Methods(http.MethodGet)
-	s.HandleFunc("/tls/ca.pem", h.tlsCA).Methods(http.MethodGet)
-	s.HandleFunc("/test-receiver/{answer}", testReceiver).Methods(http.MethodPost)
-	// gorilla/mux 1.8.1 forgets a method mismatch when a later route shares
-	// the prefix, so one answer probes the allowed methods itself.
-	unmatched := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if allowed := gateway.AllowedMethods(s, r); len(allowed) > 0 {
+	plain := func(method, path string, fn http.HandlerFunc) {
+		s.Handle([]string{method}, path, func(w http.ResponseWriter, r *http.Request, _ route.Vars) { fn(w, r) })
+	}
+	handle(http.MethodGet, "/health", h.health)
+	handle(http.MethodPost, "/reset", h.reset)
+	handle(http.MethodGet, "/orgs", h.orgs)
+	handle(http.MethodPut, "/orgs", h.loadOrgs)
+	handle(http.MethodGet, "/orgs/{org}/users", h.users)
+	handle(http.MethodGet, "/orgs/{org}/profiles", h.profiles)
+	handle(http.MethodGet, "/orgs/{org}/login-history", h.loginHistory)
+	handle(http.MethodGet, "/orgs/{org}/events", h.events)
+	handle(http.MethodPut, "/orgs/{org}/client-ip", h.setClientIP)
+	handle(http.MethodDelete, "/orgs/{org}/client-ip", h.clearClientIP)
+	handle(http.MethodPost, "/orgs/{org}/records", h.createRecord)
+	handle(http.MethodPatch, "/orgs/{org}/records/{id}", h.updateRecord)
+	handle(http.MethodGet, "/orgs/{org}/query", h.query)
+	handle(http.MethodGet, "/apps", h.apps)
+	handle(http.MethodGet, "/sessions", h.sessions)
+	handle(http.MethodPost, "/sessions/expire", h.expireSessions)
+	handle(http.MethodGet, "/token-requests", h.tokenRequests)
+	handle(http.MethodGet, "/requests", h.apiRequests)
+	handle(http.MethodGet, "/requests/{id}", h.apiRequest)
+	handle(http.MethodGet, "/faults", h.faults)
+	handle(http.MethodPost, "/faults", h.addFault)
+	handle(http.MethodDelete, "/faults", h.clearFaults)
+	handle(http.MethodDelete, "/faults/{id:[0-9]+}", h.clearFaults)
+	handle(http.MethodGet, "/clock", h.clock)
+	handle(http.MethodPost, "/clock/advance", h.advance)
+	handle(http.MethodGet, "/outbound/messages", h.outboundMessages)
+	handle(http.MethodGet, "/outbound/queue", h.queue)
+	handle(http.MethodPost, "/outbound/queue/{id}/retry", h.retry)
+	handle(http.MethodDelete, "/outbound/queue/{id}", h.deleteQueued)
+	handle(http.MethodGet, "/outbound/deliveries", h.deliveries)
+	handle(http.MethodGet, "/outbound/faults", h.outboundFaults)
+	handle(http.MethodPut, "/outbound/faults", h.setOutboundFaults)
+	handle(http.MethodDelete, "/outbound/faults", h.clearOutboundFaults)
+	handle(http.MethodPost, "/outbound/idle", h.idle)
+	handle(http.MethodPost, "/outbound/{name}/send", h.send)
+	plain(http.MethodGet, "/outbound/client-certificate", h.clientCertificate)
+	s.Handle([]string{http.MethodGet}, "/outbound/{name}/wsdl", h.outboundWSDL)
+	plain(http.MethodGet, "/tls/ca.pem", h.tlsCA)
+	s.Handle([]string{http.MethodPost}, "/test-receiver/{answer}", testReceiver)
+	// One answer for a path no route takes with its method: a 405 listing
+	// the methods the path does take, else a 404.
+	s.Unmatched = func(w http.ResponseWriter, r *http.Request, _ route.Vars) {
+		if allowed := s.Allowed(r.URL.Path); len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
 			writeError(w, wire.Errorf(http.StatusMethodNotAllowed, "%s is not allowed on %s", r.Method, r.URL.Path))
 			return
 		}
 		writeError(w, wire.NotFound("no control endpoint %s %s (see docs/CONTROL.md; in a browser, the console is at %s/ui/)", r.Method, r.URL.Path, Prefix))
-	})
-	s.NotFoundHandler, s.MethodNotAllowedHandler = unmatched, unmatched
+	}
 }
 
 type handlers struct{ f Facade }
 
 // json adapts a handler that returns (status, value, error) to HTTP. A
 // listing's page (a paged value) is its items, with a Link to the next.
-func (h *handlers) json(fn func(*http.Request) (int, any, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		status, v, err := fn(r)
+func (h *handlers) json(fn func(*http.Request, route.Vars) (int, any, error)) route.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, vars route.Vars) {
+		status, v, err := fn(r, vars)
 		if err != nil {
 			writeError(w, err)
 			return
@@ -194,17 +194,21 @@ func locate(data []byte, v any, err error) string {
 	return err.Error()
 }
 
-func vars(r *http.Request) map[string]string { return mux.Vars(r) }
-
 func ok(v any, err error) (int, any, error)      { return http.StatusOK, v, err }
 func created(v any, err error) (int, any, error) { return http.StatusCreated, v, err }
 func none(err error) (int, any, error)           { return http.StatusNoContent, nil, err }
 
-func (h *handlers) health(r *http.Request) (int, any, error) { return ok(h.f.Health(r.Context())) }
-func (h *handlers) reset(r *http.Request) (int, any, error)  { return ok(h.f.Reset(r.Context())) }
-func (h *handlers) orgs(r *http.Request) (int, any, error)   { return ok(h.f.Orgs(r.Context())) }
+func (h *handlers) health(r *http.Request, v route.Vars) (int, any, error) {
+	return ok(h.f.Health(r.Context()))
+}
+func (h *handlers) reset(r *http.Request, v route.Vars) (int, any, error) {
+	return ok(h.f.Reset(r.Context()))
+}
+func (h *handlers) orgs(r *http.Request, v route.Vars) (int, any, error) {
+	return ok(h.f.Orgs(r.Context()))
+}
 
-func (h *handlers) loadOrgs(r *http.Request) (int, any, error) {
+func (h *handlers) loadOrgs(r *http.Request, v route.Vars) (int, any, error) {
 	var req wire.LoadOrgs
 	if err := decode(r, &req, false); err != nil {
 		return 0, nil, err
@@ -212,25 +216,25 @@ func (h *handlers) loadOrgs(r *http.Request) (int, any, error) {
 	return ok(h.f.LoadOrgs(r.Context(), req))
 }
 
-func (h *handlers) users(r *http.Request) (int, any, error) {
-	return ok(h.f.Users(r.Context(), vars(r)["org"]))
+func (h *handlers) users(r *http.Request, v route.Vars) (int, any, error) {
+	return ok(h.f.Users(r.Context(), v.Get("org")))
 }
 
-func (h *handlers) profiles(r *http.Request) (int, any, error) {
-	return ok(h.f.Profiles(r.Context(), vars(r)["org"]))
+func (h *handlers) profiles(r *http.Request, v route.Vars) (int, any, error) {
+	return ok(h.f.Profiles(r.Context(), v.Get("org")))
 }
 
-func (h *handlers) loginHistory(r *http.Request) (int, any, error) {
+func (h *handlers) loginHistory(r *http.Request, v route.Vars) (int, any, error) {
 	return page(r, func(p wire.Page) (wire.Paged[wire.LoginEvent], error) {
-		return h.f.LoginHistoryPage(r.Context(), vars(r)["org"], p)
+		return h.f.LoginHistoryPage(r.Context(), v.Get("org"), p)
 	})
 }
 
-func (h *handlers) events(r *http.Request) (int, any, error) {
-	return ok(h.f.Events(r.Context(), vars(r)["org"]))
+func (h *handlers) events(r *http.Request, v route.Vars) (int, any, error) {
+	return ok(h.f.Events(r.Context(), v.Get("org")))
 }
 
-func (h *handlers) setClientIP(r *http.Request) (int, any, error) {
+func (h *handlers) setClientIP(r *http.Request, v route.Vars) (int, any, error) {
 	var req wire.ClientIP
 	if err := decode(r, &req, false); err != nil {
 		return 0, nil, err
@@ -238,35 +242,35 @@ func (h *handlers) setClientIP(r *http.Request) (int, any, error) {
 	if req.IP == "" {
 		return 0, nil, wire.BadRequest(`give {"ip": "54.249.48.100"} (DELETE clears it)`)
 	}
-	org := vars(r)["org"]
+	org := v.Get("org")
 	if err := h.f.SetClientIP(r.Context(), org, req.IP); err != nil {
 		return 0, nil, err
 	}
 	return ok(wire.ClientIP{Org: org, ClientIP: req.IP}, nil)
 }
 
-func (h *handlers) clearClientIP(r *http.Request) (int, any, error) {
-	return none(h.f.SetClientIP(r.Context(), vars(r)["org"], ""))
+func (h *handlers) clearClientIP(r *http.Request, v route.Vars) (int, any, error) {
+	return none(h.f.SetClientIP(r.Context(), v.Get("org"), ""))
 }
 
-func (h *handlers) createRecord(r *http.Request) (int, any, error) {
+func (h *handlers) createRecord(r *http.Request, v route.Vars) (int, any, error) {
 	var req wire.CreateRecord
 	if err := decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
-	return created(h.f.CreateRecord(r.Context(), vars(r)["org"], req))
+	return created(h.f.CreateRecord(r.Context(), v.Get("org"), req))
 }
 
-func (h *handlers) updateRecord(r *http.Request) (int, any, error) {
+func (h *handlers) updateRecord(r *http.Request, v route.Vars) (int, any, error) {
 	var req wire.UpdateRecord
 	if err := decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
-	return ok(h.f.UpdateRecord(r.Context(), vars(r)["org"], vars(r)["id"], req))
+	return ok(h.f.UpdateRecord(r.Context(), v.Get("org"), v.Get("id"), req))
 }
 
 // query is every row, or with offset or limit one page with its columns.
-func (h *handlers) query(r *http.Request) (int, any, error) {
+func (h *handlers) query(r *http.Request, v route.Vars) (int, any, error) {
 	params := r.URL.Query()
 	q := params.Get("q")
 	if !params.Has("offset") && !params.Has("limit") {
@@ -274,7 +278,7 @@ func (h *handlers) query(r *http.Request) (int, any, error) {
 			// The code the facade gives an empty query, for callers that branch on it.
 			return 0, nil, &wire.Error{Status: http.StatusBadRequest, Code: "MALFORMED_QUERY", Message: "give the SOQL query in ?q="}
 		}
-		return ok(h.f.Query(r.Context(), vars(r)["org"], q))
+		return ok(h.f.Query(r.Context(), v.Get("org"), q))
 	}
 	page := wire.QueryPage{Query: q}
 	for name, dst := range map[string]*int{"offset": &page.Offset, "limit": &page.Limit} {
@@ -286,14 +290,16 @@ func (h *handlers) query(r *http.Request) (int, any, error) {
 			*dst = n
 		}
 	}
-	return ok(h.f.QueryPage(r.Context(), vars(r)["org"], page))
+	return ok(h.f.QueryPage(r.Context(), v.Get("org"), page))
 }
 
-func (h *handlers) apps(r *http.Request) (int, any, error) { return ok(h.f.Apps(r.Context())) }
+func (h *handlers) apps(r *http.Request, v route.Vars) (int, any, error) {
+	return ok(h.f.Apps(r.Context()))
+}
 
 // sessions lists live sessions with their tokens cut to a prefix; the
 // whole tokens with ?reveal=true, for a caller guard.MayReveal trusts.
-func (h *handlers) sessions(r *http.Request) (int, any, error) {
+func (h *handlers) sessions(r *http.Request, v route.Vars) (int, any, error) {
 	reveal := false
 	switch v := r.URL.Query().Get("reveal"); v {
 	case "", "false":
@@ -318,7 +324,7 @@ func (h *handlers) sessions(r *http.Request) (int, any, error) {
 }
 
 // expireSessions takes {"username": "…"}, or no body for everyone.
-func (h *handlers) expireSessions(r *http.Request) (int, any, error) {
+func (h *handlers) expireSessions(r *http.Request, v route.Vars) (int, any, error) {
 	var req wire.ExpireSessions
 	if err := decode(r, &req, true); err != nil {
 		return 0, nil, err
@@ -327,18 +333,18 @@ func (h *handlers) expireSessions(r *http.Request) (int, any, error) {
 	return ok(wire.Expired{Expired: n}, err)
 }
 
-func (h *handlers) tokenRequests(r *http.Request) (int, any, error) {
+func (h *handlers) tokenRequests(r *http.Request, v route.Vars) (int, any, error) {
 	return page(r, func(p wire.Page) (wire.Paged[wire.TokenRequest], error) { return h.f.TokenRequestsPage(r.Context(), p) })
 }
 
-func (h *handlers) apiRequests(r *http.Request) (int, any, error) {
+func (h *handlers) apiRequests(r *http.Request, v route.Vars) (int, any, error) {
 	return page(r, func(p wire.Page) (wire.Paged[wire.APIRequest], error) {
 		return h.f.APIRequestsPage(r.Context(), r.URL.Query().Get("surface"), p)
 	})
 }
 
-func (h *handlers) apiRequest(r *http.Request) (int, any, error) {
-	s := vars(r)["id"]
+func (h *handlers) apiRequest(r *http.Request, v route.Vars) (int, any, error) {
+	s := v.Get("id")
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id < 1 {
 		return 0, nil, wire.BadRequest("request id %q: want the id of a journal entry (1, 2, …)", s)
@@ -346,9 +352,11 @@ func (h *handlers) apiRequest(r *http.Request) (int, any, error) {
 	return ok(h.f.APIRequest(r.Context(), id))
 }
 
-func (h *handlers) faults(r *http.Request) (int, any, error) { return ok(h.f.Faults(r.Context())) }
+func (h *handlers) faults(r *http.Request, v route.Vars) (int, any, error) {
+	return ok(h.f.Faults(r.Context()))
+}
 
-func (h *handlers) addFault(r *http.Request) (int, any, error) {
+func (h *handlers) addFault(r *http.Request, v route.Vars) (int, any, error) {
 	var req wire.Fault
 	if err := decode(r, &req, false); err != nil {
 		return 0, nil, err
@@ -356,9 +364,9 @@ func (h *handlers) addFault(r *http.Request) (int, any, error) {
 	return created(h.f.AddFault(r.Context(), req))
 }
 
-func (h *handlers) clearFaults(r *http.Request) (int, any, error) {
+func (h *handlers) clearFaults(r *http.Request, v route.Vars) (int, any, error) {
 	id := 0
-	if s := vars(r)["id"]; s != "" {
+	if s := v.Get("id"); s != "" {
 		var err error
 		if id, err = strconv.Atoi(s); err != nil {
 			return 0, nil, wire.BadRequest("fault id %q is not a number", s)
@@ -367,10 +375,12 @@ func (h *handlers) clearFaults(r *http.Request) (int, any, error) {
 	return none(h.f.ClearFaults(r.Context(), id))
 }
 
-func (h *handlers) clock(r *http.Request) (int, any, error) { return ok(h.f.Clock(r.Context())) }
+func (h *handlers) clock(r *http.Request, v route.Vars) (int, any, error) {
+	return ok(h.f.Clock(r.Context()))
+}
 
 // advance takes {"by": "2h"} or {"to": "2026-02-24T00:00:00Z"}.
-func (h *handlers) advance(r *http.Request) (int, any, error) {
+func (h *handlers) advance(r *http.Request, v route.Vars) (int, any, error) {
 	var req wire.Advance
 	if err := decode(r, &req, false); err != nil {
 		return 0, nil, err
@@ -378,37 +388,37 @@ func (h *handlers) advance(r *http.Request) (int, any, error) {
 	return ok(h.f.Advance(r.Context(), req))
 }
 
-func (h *handlers) outboundMessages(r *http.Request) (int, any, error) {
+func (h *handlers) outboundMessages(r *http.Request, v route.Vars) (int, any, error) {
 	return ok(h.f.OutboundMessages(r.Context()))
 }
 
-func (h *handlers) queue(r *http.Request) (int, any, error) {
+func (h *handlers) queue(r *http.Request, v route.Vars) (int, any, error) {
 	return page(r, func(p wire.Page) (wire.Paged[wire.QueueEntry], error) {
 		return h.f.QueuePage(r.Context(), r.URL.Query().Get("all") == "true", p)
 	})
 }
 
-func (h *handlers) retry(r *http.Request) (int, any, error) {
-	id := vars(r)["id"]
+func (h *handlers) retry(r *http.Request, v route.Vars) (int, any, error) {
+	id := v.Get("id")
 	if err := h.f.RetryNow(r.Context(), id); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusAccepted, map[string]string{"retrying": id}, nil
 }
 
-func (h *handlers) deleteQueued(r *http.Request) (int, any, error) {
-	return none(h.f.DeleteQueued(r.Context(), vars(r)["id"]))
+func (h *handlers) deleteQueued(r *http.Request, v route.Vars) (int, any, error) {
+	return none(h.f.DeleteQueued(r.Context(), v.Get("id")))
 }
 
-func (h *handlers) deliveries(r *http.Request) (int, any, error) {
+func (h *handlers) deliveries(r *http.Request, v route.Vars) (int, any, error) {
 	return page(r, func(p wire.Page) (wire.Paged[wire.Delivery], error) { return h.f.DeliveriesPage(r.Context(), p) })
 }
 
-func (h *handlers) outboundFaults(r *http.Request) (int, any, error) {
+func (h *handlers) outboundFaults(r *http.Request, v route.Vars) (int, any, error) {
 	return ok(h.f.OutboundFaults(r.Context()))
 }
 
-func (h *handlers) setOutboundFaults(r *http.Request) (int, any, error) {
+func (h *handlers) setOutboundFaults(r *http.Request, v route.Vars) (int, any, error) {
 	var req wire.OutboundFaults
 	if err := decode(r, &req, false); err != nil {
 		return 0, nil, err
@@ -416,7 +426,7 @@ func (h *handlers) setOutboundFaults(r *http.Request) (int, any, error) {
 	return ok(h.f.SetOutboundFaults(r.Context(), req))
 }
 
-func (h *handlers) clearOutboundFaults(r *http.Request) (int, any, error) {
+func (h *handlers) clearOutboundFaults(r *http.Request, v route.Vars) (int, any, error) {
 	_, err := h.f.SetOutboundFaults(r.Context(), wire.OutboundFaults{})
 	return none(err)
 }
@@ -424,7 +434,7 @@ func (h *handlers) clearOutboundFaults(r *http.Request) (int, any, error) {
 // idleTimeout bounds POST /outbound/idle.
 const idleTimeout = 30 * time.Second
 
-func (h *handlers) idle(r *http.Request) (int, any, error) {
+func (h *handlers) idle(r *http.Request, v route.Vars) (int, any, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), idleTimeout)
 	defer cancel()
 	if err := h.f.Idle(ctx); err != nil {
@@ -433,12 +443,12 @@ func (h *handlers) idle(r *http.Request) (int, any, error) {
 	return ok(map[string]string{"status": "idle"}, nil)
 }
 
-func (h *handlers) send(r *http.Request) (int, any, error) {
+func (h *handlers) send(r *http.Request, v route.Vars) (int, any, error) {
 	var req wire.Send
 	if err := decode(r, &req, false); err != nil {
 		return 0, nil, err
 	}
-	sent, err := h.f.SendOutbound(r.Context(), vars(r)["name"], req)
+	sent, err := h.f.SendOutbound(r.Context(), v.Get("name"), req)
 	return http.StatusAccepted, sent, err
 }
 
@@ -464,8 +474,8 @@ func writePEM(w http.ResponseWriter, filename string, pemBytes []byte, err error
 	_, _ = w.Write(pemBytes)
 }
 
-func (h *handlers) outboundWSDL(w http.ResponseWriter, r *http.Request) {
-	wsdl, err := h.f.OutboundWSDL(r.Context(), vars(r)["name"], r.URL.Query().Get("org"))
+func (h *handlers) outboundWSDL(w http.ResponseWriter, r *http.Request, v route.Vars) {
+	wsdl, err := h.f.OutboundWSDL(r.Context(), v.Get("name"), r.URL.Query().Get("org"))
 	if err != nil {
 		writeError(w, err)
 		return

@@ -5,15 +5,14 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/gorilla/mux"
-
+	"github.com/sfemu/sfemu/emulator/internal/route"
 	"github.com/sfemu/sfemu/wire"
 )
 
 // testReceiver answers outbound messages the ways receivers get it wrong,
 // so a scenario or a developer can point a definition at a known answer:
 // POST /_sfemu/test-receiver/{answer}.
-func testReceiver(w http.ResponseWriter, r *http.Request) {
+func testReceiver(w http.ResponseWriter, r *http.Request, v route.Vars) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
 	const envelope = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>%s</soapenv:Body></soapenv:Envelope>`
 	write := func(status int, contentType, body string) {
@@ -24,7 +23,7 @@ func testReceiver(w http.ResponseWriter, r *http.Request) {
 	ack := func(v string) string {
 		return `<notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>` + v + `</Ack></notificationsResponse>`
 	}
-	switch mux.Vars(r)["answer"] {
+	switch v.Get("answer") {
 	case "ack":
 		write(http.StatusOK, "text/xml; charset=utf-8", fmt.Sprintf(envelope, ack("true")))
 	case "nack":

@@ -18,7 +18,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/gorilla/mux"
+
+	"github.com/sfemu/sfemu/emulator/internal/route"
 
 	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
@@ -198,7 +199,7 @@ func newTestEnv(t testing.TB, acmeExtra string, gwOpts ...func(*gateway.Config))
 		o(&gwc)
 	}
 	gw := gateway.New(gwc)
-	r := mux.NewRouter()
+	r := &route.Router{}
 	gw.Mount(r, Prefix, svc.Surface(), svc.Routes())
 	gw.Mount(r, IdentityPrefix, svc.Surface(), svc.IdentityRoutes())
 	gw.Mount(r, WellKnownPrefix, svc.Surface(), svc.WellKnownRoutes())

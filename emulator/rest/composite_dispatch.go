@@ -7,13 +7,11 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/gorilla/mux"
-
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
+	"github.com/sfemu/sfemu/emulator/internal/route"
 	"github.com/sfemu/sfemu/emulator/org"
 )
 
@@ -24,42 +22,9 @@ import (
 // API calls: the gateway's pipeline (journal, API usage, faults) sees the
 // composite call only, as Salesforce counts one API call for it.
 
-// dispatchers holds each Service's internal routers (Service's fields are
-// rest.go's; they are built once, on the first composite call).
-var dispatchers sync.Map // *Service → *routeTable
-
-// routeTable is the service's routes, bucketed by their first segment
-// after the version and their number of segments: gorilla/mux tries routes
-// one regular expression at a time, and 25 subrequests matched against
-// every route cost more than running them.
-type routeTable struct {
-	buckets map[string]*mux.Router
-	wild    *mux.Router // routes whose variables may span segments
-}
-
-// routeKey is "sobjects/3" for /sobjects/{object}/{id}.
-func routeKey(rel string) string {
-	rel = strings.TrimPrefix(rel, "/")
-	first, _, _ := strings.Cut(rel, "/")
-	return first + "/" + strconv.Itoa(strings.Count(rel, "/")+1)
-}
-
-func (t *routeTable) router(path string) *mux.Router {
-	rest := strings.TrimPrefix(path, Prefix+"/")
-	if rest == path || !strings.HasPrefix(rest, "v") {
-		return t.wild // the version list, or no resource at all
-	}
-	_, rel, _ := strings.Cut(rest, "/")
-	if r := t.buckets[routeKey(rel)]; r != nil {
-		return r
-	}
-	return t.wild
-}
-
-// routeHandler is a matched route of the internal router.
-type routeHandler struct{ rt gateway.Route }
-
-func (routeHandler) ServeHTTP(http.ResponseWriter, *http.Request) {} // never served: matched only
+// dispatchers holds each Service's internal route table (Service's fields
+// are rest.go's; it is built once, on the first composite call).
+var dispatchers sync.Map // *Service → *route.Set[gateway.Route]
 
 // notDispatchable are the composite resources themselves: a composite
 // sub-request may not nest another (it answers NOT_FOUND; what Salesforce
@@ -68,12 +33,14 @@ var notDispatchable = []string{"/composite", "/composite/", "/composite/batch", 
 
 const versionPattern = "/{version:v[0-9]+\\.[0-9]}"
 
-func (s *Service) dispatcher() *routeTable {
+// dispatcher is the service's routes as a sub-request may reach them: the
+// same templates and methods as gateway.Mount serves, less the composite
+// resources and other surfaces' routes.
+func (s *Service) dispatcher() *route.Set[gateway.Route] {
 	if t, ok := dispatchers.Load(s); ok {
-		return t.(*routeTable)
+		return t.(*route.Set[gateway.Route])
 	}
-	t := &routeTable{buckets: map[string]*mux.Router{}, wild: mux.NewRouter()}
-	wild := t.wild.PathPrefix(Prefix).Subrouter()
+	t := &route.Set[gateway.Route]{}
 	for _, rt := range s.Routes() {
 		nested := false
 		for _, p := range notDispatchable {
@@ -86,21 +53,10 @@ func (s *Service) dispatcher() *routeTable {
 		if slices.Contains(methods, http.MethodGet) {
 			methods = append(slices.Clone(methods), http.MethodHead) // as gateway.Mount serves HEAD
 		}
-		wild.Handle(rt.Path, routeHandler{rt}).Methods(methods...)
-		rel, versioned := strings.CutPrefix(rt.Path, versionPattern)
-		if !versioned || strings.Contains(rel, ":") {
-			continue // only in wild: a pattern of its own may match slashes
-		}
-		key := routeKey(rel)
-		r := t.buckets[key]
-		if r == nil {
-			r = mux.NewRouter()
-			t.buckets[key] = r
-		}
-		r.Handle(Prefix+rt.Path, routeHandler{rt}).Methods(methods...)
+		t.Add(methods, Prefix+rt.Path, rt)
 	}
 	actual, _ := dispatchers.LoadOrStore(s, t)
-	return actual.(*routeTable)
+	return actual.(*route.Set[gateway.Route])
 }
 
 // subRequest is one request to run inside a composite call.
@@ -154,23 +110,19 @@ func (s *Service) dispatch(tmpl *gateway.Call, sr subRequest, tx *org.Tx) subRes
 		req.Header.Set(k, v)
 	}
 	sc.Request = req
-	router := s.dispatcher().router(u.Path)
-	var match mux.RouteMatch
-	if !router.Match(req, &match) || match.MatchErr != nil {
-		// As the gateway's own 404/405 answer: gorilla/mux forgets a method
-		// mismatch when a later route shares the prefix, so probe.
-		return subResult{resp: sf.Encode(&sc, sf.MethodNotAllowed(&sc, gateway.AllowedMethods(router, req)))}
+	table := s.dispatcher()
+	sc.Vars = route.Vars{} // the composite call's are not the sub-request's
+	matched := table.Lookup(req.Method, req.URL.Path, &sc.Vars)
+	if matched == nil {
+		// As the gateway's own 404/405 answer.
+		return subResult{resp: sf.Encode(&sc, sf.MethodNotAllowed(&sc, table.Allowed(req.URL.Path)))}
 	}
-	rh, ok := match.Handler.(routeHandler)
-	if !ok {
-		return subResult{resp: sf.Encode(&sc, errNotFound)}
-	}
-	sc.Request = mux.SetURLVars(req, match.Vars)
-	sc.Route = rh.rt.Path
+	rt := matched.Value
+	sc.Route = rt.Path
 	if err := sf.Admit(&sc); err != nil {
 		return subResult{resp: sf.Encode(&sc, err)}
 	}
-	resp, err := rh.rt.Handler(&sc)
+	resp, err := rt.Handler(&sc)
 	if err != nil {
 		resp = sf.Encode(&sc, err)
 	}
@@ -180,7 +132,7 @@ func (s *Service) dispatch(tmpl *gateway.Call, sr subRequest, tx *org.Tx) subRes
 	if req.Method == http.MethodHead {
 		resp.Body = nil // as net/http drops a HEAD answer's body
 	}
-	return subResult{resp: resp, route: rh.rt.Path}
+	return subResult{resp: resp, route: rt.Path}
 }
 
 // location is the Location header a create's sub-response carries, as

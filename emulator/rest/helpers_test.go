@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/mux"
+	"github.com/sfemu/sfemu/emulator/internal/route"
 
 	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
@@ -88,7 +88,7 @@ func newEnvWith(t *testing.T, fixture string) *env {
 	}
 	svc := New(Config{Store: store})
 	gw := gateway.New(gateway.Config{Store: store, BaseURL: gateway.RequestBaseURL})
-	r := mux.NewRouter()
+	r := &route.Router{}
 	gw.Mount(r, Prefix, svc.Surface(), svc.Routes())
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)

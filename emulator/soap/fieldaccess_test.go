@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorilla/mux"
+	"github.com/sfemu/sfemu/emulator/internal/route"
 
 	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
@@ -25,7 +25,7 @@ func newFLSEnv(t *testing.T) *env {
 	}
 	svc := New(Config{Store: store, MaxRequestBytes: 1 << 20})
 	gw := gateway.New(gateway.Config{Store: store, BaseURL: gateway.RequestBaseURL})
-	r := mux.NewRouter()
+	r := &route.Router{}
 	gw.Mount(r, Prefix, svc.Surface(), svc.Routes())
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)

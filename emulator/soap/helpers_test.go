@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/mux"
+	"github.com/sfemu/sfemu/emulator/internal/route"
 
 	"github.com/sfemu/sfemu/emulator/clock"
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
@@ -73,7 +73,7 @@ func newEnv(t *testing.T, extraYAML ...string) *env {
 	}
 	svc := New(Config{Store: store, MaxRequestBytes: 1 << 20})
 	gw := gateway.New(gateway.Config{Store: store, BaseURL: gateway.RequestBaseURL})
-	r := mux.NewRouter()
+	r := &route.Router{}
 	gw.Mount(r, Prefix, svc.Surface(), svc.Routes())
 	gw.Mount(r, WSDLPrefix, svc.Surface(), svc.WSDLRoutes())
 	srv := httptest.NewServer(r)

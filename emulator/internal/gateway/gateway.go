@@ -25,8 +25,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/mux"
-
+	"github.com/sfemu/sfemu/emulator/internal/route"
 	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/wire"
 )
@@ -78,7 +77,7 @@ type Handler func(c *Call) (Response, error)
 // Route is one resource of a surface.
 type Route struct {
 	Methods []string
-	// Path is a gorilla/mux pattern relative to the mount prefix.
+	// Path is a route template (route.Compile) relative to the mount prefix.
 	Path    string
 	Handler Handler
 	// Public routes answer without a session (the version list, the token
@@ -134,8 +133,8 @@ func (g *Gateway) Faults() *Faults { return g.faults }
 // Mount serves prefix: each route under it, and the prefix's own 404 and
 // 405 answers in s's format, all through the pipeline (so a request for a
 // resource that does not exist is journaled and can be faulted too).
-func (g *Gateway) Mount(r *mux.Router, prefix string, s Surface, routes []Route) {
-	sub := r.PathPrefix(prefix).Subrouter()
+func (g *Gateway) Mount(r *route.Router, prefix string, s Surface, routes []Route) {
+	sub := r.Mount(prefix)
 	for _, rt := range routes {
 		surface := s
 		if rt.Surface != nil {
@@ -147,42 +146,21 @@ func (g *Gateway) Mount(r *mux.Router, prefix string, s Surface, routes []Route)
 			// so HEAD is served there (net/http drops the body).
 			methods = append(slices.Clone(methods), http.MethodHead)
 		}
-		sub.Handle(rt.Path, g.Handler(surface, rt)).Methods(methods...)
+		sub.Handle(methods, rt.Path, g.Serve(surface, rt))
 	}
-	// gorilla/mux 1.8.1 forgets a method mismatch when a later route shares
-	// the prefix, so the unmatched answer probes for allowed methods itself.
-	unmatched := g.Handler(s, Route{Public: true, Handler: func(c *Call) (Response, error) {
-		if allowed := AllowedMethods(sub, c.Request); len(allowed) > 0 {
+	sub.Unmatched = g.Serve(s, Route{Public: true, Handler: func(c *Call) (Response, error) {
+		if allowed := sub.Allowed(c.Request.URL.Path); len(allowed) > 0 {
 			return Response{}, s.MethodNotAllowed(c, allowed)
 		}
 		return Response{}, s.NotFound(c)
 	}})
-	sub.NotFoundHandler, sub.MethodNotAllowedHandler = unmatched, unmatched
 }
 
-// AllowedMethods lists the methods router takes for r's path, HEAD with
-// GET, as Salesforce lists them in a 405.
-func AllowedMethods(router *mux.Router, r *http.Request) []string {
-	var allowed []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete} {
-		probe := r.Clone(r.Context())
-		probe.Method = m
-		var match mux.RouteMatch
-		if router.Match(probe, &match) && match.MatchErr == nil {
-			if m == http.MethodGet {
-				allowed = append(allowed, http.MethodHead)
-			}
-			allowed = append(allowed, m)
-		}
-	}
-	return allowed
-}
-
-// Handler serves one route of s through the pipeline.
-func (g *Gateway) Handler(s Surface, rt Route) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// Serve serves one route of s through the pipeline.
+func (g *Gateway) Serve(s Surface, rt Route) route.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, vars route.Vars) {
 		now := g.store.Clock.Now()
-		c := &Call{Request: r, Surface: s, Route: rt.Path, Now: now, g: g,
+		c := &Call{Request: r, Surface: s, Route: rt.Path, Vars: vars, Now: now, g: g,
 			Entry: wire.APIRequest{Time: now, Surface: s.Name(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}}
 		if g.cfg.BaseURL != nil {
 			c.BaseURL = g.cfg.BaseURL(r)
@@ -203,7 +181,7 @@ func (g *Gateway) Handler(s Surface, rt Route) http.Handler {
 		}
 		g.log.Info("api request", "surface", c.Entry.Surface, "method", r.Method, "path", c.Entry.Path,
 			"operation", c.Entry.Operation, "status", resp.Status, "user", c.Entry.Username, "error", c.Entry.ErrorCode)
-	})
+	}
 }
 
 func (g *Gateway) run(c *Call, s Surface, rt Route) Response {
@@ -301,6 +279,8 @@ type Call struct {
 	// Route is the matched route's pattern ("/query", "/sobjects/{object}"),
 	// empty for a path that matched none.
 	Route string
+	// Vars are the matched route's path variables.
+	Vars route.Vars
 	// Session and Org are the caller's, nil without a valid session.
 	Session *org.Session
 	Org     *org.Org
@@ -324,7 +304,7 @@ type Call struct {
 }
 
 // Var is a path variable of the matched route.
-func (c *Call) Var(name string) string { return mux.Vars(c.Request)[name] }
+func (c *Call) Var(name string) string { return c.Vars.Get(name) }
 
 // Token is the credential the call presented ("" for none), valid or not.
 func (c *Call) Token() string { return c.token }
