@@ -333,7 +333,7 @@ func readFixtureFast(src Source) (fr *fastRecords, file *ast.File, raw *fixtureY
 	if err := yaml.NodeToValue(file.Docs[0].Body, raw, yaml.DisallowUnknownField()); err != nil {
 		return nil, nil, nil, false
 	}
-	raw.Records = fr.mapSlice()
+	raw.Records = fr.items()
 	return fr, file, raw, true
 }
 

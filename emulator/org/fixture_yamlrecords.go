@@ -2,8 +2,11 @@ package org
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
@@ -66,9 +69,22 @@ type fastObject struct {
 	valLine, valCol int // the scalar, or the first "-"
 	scalar          bool
 	value           any        // a scalar value (a CSV file's path)
-	list            []any      // the records, each a map[string]any
+	rows            []fastRow  // the records
 	starts          []recordAt // where each starts, for its positions
 	dash            int        // the column of their "-", from 0
+}
+
+// fastRow is one record: its values, by its shape's keys. Records of a
+// list mostly have the same keys in the same order, so a shape is shared
+// and the fields it names are resolved once (loadFastRecords), where the
+// library's decoding makes a map of each.
+type fastRow struct {
+	shape *recordShape
+	vals  []any
+}
+
+type recordShape struct {
+	keys []string // in the order written
 }
 
 // recordAt is where a record's "- " is: positions are only needed for an
@@ -87,10 +103,10 @@ type tracedField struct {
 	line, col int // the value's
 }
 
-// mapSlice is the section as the library decodes it into fixtureYAML's
-// Records: object names in order, each a scalar or a []any of
-// map[string]any.
-func (fr *fastRecords) mapSlice() yaml.MapSlice {
+// items is the section as fixtureYAML's Records: object names in order,
+// each a scalar or (where the library has a []any of map[string]any) the
+// *fastObject, which loadRecords stores through loadFastRecords.
+func (fr *fastRecords) items() yaml.MapSlice {
 	ms := make(yaml.MapSlice, 0, len(fr.objects))
 	for i := range fr.objects {
 		ob := &fr.objects[i]
@@ -98,9 +114,19 @@ func (fr *fastRecords) mapSlice() yaml.MapSlice {
 			ms = append(ms, yaml.MapItem{Key: ob.name, Value: ob.value})
 			continue
 		}
-		ms = append(ms, yaml.MapItem{Key: ob.name, Value: ob.list})
+		ms = append(ms, yaml.MapItem{Key: ob.name, Value: ob})
 	}
 	return ms
+}
+
+// row is record i as the library decodes it, a map.
+func (ob *fastObject) row(i int) map[string]any {
+	r := &ob.rows[i]
+	m := make(map[string]any, len(r.vals))
+	for j, k := range r.shape.keys {
+		m[k] = r.vals[j]
+	}
+	return m
 }
 
 func (fr *fastRecords) object(name string) *fastObject {
@@ -172,7 +198,7 @@ func (fr *fastRecords) locate(path string) (line, col int, ok bool) {
 		return 0, 0, false
 	}
 	rest = rest[end+1:]
-	if i >= len(ob.list) {
+	if i >= len(ob.rows) {
 		return ob.valLine, ob.valCol, true
 	}
 	t, ok := fr.trace(ob, i)
@@ -263,7 +289,9 @@ type recordsReader struct {
 	fr        *fastRecords
 	lines     int               // lines left in the section, at most: room for records
 	keyNames  map[string]string // keys read so far, each a string once
-	width     int               // fields in the last record, room for the next
+	keys      []string          // the record being read's keys
+	vals      []any             // and values
+	slab      []any             // records' values are cut from it (keep)
 	trace     *tracedRecord     // positions wanted (fastRecords.trace)
 
 	lineText     string // the line at lineTextAt, as a string (text)
@@ -386,18 +414,18 @@ func (r *recordsReader) section() (end int, ok bool) {
 		case ob != nil && seqIndent < 0 && n >= objIndent && r.data[at] == '-':
 			seqIndent = n
 			ob.valLine, ob.valCol, ob.dash = r.line, n+1, n
-			ob.list = make([]any, 0, r.lines)
+			ob.rows = make([]fastRow, 0, r.lines)
 			ob.starts = make([]recordAt, 0, r.lines)
 			r.off = at
 			if !r.entry(ob, n) {
 				return 0, false
 			}
 		case n == objIndent && r.data[at] != '-':
-			if ob != nil && len(ob.list) == 0 {
+			if ob != nil && len(ob.rows) == 0 {
 				return 0, false // null: the library's answer
 			}
 			if ob != nil {
-				r.lines -= len(ob.list)
+				r.lines -= len(ob.rows)
 			}
 			r.off = at
 			var list bool
@@ -412,7 +440,7 @@ func (r *recordsReader) section() (end int, ok bool) {
 			return 0, false
 		}
 	}
-	if ob != nil && len(ob.list) == 0 {
+	if ob != nil && len(ob.rows) == 0 {
 		return 0, false
 	}
 	return r.off, true
@@ -515,34 +543,52 @@ func (r *recordsReader) entry(ob *fastObject, dash int) bool {
 	if r.off == len(r.data) {
 		return false
 	}
-	m := make(map[string]any, max(r.width, 1))
+	r.keys, r.vals = r.keys[:0], r.vals[:0]
 	if r.data[r.off] == '{' {
 		if r.trace != nil {
 			r.trace.line, r.trace.col = r.line, r.col(r.off)
 		}
 		r.off++
-		if !r.flowMapping(m) || !r.endOfLine(false) {
+		if !r.flowMapping() || !r.endOfLine(false) {
 			return false
 		}
-	} else if !r.blockMapping(m, dash) {
+	} else if !r.blockMapping(dash) {
 		return false
 	}
-	r.width = len(m)
-	ob.list = append(ob.list, m)
+	ob.rows = append(ob.rows, fastRow{shape: r.shape(ob), vals: r.keep(r.vals)})
 	ob.starts = append(ob.starts, recordAt{off: startOff, line: startLine})
 	return true
 }
 
+// shape is the shape of the record just read (r.keys): ob's last, mostly.
+func (r *recordsReader) shape(ob *fastObject) *recordShape {
+	if n := len(ob.rows); n > 0 && slices.Equal(ob.rows[n-1].shape.keys, r.keys) {
+		return ob.rows[n-1].shape
+	}
+	return &recordShape{keys: slices.Clone(r.keys)}
+}
+
+// keep copies a record's values into the slab, so records' values are
+// allocated some thousands at a time.
+func (r *recordsReader) keep(vals []any) []any {
+	if len(r.slab)+len(vals) > cap(r.slab) {
+		r.slab = make([]any, 0, max(len(vals), 16384))
+	}
+	start := len(r.slab)
+	r.slab = append(r.slab, vals...)
+	return r.slab[start:len(r.slab):len(r.slab)]
+}
+
 // blockMapping reads a record's "key: value" lines, the first after its
 // "- ", the others at the column of the first.
-func (r *recordsReader) blockMapping(m map[string]any, dash int) bool {
+func (r *recordsReader) blockMapping(dash int) bool {
 	keyCol := r.off - r.lineStart // 0-based
 	if keyCol <= dash {
 		return false
 	}
 	for {
 		// "key: value" at keyCol.
-		if !r.blockField(m) {
+		if !r.blockField() {
 			return false
 		}
 		// The next key of this mapping: a line indented to keyCol, past
@@ -565,13 +611,13 @@ func (r *recordsReader) blockMapping(m map[string]any, dash int) bool {
 }
 
 // blockField reads "key: scalar" and the rest of its line into m.
-func (r *recordsReader) blockField(m map[string]any) bool {
+func (r *recordsReader) blockField() bool {
 	line, col := r.line, r.col(r.off)
 	k, ok := r.key()
 	if !ok {
 		return false
 	}
-	if _, dup := m[k]; dup {
+	if slices.Contains(r.keys, k) {
 		return false // the library refuses a duplicate key
 	}
 	for r.off < len(r.data) && r.data[r.off] == ' ' {
@@ -585,7 +631,7 @@ func (r *recordsReader) blockField(m map[string]any) bool {
 	if !ok || !r.endOfLine(false) {
 		return false
 	}
-	m[k] = v
+	r.keys, r.vals = append(r.keys, k), append(r.vals, v)
 	if t := r.trace; t != nil {
 		if len(t.fields) == 0 {
 			// The mapping's own position: its first ":".
@@ -598,7 +644,7 @@ func (r *recordsReader) blockField(m map[string]any) bool {
 
 // flowMapping reads a flow mapping's entries after its "{" to its "}",
 // on one line, into m.
-func (r *recordsReader) flowMapping(m map[string]any) bool {
+func (r *recordsReader) flowMapping() bool {
 	r.spaces()
 	if r.off < len(r.data) && r.data[r.off] == '}' {
 		r.off++
@@ -609,7 +655,7 @@ func (r *recordsReader) flowMapping(m map[string]any) bool {
 		if !ok || r.off == len(r.data) || r.data[r.off] != ' ' {
 			return false
 		}
-		if _, dup := m[k]; dup {
+		if slices.Contains(r.keys, k) {
 			return false
 		}
 		r.spaces()
@@ -621,7 +667,7 @@ func (r *recordsReader) flowMapping(m map[string]any) bool {
 		if !ok {
 			return false
 		}
-		m[k] = v
+		r.keys, r.vals = append(r.keys, k), append(r.vals, v)
 		if r.trace != nil {
 			r.trace.fields = append(r.trace.fields, tracedField{key: k, line: vline, col: vcol})
 		}
@@ -931,4 +977,186 @@ func (r *recordsReader) doubleQuoted() (any, bool) {
 		r.off++
 	}
 	return nil, false
+}
+
+// shapeFields is a record shape resolved against its object once, as
+// Data.assign resolves a record's keys each time: the fields in the order
+// assign takes them (by name), and whether every key is a field a
+// fixture may set — else its records go one at a time through Insert,
+// for Insert's own errors.
+type shapeFields struct {
+	ref    int      // the _ref key's index, -1 if none
+	order  []int    // the keys assign converts, sorted by name
+	fields []*Field // by key index
+	typed  bool
+}
+
+func resolveShape(o *Object, s *recordShape) *shapeFields {
+	sf := &shapeFields{ref: -1, fields: make([]*Field, len(s.keys)), typed: true}
+	var user *User // fixtures set system fields: no field-level security (assign)
+	for j, k := range s.keys {
+		switch {
+		case k == "_ref":
+			sf.ref = j
+			continue
+		case k == "attributes":
+			continue
+		case strings.EqualFold(k, "Id"):
+			sf.typed = false
+		}
+		f := o.Field(k)
+		if f == nil || !user.CanRead(f) || !user.CanEdit(f) {
+			sf.typed = false
+			continue
+		}
+		sf.fields[j] = f
+		sf.order = append(sf.order, j)
+	}
+	slices.SortFunc(sf.order, func(a, b int) int { return strings.Compare(s.keys[a], s.keys[b]) })
+	return sf
+}
+
+// loadFastRecords creates the records the fast reader read for one
+// object, as loadRecordList creates the library's (the same checks,
+// order, errors and ids; FuzzYAMLRecordsMatchLibrary compares them), but
+// from rows: a shape's keys are resolved to fields once and each row is
+// checked into its record's values directly (Data.insertChecked, the
+// InsertBatch path), with no map per record.
+func (b *fixtureBuilder) loadFastRecords(obj *Object, objName, path string, ob *fastObject, refs map[string]ID, owner *User, now time.Time) error {
+	d := b.org.Data
+	opt := DMLOptions{AllowSystemFields: true}
+	batch := batchable(d, obj, len(ob.rows), opt)
+	shapes := map[*recordShape]*shapeFields{}
+	shapeOf := func(s *recordShape) *shapeFields {
+		sf := shapes[s]
+		if sf == nil {
+			sf = resolveShape(obj, s)
+			shapes[s] = sf
+		}
+		return sf
+	}
+	if len(ob.rows) > 0 {
+		d.reserve(obj, len(ob.rows), shapeOf(ob.rows[0].shape).fields)
+	}
+	var (
+		held   = make([]int, 0, min(len(ob.rows), yamlRecordChunk)) // rows waiting to be stored
+		labels []string                                             // each held row's _ref, "" if none
+		isHeld = map[string]bool{}
+	)
+	rpath := func(i int) string { return fmt.Sprintf("%s[%d]", path, i) }
+	insertError := func(i int, errs []DMLError) error {
+		where := rpath(i)
+		if len(errs[0].Fields) > 0 {
+			where += "." + errs[0].Fields[0]
+		}
+		return b.errAt(where, "records.%s[%d]: %s: %s", objName, i, errs[0].StatusCode, errs[0].Message)
+	}
+	// check is checkInsert of a row: assign's conversions in its order,
+	// then the required fields.
+	check := func(k int, values, defaults []any) []DMLError {
+		row := &ob.rows[held[k]]
+		sf := shapeOf(row.shape)
+		copy(values, defaults)
+		var errs []DMLError
+		for _, j := range sf.order {
+			f := sf.fields[j]
+			v, err := d.convert(f, row.vals[j])
+			if err != nil {
+				errs = append(errs, *err)
+				continue
+			}
+			values[f.Index] = v
+		}
+		if len(errs) > 0 {
+			return errs
+		}
+		return requiredMissing(obj, values)
+	}
+	flush := func() error {
+		if len(held) == 0 {
+			return nil
+		}
+		recs, errs := d.insertChecked(obj, len(held), check, owner, now, opt)
+		for k := range held {
+			if len(errs[k]) > 0 {
+				return insertError(held[k], errs[k])
+			}
+			if labels[k] != "" {
+				refs[labels[k]] = recs[k].ID
+			}
+		}
+		held, labels = held[:0], labels[:0]
+		clear(isHeld)
+		return nil
+	}
+	for i := range ob.rows {
+		row := &ob.rows[i]
+		sf := shapeOf(row.shape)
+		// As loadRecordList: values as JSON would send them, a reference
+		// to a held record stores the held first, then references.
+		label, refsHeld := "", false
+		for j, v := range row.vals {
+			if j == sf.ref {
+				label = fmt.Sprint(v)
+				continue
+			}
+			v = JSONValue(v)
+			row.vals[j] = v
+			if s, ok := v.(string); ok && strings.HasPrefix(s, "@") && isHeld[s[1:]] {
+				refsHeld = true
+			}
+		}
+		if refsHeld {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		for j, v := range row.vals {
+			if s, ok := v.(string); ok && j != sf.ref && strings.HasPrefix(s, "@") {
+				id, known := refs[s[1:]]
+				if !known {
+					if err := flush(); err != nil {
+						return err
+					}
+					k := row.shape.keys[j]
+					return b.errAt(rpath(i)+"."+k, "records.%s[%d].%s: %s names no record above (label one with _ref: %s; records are created in file order)", objName, i, k, s, s[1:])
+				}
+				row.vals[j] = string(id)
+			}
+		}
+		_, dup := refs[label]
+		dup = label != "" && (dup || isHeld[label])
+		if !batch || !sf.typed || dup {
+			// One at a time, as Insert answers it.
+			if err := flush(); err != nil {
+				return err
+			}
+			m := ob.row(i)
+			if sf.ref >= 0 {
+				delete(m, "_ref")
+			}
+			rec, errs := d.Insert(obj, m, owner, now, opt)
+			if len(errs) > 0 {
+				return insertError(i, errs)
+			}
+			if dup {
+				return b.errAt(rpath(i)+"._ref", "records.%s[%d]: _ref %q is used twice", objName, i, label)
+			}
+			if label != "" {
+				refs[label] = rec.ID
+			}
+			continue
+		}
+		held = append(held, i)
+		labels = append(labels, label)
+		if label != "" {
+			isHeld[label] = true
+		}
+		if len(held) == yamlRecordChunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }

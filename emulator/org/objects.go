@@ -348,6 +348,12 @@ func (b *fixtureBuilder) loadRecords(raw yaml.MapSlice, now time.Time) error {
 			}
 			continue
 		}
+		if ob, ok := item.Value.(*fastObject); ok {
+			if err := b.loadFastRecords(obj, objName, path, ob, refs, owner, now); err != nil {
+				return err
+			}
+			continue
+		}
 		list, ok := item.Value.([]any)
 		if !ok {
 			return b.errAt(path, "records.%s: want a list of records, or the path of a CSV file of them", objName)
