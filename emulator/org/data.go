@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/mail"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -547,11 +547,12 @@ func (d *Data) assign(o *Object, values []any, fields map[string]any, create boo
 	}
 	var errs []DMLError
 	var notWritable []string
-	names := make([]string, 0, len(fields))
+	var buf [16]string // a record's names, on the stack when few
+	names := buf[:0]
 	for k := range fields {
 		names = append(names, k)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	for _, name := range names {
 		if name == "attributes" {
 			continue

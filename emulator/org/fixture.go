@@ -22,6 +22,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
 
 	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
 	"github.com/sfemu/sfemu/internal/safeyaml"
@@ -255,6 +256,12 @@ type ParsedFixture struct {
 // ParseFixture reads and validates one org fixture. ids assigns sequence
 // numbers so every loaded object gets a distinct, deterministic id.
 func ParseFixture(src Source, ids *IDSequence, now time.Time) (pf *ParsedFixture, err error) {
+	return parseFixture(src, ids, now, true)
+}
+
+// parseFixture is ParseFixture; fast false reads the records: section with
+// the library too (tests compare the two).
+func parseFixture(src Source, ids *IDSequence, now time.Time, fast bool) (pf *ParsedFixture, err error) {
 	// The YAML library can panic on some malformed input (found by
 	// FuzzFixture); a fixture must get an error, never crash the emulator.
 	defer func() {
@@ -262,6 +269,14 @@ func ParseFixture(src Source, ids *IDSequence, now time.Time) (pf *ParsedFixture
 			pf, err = nil, &FixtureError{File: src.Name, Msg: fmt.Sprintf("malformed YAML the parser could not read (%v): check indentation and quoting", p)}
 		}
 	}()
+	// The records: section read by the fast reader, the rest by the
+	// library (fixture_yamlrecords.go); anything either declines or finds
+	// wrong is read again the whole way, so its error is the library's.
+	if fast && len(src.Data) <= safeyaml.DefaultMaxBytes {
+		if pf, ok := parseFixtureFast(src, ids, now); ok {
+			return pf.pf, pf.err
+		}
+	}
 	// Checked against the YAML budget (aliases, merge keys, nesting, size)
 	// before anything expands it.
 	file, err := safeyaml.Parse(src.Name, src.Data)
@@ -277,6 +292,84 @@ func ParseFixture(src Source, ids *IDSequence, now time.Time) (pf *ParsedFixture
 	}
 	b := &fixtureBuilder{src: src, file: file, ids: ids, now: now}
 	return b.build(&raw)
+}
+
+type fastParse struct {
+	pf  *ParsedFixture
+	err error
+}
+
+// parseFixtureFast is ParseFixture with the records: section read by the
+// fast reader; ok is false where it, or the library reading the rest,
+// declines or fails (the caller then reads the whole document as before,
+// for the library's own error).
+func parseFixtureFast(src Source, ids *IDSequence, now time.Time) (fastParse, bool) {
+	fr, file, raw, ok := readFixtureFast(src)
+	if !ok {
+		return fastParse{}, false
+	}
+	b := &fixtureBuilder{src: src, file: file, ids: ids, now: now, fast: fr}
+	pf, err := b.build(raw)
+	return fastParse{pf, err}, true
+}
+
+// readFixtureFast reads src with the fast reader of records, the rest by
+// the library; ok is false where either declines, fails or panics.
+func readFixtureFast(src Source) (fr *fastRecords, file *ast.File, raw *fixtureYAML, ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			ok = false
+		}
+	}()
+	fr, rest, ok := splitRecords(src.Data)
+	if !ok {
+		return nil, nil, nil, false
+	}
+	file, err := safeyaml.Parse(src.Name, rest)
+	if err != nil || len(file.Docs) != 1 || file.Docs[0].Body == nil || !recordsKeyBlanked(file.Docs[0].Body, fr.line) {
+		return nil, nil, nil, false
+	}
+	raw = &fixtureYAML{}
+	if err := yaml.NodeToValue(file.Docs[0].Body, raw, yaml.DisallowUnknownField()); err != nil {
+		return nil, nil, nil, false
+	}
+	raw.Records = fr.items()
+	return fr, file, raw, true
+}
+
+// recordsKeyBlanked checks that the library read the document with the
+// section blanked as the fast reader did: records: a key of the
+// top-level mapping at the line it found, column 1, its value now null.
+// (Were the line inside a quoted or block scalar, or a flow collection,
+// the library would not have a key there.)
+func recordsKeyBlanked(body ast.Node, line int) bool {
+	m, ok := body.(*ast.MappingNode)
+	if !ok {
+		if mv, ok := body.(*ast.MappingValueNode); ok {
+			m = &ast.MappingNode{Values: []*ast.MappingValueNode{mv}}
+		} else {
+			return false
+		}
+	}
+	found := false
+	for _, mv := range m.Values {
+		k, ok := mv.Key.(*ast.StringNode)
+		if !ok || k.Value != "records" {
+			if mv.Key != nil && mv.Key.GetToken() != nil && mv.Key.GetToken().Value == "records" {
+				return false
+			}
+			continue
+		}
+		pos := k.GetToken().Position
+		if found || pos.Line != line || pos.Column != 1 || k.GetToken().Type != token.StringType {
+			return false
+		}
+		if _, null := mv.Value.(*ast.NullNode); !null {
+			return false
+		}
+		found = true
+	}
+	return found
 }
 
 func yamlError(name string, err error) error {
@@ -301,6 +394,9 @@ type fixtureBuilder struct {
 	ids  *IDSequence
 	org  *Org
 	now  time.Time // when the fixture's records are created
+	// fast is the records: section when the fast reader read it (file
+	// then has it blanked): records' paths are located in it.
+	fast *fastRecords
 
 	runAs []runAsRef // policies' run_as users, resolved after the users
 }
@@ -311,9 +407,21 @@ func (b *fixtureBuilder) errAt(path string, format string, args ...any) error {
 	return &FixtureError{File: b.src.Name, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
 }
 
+// isRecordsPath: path is $.records or under it.
+func isRecordsPath(path string) bool {
+	rest, ok := strings.CutPrefix(path, "$.records")
+	return ok && (rest == "" || rest[0] == '.' || rest[0] == '[')
+}
+
 // errAtKey makes an error located at the key that ends path (say, the
 // object name in "$.objects.Invoice"), not at its value.
 func (b *fixtureBuilder) errAtKey(path string, format string, args ...any) error {
+	if b.fast != nil && isRecordsPath(path) {
+		if line, col, ok := b.fast.keyAt(path); ok {
+			return &FixtureError{File: b.src.Name, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
+		}
+		return b.errAt(path, format, args...)
+	}
 	parent, key := fixturedoc.ParentPath(path), path[strings.LastIndex(path, ".")+1:]
 	if yp, err := yaml.PathString(parent); err == nil {
 		if n, err := yp.FilterFile(b.file); err == nil {
@@ -331,6 +439,19 @@ func (b *fixtureBuilder) errAtKey(path string, format string, args ...any) error
 }
 
 func (b *fixtureBuilder) locate(path string) (int, int) {
+	if b.fast != nil && isRecordsPath(path) {
+		if line, col, ok := b.fast.locate(path); ok {
+			return line, col
+		}
+		// A path the fast reader's positions cannot answer: the library's
+		// tree of the whole document can (slow, and only for an error).
+		b.fast = nil
+		file, err := safeyaml.Parse(b.src.Name, b.src.Data)
+		if err != nil {
+			return 0, 0
+		}
+		b.file = file
+	}
 	for p := path; p != "$" && p != ""; p = fixturedoc.ParentPath(p) {
 		yp, err := yaml.PathString(p)
 		if err != nil {

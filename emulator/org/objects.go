@@ -348,50 +348,145 @@ func (b *fixtureBuilder) loadRecords(raw yaml.MapSlice, now time.Time) error {
 			}
 			continue
 		}
+		if ob, ok := item.Value.(*fastObject); ok {
+			if err := b.loadFastRecords(obj, objName, path, ob, refs, owner, now); err != nil {
+				return err
+			}
+			continue
+		}
 		list, ok := item.Value.([]any)
 		if !ok {
 			return b.errAt(path, "records.%s: want a list of records, or the path of a CSV file of them", objName)
 		}
-		for i, entry := range list {
-			rpath := fmt.Sprintf("%s[%d]", path, i)
-			m, ok := entry.(map[string]any)
-			if !ok {
-				return b.errAt(rpath, "records.%s[%d]: want a mapping of field: value", objName, i)
-			}
-			fields := map[string]any{}
-			var label string
-			for k, v := range m {
-				if k == "_ref" {
-					label = fmt.Sprint(v)
-					continue
-				}
-				v = JSONValue(v)
-				if s, ok := v.(string); ok && strings.HasPrefix(s, "@") {
-					id, known := refs[s[1:]]
-					if !known {
-						return b.errAt(rpath+"."+k, "records.%s[%d].%s: %s names no record above (label one with _ref: %s; records are created in file order)", objName, i, k, s, s[1:])
-					}
-					v = string(id)
-				}
-				fields[k] = v
-			}
-			rec, errs := o.Data.Insert(obj, fields, owner, now, DMLOptions{AllowSystemFields: true})
-			if len(errs) > 0 {
-				where := rpath
-				if len(errs[0].Fields) > 0 {
-					where = rpath + "." + errs[0].Fields[0]
-				}
-				return b.errAt(where, "records.%s[%d]: %s: %s", objName, i, errs[0].StatusCode, errs[0].Message)
-			}
-			if label != "" {
-				if _, dup := refs[label]; dup {
-					return b.errAt(rpath+"._ref", "records.%s[%d]: _ref %q is used twice", objName, i, label)
-				}
-				refs[label] = rec.ID
-			}
+		if err := b.loadRecordList(obj, objName, path, list, refs, owner, now); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// yamlRecordChunk is how many records of a YAML list are held before they
+// are stored together (Data.InsertBatch, as a CSV file's are): a record
+// that names a label of a held one stores them first.
+const yamlRecordChunk = 4096
+
+// loadRecordList creates one object's list of records, in order, a chunk
+// at a time through InsertBatch, which checks and stores each as Insert
+// would: the first record with a problem is the error, as if they were
+// created one by one.
+func (b *fixtureBuilder) loadRecordList(obj *Object, objName, path string, list []any, refs map[string]ID, owner *User, now time.Time) error {
+	d := b.org.Data
+	opt := DMLOptions{AllowSystemFields: true}
+	var (
+		rows   = make([]map[string]any, 0, min(len(list), yamlRecordChunk))
+		index  []int    // each held row's place in list
+		labels []string // each held row's _ref, "" if none
+		held   = map[string]bool{}
+	)
+	insertError := func(i int, errs []DMLError) error {
+		where := fmt.Sprintf("%s[%d]", path, i)
+		if len(errs[0].Fields) > 0 {
+			where += "." + errs[0].Fields[0]
+		}
+		return b.errAt(where, "records.%s[%d]: %s: %s", objName, i, errs[0].StatusCode, errs[0].Message)
+	}
+	flush := func() error {
+		if len(rows) == 0 {
+			return nil
+		}
+		recs, errs := d.InsertBatch(obj, rows, owner, now, opt)
+		for k := range rows {
+			if len(errs[k]) > 0 {
+				return insertError(index[k], errs[k])
+			}
+			if labels[k] != "" {
+				refs[labels[k]] = recs[k].ID
+			}
+		}
+		rows, index, labels = rows[:0], index[:0], labels[:0]
+		clear(held)
+		return nil
+	}
+	reserved := false
+	for i, entry := range list {
+		rpath := func() string { return fmt.Sprintf("%s[%d]", path, i) }
+		m, ok := entry.(map[string]any)
+		if !ok {
+			if err := flush(); err != nil {
+				return err
+			}
+			return b.errAt(rpath(), "records.%s[%d]: want a mapping of field: value", objName, i)
+		}
+		if !reserved {
+			// Room for the list at once, with the indexes of the fields
+			// the first record sets (Data.reserve).
+			var fields []*Field
+			for k := range m {
+				fields = append(fields, obj.Field(k))
+			}
+			d.reserve(obj, len(list), fields)
+			reserved = true
+		}
+		// The values as a JSON client would send them, in place (the
+		// decoded records are read once, here); a record naming a held
+		// one's label stores the held first.
+		var label string
+		hasLabel, refsHeld := false, false
+		for k, v := range m {
+			if k == "_ref" {
+				label, hasLabel = fmt.Sprint(v), true
+				continue
+			}
+			v = JSONValue(v)
+			m[k] = v
+			if s, ok := v.(string); ok && strings.HasPrefix(s, "@") && held[s[1:]] {
+				refsHeld = true
+			}
+		}
+		if refsHeld {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		if hasLabel {
+			delete(m, "_ref")
+		}
+		for k, v := range m {
+			if s, ok := v.(string); ok && strings.HasPrefix(s, "@") {
+				id, known := refs[s[1:]]
+				if !known {
+					if err := flush(); err != nil {
+						return err
+					}
+					return b.errAt(rpath()+"."+k, "records.%s[%d].%s: %s names no record above (label one with _ref: %s; records are created in file order)", objName, i, k, s, s[1:])
+				}
+				m[k] = string(id)
+			}
+		}
+		fields := m
+		if label != "" {
+			if _, dup := refs[label]; dup || held[label] {
+				// Its own errors come before the duplicate label's.
+				if err := flush(); err != nil {
+					return err
+				}
+				if _, errs := d.Insert(obj, fields, owner, now, opt); len(errs) > 0 {
+					return insertError(i, errs)
+				}
+				return b.errAt(rpath()+"._ref", "records.%s[%d]: _ref %q is used twice", objName, i, label)
+			}
+			held[label] = true
+		}
+		rows = append(rows, fields)
+		index = append(index, i)
+		labels = append(labels, label)
+		if len(rows) == yamlRecordChunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }
 
 // defaultOwner owns fixture records: the first System Administrator, else the first user.
