@@ -117,10 +117,13 @@ func (d *Data) checkInsert(o *Object, fields map[string]any, values, defaults []
 
 // batchable reports whether n rows of o may be stored together: not
 // platform events (published, not stored), views of another version's data,
-// objects the caller may not create, or a single row.
+// objects the caller may not create, Leads an assignment rule runs on, or a
+// single row. An assignment asked for any other object is none
+// (runAssignment): the REST API asks for the active rule on every create
+// without the header.
 func batchable(d *Data, o *Object, n int, opt DMLOptions) bool {
 	return !o.PlatformEvent && d.base == nil && n >= 2 && (o.Createable || opt.AllowSystemFields) &&
-		opt.Assignment == (Assignment{})
+		(opt.Assignment == (Assignment{}) || o.Name != "Lead")
 }
 
 func hasErrorCode(errs []DMLError, code string) bool {
@@ -171,10 +174,7 @@ func (d *Data) storeBatch(o *Object, idx []int, values [][]any, recs []*Record, 
 		d.keptLocked(opt.Tx, recs[i].ID)
 	}
 	d.mu.Unlock()
-	for _, i := range idx {
-		id := recs[i].ID
-		opt.Tx.wrote(d, func(into *Tx) { d.erase(into, id) }, nil, recs[i], user)
-	}
+	opt.Tx.created(d, records, user)
 }
 
 // indexBatch adds new records to the table's indexes: a key met for the

@@ -62,17 +62,9 @@ func (d *Data) InsertText(o *Object, cols TextColumns, rows [][]string, user *Us
 // textField is one field the columns set, with what checkInsert decides of
 // it once per batch, and the last text converted for it.
 type textField struct {
-	f        *Field
+	insertField
 	cols     []int // the columns of f, in order
-	readable bool
-	writable bool
-	// The last text converted, and its value: only for fields whose
-	// conversion depends on nothing but the text.
-	cache     bool
-	haveLast  bool
-	lastText  string
-	lastValue any
-	isID      bool // the Id field, which an insert may not set
+	lastText string
 }
 
 // textChecker is checkInsert for rows of text.
@@ -96,13 +88,7 @@ func newTextChecker(o *Object, cols TextColumns, user *User, opt DMLOptions) *te
 		if !ok {
 			k = len(tc.fields)
 			byField[f] = k
-			tc.fields = append(tc.fields, textField{
-				f:        f,
-				readable: user.CanRead(f),
-				writable: (f.Createable || opt.AllowSystemFields) && user.CanEdit(f),
-				cache:    f.Type != TypeReference && f.Type != TypeID,
-				isID:     strings.EqualFold(f.Name, "Id"),
-			})
+			tc.fields = append(tc.fields, textField{insertField: newInsertField(f.Name, f, user, opt)})
 		}
 		tc.fields[k].cols = append(tc.fields[k].cols, i)
 	}
@@ -130,23 +116,14 @@ func (tc *textChecker) check(d *Data, row []string, values, defaults []any) []DM
 		}
 	}
 	copy(values, defaults)
-	var errs []DMLError
-	var notWritable []string
+	var errs insertErrors
 	for i := range tc.fields {
 		tf := &tc.fields[i]
 		s, ok := tf.value(row)
-		if !ok {
+		if !ok || !tf.admit(tc.o, &errs) {
 			continue
 		}
 		f := tf.f
-		if !tf.readable {
-			errs = append(errs, noSuchColumn(tc.o, f.Name))
-			continue
-		}
-		if !tf.writable {
-			notWritable = append(notWritable, f.Name)
-			continue
-		}
 		var v any
 		var err *DMLError
 		switch {
@@ -161,18 +138,12 @@ func (tc *textChecker) check(d *Data, row []string, values, defaults []any) []DM
 			}
 		}
 		if err != nil {
-			errs = append(errs, *err)
+			errs.errs = append(errs.errs, *err)
 			continue
 		}
 		values[f.Index] = v
 	}
-	if len(notWritable) > 0 {
-		errs = append(errs, notWritableError(notWritable, true))
-	}
-	if len(errs) > 0 {
-		return errs
-	}
-	return requiredMissing(tc.o, values)
+	return errs.done(tc.o, values)
 }
 
 // keepsText reports whether convert stores a text value of f as the text

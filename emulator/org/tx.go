@@ -1,6 +1,7 @@
 package org
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -156,6 +157,32 @@ func (t *Tx) wrote(d *Data, undo func(into *Tx), before, after *Record, by *User
 	}
 	if after != nil {
 		t.saves = append(t.saves, pendingSave{d: d, before: before, after: after, by: by})
+	}
+}
+
+// created is wrote for records a batch created, in order (records[k] each):
+// one undo erases them all, newest first, as their undos one by one would.
+func (t *Tx) created(d *Data, records []Record, by *User) {
+	if t == nil {
+		for k := range records {
+			d.saved(nil, &records[k], by)
+		}
+		return
+	}
+	ids := make([]ID, len(records))
+	for k := range records {
+		ids[k] = records[k].ID
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.undo = append(t.undo, func(into *Tx) {
+		for k := len(ids) - 1; k >= 0; k-- {
+			d.erase(into, ids[k])
+		}
+	})
+	t.saves = slices.Grow(t.saves, len(records))
+	for k := range records {
+		t.saves = append(t.saves, pendingSave{d: d, after: &records[k], by: by})
 	}
 }
 

@@ -158,7 +158,7 @@ func (s *Service) compositeUpsert(c *call) (gateway.Response, error) {
 				Message: fmt.Sprintf("%s: more than one record found for external id field: [%s]", f.Label, strings.Join(ids, ", "))})
 		}
 	}
-	return finish(req, results, tx)
+	return finish(req.AllOrNone, results, tx)
 }
 
 // lookupField is fields[name], matched case-insensitively as field names are.

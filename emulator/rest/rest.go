@@ -44,6 +44,9 @@ type Service struct {
 	cfg     Config
 	store   *org.Store
 	cursors *cursor.Store
+	// mapCreates sends every collection create through compositeCreateMaps:
+	// the path tests compare decodeCreates' with.
+	mapCreates bool
 }
 
 // New returns a Service.
