@@ -5,6 +5,7 @@ import (
 	"embed"
 	"html/template"
 	"net/http"
+	"sync"
 
 	"github.com/sfemu/sfemu/emulator/internal/gateway"
 	"github.com/sfemu/sfemu/emulator/org"
@@ -19,7 +20,9 @@ import (
 //go:embed pages/*.html
 var pageFiles embed.FS
 
-var pages = template.Must(template.ParseFS(pageFiles, "pages/*.html"))
+// pages are parsed at the first page served, not at start-up (every sfemu
+// command pays package initialisation).
+var pages = sync.OnceValue(func() *template.Template { return template.Must(template.ParseFS(pageFiles, "pages/*.html")) })
 
 // scopeLabels are how the approval page words each scope, after
 // Salesforce's "Allow Access?" page.
@@ -55,7 +58,7 @@ type pageData struct {
 
 func renderPage(status int, name string, d pageData) gateway.Response {
 	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, d); err != nil {
+	if err := pages().ExecuteTemplate(&buf, name, d); err != nil {
 		return gateway.Bytes(http.StatusInternalServerError, "text/plain;charset=UTF-8", []byte("sfemu: page "+name+": "+err.Error()))
 	}
 	return gateway.Response{Status: status, Header: http.Header{

@@ -12,28 +12,39 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Mark replaces each redacted value.
 const Mark = "(redacted)"
 
+// The expressions are compiled at first use, not at start-up: every
+// sfemu command pays package initialisation, and most bodies never get here
+// (the callers check for a secret's name first).
+
 // xmlSecret matches a SOAP element holding a credential: <sessionId>,
 // <password> (SOAP login()), <sf:sessionId>… with its content.
-var xmlSecret = regexp.MustCompile(`(?is)(<(?:[a-z_][\w.-]*:)?(?:sessionId|password)(?:\s[^>]*)?>)([^<]*)(</)`)
+var xmlSecret = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?is)(<(?:[a-z_][\w.-]*:)?(?:sessionId|password)(?:\s[^>]*)?>)([^<]*)(</)`)
+})
 
 // jsonSecret matches a JSON member whose key names a password, secret or
 // token, with a string value.
-var jsonSecret = regexp.MustCompile(`(?i)("[^"\\]*(?:password|secret|token)[^"\\]*"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+var jsonSecret = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)("[^"\\]*(?:password|secret|token)[^"\\]*"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+})
 
 // formSecret matches a form field (or query parameter) naming a credential.
-var formSecret = regexp.MustCompile(`(?i)((?:^|&)(?:[^=&]*(?:password|secret|token)[^=&]*|assertion|code|code_verifier)=)[^&]*`)
+var formSecret = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)((?:^|&)(?:[^=&]*(?:password|secret|token)[^=&]*|assertion|code|code_verifier)=)[^&]*`)
+})
 
 // XML replaces the content of sessionId and password elements.
 func XML(s string) string {
 	if !strings.Contains(s, "<") || !mentions(s, "sessionid", "password") {
 		return s
 	}
-	return xmlSecret.ReplaceAllString(s, "${1}"+Mark+"${3}")
+	return xmlSecret().ReplaceAllString(s, "${1}"+Mark+"${3}")
 }
 
 // JSON replaces string values of keys naming a password, secret or token.
@@ -41,7 +52,7 @@ func JSON(s string) string {
 	if !mentions(s, "password", "secret", "token") {
 		return s
 	}
-	return jsonSecret.ReplaceAllString(s, `${1}"`+Mark+`"`)
+	return jsonSecret().ReplaceAllString(s, `${1}"`+Mark+`"`)
 }
 
 // mentions reports whether s holds one of words (lower-case ASCII) in any
@@ -63,7 +74,7 @@ func mentions(s string, words ...string) bool {
 // Form replaces the values of form fields that carry credentials
 // (client_secret, password, refresh_token, assertion, code…).
 func Form(s string) string {
-	return formSecret.ReplaceAllString(s, "${1}"+Mark)
+	return formSecret().ReplaceAllString(s, "${1}"+Mark)
 }
 
 // Body redacts a body by what it looks like: XML, JSON or a form.
