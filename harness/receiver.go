@@ -3,7 +3,6 @@ package harness
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -191,16 +190,6 @@ func (t *tailBuffer) since(mark int) string {
 	defer t.mu.Unlock()
 	n := min(max(t.written-mark, 0), len(t.lines))
 	return strings.Join(t.lines[len(t.lines)-n:], "\n") + "\n" + t.part
-}
-
-// freePort asks the kernel for a free loopback port.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // builtReceivers caches receivers built from source, once per process, in
