@@ -855,7 +855,27 @@ func mayResolve(s string) bool {
 	return s[0] >= '0' && s[0] <= '9'
 }
 
-// singleQuoted reads '...' on one line, ” a quote.
+// quotedStep moves past one character c of quoted text that is neither a
+// quote nor an escape; false where the fast reader leaves the text to the
+// library (a line break, a control character, a rune it does not take).
+func (r *recordsReader) quotedStep(c byte) bool {
+	switch {
+	case c == '\n' || !quotedByte(c):
+		return false
+	case c >= 0x80:
+		ru, size := utf8.DecodeRune(r.data[r.off:])
+		if !plainRune(ru, size) {
+			return false
+		}
+		r.off += size
+		return true
+	}
+	r.off++
+	return true
+}
+
+// singleQuoted reads '...' on one line, where a doubled quote stands for
+// one.
 func (r *recordsReader) singleQuoted() (any, bool) {
 	r.off++
 	var sb []byte
@@ -878,17 +898,10 @@ func (r *recordsReader) singleQuoted() (any, bool) {
 			}
 			r.off++
 			return v, r.afterQuote()
-		case c == '\n' || !quotedByte(c):
-			return nil, false
-		case c >= 0x80:
-			ru, size := utf8.DecodeRune(r.data[r.off:])
-			if !plainRune(ru, size) {
-				return nil, false
-			}
-			r.off += size
-			continue
 		}
-		r.off++
+		if !r.quotedStep(c) {
+			return nil, false
+		}
 	}
 	return nil, false
 }
@@ -975,17 +988,10 @@ func (r *recordsReader) doubleQuoted() (any, bool) {
 			r.off += 2
 			s = r.off
 			continue
-		case c == '\n' || !quotedByte(c):
-			return nil, false
-		case c >= 0x80:
-			ru, size := utf8.DecodeRune(r.data[r.off:])
-			if !plainRune(ru, size) {
-				return nil, false
-			}
-			r.off += size
-			continue
 		}
-		r.off++
+		if !r.quotedStep(c) {
+			return nil, false
+		}
 	}
 	return nil, false
 }
