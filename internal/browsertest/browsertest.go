@@ -233,9 +233,21 @@ func (b *Browser) Do(actions ...chromedp.Action[chromedp.Void]) {
 }
 
 // Navigate loads url and waits for its load event.
+//
+// Chromium aborts the loads in flight when the machine's network interfaces
+// change (net::ERR_NETWORK_CHANGED), as they do when another test package
+// creates or removes a Docker network at the same moment; such a load is
+// tried again, a few times, since nothing about the page caused it.
 func (b *Browser) Navigate(url string) {
 	b.t.Helper()
-	if err := b.run(chromedp.Navigate(url)); err != nil {
+	var err error
+	for range 4 {
+		if err = b.run(chromedp.Navigate(url)); err == nil || !strings.Contains(err.Error(), "net::ERR_NETWORK_CHANGED") {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil {
 		b.fatalf("navigate to %s: %v", url, err)
 	}
 }
