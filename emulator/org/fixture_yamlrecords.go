@@ -874,6 +874,19 @@ func (r *recordsReader) quotedStep(c byte) bool {
 	return true
 }
 
+// closeQuote ends a quoted scalar at its closing quote (at r.off): its text
+// is what unescaping gathered in sb, then the run from s.
+func (r *recordsReader) closeQuote(sb []byte, s int) (any, bool) {
+	var v string
+	if sb == nil {
+		v = r.text(s, r.off)
+	} else {
+		v = string(append(sb, r.data[s:r.off]...))
+	}
+	r.off++
+	return v, r.afterQuote()
+}
+
 // singleQuoted reads '...' on one line, where a doubled quote stands for
 // one.
 func (r *recordsReader) singleQuoted() (any, bool) {
@@ -890,14 +903,7 @@ func (r *recordsReader) singleQuoted() (any, bool) {
 				s = r.off
 				continue
 			}
-			var v string
-			if sb == nil {
-				v = r.text(s, r.off)
-			} else {
-				v = string(append(sb, r.data[s:r.off]...))
-			}
-			r.off++
-			return v, r.afterQuote()
+			return r.closeQuote(sb, s)
 		}
 		if !r.quotedStep(c) {
 			return nil, false
@@ -932,14 +938,7 @@ func (r *recordsReader) doubleQuoted() (any, bool) {
 		c := r.data[r.off]
 		switch {
 		case c == '"':
-			var v string
-			if sb == nil {
-				v = r.text(s, r.off)
-			} else {
-				v = string(append(sb, r.data[s:r.off]...))
-			}
-			r.off++
-			return v, r.afterQuote()
+			return r.closeQuote(sb, s)
 		case c == '\\':
 			if r.off+1 >= len(r.data) {
 				return nil, false
