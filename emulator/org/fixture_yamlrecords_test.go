@@ -425,7 +425,7 @@ func yrGenerate(shape []byte) string {
 					} else {
 						sb.WriteString(keyInd[:len(keyInd)-sepInt(nasty(8))])
 					}
-					sb.WriteString(key() + ":" + sep([]string{" ", "  "}, []string{""}) + scalar() + sep([]string{"", " # c", " "}, []string{"#c"}) + "\n")
+					sb.WriteString(key() + ":" + sep([]string{" ", "  "}, []string{""}) + scalar() + sep([]string{"", " # c"}, []string{"#c", " "}) + "\n")
 				}
 			}
 			if next(6) == 0 {
