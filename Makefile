@@ -6,9 +6,9 @@ FUZZTIME ?= 10s
 
 all: build
 
-## build: the sfemu binary in bin/
+## build: sfemu and sfemu-harness (which sfemu run starts) in bin/
 build:
-	CGO_ENABLED=0 $(GO) build -o bin/sfemu ./cmd/sfemu
+	CGO_ENABLED=0 $(GO) build -o bin/ ./cmd/sfemu ./cmd/sfemu-harness
 
 ## e2e: the scenario catalogue against the bundled Go receiver — in a container
 ## when a Docker engine answers, else as a process (it says which; with CI=true a
@@ -28,7 +28,7 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) vet -tags sfemu_nodocker ./harness/ ./cmd/sfemu/
+	$(GO) vet -tags sfemu_nodocker ./harness/ ./cmd/sfemu-harness/
 
 ## fuzz: every fuzz target in the tree for FUZZTIME each (default 10s)
 fuzz:

@@ -2,12 +2,11 @@
 # pulled (no registry is reachable), nothing is compiled in here. From the
 # repository root:
 #
-#   CGO_ENABLED=0 go build -tags sfemu_nodocker -o build/sfemu ./cmd/sfemu
+#   CGO_ENABLED=0 go build -o build/sfemu ./cmd/sfemu
 #   docker build -f build/sfemu.Dockerfile -t sfemu:dev build/
 #
-# (-tags sfemu_nodocker leaves out container receivers, which need a Docker
-# engine the image does not have, and testcontainers-go with them: its
-# package initialisation is most of what a start-up costs.)
+# (Only sfemu: the scenario harness, sfemu-harness, is not in the image; sfemu
+# run outside drives the image with --emulator.)
 #
 # (Go tests build it with sfemucontainer.BuildImage; see docs/CONTAINERS.md.)
 #

@@ -79,14 +79,14 @@ func buildImage(ctx context.Context, root, tag string) (string, error) {
 	if goos == "" {
 		goos = "linux"
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "sfemu_nodocker", "-o", filepath.Join(dir, "sfemu"), "./cmd/sfemu")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", filepath.Join(dir, "sfemu"), "./cmd/sfemu")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos)
 	if goarch != "" {
 		cmd.Env = append(cmd.Env, "GOARCH="+goarch)
 	}
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("CGO_ENABLED=0 GOOS=%s GOARCH=%s go build -tags sfemu_nodocker ./cmd/sfemu: %w\n%s", goos, goarch, err, bytes.TrimSpace(out))
+		return "", fmt.Errorf("CGO_ENABLED=0 GOOS=%s GOARCH=%s go build ./cmd/sfemu: %w\n%s", goos, goarch, err, bytes.TrimSpace(out))
 	}
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), dockerfile, 0o644); err != nil {
 		return "", err

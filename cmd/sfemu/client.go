@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/sfemu/sfemu/control"
+	"github.com/sfemu/sfemu/internal/envflag"
 )
 
 // clientFlags are the flags of every command that drives a running sfemu
@@ -16,7 +17,7 @@ type clientFlags struct {
 
 func (c *clientFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.emulator, "emulator", "http://"+DefaultListen, "the running emulator's base `URL`")
-	fs.StringVar(&c.token, "control-token", "", "the emulator's control `TOKEN` (sfemu serve --control-token), sent as Authorization: Bearer (default $"+envName("control-token")+")")
+	fs.StringVar(&c.token, "control-token", "", "the emulator's control `TOKEN` (sfemu serve --control-token), sent as Authorization: Bearer (default $"+envflag.Name("control-token")+")")
 }
 
 // client is the control client the flags describe; the token comes from
@@ -24,7 +25,7 @@ func (c *clientFlags) register(fs *flag.FlagSet) {
 func (c *clientFlags) client() *control.Client {
 	token := c.token
 	if token == "" {
-		token = os.Getenv(envName("control-token"))
+		token = os.Getenv(envflag.Name("control-token"))
 	}
 	return control.WithToken(c.emulator, token)
 }

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/sfemu/sfemu/internal/envflag"
 )
 
 const healthUsage = `usage: sfemu health [--url http://127.0.0.1:8085]   (default: from $SFEMU_LISTEN when set)`
@@ -63,7 +65,7 @@ func health(args []string, lookupEnv func(string) (string, bool), stdout, stderr
 // healthURL is where `sfemu serve` listens, as seen from the same machine:
 // $SFEMU_LISTEN (an unspecified host is 127.0.0.1), else the default.
 func healthURL(lookupEnv func(string) (string, bool)) string {
-	listen, ok := lookupEnv(envName("listen"))
+	listen, ok := lookupEnv(envflag.Name("listen"))
 	if !ok || listen == "" {
 		return "http://" + DefaultListen
 	}

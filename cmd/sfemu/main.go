@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
+
+	"github.com/sfemu/sfemu/internal/buildinfo"
 )
 
 const usage = `sfemu — a local fake Salesforce for outbound-message receivers
@@ -27,6 +28,8 @@ Usage:
   sfemu run     [--receiver example|container:IMAGE|url:URL|cmd:'COMMAND'] [--profile FILE] [--junit FILE]
                 [--keep-on-failure] [PATH...]
   sfemu merge-junit --out FILE REPORT...   (the shards of a CI matrix into one report)
+                (run and merge-junit are the sfemu-harness binary, which sfemu starts from beside itself
+                 or $PATH: make build, or go install github.com/sfemu/sfemu/cmd/...)
   sfemu health  [--url URL]
   sfemu version
 
@@ -59,10 +62,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runTokens(rest, stdout, stderr)
 	case "deliveries":
 		return runDeliveries(rest, stdout, stderr)
-	case "run":
-		return runRun(rest, stdout, stderr)
-	case "merge-junit":
-		return runMergeJUnit(args[1:], stdout, stderr)
+	case "run", "merge-junit":
+		return runHarness(cmd, rest, stderr)
 	case "health":
 		return runHealth(rest, stdout, stderr)
 	case "version", "--version":
@@ -77,10 +78,5 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// version is the module version the binary was built from, or "devel".
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
+// version is the build sfemu says it is: `sfemu version`, the banner.
+func version() string { return buildinfo.Version() }

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sfemu/sfemu/internal/envflag"
 )
 
 // asSFEMU starts this test binary as `sfemu args…` (TestMain) with none of
@@ -40,7 +42,7 @@ func startSFEMU(t *testing.T, args ...string) (base string, cmd *exec.Cmd) {
 	t.Helper()
 	cmd = exec.Command(os.Args[0], args...)
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, envPrefix) {
+		if !strings.HasPrefix(kv, envflag.Prefix) {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}

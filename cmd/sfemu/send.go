@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/sfemu/sfemu/internal/envflag"
 	"github.com/sfemu/sfemu/wire"
 )
 
@@ -19,7 +20,7 @@ func runSend(args []string, stdout, stderr io.Writer) int {
 	cf.register(fs)
 	message := fs.String("message", "", "outbound message definition `NAME` (required)")
 	orgName := fs.String("org", "", "the org, when several have a message of that name")
-	var records stringList
+	var records envflag.StringList
 	fs.Var(&records, "record", "record `ID` to notify about (repeatable)")
 	where := fs.String("where", "", "send for every record matching this SOQL `condition`, e.g. \"Industry = 'Energy'\"")
 	if err := fs.Parse(args); err != nil {

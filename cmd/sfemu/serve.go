@@ -27,6 +27,7 @@ import (
 	"github.com/sfemu/sfemu/emulator/persist"
 	"github.com/sfemu/sfemu/emulator/rest"
 	"github.com/sfemu/sfemu/fixtures"
+	"github.com/sfemu/sfemu/internal/envflag"
 	"github.com/sfemu/sfemu/internal/userfile"
 )
 
@@ -45,8 +46,8 @@ const serveSynopsis = "sfemu serve [flags]   (every flag also as $SFEMU_NAME)"
 
 // serveFlags are `sfemu serve`'s flags (README.md lists them).
 type serveFlags struct {
-	orgFiles        stringList
-	metadataDirs    stringList
+	orgFiles        envflag.StringList
+	metadataDirs    envflag.StringList
 	listen          string
 	publicURL       string
 	clockMode       string
@@ -56,12 +57,12 @@ type serveFlags struct {
 	ports           string
 	queueLimit      int
 	logFormat       string
-	endpoints       stringList
-	trustCAs        stringList
+	endpoints       envflag.StringList
+	trustCAs        envflag.StringList
 	notificationIDs optionalUint
 	controlToken    string
 	controlOpen     bool
-	allowHosts      stringList
+	allowHosts      envflag.StringList
 	tls             tlsFlags
 	limits          httplimit.Limits
 	dataDir         string
@@ -217,7 +218,7 @@ func (f *serveFlags) checkControl(ref func(string) string) error {
 			return fmt.Errorf("%s %s is not a loopback address, so anyone who reaches it could drive the control API "+
 				"(reset, read sessions, send messages): give %s TOKEN (or $%s), e.g. \"$(openssl rand -hex 16)\", "+
 				"and the same to sfemu send/queue/run; or %s where only you reach the port (a container published on 127.0.0.1)",
-				ref(l.name), l.addr, "--control-token", envName("control-token"), "--control-open")
+				ref(l.name), l.addr, "--control-token", envflag.Name("control-token"), "--control-open")
 		}
 	}
 	return nil
@@ -275,7 +276,7 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 	fs.SetOutput(stderr)
 	var f serveFlags
 	f.register(fs)
-	env := bindEnv(fs, serveSynopsis)
+	env := envflag.Bind(fs, serveSynopsis)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -288,24 +289,24 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 	}
 	clockGiven := false
 	fs.Visit(func(fl *flag.Flag) { clockGiven = clockGiven || fl.Name == "clock" })
-	if err := env.apply(lookupEnv); err != nil {
+	if err := env.Apply(lookupEnv); err != nil {
 		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
 		return 2
 	}
-	clockGiven = clockGiven || env.fromEnv["clock"]
+	clockGiven = clockGiven || env.FromEnv["clock"]
 	tf := &f.tls
 	// $SFEMU_TLS_DIR has always said where the local CA lives, also
 	// without https (the image sets it): only --tls-dir itself is checked.
-	tf.dirFromEnv = env.fromEnv["tls-dir"]
+	tf.dirFromEnv = env.FromEnv["tls-dir"]
 	if err := tf.check(); err != nil {
 		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
 		return 2
 	}
-	if err := f.checkControl(env.ref); err != nil {
+	if err := f.checkControl(env.Ref); err != nil {
 		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
 		return 2
 	}
-	if err := f.limits.Check(env.ref); err != nil {
+	if err := f.limits.Check(env.Ref); err != nil {
 		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
 		return 2
 	}
@@ -318,10 +319,10 @@ func serve(ctx context.Context, args []string, lookupEnv func(string) (string, b
 	case "off":
 		logger = slog.New(slog.DiscardHandler)
 	default:
-		fmt.Fprintf(stderr, "sfemu serve: %s %q: want text, json or off\n", env.ref("log"), f.logFormat)
+		fmt.Fprintf(stderr, "sfemu serve: %s %q: want text, json or off\n", env.Ref("log"), f.logFormat)
 		return 2
 	}
-	opts, trace, err := f.options(env.ref, clockGiven, stderr)
+	opts, trace, err := f.options(env.Ref, clockGiven, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "sfemu serve: %v\n", err)
 		if errors.As(err, new(usageError)) {

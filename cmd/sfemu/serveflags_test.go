@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sfemu/sfemu/control"
+	"github.com/sfemu/sfemu/internal/envflag"
 	"github.com/sfemu/sfemu/wire"
 )
 
@@ -207,8 +208,8 @@ func TestServeHelpNamesEachFlagsVariable(t *testing.T) {
 		if !strings.Contains(help, "-"+fl.Name+" ") && !strings.Contains(help, "-"+fl.Name+"\n") {
 			t.Errorf("--help does not list -%s", fl.Name)
 		}
-		if !strings.Contains(help, "[$"+envName(fl.Name)) {
-			t.Errorf("--help does not name $%s for -%s", envName(fl.Name), fl.Name)
+		if !strings.Contains(help, "[$"+envflag.Name(fl.Name)) {
+			t.Errorf("--help does not name $%s for -%s", envflag.Name(fl.Name), fl.Name)
 		}
 	})
 	for _, want := range []string{"[$SFEMU_ORG, comma-separated]", "[$SFEMU_CLOCK_START]", "[$SFEMU_TRUST_CA, comma-separated]", "[$SFEMU_TLS_LISTEN]", "the flag wins"} {

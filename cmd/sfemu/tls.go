@@ -14,6 +14,7 @@ import (
 
 	"github.com/sfemu/sfemu/emulator"
 	"github.com/sfemu/sfemu/emulator/localca"
+	"github.com/sfemu/sfemu/internal/envflag"
 )
 
 // tlsFlags are `sfemu serve`'s https flags (docs/TLS.md). https exists for
@@ -22,7 +23,7 @@ import (
 type tlsFlags struct {
 	tls      bool
 	listen   string
-	names    stringList
+	names    envflag.StringList
 	dir      string
 	certFile string
 	keyFile  string

@@ -1,11 +1,6 @@
-package main
-
-import (
-	"flag"
-	"fmt"
-	"strings"
-)
-
+// Package envflag lets every flag of an sfemu command also come from the
+// environment.
+//
 // Every flag of `sfemu serve` can also come from the environment, for the
 // places that pass no arguments (a GitHub Actions `services:` container, a
 // compose file's environment): --public-url is SFEMU_PUBLIC_URL, --org is
@@ -22,13 +17,20 @@ import (
 //   - a boolean flag's variable is one of 1, t, true, 0, f, false (Go's
 //     strconv.ParseBool);
 //   - an empty variable counts as unset.
+package envflag
 
-// envPrefix starts every variable that sets a flag.
-const envPrefix = "SFEMU_"
+import (
+	"flag"
+	"fmt"
+	"strings"
+)
 
-// envName is the variable that sets the flag called name.
-func envName(name string) string {
-	return envPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+// Prefix starts every variable that sets a flag.
+const Prefix = "SFEMU_"
+
+// Name is the variable that sets the flag called name.
+func Name(name string) string {
+	return Prefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 }
 
 // repeatable is a flag.Value that may be given more than once; its
@@ -38,14 +40,15 @@ type repeatable interface {
 	repeatable()
 }
 
-type stringList []string
+// StringList is a repeatable string flag.
+type StringList []string
 
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-func (s *stringList) repeatable()        {}
+func (s *StringList) String() string     { return strings.Join(*s, ",") }
+func (s *StringList) Set(v string) error { *s = append(*s, v); return nil }
+func (s *StringList) repeatable()        {}
 
-// splitEnvList cuts a repeatable flag's variable into its items.
-func splitEnvList(v string) []string {
+// SplitList cuts a repeatable flag's variable into its items.
+func SplitList(v string) []string {
 	var out []string
 	for _, line := range strings.Split(v, "\n") {
 		for _, item := range strings.Split(line, ",") {
@@ -57,21 +60,21 @@ func splitEnvList(v string) []string {
 	return out
 }
 
-// envFlags binds a FlagSet's flags to their variables.
-type envFlags struct {
+// Flags binds a FlagSet's flags to their variables.
+type Flags struct {
 	fs *flag.FlagSet
-	// fromEnv names the flags that took their value from the environment.
-	fromEnv map[string]bool
+	// FromEnv names the flags that took their value from the environment.
+	FromEnv map[string]bool
 }
 
-// bindEnv names each flag's variable in its usage (so --help shows it) and
+// Bind names each flag's variable in its usage (so --help shows it) and
 // sets the FlagSet's usage text; call it once every flag is defined.
-func bindEnv(fs *flag.FlagSet, synopsis string) *envFlags {
+func Bind(fs *flag.FlagSet, synopsis string) *Flags {
 	fs.VisitAll(func(f *flag.Flag) {
 		if _, ok := f.Value.(repeatable); ok {
-			f.Usage += fmt.Sprintf(" [$%s, comma-separated]", envName(f.Name))
+			f.Usage += fmt.Sprintf(" [$%s, comma-separated]", Name(f.Name))
 		} else {
-			f.Usage += fmt.Sprintf(" [$%s]", envName(f.Name))
+			f.Usage += fmt.Sprintf(" [$%s]", Name(f.Name))
 		}
 	})
 	fs.Usage = func() {
@@ -81,12 +84,12 @@ func bindEnv(fs *flag.FlagSet, synopsis string) *envFlags {
 		fmt.Fprintf(w, "A repeatable flag's variable is a list separated by commas or newlines.\n\n")
 		fs.PrintDefaults()
 	}
-	return &envFlags{fs: fs, fromEnv: map[string]bool{}}
+	return &Flags{fs: fs, FromEnv: map[string]bool{}}
 }
 
-// apply sets every flag not given on the command line from its variable,
+// Apply sets every flag not given on the command line from its variable,
 // as lookup (os.LookupEnv) finds it. Call it after Parse.
-func (e *envFlags) apply(lookup func(string) (string, bool)) error {
+func (e *Flags) Apply(lookup func(string) (string, bool)) error {
 	given := map[string]bool{}
 	e.fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var err error
@@ -94,14 +97,14 @@ func (e *envFlags) apply(lookup func(string) (string, bool)) error {
 		if err != nil || given[f.Name] {
 			return
 		}
-		name := envName(f.Name)
+		name := Name(f.Name)
 		v, ok := lookup(name)
 		if !ok || v == "" {
 			return
 		}
 		values := []string{v}
 		if _, ok := f.Value.(repeatable); ok {
-			values = splitEnvList(v)
+			values = SplitList(v)
 		}
 		for _, item := range values {
 			if serr := e.fs.Set(f.Name, item); serr != nil {
@@ -109,16 +112,16 @@ func (e *envFlags) apply(lookup func(string) (string, bool)) error {
 				return
 			}
 		}
-		e.fromEnv[f.Name] = true
+		e.FromEnv[f.Name] = true
 	})
 	return err
 }
 
-// ref names where flag name's value came from, for error messages:
+// Ref names where flag name's value came from, for error messages:
 // "--clock" or "$SFEMU_CLOCK".
-func (e *envFlags) ref(name string) string {
-	if e.fromEnv[name] {
-		return "$" + envName(name)
+func (e *Flags) Ref(name string) string {
+	if e.FromEnv[name] {
+		return "$" + Name(name)
 	}
 	return "--" + name
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sfemu/sfemu/emulator/guard"
 	"github.com/sfemu/sfemu/harness"
+	"github.com/sfemu/sfemu/internal/envflag"
 )
 
 const runUsage = `usage: sfemu run [--receiver example|example-container|auto|container:IMAGE|url:URL|cmd:'COMMAND ARGS']
@@ -43,7 +44,7 @@ func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	ready := fs.String("ready", "", "the receiver's ready `PATH` (GET answering 200), or log:TEXT to wait for a line of its output (default: the profile's, else /healthz)")
 	endpointPath := fs.String("endpoint-path", "", "the `PATH` the receiver takes outbound messages at (default: the profile's, else /outbound)")
 	port := fs.Int("port", 0, "the port a container receiver listens on inside its container (default: the profile's, else 8086)")
-	var env stringList
+	var env envflag.StringList
 	fs.Var(&env, "env", "`K=V` added to the receiver's environment (templates such as {{.EmulatorURL}} work; repeatable)")
 	tags := fs.String("tags", "", "run only scenarios with one of these `TAGS` (comma-separated)")
 	skipTags := fs.String("skip-tags", "", "leave out scenarios with any of these `TAGS`")
@@ -61,7 +62,7 @@ func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	receiverHost := fs.String("receiver-host", "", "the `ADDR` a process receiver listens on and outbound messages go to (default 127.0.0.1); with --emulator in a container, this machine's address on the container's Docker network")
 	emulatorSelf := fs.String("emulator-self", "", "with --emulator: the `URL` the emulator reaches itself at, for stories that send to its test receiver (inside a container: http://127.0.0.1:8085)")
 	emulatorURL := fs.String("emulator", "", "drive the sfemu already running at `URL` (sfemu serve, a CI service container) instead of one per scenario: each run loads its org there; runs go one at a time; scenarios that move time need it started with --clock virtual")
-	controlToken := fs.String("control-token", "", "the control `TOKEN` of --emulator's sfemu (sfemu serve --control-token); the run's own emulators ask for it when they listen beyond loopback (default $"+envName("control-token")+"; else one per run)")
+	controlToken := fs.String("control-token", "", "the control `TOKEN` of --emulator's sfemu (sfemu serve --control-token); the run's own emulators ask for it when they listen beyond loopback (default $"+envflag.Name("control-token")+"; else one per run)")
 	reuse := fs.String("container-reuse", "restart", "what a container receiver carries from one scenario to the next: restart (the same container, a new process: the default), running (the same process, with what it holds in memory: fastest), none (a new container each scenario)")
 	keep := fs.Bool("keep-on-failure", false, fmt.Sprintf("leave the emulator and receiver of each failed run (at most %d) running after the run, print where (and the console), and wait for Ctrl-C", harness.MaxKept))
 	if err := fs.Parse(args); err != nil {
@@ -72,7 +73,7 @@ func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	tokenRef := "--control-token"
 	if *controlToken == "" {
-		*controlToken, tokenRef = os.Getenv(envName("control-token")), "$"+envName("control-token")
+		*controlToken, tokenRef = os.Getenv(envflag.Name("control-token")), "$"+envflag.Name("control-token")
 	}
 	usage := func(format string, args ...any) int {
 		fmt.Fprintf(stderr, "sfemu run: "+format+"\n%s\n", append(args, runUsage)...)
