@@ -200,6 +200,9 @@ type state struct {
 
 // New loads the fixtures and returns a ready emulator. Fixture errors name file:line.
 func New(opts Options) (*Emulator, error) {
+	// The standard objects' schema is built on another goroutine while
+	// the rest of New and the fixture's YAML go on here.
+	org.PrepareStandardSchema()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/sfemu/sfemu/emulator/guard"
 	"github.com/sfemu/sfemu/emulator/httplimit"
 	"github.com/sfemu/sfemu/emulator/localca"
+	"github.com/sfemu/sfemu/emulator/org"
 	"github.com/sfemu/sfemu/emulator/org/fixturedoc"
 	"github.com/sfemu/sfemu/emulator/outbound"
 	"github.com/sfemu/sfemu/emulator/persist"
@@ -37,6 +38,9 @@ const DefaultListen = "127.0.0.1:8085"
 // runServe implements `sfemu serve`: it runs until SIGINT or SIGTERM, then
 // shuts down gracefully.
 func runServe(args []string, stdout, stderr io.Writer) int {
+	// Started before the flags are read: the schema is most of a start's
+	// work, and the second core is idle until New needs it.
+	org.PrepareStandardSchema()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return serve(ctx, args, os.LookupEnv, stdout, stderr, nil)

@@ -49,7 +49,7 @@ var fieldTypeNames = map[string]FieldType{
 
 // buildSchema makes the org's schema: the standard objects plus the fixture's objects: section.
 func (b *fixtureBuilder) buildSchema(raw map[string]objectYAML) (*Schema, error) {
-	s := newStandardSchema()
+	s := takeStandardSchema()
 	names := make([]string, 0, len(raw))
 	for name := range raw {
 		names = append(names, name)

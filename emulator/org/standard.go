@@ -1,6 +1,7 @@
 package org
 
 import (
+	"slices"
 	"strings"
 	"sync"
 )
@@ -101,7 +102,6 @@ type objectSpec struct {
 	name, label, plural, prefix string
 	owned, readOnly             bool
 	noCreate, virtual, noSystem bool
-	fields                      []fieldSpec
 }
 
 // systemFields are the audit fields every record has, maintained by the emulator.
@@ -133,28 +133,85 @@ func concat(parts ...[]fieldSpec) []fieldSpec {
 	return out
 }
 
+// systemProtos are systemFields(false) and systemFields(true), built once.
+var systemProtos = sync.OnceValue(func() (protos [2][]Field) {
+	for i, owned := range []bool{false, true} {
+		for _, fs := range systemFields(owned) {
+			protos[i] = append(protos[i], *fs.f)
+		}
+	}
+	return protos
+})
+
 // newStandardSchema builds a fresh copy of the standard objects, so each
-// org can add its own custom fields.
+// org can add its own custom fields. The fields are copied from the
+// table's prototypes, one block per object: building them anew for each
+// org (labels, flags, sizes) was most of an sfemu serve start.
 func newStandardSchema() *Schema {
-	s := &Schema{objects: map[string]*Object{}, byPrefix: map[string]*Object{}}
-	for _, spec := range standardObjects() {
+	rows := standardTable
+	s := &Schema{objects: make(map[string]*Object, len(rows)), byPrefix: make(map[string]*Object, len(rows))}
+	for i := range rows {
+		spec := &rows[i].spec
+		var system []Field
+		if !spec.noSystem {
+			owned := 0
+			if spec.owned {
+				owned = 1
+			}
+			system = systemProtos()[owned]
+		}
+		n := len(system) + len(rows[i].protos)
 		o := &Object{Name: spec.name, Label: spec.label, LabelPlural: spec.plural, KeyPrefix: spec.prefix,
 			Createable: !spec.readOnly && !spec.noCreate, Updateable: !spec.readOnly, Deletable: !spec.readOnly && !spec.noCreate,
 			Queryable: true, Searchable: !spec.readOnly && !spec.virtual,
-			byName: map[string]*Field{}, byRel: map[string]*Field{}}
-		var fields []fieldSpec
-		if spec.noSystem {
-			fields = spec.fields
-		} else {
-			fields = append(systemFields(spec.owned), spec.fields...)
-		}
-		for _, fs := range fields {
-			o.addField(fs.f)
+			Fields: make([]*Field, 0, n), byName: make(map[string]*Field, n), byExact: make(map[string]*Field, n), byRel: map[string]*Field{}}
+		fields := append(append(make([]Field, 0, n), system...), rows[i].protos...)
+		for j := range fields {
+			f := &fields[j]
+			f.Picklist, f.ReferenceTo = slices.Clone(f.Picklist), slices.Clone(f.ReferenceTo)
+			o.addField(f)
 		}
 		s.add(o)
 	}
 	s.link()
 	return s
+}
+
+// spareSchema is one pristine standard schema built ahead by
+// PrepareStandardSchema, for the next org to take.
+var spareSchema struct {
+	mu sync.Mutex
+	ch chan *Schema // nil: none being built
+}
+
+// PrepareStandardSchema starts building a standard schema on another
+// goroutine, for the next org that loads to take instead of building its
+// own; sfemu serve calls it first thing, so the table's parse and the
+// first copy (most of a start's work) run on the second core while flags,
+// listeners and the fixture's YAML are read on the first. At most one is
+// built ahead; calling it again before one is taken does nothing.
+func PrepareStandardSchema() {
+	spareSchema.mu.Lock()
+	defer spareSchema.mu.Unlock()
+	if spareSchema.ch != nil {
+		return
+	}
+	ch := make(chan *Schema, 1)
+	spareSchema.ch = ch
+	go func() { ch <- newStandardSchema() }()
+}
+
+// takeStandardSchema is the spare schema when one was prepared (waiting
+// for it if it is still being built), else a new one.
+func takeStandardSchema() *Schema {
+	spareSchema.mu.Lock()
+	ch := spareSchema.ch
+	spareSchema.ch = nil
+	spareSchema.mu.Unlock()
+	if ch != nil {
+		return <-ch
+	}
+	return newStandardSchema()
 }
 
 var (

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // standardSchemaText is the standard objects and fields, one line each; see
@@ -18,18 +17,20 @@ var standardSchemaText string
 // flag of a Task status, a Case status, an Opportunity stage.
 type statusFlags struct{ closed, won map[string]bool }
 
-var (
-	standardOnce   sync.Once
-	standardParsed []objectSpecRow
-	// standardStatus is keyed by "Object.Field".
-	standardStatus map[string]*statusFlags
-)
+// The table is read from standard_schema.txt when sfemu is built, not
+// when it starts: standard_schema_gen.go holds standardTable, the objects
+// with their fields ready to copy, and standardStatus, keyed by
+// "Object.Field". Reading the text at start-up was a fifth of an sfemu
+// serve start; TestStandardSchemaGenerated checks that the generated file
+// is what parseStandardSchema reads from the text now, and rewrites it
+// with -update.
 
-// objectSpecRow is one parsed object of the table; fields are built afresh
-// from it for each org's schema.
+// objectSpecRow is one object of the table with its fields as
+// prototypes; each org's schema copies them (newStandardSchema), since an
+// org may change its own (custom picklist values, say).
 type objectSpecRow struct {
 	spec   objectSpec
-	fields []fieldRow
+	protos []Field
 }
 
 type fieldRow struct {
@@ -38,27 +39,6 @@ type fieldRow struct {
 	size        string
 	flags       []string
 	values      []string
-}
-
-// standardObjects builds the standard objects from the table.
-func standardObjects() []objectSpec {
-	standardOnce.Do(func() {
-		var err error
-		standardParsed, standardStatus, err = parseStandardSchema(standardSchemaText)
-		if err != nil {
-			panic(err)
-		}
-	})
-	out := make([]objectSpec, 0, len(standardParsed))
-	for _, row := range standardParsed {
-		spec := row.spec
-		spec.fields = make([]fieldSpec, 0, len(row.fields))
-		for _, fr := range row.fields {
-			spec.fields = append(spec.fields, fr.build())
-		}
-		out = append(out, spec)
-	}
-	return out
 }
 
 // closedValue reports whether v is a closed value of o's field (Task.Status
@@ -134,10 +114,11 @@ func parseStandardSchema(text string) ([]objectSpecRow, map[string]*statusFlags,
 				sf.won[v[1:]] = v[0] == '^'
 			}
 		}
-		if _, err := fr.check(); err != nil {
+		proto, err := fr.check()
+		if err != nil {
 			return nil, nil, fmt.Errorf("standard_schema.txt:%d: %s.%s: %v", n+1, obj.spec.name, fr.name, err)
 		}
-		obj.fields = append(obj.fields, fr)
+		obj.protos = append(obj.protos, *proto.f)
 	}
 	return out, status, nil
 }
