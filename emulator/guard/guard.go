@@ -51,6 +51,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // Prefix is what the guard protects: sfemu's own surfaces.
@@ -408,7 +409,10 @@ func cookieSuffix(hostport string) string {
 	return ""
 }
 
-var refusalPage = template.Must(template.New("refusal").Parse(`<!DOCTYPE html>
+// refusalPage is parsed at the first refusal a browser sees, not at every
+// start.
+var refusalPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("refusal").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>sfemu: {{.Status}}</title></head>
 <body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
 <h1>sfemu: {{.Status}}</h1>
@@ -419,6 +423,7 @@ var refusalPage = template.Must(template.New("refusal").Parse(`<!DOCTYPE html>
 </form>{{end}}
 </body></html>
 `))
+})
 
 // refuse answers with the control API's error shape, {"error": "…"}, or a
 // page for a browser asking for one.
@@ -427,7 +432,7 @@ func refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	if strings.Contains(r.Header.Get("Accept"), "text/html") {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(status)
-		_ = refusalPage.Execute(w, map[string]any{
+		_ = refusalPage().Execute(w, map[string]any{
 			"Status": fmt.Sprintf("%d %s", status, http.StatusText(status)), "Message": msg, "Path": r.URL.Path,
 			"AskToken": status == http.StatusUnauthorized && safeMethod(r.Method),
 		})

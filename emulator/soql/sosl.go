@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/sfemu/sfemu/emulator/org"
@@ -29,18 +30,23 @@ type soslReturn struct {
 	limit  int
 }
 
-var (
-	soslHead  = regexp.MustCompile(`(?is)^\s*FIND\s*\{((?:[^}\\]|\\.)*)\}\s*(.*)$`)
-	soslIn    = regexp.MustCompile(`(?is)^IN\s+(ALL|NAME|EMAIL|PHONE|SIDEBAR)\s+FIELDS\s*(.*)$`)
-	soslRet   = regexp.MustCompile(`(?is)^RETURNING\s+(.*)$`)
-	soslLimit = regexp.MustCompile(`(?is)\s*\bLIMIT\s+(\d+)\s*$`)
-	soqlTail  = regexp.MustCompile(`(?is)\b(WHERE|ORDER\s+BY|LIMIT|OFFSET|USING)\b`)
-)
+// soslSyntax are the expressions SOSL's clauses are cut with, compiled at
+// the first search rather than at every start.
+var soslSyntax = sync.OnceValue(func() (x struct{ head, in, ret, limit, soqlTail *regexp.Regexp }) {
+	x.head = regexp.MustCompile(`(?is)^\s*FIND\s*\{((?:[^}\\]|\\.)*)\}\s*(.*)$`)
+	x.in = regexp.MustCompile(`(?is)^IN\s+(ALL|NAME|EMAIL|PHONE|SIDEBAR)\s+FIELDS\s*(.*)$`)
+	x.ret = regexp.MustCompile(`(?is)^RETURNING\s+(.*)$`)
+	x.limit = regexp.MustCompile(`(?is)\s*\bLIMIT\s+(\d+)\s*$`)
+	x.soqlTail = regexp.MustCompile(`(?is)\b(WHERE|ORDER\s+BY|LIMIT|OFFSET|USING)\b`)
+	return x
+})
 
 func malformedSearch(msg string) error { return &Error{Code: "MALFORMED_SEARCH", Message: msg} }
 
 // ParseSOSL parses a SOSL search. Errors are *Error with MALFORMED_SEARCH.
 func ParseSOSL(q string) (*Search, error) {
+	syntax := soslSyntax()
+	soslHead, soslIn, soslRet, soslLimit, soqlTail := syntax.head, syntax.in, syntax.ret, syntax.limit, syntax.soqlTail
 	m := soslHead.FindStringSubmatch(q)
 	if m == nil {
 		return nil, malformedSearch("No search term found. The search term must be enclosed in braces.")
