@@ -78,6 +78,10 @@ type Console struct {
 	ctl     wire.Control
 	watcher Watcher
 	log     *slog.Logger
+	// mux is built at the first request (routes): registering the
+	// pages' patterns was a tenth of emulator.New, which every sfemu serve
+	// start pays.
+	muxOnce sync.Once
 	mux     *http.ServeMux
 	assets  fs.FS
 	streams *streams
@@ -102,7 +106,6 @@ func New(cfg Config) *Console {
 		c.watcher, _ = cfg.Control.(Watcher)
 	}
 	c.assets, _ = fs.Sub(assetFS, "assets")
-	c.routes()
 	return c
 }
 
@@ -133,6 +136,7 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
+	c.muxOnce.Do(c.routes)
 	c.mux.ServeHTTP(w, r)
 }
 
