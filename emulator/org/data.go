@@ -397,30 +397,31 @@ func newAudit(user *User, now time.Time) audit {
 }
 
 func (d *Data) stampWithLocked(o *Object, values []any, id ID, a audit, create bool, opt DMLOptions) {
-	set := func(name string, v any, onlyIfNil bool) {
-		if f := o.Field(name); f != nil && (!onlyIfNil || values[f.Index] == nil) {
+	set := func(f *Field, v any, onlyIfNil bool) {
+		if f != nil && (!onlyIfNil || values[f.Index] == nil) {
 			values[f.Index] = v
 		}
 	}
 	nowValue, userID, now := a.nowValue, a.userID, a.now
+	s := &o.stamp
 	if create {
-		set("Id", string(id), false)
-		set("IsDeleted", false, false)
-		set("CreatedDate", nowValue, opt.AllowSystemFields)
-		set("CreatedById", userID, opt.AllowSystemFields)
-		set("OwnerId", userID, true)
-		if f := o.Field("CaseNumber"); f != nil {
+		set(s.id, string(id), false)
+		set(s.isDeleted, false, false)
+		set(s.createdDate, nowValue, opt.AllowSystemFields)
+		set(s.createdBy, userID, opt.AllowSystemFields)
+		set(s.owner, userID, true)
+		if s.caseNumber != nil {
 			d.caseNo++
-			values[f.Index] = fmt.Sprintf("%08d", d.caseNo)
+			values[s.caseNumber.Index] = fmt.Sprintf("%08d", d.caseNo)
 		}
 	}
-	set("LastModifiedDate", nowValue, opt.AllowSystemFields)
-	set("LastModifiedById", userID, false)
-	set("SystemModstamp", nowValue, false)
-	if f := o.Field("Name"); f != nil && !f.Createable && o.Field("LastName") != nil {
-		first, _ := values[o.Field("FirstName").Index].(string)
-		last, _ := values[o.Field("LastName").Index].(string)
-		values[f.Index] = strings.TrimSpace(first + " " + last)
+	set(s.lastModifiedDate, nowValue, opt.AllowSystemFields)
+	set(s.lastModifiedBy, userID, false)
+	set(s.systemModstamp, nowValue, false)
+	if s.name != nil && !s.name.Createable && s.lastName != nil && s.firstName != nil {
+		first, _ := values[s.firstName.Index].(string)
+		last, _ := values[s.lastName.Index].(string)
+		values[s.name.Index] = strings.TrimSpace(first + " " + last)
 	}
 	d.deriveLocked(o, values, now)
 }

@@ -173,6 +173,48 @@ type Object struct {
 	byRel    map[string]*Field // lower-cased relationship name
 	children []ChildRelationship
 	byChild  map[string]*ChildRelationship
+	// stamp are the fields every save sets, found once (addField) rather
+	// than by name for each record: those lookups were a tenth of a
+	// 100,000-record fixture load.
+	stamp stampFields
+}
+
+// stampFields are the object's audit and derived-name fields; nil where
+// the object has none.
+type stampFields struct {
+	id, isDeleted, createdDate, createdBy, owner, caseNumber *Field
+	lastModifiedDate, lastModifiedBy, systemModstamp         *Field
+	name, firstName, lastName                                *Field
+}
+
+// note keeps f when it is one of the stamped fields.
+func (s *stampFields) note(f *Field) {
+	switch f.Name {
+	case "Id":
+		s.id = f
+	case "IsDeleted":
+		s.isDeleted = f
+	case "CreatedDate":
+		s.createdDate = f
+	case "CreatedById":
+		s.createdBy = f
+	case "OwnerId":
+		s.owner = f
+	case "CaseNumber":
+		s.caseNumber = f
+	case "LastModifiedDate":
+		s.lastModifiedDate = f
+	case "LastModifiedById":
+		s.lastModifiedBy = f
+	case "SystemModstamp":
+		s.systemModstamp = f
+	case "Name":
+		s.name = f
+	case "FirstName":
+		s.firstName = f
+	case "LastName":
+		s.lastName = f
+	}
 }
 
 // Field returns the field with this name, case-insensitively, or nil.
@@ -229,6 +271,7 @@ func (o *Object) addField(f *Field) {
 		o.deleted = f.Index + 1 // stored +1 so the zero value means "none"
 	}
 	o.Fields = append(o.Fields, f)
+	o.stamp.note(f)
 	o.byName[strings.ToLower(f.Name)] = f
 	if o.byExact == nil {
 		o.byExact = map[string]*Field{}
