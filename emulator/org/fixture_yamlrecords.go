@@ -297,10 +297,15 @@ type recordsReader struct {
 	fr        *fastRecords
 	lines     int               // lines left in the section, at most: room for records
 	keyNames  map[string]string // keys read so far, each a string once
-	keys      []string          // the record being read's keys
-	vals      []any             // and values
-	slab      []any             // records' values are cut from it (keep)
-	trace     *tracedRecord     // positions wanted (fastRecords.trace)
+	// recent are the last keys made or found, tried before keyNames:
+	// records repeat the same few keys, and comparing a few short strings
+	// is cheaper than hashing one.
+	recent     [16]string
+	recentNext int
+	keys       []string      // the record being read's keys
+	vals       []any         // and values
+	slab       []any         // records' values are cut from it (keep)
+	trace      *tracedRecord // positions wanted (fastRecords.trace)
 
 	lineText     string // the line at lineTextAt, as a string (text)
 	lineTextAt   int
@@ -508,16 +513,23 @@ func (r *recordsReader) key() (string, bool) {
 		return "", false
 	}
 	// Records repeat their keys: each is made a string and checked once.
-	if name, ok := r.keyNames[string(b)]; ok {
-		return name, true
+	for _, name := range r.recent {
+		if name == string(b) && name != "" {
+			return name, true
+		}
 	}
-	name := string(b)
-	if !plainKey(name) {
-		return "", false
+	name, ok := r.keyNames[string(b)]
+	if !ok {
+		name = string(b)
+		if !plainKey(name) {
+			return "", false
+		}
+		if r.keyNames != nil {
+			r.keyNames[name] = name
+		}
 	}
-	if r.keyNames != nil {
-		r.keyNames[name] = name
-	}
+	r.recent[r.recentNext] = name
+	r.recentNext = (r.recentNext + 1) % len(r.recent)
 	return name, true
 }
 
