@@ -7,11 +7,10 @@ package orgtest
 import (
 	"context"
 	"fmt"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/sfemu/sfemu/internal/syncbuf"
 	"github.com/sfemu/sfemu/wire"
 )
 
@@ -95,19 +94,4 @@ func (o Org) TokenRequests() []wire.TokenRequest {
 }
 
 // Log is a log sink safe for concurrent writers: a receiver's output.
-type Log struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (l *Log) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *Log) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+type Log = syncbuf.Buffer
