@@ -21,9 +21,6 @@ Usage:
   sfemu-harness version
 `
 
-// callerEnv is the variable through which sfemu passes its build stamp.
-const callerEnv = "SFEMU_HARNESS_CALLER"
-
 func main() {
 	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -56,11 +53,11 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 // behaviour may differ. The variable is dropped so that receivers the
 // harness starts do not inherit it.
 func checkCaller(stderr io.Writer) {
-	caller, ok := os.LookupEnv(callerEnv)
+	caller, ok := os.LookupEnv(buildinfo.CallerEnv)
 	if !ok {
 		return
 	}
-	os.Unsetenv(callerEnv)
+	os.Unsetenv(buildinfo.CallerEnv)
 	if w := callerWarning(caller, buildinfo.Stamp()); w != "" {
 		fmt.Fprintln(stderr, w)
 	}

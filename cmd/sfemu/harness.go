@@ -22,13 +22,8 @@ import (
 	"github.com/sfemu/sfemu/internal/buildinfo"
 )
 
-const (
-	// harnessName is the harness binary's name, beside sfemu or on $PATH.
-	harnessName = "sfemu-harness"
-	// harnessCallerEnv carries sfemu's build stamp to the harness, which
-	// warns when it was built from something else.
-	harnessCallerEnv = "SFEMU_HARNESS_CALLER"
-)
+// harnessName is the harness binary's name, beside sfemu or on $PATH.
+const harnessName = "sfemu-harness"
 
 // runHarness hands cmd and its arguments to sfemu-harness; on Unix the
 // harness takes this process's place (its exit status, signals, terminal).
@@ -38,7 +33,7 @@ func runHarness(cmd string, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sfemu %s: %v\n", cmd, err)
 		return 1
 	}
-	env := append(os.Environ(), harnessCallerEnv+"="+buildinfo.Stamp())
+	env := append(os.Environ(), buildinfo.CallerEnv+"="+buildinfo.Stamp())
 	code, err := execHarness(path, append([]string{harnessName, cmd}, args...), env)
 	if err != nil {
 		fmt.Fprintf(stderr, "sfemu %s: %s: %v\n", cmd, path, err)

@@ -5,6 +5,10 @@ package buildinfo
 
 import "runtime/debug"
 
+// CallerEnv is the variable through which sfemu passes its Stamp to the
+// sfemu-harness it starts, which warns when its own differs.
+const CallerEnv = "SFEMU_HARNESS_CALLER"
+
 // Version is the module version the binary was built from, or "devel".
 func Version() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
