@@ -38,8 +38,9 @@ const DefaultListen = "127.0.0.1:8085"
 // runServe implements `sfemu serve`: it runs until SIGINT or SIGTERM, then
 // shuts down gracefully.
 func runServe(args []string, stdout, stderr io.Writer) int {
-	// Started before the flags are read: the schema is most of a start's
-	// work, and the second core is idle until New needs it.
+	// Started before the flags are read (and before NotifyContext, after
+	// which it was measured to start later): the schema is much of a
+	// start's work, and the second core is idle until New needs it.
 	org.PrepareStandardSchema()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -186,8 +186,8 @@ var spareSchema struct {
 
 // PrepareStandardSchema starts building a standard schema on another
 // goroutine, for the next org that loads to take instead of building its
-// own; sfemu serve calls it first thing, so the table's parse and the
-// first copy (most of a start's work) run on the second core while flags,
+// own; sfemu serve calls it first thing, so the copy of the compiled-in
+// table (much of a start's work) runs on the second core while flags,
 // listeners and the fixture's YAML are read on the first. At most one is
 // built ahead; calling it again before one is taken does nothing.
 func PrepareStandardSchema() {
